@@ -1,0 +1,324 @@
+#include "core/reward/kernel.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <algorithm>
+#include <vector>
+
+// Hot loops get an AVX2 clone picked at load time; the baseline build stays plain x86-64.
+// Lane order is fixed in the source, so both clones (and the JS mirror) sum in the same order.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VERPO_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VERPO_CLONES
+#endif
+
+namespace verpo::reward {
+namespace {
+
+constexpr double kSigmaEps = 1e-12;  // sigma at or below this: every kernel term is exp(0) = 1
+constexpr double kGrpoEps = 1e-6;    // as verl: (r - mean) / (std + 1e-6)
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef uint8_t v4u8 __attribute__((vector_size(4)));
+
+// Sum of w[j] over the cells of a 0/1 row that are 1. Eight accumulators (lanes j mod 8),
+// combined as ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)), then the tail in order.
+VERPO_CLONES double dot01(const uint8_t* p, const double* w, uint32_t m) {
+  v4d lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
+  uint32_t j = 0;
+  for (; j + 8 <= m; j += 8) {
+    v4u8 pa, pb;
+    v4d wa, wb;
+    std::memcpy(&pa, p + j, 4);
+    std::memcpy(&pb, p + j + 4, 4);
+    std::memcpy(&wa, w + j, 32);
+    std::memcpy(&wb, w + j + 4, 32);
+    lo += __builtin_convertvector(pa, v4d) * wa;
+    hi += __builtin_convertvector(pb, v4d) * wb;
+  }
+  v4d c = lo + hi;
+  double s = (c[0] + c[2]) + (c[1] + c[3]);
+  for (; j < m; ++j) s += static_cast<double>(p[j]) * w[j];
+  return s;
+}
+
+VERPO_CLONES uint32_t count_ones(const uint8_t* p, uint32_t m) {
+  uint32_t s = 0;
+  for (uint32_t j = 0; j < m; ++j) s += p[j];
+  return s;
+}
+
+// Column counts of a group's matrix; returns the OR of every cell (anything above 1 is invalid).
+VERPO_CLONES uint8_t column_counts(const uint8_t* p, uint32_t rows, uint32_t m, uint32_t* counts) {
+  uint8_t any = 0;
+  for (uint32_t j = 0; j < m; ++j) counts[j] = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint8_t* row = p + static_cast<uint64_t>(r) * m;
+    for (uint32_t j = 0; j < m; ++j) {
+      counts[j] += row[j];
+      any |= row[j];
+    }
+  }
+  return any;
+}
+
+struct Scratch {
+  std::vector<uint32_t> counts, ones, level_of_count, level_of_column, level_mult, nturn, last_row;
+  std::vector<double> wcol, level_value, level_weight, traj_outcome;
+  std::vector<std::pair<double, uint32_t>> sorted;
+};
+
+// Distinct pass-rate levels in ascending order with their multiplicities; level_of maps a column
+// to its level. rho takes at most rows + 1 values, so the density never needs tests^2 work.
+void levels_from_counts(Scratch& s, uint32_t rows, uint32_t m) {
+  s.level_of_count.assign(static_cast<size_t>(rows) + 1, 0);
+  for (uint32_t j = 0; j < m; ++j) s.level_of_count[s.counts[j]]++;  // histogram first
+  s.level_value.clear();
+  s.level_mult.clear();
+  for (uint32_t k = 0; k <= rows; ++k) {
+    uint32_t mult = s.level_of_count[k];
+    if (mult == 0) continue;
+    s.level_of_count[k] = static_cast<uint32_t>(s.level_value.size());
+    s.level_value.push_back(static_cast<double>(k) / static_cast<double>(rows));
+    s.level_mult.push_back(mult);
+  }
+}
+
+void levels_from_values(Scratch& s, const double* rho, uint32_t m, std::vector<uint32_t>& level_of) {
+  s.sorted.resize(m);
+  for (uint32_t j = 0; j < m; ++j) s.sorted[j] = {rho[j], j};
+  std::sort(s.sorted.begin(), s.sorted.end());
+  s.level_value.clear();
+  s.level_mult.clear();
+  level_of.resize(m);
+  for (uint32_t i = 0; i < m; ++i) {
+    if (i == 0 || s.sorted[i].first != s.sorted[i - 1].first) {
+      s.level_value.push_back(s.sorted[i].first);
+      s.level_mult.push_back(0);
+    }
+    s.level_mult.back()++;
+    level_of[s.sorted[i].second] = static_cast<uint32_t>(s.level_value.size() - 1);
+  }
+}
+
+// VeRPO eq. 7-9 per level: w' = exp(-alpha rho) / (N + delta), N the Gaussian KDE with
+// sigma = std_pop(rho) / 2, and N = M when sigma is 0 (all rho equal).
+void density_weights(Scratch& s, uint32_t m, double alpha, double delta) {
+  const size_t n = s.level_value.size();
+  double sum = 0;
+  for (size_t l = 0; l < n; ++l) sum += s.level_mult[l] * s.level_value[l];
+  const double mean = sum / m;
+  double var = 0;
+  for (size_t l = 0; l < n; ++l) {
+    const double d = s.level_value[l] - mean;
+    var += s.level_mult[l] * (d * d);
+  }
+  const double sigma = std::sqrt(var / m) / 2.0;
+  s.level_weight.resize(n);
+  const double two_s2 = 2.0 * sigma * sigma;
+  for (size_t l = 0; l < n; ++l) {
+    double density = static_cast<double>(m);
+    if (sigma > kSigmaEps) {
+      density = 0;
+      for (size_t k = 0; k < n; ++k) {
+        const double d = s.level_value[l] - s.level_value[k];
+        density += s.level_mult[k] * std::exp(-(d * d) / two_s2);
+      }
+    }
+    s.level_weight[l] = std::exp(-alpha * s.level_value[l]) / (density + delta);
+  }
+}
+
+bool params_ok(const Params& p, uint64_t* which) {
+  if (!(std::isfinite(p.alpha) && p.alpha > 0)) return *which = 0, false;
+  if (!(std::isfinite(p.beta) && p.beta >= 0)) return *which = 1, false;
+  if (!(p.gamma > 0 && p.gamma <= 1)) return *which = 2, false;
+  if (!(std::isfinite(p.delta) && p.delta >= 0)) return *which = 3, false;
+  if (static_cast<uint32_t>(p.scheme) > 3) return *which = 4, false;
+  if (static_cast<uint32_t>(p.estimator) > 3) return *which = 5, false;
+  return true;
+}
+
+Result fail(Status s, uint64_t index, uint64_t group) { return Result{s, index, group}; }
+
+}  // namespace
+
+Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t group_begin,
+               uint64_t group_end) {
+  uint64_t which = 0;
+  if (!params_ok(prm, &which)) return fail(Status::BadParam, which, 0);
+  if (group_begin > group_end || group_end > b.groups)
+    return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Groups), b.groups);
+
+  // Shapes, O(groups): the JS layer checked them with better messages; this keeps native safe.
+  uint64_t cells = 0, rows_total = 0, tests_total = 0;
+  uint64_t cell0 = 0, row0 = 0, test0 = 0;
+  for (uint64_t g = 0; g < b.groups; ++g) {
+    if (g == group_begin) cell0 = cells, row0 = rows_total, test0 = tests_total;
+    if (b.rows[g] == 0 || b.tests[g] == 0) return fail(Status::EmptyGroup, 0, g);
+    cells += static_cast<uint64_t>(b.rows[g]) * b.tests[g];
+    rows_total += b.rows[g];
+    tests_total += b.tests[g];
+    if (cells > b.passed_len) return fail(Status::BadLength, 0, cells);
+  }
+  if (group_begin == b.groups) cell0 = cells, row0 = rows_total, test0 = tests_total;
+  if (cells != b.passed_len) return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Passed), cells);
+  if (b.trajectory && b.trajectory_len != rows_total)
+    return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Trajectory), rows_total);
+  if (b.rho && b.rho_len != tests_total)
+    return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Rho), tests_total);
+  if (out.row_len != rows_total || out.test_len != tests_total)
+    return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Output), rows_total);
+
+  thread_local Scratch s;
+  const Scheme scheme = prm.scheme;
+  for (uint64_t g = group_begin; g < group_end; ++g) {
+    const uint32_t R = b.rows[g], M = b.tests[g];
+    const uint8_t* P = b.passed + cell0;
+
+    // Pass 1: column counts, and the 0/1 check on every cell.
+    s.counts.resize(M);
+    if (column_counts(P, R, M, s.counts.data()) > 1) {
+      uint64_t i = 0;
+      while (P[i] <= 1) ++i;
+      return fail(Status::BadCell, cell0 + i, g);
+    }
+
+    // Per-test pass rates and weights.
+    double* rho = out.rho + test0;
+    double* weight = out.weight + test0;
+    if (b.rho) {
+      for (uint32_t j = 0; j < M; ++j) {
+        const double v = b.rho[test0 + j];
+        if (!(v >= 0 && v <= 1)) return fail(Status::BadRho, test0 + j, g);
+        rho[j] = v;
+      }
+    } else {
+      for (uint32_t j = 0; j < M; ++j) rho[j] = static_cast<double>(s.counts[j]) / static_cast<double>(R);
+    }
+    switch (scheme) {
+      case Scheme::Binary:
+        for (uint32_t j = 0; j < M; ++j) weight[j] = std::numeric_limits<double>::quiet_NaN();
+        break;
+      case Scheme::PassRate:
+        for (uint32_t j = 0; j < M; ++j) weight[j] = 1.0 / M;
+        break;
+      case Scheme::VerpoDifficulty:
+        for (uint32_t j = 0; j < M; ++j) weight[j] = std::exp(-prm.alpha * rho[j]);
+        break;
+      case Scheme::Verpo:
+        if (b.rho) {
+          levels_from_values(s, rho, M, s.level_of_column);
+          density_weights(s, M, prm.alpha, prm.delta);
+          for (uint32_t j = 0; j < M; ++j) weight[j] = s.level_weight[s.level_of_column[j]];
+        } else {
+          levels_from_counts(s, R, M);
+          density_weights(s, M, prm.alpha, prm.delta);
+          for (uint32_t j = 0; j < M; ++j) weight[j] = s.level_weight[s.level_of_count[s.counts[j]]];
+        }
+        break;
+    }
+
+    // Pass 2 (the group is now in cache): tests passed and the dense reward per row.
+    double* dense = out.dense + row0;
+    s.ones.resize(R);
+    for (uint32_t r = 0; r < R; ++r) {
+      const uint8_t* row = P + static_cast<uint64_t>(r) * M;
+      const uint32_t ones = count_ones(row, M);
+      s.ones[r] = ones;
+      switch (scheme) {
+        case Scheme::Binary: dense[r] = ones == M ? 1.0 : 0.0; break;
+        case Scheme::PassRate: dense[r] = static_cast<double>(ones) / static_cast<double>(M); break;
+        default: dense[r] = dot01(row, weight, M); break;
+      }
+    }
+
+    // Outcome per trajectory: the final turn passes everything, decayed by gamma per turn.
+    double* outcome = out.outcome + row0;
+    uint32_t N = R;
+    s.traj_outcome.resize(R);
+    if (!b.trajectory) {
+      for (uint32_t r = 0; r < R; ++r) s.traj_outcome[r] = s.ones[r] == M ? prm.gamma : 0.0;
+      for (uint32_t r = 0; r < R; ++r) outcome[r] = s.traj_outcome[r];
+    } else {
+      const uint32_t* traj = b.trajectory + row0;
+      N = 0;
+      for (uint32_t r = 0; r < R; ++r) {
+        if (traj[r] >= R) return fail(Status::BadTrajectory, row0 + r, g);
+        if (traj[r] + 1 > N) N = traj[r] + 1;
+      }
+      s.nturn.assign(N, 0);
+      s.last_row.assign(N, 0);
+      for (uint32_t r = 0; r < R; ++r) s.nturn[traj[r]]++, s.last_row[traj[r]] = r;
+      for (uint32_t t = 0; t < N; ++t) {
+        if (s.nturn[t] == 0) return fail(Status::BadTrajectory, row0, g);
+        double decay = 1.0;
+        for (uint32_t k = 0; k < s.nturn[t]; ++k) decay *= prm.gamma;
+        s.traj_outcome[t] = s.ones[s.last_row[t]] == M ? decay : 0.0;
+      }
+      for (uint32_t r = 0; r < R; ++r) outcome[r] = s.traj_outcome[traj[r]];
+    }
+
+    // Scalar reward per row.
+    double* reward = out.reward + row0;
+    for (uint32_t r = 0; r < R; ++r) {
+      switch (scheme) {
+        case Scheme::Binary: reward[r] = outcome[r]; break;
+        case Scheme::PassRate: reward[r] = dense[r]; break;
+        default: reward[r] = outcome[r] + prm.beta * dense[r]; break;
+      }
+    }
+
+    // Advantages, centred within the group.
+    double* adv = out.advantage + row0;
+    switch (prm.estimator) {
+      case Estimator::Verpo: {  // eq. 12-14, F_norm = 1
+        double st = 0, sd = 0;
+        for (uint32_t t = 0; t < N; ++t) st += s.traj_outcome[t];
+        for (uint32_t r = 0; r < R; ++r) sd += dense[r];
+        const double mt = st / N, md = sd / R;
+        for (uint32_t r = 0; r < R; ++r) {
+          const double a_traj = (b.trajectory ? s.traj_outcome[b.trajectory[row0 + r]] : s.traj_outcome[r]) - mt;
+          adv[r] = a_traj + prm.beta * (dense[r] - md);
+        }
+        break;
+      }
+      case Estimator::Grpo:
+      case Estimator::DrGrpo: {
+        double sum = 0;
+        for (uint32_t r = 0; r < R; ++r) sum += reward[r];
+        const double mean = sum / R;
+        double scale = 1.0;
+        if (prm.estimator == Estimator::Grpo && R > 1) {
+          double ss = 0;
+          for (uint32_t r = 0; r < R; ++r) ss += (reward[r] - mean) * (reward[r] - mean);
+          scale = std::sqrt(ss / (R - 1)) + kGrpoEps;
+        }
+        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 ? (reward[r] - mean) / scale : 0.0;
+        break;
+      }
+      case Estimator::Rloo: {
+        double sum = 0;
+        for (uint32_t r = 0; r < R; ++r) sum += reward[r];
+        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 ? (reward[r] * R - sum) / (R - 1) : 0.0;
+        break;
+      }
+    }
+
+    cell0 += static_cast<uint64_t>(R) * M;
+    row0 += R;
+    test0 += M;
+  }
+  return Result{};
+}
+
+VERPO_CLONES uint64_t sum_bytes(const uint8_t* data, uint64_t len) {
+  uint64_t s = 0;
+  for (uint64_t i = 0; i < len; ++i) s += data[i];
+  return s;
+}
+
+}  // namespace verpo::reward
