@@ -1,1 +1,3 @@
-export {};
+// verpo: the reward core for code-RL trainers.
+export * from './reward';
+export { nativeLoadError } from './native/load';

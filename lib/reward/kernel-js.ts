@@ -1,0 +1,272 @@
+// The pure-JS backend. Every loop mirrors native/core/reward/kernel.cpp in the same order
+// (including the 8-lane summation of the dense reward), so the two agree to rounding of exp().
+import { EstimatorCode, KernelResult, SchemeCode, Status } from './codes';
+
+const SIGMA_EPS = 1e-12;
+const GRPO_EPS = 1e-6;
+
+export interface KernelArgs {
+  passed: Uint8Array;
+  rows: Uint32Array;
+  tests: Uint32Array;
+  trajectory: Uint32Array | null;
+  rho: Float64Array | null;
+  params: Float64Array; // scheme, estimator, alpha, beta, gamma, delta
+  reward: Float64Array;
+  dense: Float64Array;
+  outcome: Float64Array;
+  advantage: Float64Array;
+  weight: Float64Array;
+  rhoOut: Float64Array;
+}
+
+// Scratch reused across calls (the kernel is synchronous, so one set per thread suffices).
+let counts = new Uint32Array(64);
+let ones = new Uint32Array(64);
+let levelOfCount = new Uint32Array(64);
+let levelOfColumn = new Uint32Array(64);
+let levelMult = new Float64Array(64);
+let levelValue = new Float64Array(64);
+let levelWeight = new Float64Array(64);
+let trajOutcome = new Float64Array(64);
+let nturn = new Uint32Array(64);
+let lastRow = new Uint32Array(64);
+let sortIdx = new Uint32Array(64);
+
+function grow(n: number): void {
+  if (counts.length >= n) return;
+  const m = Math.max(n, counts.length * 2);
+  counts = new Uint32Array(m); ones = new Uint32Array(m); levelOfCount = new Uint32Array(m + 1);
+  levelOfColumn = new Uint32Array(m); levelMult = new Float64Array(m + 1); levelValue = new Float64Array(m + 1);
+  levelWeight = new Float64Array(m + 1); trajOutcome = new Float64Array(m); nturn = new Uint32Array(m);
+  lastRow = new Uint32Array(m); sortIdx = new Uint32Array(m);
+}
+
+function dot01(p: Uint8Array, off: number, w: Float64Array, woff: number, m: number): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  let j = 0;
+  for (; j + 8 <= m; j += 8) {
+    a0 += p[off + j] * w[woff + j];
+    a1 += p[off + j + 1] * w[woff + j + 1];
+    a2 += p[off + j + 2] * w[woff + j + 2];
+    a3 += p[off + j + 3] * w[woff + j + 3];
+    a4 += p[off + j + 4] * w[woff + j + 4];
+    a5 += p[off + j + 5] * w[woff + j + 5];
+    a6 += p[off + j + 6] * w[woff + j + 6];
+    a7 += p[off + j + 7] * w[woff + j + 7];
+  }
+  let s = ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+  for (; j < m; ++j) s += p[off + j] * w[woff + j];
+  return s;
+}
+
+/** Levels from integer counts: ascending k / rows, multiplicities, count -> level index. */
+function levelsFromCounts(R: number, M: number): number {
+  levelOfCount.fill(0, 0, R + 1);
+  for (let j = 0; j < M; ++j) levelOfCount[counts[j]]++;
+  let n = 0;
+  for (let k = 0; k <= R; ++k) {
+    const mult = levelOfCount[k];
+    if (mult === 0) continue;
+    levelOfCount[k] = n;
+    levelValue[n] = k / R;
+    levelMult[n] = mult;
+    n++;
+  }
+  return n;
+}
+
+/** Levels from given pass rates (sorted ascending, ties grouped). */
+function levelsFromValues(rho: Float64Array, off: number, M: number): number {
+  for (let j = 0; j < M; ++j) sortIdx[j] = j;
+  const idx = sortIdx.subarray(0, M);
+  idx.sort((a, b) => rho[off + a] - rho[off + b] || a - b);
+  let n = 0;
+  for (let i = 0; i < M; ++i) {
+    const v = rho[off + idx[i]];
+    if (i === 0 || v !== rho[off + idx[i - 1]]) {
+      levelValue[n] = v;
+      levelMult[n] = 0;
+      n++;
+    }
+    levelMult[n - 1]++;
+    levelOfColumn[idx[i]] = n - 1;
+  }
+  return n;
+}
+
+function densityWeights(n: number, M: number, alpha: number, delta: number): void {
+  let sum = 0;
+  for (let l = 0; l < n; ++l) sum += levelMult[l] * levelValue[l];
+  const mean = sum / M;
+  let v = 0;
+  for (let l = 0; l < n; ++l) {
+    const d = levelValue[l] - mean;
+    v += levelMult[l] * (d * d);
+  }
+  const sigma = Math.sqrt(v / M) / 2.0;
+  const twoS2 = 2.0 * sigma * sigma;
+  for (let l = 0; l < n; ++l) {
+    let density = M;
+    if (sigma > SIGMA_EPS) {
+      density = 0;
+      for (let k = 0; k < n; ++k) {
+        const d = levelValue[l] - levelValue[k];
+        density += levelMult[k] * Math.exp(-(d * d) / twoS2);
+      }
+    }
+    levelWeight[l] = Math.exp(-alpha * levelValue[l]) / (density + delta);
+  }
+}
+
+/**
+ * Computes groups [begin, end). Shapes and parameters were validated by the caller (validate.ts);
+ * cells, rho values and trajectory ids are checked here, as they are read.
+ */
+export function computeJs(a: KernelArgs, begin: number, end: number): KernelResult {
+  const { passed, rows, tests, trajectory, rho: rhoIn, params } = a;
+  const scheme = params[0] as SchemeCode, estimator = params[1] as EstimatorCode;
+  const alpha = params[2], beta = params[3], gamma = params[4], delta = params[5];
+  let cell0 = 0, row0 = 0, test0 = 0;
+  for (let g = 0; g < begin; ++g) {
+    cell0 += rows[g] * tests[g];
+    row0 += rows[g];
+    test0 += tests[g];
+  }
+  for (let g = begin; g < end; ++g) {
+    const R = rows[g], M = tests[g];
+    grow(Math.max(R, M) + 1);
+
+    // Pass 1: column counts and the 0/1 check.
+    counts.fill(0, 0, M);
+    let any = 0;
+    for (let r = 0; r < R; ++r) {
+      const off = cell0 + r * M;
+      for (let j = 0; j < M; ++j) {
+        const v = passed[off + j];
+        counts[j] += v;
+        any |= v;
+      }
+    }
+    if (any > 1) {
+      let i = cell0;
+      while (passed[i] <= 1) ++i;
+      return [Status.BadCell, i, g];
+    }
+
+    const rho = a.rhoOut, weight = a.weight;
+    if (rhoIn) {
+      for (let j = 0; j < M; ++j) {
+        const v = rhoIn[test0 + j];
+        if (!(v >= 0 && v <= 1)) return [Status.BadRho, test0 + j, g];
+        rho[test0 + j] = v;
+      }
+    } else {
+      for (let j = 0; j < M; ++j) rho[test0 + j] = counts[j] / R;
+    }
+    switch (scheme) {
+      case SchemeCode.Binary:
+        weight.fill(NaN, test0, test0 + M);
+        break;
+      case SchemeCode.PassRate:
+        for (let j = 0; j < M; ++j) weight[test0 + j] = 1.0 / M;
+        break;
+      case SchemeCode.VerpoDifficulty:
+        for (let j = 0; j < M; ++j) weight[test0 + j] = Math.exp(-alpha * rho[test0 + j]);
+        break;
+      case SchemeCode.Verpo:
+        if (rhoIn) {
+          const n = levelsFromValues(rho, test0, M);
+          densityWeights(n, M, alpha, delta);
+          for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfColumn[j]];
+        } else {
+          const n = levelsFromCounts(R, M);
+          densityWeights(n, M, alpha, delta);
+          for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfCount[counts[j]]];
+        }
+        break;
+    }
+
+    // Pass 2: tests passed and the dense reward per row.
+    const dense = a.dense;
+    for (let r = 0; r < R; ++r) {
+      const off = cell0 + r * M;
+      let o = 0;
+      for (let j = 0; j < M; ++j) o += passed[off + j];
+      ones[r] = o;
+      if (scheme === SchemeCode.Binary) dense[row0 + r] = o === M ? 1.0 : 0.0;
+      else if (scheme === SchemeCode.PassRate) dense[row0 + r] = o / M;
+      else dense[row0 + r] = dot01(passed, off, weight, test0, M);
+    }
+
+    // Outcome per trajectory.
+    const outcome = a.outcome;
+    let N = R;
+    if (!trajectory) {
+      for (let r = 0; r < R; ++r) trajOutcome[r] = ones[r] === M ? gamma : 0.0;
+      for (let r = 0; r < R; ++r) outcome[row0 + r] = trajOutcome[r];
+    } else {
+      N = 0;
+      for (let r = 0; r < R; ++r) {
+        const t = trajectory[row0 + r];
+        if (t >= R) return [Status.BadTrajectory, row0 + r, g];
+        if (t + 1 > N) N = t + 1;
+      }
+      nturn.fill(0, 0, N);
+      lastRow.fill(0, 0, N);
+      for (let r = 0; r < R; ++r) {
+        const t = trajectory[row0 + r];
+        nturn[t]++;
+        lastRow[t] = r;
+      }
+      for (let t = 0; t < N; ++t) {
+        if (nturn[t] === 0) return [Status.BadTrajectory, row0, g];
+        let decay = 1.0;
+        for (let k = 0; k < nturn[t]; ++k) decay *= gamma;
+        trajOutcome[t] = ones[lastRow[t]] === M ? decay : 0.0;
+      }
+      for (let r = 0; r < R; ++r) outcome[row0 + r] = trajOutcome[trajectory[row0 + r]];
+    }
+
+    // Scalar reward per row.
+    const reward = a.reward;
+    for (let r = 0; r < R; ++r) {
+      if (scheme === SchemeCode.Binary) reward[row0 + r] = outcome[row0 + r];
+      else if (scheme === SchemeCode.PassRate) reward[row0 + r] = dense[row0 + r];
+      else reward[row0 + r] = outcome[row0 + r] + beta * dense[row0 + r];
+    }
+
+    // Advantages, centred within the group.
+    const adv = a.advantage;
+    if (estimator === EstimatorCode.Verpo) {
+      let st = 0, sd = 0;
+      for (let t = 0; t < N; ++t) st += trajOutcome[t];
+      for (let r = 0; r < R; ++r) sd += dense[row0 + r];
+      const mt = st / N, md = sd / R;
+      for (let r = 0; r < R; ++r) {
+        const aTraj = (trajectory ? trajOutcome[trajectory[row0 + r]] : trajOutcome[r]) - mt;
+        adv[row0 + r] = aTraj + beta * (dense[row0 + r] - md);
+      }
+    } else if (estimator === EstimatorCode.Grpo || estimator === EstimatorCode.DrGrpo) {
+      let sum = 0;
+      for (let r = 0; r < R; ++r) sum += reward[row0 + r];
+      const mean = sum / R;
+      let scale = 1.0;
+      if (estimator === EstimatorCode.Grpo && R > 1) {
+        let ss = 0;
+        for (let r = 0; r < R; ++r) ss += (reward[row0 + r] - mean) * (reward[row0 + r] - mean);
+        scale = Math.sqrt(ss / (R - 1)) + GRPO_EPS;
+      }
+      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 ? (reward[row0 + r] - mean) / scale : 0.0;
+    } else {
+      let sum = 0;
+      for (let r = 0; r < R; ++r) sum += reward[row0 + r];
+      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 ? (reward[row0 + r] * R - sum) / (R - 1) : 0.0;
+    }
+
+    cell0 += R * M;
+    row0 += R;
+    test0 += M;
+  }
+  return null;
+}
