@@ -1,5 +1,6 @@
 // The pure-JS backend. Every loop mirrors native/core/reward/kernel.cpp in the same order
-// (including the 8-lane summation of the dense reward), so the two agree to rounding of exp().
+// (including the 8-lane summation of the dense reward, and exp() via det-exp), so the two agree bit for bit.
+import { detExp } from './det-exp';
 import { EstimatorCode, KernelResult, SchemeCode, Status } from './codes';
 
 const SIGMA_EPS = 1e-12;
@@ -112,10 +113,10 @@ function densityWeights(n: number, M: number, alpha: number, delta: number): voi
       density = 0;
       for (let k = 0; k < n; ++k) {
         const d = levelValue[l] - levelValue[k];
-        density += levelMult[k] * Math.exp(-(d * d) / twoS2);
+        density += levelMult[k] * detExp(-(d * d) / twoS2);
       }
     }
-    levelWeight[l] = Math.exp(-alpha * levelValue[l]) / (density + delta);
+    levelWeight[l] = detExp(-alpha * levelValue[l]) / (density + delta);
   }
 }
 
@@ -172,7 +173,7 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
         for (let j = 0; j < M; ++j) weight[test0 + j] = 1.0 / M;
         break;
       case SchemeCode.VerpoDifficulty:
-        for (let j = 0; j < M; ++j) weight[test0 + j] = Math.exp(-alpha * rho[test0 + j]);
+        for (let j = 0; j < M; ++j) weight[test0 + j] = detExp(-alpha * rho[test0 + j]);
         break;
       case SchemeCode.Verpo:
         if (rhoIn) {

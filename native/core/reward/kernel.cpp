@@ -1,4 +1,5 @@
 #include "core/reward/kernel.hpp"
+#include "core/reward/det_exp.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -125,10 +126,10 @@ void density_weights(Scratch& s, uint32_t m, double alpha, double delta) {
       density = 0;
       for (size_t k = 0; k < n; ++k) {
         const double d = s.level_value[l] - s.level_value[k];
-        density += s.level_mult[k] * std::exp(-(d * d) / two_s2);
+        density += s.level_mult[k] * det_exp(-(d * d) / two_s2);
       }
     }
-    s.level_weight[l] = std::exp(-alpha * s.level_value[l]) / (density + delta);
+    s.level_weight[l] = det_exp(-alpha * s.level_value[l]) / (density + delta);
   }
 }
 
@@ -207,7 +208,7 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
         for (uint32_t j = 0; j < M; ++j) weight[j] = 1.0 / M;
         break;
       case Scheme::VerpoDifficulty:
-        for (uint32_t j = 0; j < M; ++j) weight[j] = std::exp(-prm.alpha * rho[j]);
+        for (uint32_t j = 0; j < M; ++j) weight[j] = det_exp(-prm.alpha * rho[j]);
         break;
       case Scheme::Verpo:
         if (b.rho) {
