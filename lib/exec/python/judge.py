@@ -1,0 +1,420 @@
+"""verpo judge: the TRUSTED side of an `assert` or `call` test. It never imports or executes candidate code.
+
+It reads one test (JSON) on stdin, runs the trusted setup and test code in its own interpreter, and
+forwards every use of a name the program defines to the sandboxed runner over fd 3. Candidate
+functions are proxies whose calls travel as type-tagged JSON; their results come back as trusted
+builtin values built by our own decoder, so an always-equal object, a patched builtin or a forged
+marker in the candidate process cannot make an assertion here pass. Expected values, test code and
+the verdict never leave this process; the verdict is one JSON line on the original stdout:
+    {"verdict": "AC"|"WA"|"RE"|"OLE"|"IE", "detail": str|null, "exc": str?, "gone": bool?, "calls": int}
+AC only when the test code ran to completion with no fault recorded against the candidate.
+
+Name resolution in the test namespace: names the setup/test code define > builtins > the program's
+top-level names (so a program that shadows or patches `len` cannot change what the test's `len` is).
+"""
+
+import builtins
+import posix
+import sys
+
+CHANNEL_FD = 3
+DEFAULT_MAX_REPLY = 16 << 20
+TEXT_CAP = 400
+# stdlib modules the program imported that the judge may import for the test under the same name
+_NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'webbrowser',
+                        'pydoc', 'ensurepip', 'venv', 'lib2to3', '__main__', 'pdb', 'code'))
+_NOT_REBUILT = (SystemExit, KeyboardInterrupt, GeneratorExit)
+
+
+def harden():
+    """PR_SET_DUMPABLE 0: no same-uid process may ptrace us or read /proc/<judge>/mem, environ, fds."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+        return True
+    except Exception:
+        return False
+
+
+def load_protocol():
+    here = (globals().get('__file__') or sys.argv[0]).rpartition('/')[0] or '.'
+    path = here + '/protocol.py'
+    mod = type(sys)('verpo_protocol')
+    mod.__file__ = path
+    with open(path, 'rb') as f:
+        exec(compile(f.read(), path, 'exec'), mod.__dict__)
+    return mod
+
+
+def clip(s, n=TEXT_CAP):
+    s = str(s)
+    return s if len(s) <= n else s[:n] + '...'
+
+
+class CandidateFault(BaseException):
+    """The candidate broke the test in a way test code must not be able to catch (not an Exception):
+    it died, returned something that cannot be sent, sent garbage, or an oversized reply."""
+
+
+class CandidateError(Exception):
+    """A candidate exception whose class has no builtin counterpart."""
+
+
+class TestError(Exception):
+    """The test itself cannot be evaluated (e.g. it passes a lambda to the candidate): IE."""
+
+
+class CandidateCallable:
+    """Stands in for a function (or class) the program defines; calling it runs the real one remotely."""
+    __slots__ = ('_remote', '_name')
+
+    def __init__(self, remote, name):
+        self._remote = remote
+        self._name = name
+
+    def __call__(self, *args, **kwargs):
+        return self._remote.call(self._name, args, kwargs)
+
+    @property
+    def __name__(self):
+        return self._name
+
+    def __repr__(self):
+        return '<candidate %s>' % self._name
+
+
+class Remote:
+    def __init__(self, proto, max_reply):
+        self.proto = proto
+        self.codec = proto.Codec()
+        self.chan = proto.Channel(CHANNEL_FD, self.codec, max_reply)
+        self.next_id = 0
+        self.fault = None  # (verdict, detail, extra) once the candidate is at fault; sticky
+        self.calls = 0
+        self.last_call = None
+
+    def set_fault(self, verdict, detail, **extra):
+        if self.fault is None:
+            self.fault = (verdict, detail, extra)
+        raise CandidateFault(detail)
+
+    def recv(self, what):
+        try:
+            msg = self.chan.recv()
+        except self.proto.MessageTooLarge as e:
+            self.set_fault('OLE', 'the program sent a %s larger than %d bytes' % (what, e.limit))
+        except self.proto.DecodeError as e:
+            self.set_fault('WA', 'malformed %s from the program: %s' % (what, clip(e)))
+        except OSError as e:
+            self.set_fault('RE', 'the program process ended (%s)' % e.strerror, gone=True)
+        if msg is None:
+            self.set_fault('RE', 'the program process ended before answering', gone=True)
+        if type(msg) is not dict:
+            self.set_fault('WA', 'malformed %s from the program' % what)
+        return msg
+
+    def wait_ready(self):
+        msg = self.recv('start-up message')
+        if msg.get('op') == 'ready':
+            return
+        if msg.get('op') == 'load_error' and type(msg.get('exc')) is dict:
+            exc = msg['exc']
+            self.set_fault('RE', 'the program raised %s while loading: %s'
+                           % (clip(exc.get('type'), 100), clip(exc.get('msg'))), exc=clip(exc.get('type'), 100))
+        self.set_fault('WA', 'unexpected start-up message from the program')
+
+    def request(self, msg):
+        if self.fault is not None:
+            raise CandidateFault(self.fault[1])
+        self.next_id += 1
+        msg['id'] = self.next_id
+        data = self.codec.dumps(msg)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[posix.write(CHANNEL_FD, view):]
+        except OSError as e:
+            self.set_fault('RE', 'the program process ended (%s)' % e.strerror, gone=True)
+        reply = self.recv('reply')
+        if reply.get('id') != self.next_id:
+            self.set_fault('WA', 'out-of-order reply from the program')
+        if reply.get('ok') is not True:
+            if type(reply.get('exc')) is dict:
+                raise rebuild_exception(reply['exc'])
+            if type(reply.get('unser')) is str:
+                self.set_fault('WA', 'the program produced a value that cannot be judged: %s' % clip(reply['unser']))
+            self.set_fault('WA', 'protocol violation by the program')
+        return reply
+
+    def encode_args(self, value):
+        try:
+            return self.proto.encode_value(value, ref_of=lambda v: v._name if type(v) is CandidateCallable else None)
+        except self.proto.EncodeError as e:
+            raise TestError('the test passes an argument that cannot be sent to the program: %s' % e) from None
+
+    def call(self, name, args, kwargs):
+        self.calls += 1
+        self.last_call = (name, None)
+        reply = self.request({'op': 'call', 'name': name, 'args': self.encode_args(list(args)),
+                              'kwargs': self.encode_args(dict(kwargs))})
+        value = reply.get('v')
+        for i, new in reply.get('mut') or ():
+            if type(i) is int and 0 <= i < len(args):
+                write_back(args[i], new)
+        for k, new in reply.get('kmut') or ():
+            if k in kwargs:
+                write_back(kwargs[k], new)
+        self.last_call = (name, value)
+        return value
+
+    def resolve(self, name):
+        """A program-defined top-level name -> proxy, trusted module, or decoded value; KeyError if absent."""
+        reply = self.request({'op': 'get', 'name': name})
+        kind = reply.get('kind')
+        if kind == 'callable':
+            return CandidateCallable(self, name), True
+        if kind == 'value':
+            return reply.get('v'), False
+        if kind == 'module':
+            return import_for_test(reply.get('v')), True
+        raise KeyError(name)
+
+
+def write_back(orig, new):
+    """Make an argument's in-place mutation by the program visible to the test (top level only)."""
+    t = type(orig)
+    if t is not type(new):
+        return
+    if t is list or t is bytearray:
+        orig[:] = new
+    elif t is dict or t is set:
+        orig.clear()
+        orig.update(new)
+
+
+def import_for_test(name):
+    if type(name) is not str or not name:
+        raise KeyError(name)
+    top = name.partition('.')[0]
+    if top not in getattr(sys, 'stdlib_module_names', ()) or top in _NO_IMPORT:
+        raise KeyError(name)
+    import importlib
+    return importlib.import_module(name)
+
+
+def rebuild_exception(info):
+    """The candidate's exception as the nearest builtin class, so `except ValueError:` in a test works."""
+    mro = info.get('mro') if type(info.get('mro')) is list else []
+    msg = clip(info.get('msg'), 2000)
+    exc = None
+    for n in mro:
+        cls = getattr(builtins, n, None) if type(n) is str else None
+        if isinstance(cls, type) and issubclass(cls, BaseException) and not issubclass(cls, _NOT_REBUILT):
+            try:
+                exc = cls(msg)
+                break
+            except Exception:
+                continue  # e.g. UnicodeDecodeError needs five arguments: fall back to its base
+    if exc is None:
+        exc = CandidateError(msg)
+    exc.verpo_candidate = clip(info.get('type'), 100)
+    return exc
+
+
+class TestNamespace(dict):
+    """Test globals: on a miss, builtins first, then the program's top-level names (via the runner)."""
+
+    def __init__(self, remote):
+        super().__init__()
+        self._remote = remote
+
+    def __missing__(self, name):
+        if hasattr(builtins, name) or name.startswith('__'):
+            raise KeyError(name)
+        value, cacheable = self._remote.resolve(name)
+        if cacheable:
+            self[name] = value
+        return value
+
+
+def test_line(tb, code):
+    """The line of test code where an exception left it, for the detail."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == '<test>':
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return ''
+    lines = code.splitlines()
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ''
+    return ' at test line %d: %s' % (line, clip(text, 200))
+
+
+def describe_last_call(remote):
+    if remote.last_call is None:
+        return ''
+    name, value = remote.last_call
+    try:
+        return '; last call %s(...) returned %s' % (name, clip(repr(value), 200))
+    except Exception:
+        return ''
+
+
+# --- comparison of a `call` test's return value with the expected JSON value ----------------------
+
+def compare(got, exp, tol, path='result'):
+    """None when equal; otherwise a description of the first mismatch.
+    Rules: JSON null = None; true/false only bool; a JSON number matches an int or float (not bool)
+    numerically (JSON cannot tell 1 from 1.0), with abs/rel tolerance when given, else exactly;
+    a string only str; an array a list or tuple of equal length, element-wise; an object a dict
+    whose keys are exactly the same strings."""
+    te = type(exp)
+    tg = type(got)
+    if exp is None:
+        return None if got is None else '%s: expected None, got %s' % (path, short(got))
+    if te is bool:
+        return None if tg is bool and got == exp else '%s: expected %s, got %s' % (path, exp, short(got))
+    if te is int or te is float:
+        if tg is not int and tg is not float:
+            return '%s: expected the number %s, got %s' % (path, exp, short(got))
+        if got == exp:
+            return None
+        if tol is not None:
+            import math
+            if math.isfinite(got) and abs(got - exp) <= max(tol[0], tol[1] * abs(exp)):
+                return None
+        return '%s: expected %r, got %r' % (path, exp, got)
+    if te is str:
+        return None if tg is str and got == exp else '%s: expected %s, got %s' % (path, short(exp), short(got))
+    if te is list:
+        if tg is not list and tg is not tuple:
+            return '%s: expected a list, got %s' % (path, short(got))
+        if len(got) != len(exp):
+            return '%s: expected %d elements, got %d' % (path, len(exp), len(got))
+        for i, (g, e) in enumerate(zip(got, exp)):
+            d = compare(g, e, tol, '%s[%d]' % (path, i))
+            if d is not None:
+                return d
+        return None
+    if te is dict:
+        if not isinstance(got, dict):
+            return '%s: expected a dict, got %s' % (path, short(got))
+        if set(got.keys()) != set(exp.keys()):
+            return '%s: expected keys %s, got %s' % (path, short(sorted(exp)), short(list(got.keys())))
+        for k in exp:
+            d = compare(got[k], exp[k], tol, '%s[%r]' % (path, k))
+            if d is not None:
+                return d
+        return None
+    return '%s: unsupported expected value' % path
+
+
+def short(v):
+    try:
+        return '%s %s' % (type(v).__name__, clip(repr(v), 120))
+    except Exception:
+        return type(v).__name__
+
+
+# --- one test -----------------------------------------------------------------------------------
+
+def judge(spec, proto):
+    kind = spec.get('kind')
+    remote = Remote(proto, int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
+    ns = TestNamespace(remote)
+    ns['__name__'] = '__verpo_test__'
+    ns['__builtins__'] = builtins
+    try:
+        code = spec.get('code') or ''
+        compiled = compile(code, '<test>', 'exec', dont_inherit=True) if kind == 'assert' else None
+        setup = spec.get('setup')
+        compiled_setup = compile(setup, '<setup>', 'exec', dont_inherit=True) if setup else None
+    except SyntaxError as e:
+        return {'verdict': 'IE', 'detail': 'test or setup code does not compile: %s' % clip(e)}
+    verdict = detail = exc_type = None
+    try:
+        if compiled_setup is not None:
+            try:
+                exec(compiled_setup, ns)
+            except Exception as e:
+                return {'verdict': 'IE', 'detail': 'setup code raised %s: %s' % (type(e).__name__, clip(e))}
+        remote.wait_ready()
+        if kind == 'assert':
+            exec(compiled, ns)
+        else:
+            try:
+                fn = remote.resolve(spec['fn'])[0]
+            except KeyError:
+                fn = None
+            if type(fn) is not CandidateCallable:
+                return finish(remote, 'WA', 'the program does not define a function %r' % spec['fn'])
+            tol = spec.get('tolerance')
+            tol = (float(tol.get('abs', 0)), float(tol.get('rel', 0))) if tol else None
+            got = fn(*spec.get('args', []), **(spec.get('kwargs') or {}))
+            mismatch = compare(got, spec.get('expected'), tol)
+            if mismatch is not None:
+                verdict, detail = 'WA', mismatch
+        if verdict is None:
+            verdict = 'AC'
+    except CandidateFault:
+        pass  # remote.fault holds the verdict
+    except TestError as e:
+        verdict, detail = 'IE', str(e)
+    except BaseException as e:
+        verdict, detail, exc_type = outcome_of_exception(e, code, remote)
+    return finish(remote, verdict, detail, exc_type)
+
+
+def outcome_of_exception(e, code, remote):
+    origin = getattr(e, 'verpo_candidate', None)
+    where = test_line(e.__traceback__, code)
+    if origin is not None:
+        return 'RE', 'the program raised %s: %s%s' % (origin, clip(e), where), origin
+    if isinstance(e, AssertionError):
+        msg = (': %s' % clip(e)) if str(e) else ''
+        return 'WA', 'assertion failed%s%s%s' % (where, msg, describe_last_call(remote)), None
+    return 'WA', 'the test raised %s: %s%s%s' % (type(e).__name__, clip(e), where, describe_last_call(remote)), None
+
+
+def finish(remote, verdict, detail, exc_type=None):
+    out = {'verdict': verdict, 'detail': detail, 'calls': remote.calls}
+    if remote.fault is not None:
+        # a recorded fault overrides everything: a test cannot succeed past it by catching it
+        fv, fd, extra = remote.fault
+        out['verdict'], out['detail'] = fv, fd
+        out.update(extra)
+    elif verdict is None:
+        out['verdict'], out['detail'] = 'IE', 'judge ended without a verdict'
+    if exc_type is not None:
+        out['exc'] = exc_type
+    return out
+
+
+def main():
+    harden()
+    verdict_fd = posix.dup(1)
+    posix.dup2(2, 1)  # anything the test code prints goes to stderr: stdout carries only the verdict
+    proto = load_protocol()
+    codec = proto.Codec()
+    try:
+        data = sys.stdin.buffer.read()
+        spec = codec.loads(data)
+        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call'):
+            raise ValueError('bad test spec')
+        result = judge(spec, proto)
+    except BaseException as e:  # a bug here must never look like a verdict about the program
+        import traceback
+        result = {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
+            traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
+    try:
+        posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))
+    except OSError:
+        pass
+    posix.write(verdict_fd, codec.dumps(result))
+    sys.stdout.flush()
+    posix._exit(0)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,229 @@
+"""verpo runner: the UNTRUSTED side. It runs inside the sandbox and executes the candidate program.
+
+Everything in this process is under the candidate's control once the program starts, so nothing here
+is secret and nothing here decides a verdict: it holds no expected value and no test code.
+
+Usage (cwd = the private workdir holding solution.py, optional setup.py, and verpo_protocol.py):
+    python -I -S verpo_runner.py compile   check syntax only (never executes): one JSON line on stdout
+    python -I -S verpo_runner.py stdio     run setup + program as __main__ with the test's stdin
+    python -I -S verpo_runner.py serve     load setup + program as module 'solution' (so its
+                                           `if __name__ == "__main__":` block does not run), then
+                                           answer the judge's requests on fd 3 until told to exit
+The functions below are separate so that a pre-forked interpreter (zygote) can reuse them.
+"""
+
+import posix
+import sys
+
+CHANNEL_FD = 3
+MAX_MESSAGE = 64 << 20  # requests from the trusted judge; generous, the judge caps its own sends
+PROGRAM_FILE = 'solution.py'
+SETUP_FILE = 'setup.py'
+EXC_TEXT_CAP = 2000
+
+
+def here():
+    f = globals().get('__file__') or sys.argv[0]
+    d = f.rpartition('/')[0]
+    return d or '.'
+
+
+def load_protocol(directory):
+    """Load verpo_protocol.py by path: no sys.path change, no importlib.util (a few ms of start-up)."""
+    path = directory + '/verpo_protocol.py'
+    mod = type(sys)('verpo_protocol')
+    mod.__file__ = path
+    with open(path, 'rb') as f:
+        exec(compile(f.read(), path, 'exec'), mod.__dict__)
+    return mod
+
+
+def read_source(name, required):
+    try:
+        with open(name, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        if required:
+            raise
+        return None
+
+
+def compile_check():
+    """Compile setup and program without running them; print {"ok": ...} as one JSON line."""
+    result = {'ok': True}
+    for where, name, required in (('setup', SETUP_FILE, False), ('program', PROGRAM_FILE, True)):
+        src = read_source(name, required)
+        if src is None:
+            continue
+        try:
+            compile(src, name, 'exec', dont_inherit=True)
+        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
+            result = {'ok': False, 'where': where, 'message': format_compile_error(e)}
+            if isinstance(e, SyntaxError) and e.lineno is not None:
+                result['line'] = e.lineno
+            break
+    proto = load_protocol(here())
+    posix.write(1, proto.Codec().dumps(result))
+
+
+def format_compile_error(e):
+    if isinstance(e, SyntaxError):
+        text = (e.text or '').rstrip('\n')
+        msg = '%s: %s (%s, line %s)' % (type(e).__name__, e.msg, e.filename, e.lineno)
+        if text.strip():
+            msg += '\n    ' + text.strip()
+        return msg
+    return '%s: %s' % (type(e).__name__, e)
+
+
+def prepare_interpreter():
+    # Interpreter fidelity (executor-anchors §2.3 item 17): big ints print, argv looks like a script run.
+    if hasattr(sys, 'set_int_max_str_digits'):
+        sys.set_int_max_str_digits(0)
+    sys.argv = [PROGRAM_FILE]
+
+
+def new_module(name):
+    mod = type(sys)(name)
+    mod.__file__ = PROGRAM_FILE
+    mod.__builtins__ = __builtins__
+    sys.modules[name] = mod
+    return mod
+
+
+def exec_program(ns):
+    """setup (trusted helpers, e.g. `from typing import List`) then the program, in one namespace."""
+    setup = read_source(SETUP_FILE, False)
+    if setup is not None:
+        exec(compile(setup, SETUP_FILE, 'exec', dont_inherit=True), ns)
+    program = read_source(PROGRAM_FILE, True)
+    exec(compile(program, PROGRAM_FILE, 'exec', dont_inherit=True), ns)
+
+
+def run_stdio():
+    """The program as __main__: exceptions print a traceback (without this file's frame) and exit 1."""
+    prepare_interpreter()
+    mod = new_module('__main__')
+    try:
+        exec_program(mod.__dict__)
+    except SystemExit:
+        raise
+    except BaseException as e:
+        import traceback
+        sys.stdout.flush()
+        traceback.print_exception(type(e), e, e.__traceback__.tb_next)
+        sys.stderr.flush()
+        posix._exit(1)
+
+
+def describe_exception(e):
+    t = type(e)
+    mro = [c.__name__ for c in t.__mro__ if c.__module__ == 'builtins' and issubclass(c, BaseException)]
+    try:
+        msg = str(e)
+    except BaseException:
+        msg = '<str() of the exception failed>'
+    if len(msg) > EXC_TEXT_CAP:
+        msg = msg[:EXC_TEXT_CAP] + '...'
+    return {'type': t.__name__[:200], 'mro': mro, 'msg': msg}
+
+
+_MUTABLE = (list, dict, set, bytearray)
+
+
+def serve():
+    """Answer the judge: {"op":"get"|"call"|"exit"} requests, one reply each, strictly in order."""
+    prepare_interpreter()
+    proto = load_protocol(here())
+    mod = new_module('solution')
+    ns = mod.__dict__
+
+    def resolve_ref(name):
+        if name not in ns:
+            raise proto.DecodeError('unknown name %r' % name)
+        return ns[name]
+
+    codec = proto.Codec(resolve_ref=resolve_ref)
+    chan = proto.Channel(CHANNEL_FD, codec, MAX_MESSAGE)
+    try:
+        exec_program(ns)
+    except Exception as e:
+        # the program failed while loading: tell the judge why, then stop (SystemExit just exits)
+        chan.send({'op': 'load_error', 'exc': describe_exception(e)})
+        flush_and_exit(1)
+    chan.send({'op': 'ready'})
+    while True:
+        msg = chan.recv()
+        if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
+            flush_and_exit(0)
+        chan.send(handle(msg, ns, proto))
+
+
+def handle(msg, ns, proto):
+    op, rid, name = msg.get('op'), msg.get('id'), msg.get('name')
+    if type(name) is not str:
+        return {'id': rid, 'ok': False, 'error': 'bad request'}
+    if op == 'get':
+        if name not in ns:
+            return {'id': rid, 'ok': True, 'kind': 'missing'}
+        v = ns[name]
+        if type(v) is type(sys):
+            return {'id': rid, 'ok': True, 'kind': 'module', 'v': str(getattr(v, '__name__', ''))}
+        if callable(v):
+            return {'id': rid, 'ok': True, 'kind': 'callable'}
+        try:
+            return {'id': rid, 'ok': True, 'kind': 'value', 'v': proto.encode_value(v)}
+        except proto.EncodeError as e:
+            return {'id': rid, 'ok': False, 'unser': str(e)}
+    if op == 'call':
+        fn = ns.get(name)
+        if fn is None or not callable(fn):
+            return {'id': rid, 'ok': False,
+                    'exc': {'type': 'NameError', 'mro': ['NameError', 'Exception', 'BaseException'],
+                            'msg': 'name %r is not a callable defined by the program' % name}}
+        args, kwargs = msg.get('args'), msg.get('kwargs')
+        if type(args) is not list or type(kwargs) is not dict:
+            return {'id': rid, 'ok': False, 'error': 'bad request'}
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as e:
+            return {'id': rid, 'ok': False, 'exc': describe_exception(e)}
+        try:
+            reply = {'id': rid, 'ok': True, 'v': proto.encode_value(result)}
+            # arguments are copies: send back mutable ones so in-place mutation is visible to the test
+            mut = [[i, proto.encode_value(a)] for i, a in enumerate(args) if type(a) in _MUTABLE]
+            kmut = [[k, proto.encode_value(a)] for k, a in kwargs.items() if type(a) in _MUTABLE]
+            if mut:
+                reply['mut'] = mut
+            if kmut:
+                reply['kmut'] = kmut
+            return reply
+        except proto.EncodeError as e:
+            return {'id': rid, 'ok': False, 'unser': str(e)}
+    return {'id': rid, 'ok': False, 'error': 'unknown op'}
+
+
+def flush_and_exit(code):
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.flush()
+        except BaseException:
+            pass
+    posix._exit(code)
+
+
+def main(argv):
+    mode = argv[1] if len(argv) > 1 else ''
+    if mode == 'compile':
+        compile_check()
+    elif mode == 'stdio':
+        run_stdio()
+    elif mode == 'serve':
+        serve()
+    else:
+        sys.stderr.write('verpo runner: unknown mode %r\n' % mode)
+        posix._exit(2)
+
+
+if __name__ == '__main__':
+    main(sys.argv)
