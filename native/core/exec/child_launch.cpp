@@ -1,0 +1,163 @@
+#include "core/exec/child_launch.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/exec/raw_clone.hpp"
+
+namespace verpo::exec {
+namespace {
+
+struct ChildFailure {
+  int stage;
+  int error;
+};
+
+[[noreturn]] void Fail(int report_fd, ChildStage stage) {
+  ChildFailure f = {static_cast<int>(stage), errno};
+  ssize_t ignored = write(report_fd, &f, sizeof f);
+  (void)ignored;
+  _exit(127);
+}
+
+bool WriteFileInChild(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  size_t len = strlen(text);
+  bool ok = write(fd, text, len) == static_cast<ssize_t>(len);
+  close(fd);
+  return ok;
+}
+
+bool CloseFrom(int first) {
+  if (syscall(SYS_close_range, first, ~0U, 0) == 0) return true;
+  for (int fd = first; fd < 65536; ++fd) close(fd);  // pre-5.9 kernels
+  return true;
+}
+
+[[noreturn]] void ChildMain(LaunchPlan& plan, int report_fd) {
+  ResetSignalsInChild();
+  if (plan.user_ns_uid_map) {
+    if (!WriteFileInChild("/proc/self/setgroups", "deny") ||
+        !WriteFileInChild("/proc/self/uid_map", plan.user_ns_uid_map) ||
+        !WriteFileInChild("/proc/self/gid_map", plan.user_ns_gid_map))
+      Fail(report_fd, ChildStage::kUserNamespace);
+  }
+
+  // Move every source above the targets first, so a dup2 never clobbers a later source; then the
+  // report pipe and the listener socket go right after the targets (close-on-exec) and every
+  // other inherited fd is closed.
+  constexpr int kHigh = 512;
+  int moved[6];
+  for (int i = 0; i < plan.fd_count; ++i) {
+    moved[i] = fcntl(plan.fds[i].from, F_DUPFD_CLOEXEC, kHigh);
+    if (moved[i] < 0) Fail(report_fd, ChildStage::kFds);
+  }
+  int report = fcntl(report_fd, F_DUPFD_CLOEXEC, kHigh);
+  if (report < 0) Fail(report_fd, ChildStage::kFds);
+  report_fd = report;
+  int listener = -1;
+  if (plan.isolation.listener_socket >= 0) {
+    listener = fcntl(plan.isolation.listener_socket, F_DUPFD_CLOEXEC, kHigh);
+    if (listener < 0) Fail(report_fd, ChildStage::kFds);
+  }
+  for (int i = 0; i < plan.fd_count; ++i)
+    if (dup2(moved[i], plan.fds[i].to) < 0) Fail(report_fd, ChildStage::kFds);
+  int next = plan.fd_count;
+  if (dup3(report_fd, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
+  report_fd = next++;
+  if (listener >= 0) {
+    if (dup3(listener, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
+    plan.isolation.listener_socket = next++;
+  }
+  CloseFrom(next);
+
+  if (plan.cwd && chdir(plan.cwd) != 0) Fail(report_fd, ChildStage::kChdir);
+  if (plan.mounts.enabled) {
+    const MountView& m = plan.mounts;
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report_fd, ChildStage::kMounts);
+    if (m.mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+      Fail(report_fd, ChildStage::kMounts);
+    if (m.workdir_bind && mount(m.workdir_bind, "/tmp", nullptr, MS_BIND, nullptr) != 0)
+      Fail(report_fd, ChildStage::kMounts);
+    for (const char* dir : m.read_only_empty)
+      if (mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0)
+        Fail(report_fd, ChildStage::kMounts);
+  }
+  if (plan.cwd_after && chdir(plan.cwd_after) != 0) Fail(report_fd, ChildStage::kChdir);
+
+  ChildStage stage = ApplyIsolation(plan.isolation);
+  if (stage != ChildStage::kNone) Fail(report_fd, stage);
+  execve(plan.path, plan.argv.data(), plan.envp.data());
+  Fail(report_fd, ChildStage::kExec);
+}
+
+}  // namespace
+
+std::string LaunchResult::message() const {
+  return std::string(ChildStageName(stage)) + ": " + strerror(error);
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& owned) {
+  std::vector<char*> out;
+  out.reserve(owned.size() + 1);
+  for (std::string& s : owned) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+LaunchResult Launch(LaunchPlan& plan) {
+  LaunchResult r;
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    r.error = errno;
+    r.stage = ChildStage::kFds;
+    return r;
+  }
+  pid_t pid = RawClone(plan.clone_flags);
+  if (pid == 0) {
+    close(report[0]);
+    ChildMain(plan, report[1]);
+  }
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    r.error = -pid;
+    r.stage = ChildStage::kClone;
+    return r;
+  }
+  r.pid = pid;
+  // The child reaches exec in microseconds; a bounded wait guards against a wedged child.
+  ChildFailure failure = {};
+  pollfd p = {report[0], POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, 10000);
+  while (ready < 0 && errno == EINTR);
+  ssize_t n = ready > 0 ? read(report[0], &failure, sizeof failure) : -1;
+  close(report[0]);
+  if (n == 0) return r;  // EOF: exec succeeded
+  if (n == static_cast<ssize_t>(sizeof failure)) {
+    r.stage = static_cast<ChildStage>(failure.stage);
+    r.error = failure.error;
+  } else {
+    r.stage = ChildStage::kExec;
+    r.error = ready == 0 ? ETIMEDOUT : EIO;
+  }
+  kill(pid, SIGKILL);
+  int status;
+  while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
+  }
+  r.pid = -1;
+  return r;
+}
+
+}  // namespace verpo::exec

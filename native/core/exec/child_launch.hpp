@@ -1,0 +1,56 @@
+// Starting one sandboxed (or trusted) process: everything is prepared in a LaunchPlan before the
+// clone, so the child only moves fds, sets up its mount view, applies the ChildPlan and execs.
+// A failure in the child is written as {stage, errno} to a close-on-exec pipe; EOF on that pipe
+// means the exec succeeded.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/exec/isolation_plan.hpp"
+
+namespace verpo::exec {
+
+struct FdMapping {
+  int from;
+  int to;
+};
+
+// The candidate's view of the filesystem inside its own mount namespace.
+struct MountView {
+  bool enabled = false;
+  bool mount_proc = false;             // fresh /proc for the new pid namespace
+  const char* workdir_bind = nullptr;  // host path bound onto /tmp (its cwd)
+  std::vector<const char*> read_only_empty;  // shared world-writable dirs, hidden by empty ro tmpfs
+};
+
+struct LaunchPlan {
+  const char* path = nullptr;
+  std::vector<char*> argv;  // null-terminated
+  std::vector<char*> envp;  // null-terminated
+  FdMapping fds[6];
+  int fd_count = 0;  // targets must be 0..fd_count-1 in order
+  unsigned long clone_flags = 0;
+  const char* user_ns_uid_map = nullptr;  // "inside outside 1\n", written by the child itself
+  const char* user_ns_gid_map = nullptr;
+  MountView mounts;
+  const char* cwd = nullptr;      // chdir before the mount view (a host path)
+  const char* cwd_after = nullptr;  // chdir after the mount view ("/tmp"), or nullptr
+  ChildPlan isolation;
+};
+
+struct LaunchResult {
+  pid_t pid = -1;
+  int error = 0;                 // errno of the failure
+  ChildStage stage = ChildStage::kNone;
+  std::string message() const;
+};
+
+// Clones, waits until the child has exec'd (or failed). Never throws.
+LaunchResult Launch(LaunchPlan& plan);
+
+// Builds a null-terminated char* vector over strings that outlive it.
+std::vector<char*> CStrings(std::vector<std::string>& owned);
+
+}  // namespace verpo::exec

@@ -1,0 +1,31 @@
+// What this host lets the sandbox do, probed once per process (each probe forks a throw-away
+// child and tries the real operation) and cached.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace verpo::exec {
+
+struct HostSupport {
+  bool is_root = false;
+  uint32_t uid = 0, gid = 0;
+  // Namespaces: as root, pid/net/mount/ipc directly; otherwise only through a user namespace.
+  bool namespaces = false;
+  bool needs_user_namespace = false;
+  bool mount_proc = false;      // a fresh /proc for the new pid namespace could be mounted
+  bool seccomp = false;         // SECCOMP_SET_MODE_FILTER works
+  bool seccomp_notify = false;  // SECCOMP_FILTER_FLAG_NEW_LISTENER works (syscall-level reports)
+  bool pidfd = false;           // pidfd_open (else the supervisor polls waitpid(pid, WNOHANG))
+  bool close_range = false;
+  std::string cgroup_v2_dir;    // a delegated, writable cgroup v2 with memory+pids, or ""
+  // World-writable directories the candidate must not write to; covered by read-only empty tmpfs
+  // in its mount namespace (/tmp itself is replaced by the private workdir).
+  std::vector<std::string> shared_writable_dirs;
+  std::vector<std::string> notes;  // why a layer is missing
+};
+
+// Probed on first call; thread-safe.
+const HostSupport& Host();
+
+}  // namespace verpo::exec

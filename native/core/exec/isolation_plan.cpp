@@ -1,0 +1,90 @@
+#include "core/exec/isolation_plan.hpp"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace verpo::exec {
+
+const char* ChildStageName(ChildStage stage) {
+  switch (stage) {
+    case ChildStage::kNone: return "none";
+    case ChildStage::kClone: return "clone";
+    case ChildStage::kSignals: return "signals";
+    case ChildStage::kUserNamespace: return "user namespace maps";
+    case ChildStage::kFds: return "file descriptors";
+    case ChildStage::kMounts: return "mounts";
+    case ChildStage::kChdir: return "chdir to the workdir";
+    case ChildStage::kRlimit: return "setrlimit";
+    case ChildStage::kSession: return "setsid";
+    case ChildStage::kUid: return "uid/gid drop";
+    case ChildStage::kPdeathsig: return "PR_SET_PDEATHSIG";
+    case ChildStage::kNoNewPrivs: return "PR_SET_NO_NEW_PRIVS";
+    case ChildStage::kSeccomp: return "seccomp filter";
+    case ChildStage::kSendListener: return "sending the seccomp listener";
+    case ChildStage::kExec: return "execve";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool SendFd(int sock, int fd) {
+  char dummy = 'L';
+  iovec iov = {&dummy, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == 1;
+}
+
+}  // namespace
+
+ChildStage ApplyIsolation(const ChildPlan& plan) {
+  for (int i = 0; i < plan.rlimit_count; ++i) {
+    rlimit lim = {static_cast<rlim_t>(plan.rlimits[i].value), static_cast<rlim_t>(plan.rlimits[i].value)};
+    if (setrlimit(plan.rlimits[i].resource, &lim) != 0) return ChildStage::kRlimit;
+  }
+  if (plan.new_session && setsid() < 0) return ChildStage::kSession;
+  if (plan.drop_uid) {
+    if (setgroups(0, nullptr) != 0) return ChildStage::kUid;
+    if (setresgid(plan.gid, plan.gid, plan.gid) != 0) return ChildStage::kUid;
+    if (setresuid(plan.uid, plan.uid, plan.uid) != 0) return ChildStage::kUid;
+  }
+  if (plan.parent_death_kill && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return ChildStage::kPdeathsig;
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return ChildStage::kNoNewPrivs;
+  if (plan.filter) {
+    sock_fprog prog = {plan.filter_len, const_cast<sock_filter*>(plan.filter)};
+    unsigned flags = plan.filter_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (fd < 0) return ChildStage::kSeccomp;
+    if (plan.filter_listener) {
+      bool sent = SendFd(plan.listener_socket, static_cast<int>(fd));
+      close(static_cast<int>(fd));
+      if (!sent) return ChildStage::kSendListener;
+    }
+  }
+  if (plan.listener_socket >= 0) close(plan.listener_socket);
+  return ChildStage::kNone;
+}
+
+}  // namespace verpo::exec

@@ -1,0 +1,50 @@
+// "Apply isolation to the current process": the data a freshly forked child needs, prepared
+// before the fork, and the async-signal-safe function that applies it. The supervisor uses it
+// between clone and execve; the pre-warmed-interpreter path of the next issue applies the same
+// plan right after forking a zygote (the plan is plain data; the filter is plain bytes from
+// BuildSeccompFilter, so a Python caller can reproduce it through ctypes).
+//
+// Order matters and is fixed here: rlimits (while still privileged, so hard limits can be set),
+// new session, groups/gid/uid drop, parent-death signal (a uid change clears it), no_new_privs,
+// then the seccomp filter last (it denies setrlimit and friends). With a listener, the filter's
+// notification fd is sent to the supervisor over `listener_socket` and closed here.
+#pragma once
+#include <linux/filter.h>
+#include <sys/resource.h>
+
+#include <cstdint>
+
+namespace verpo::exec {
+
+struct RlimitSetting {
+  int resource;
+  uint64_t value;  // hard = soft = value
+};
+
+struct ChildPlan {
+  RlimitSetting rlimits[10];
+  int rlimit_count = 0;
+  bool new_session = true;
+  bool drop_uid = false;  // setgroups({}), setresgid(gid), setresuid(uid)
+  uint32_t uid = 0, gid = 0;
+  bool parent_death_kill = true;  // PR_SET_PDEATHSIG(SIGKILL): supervisor thread gone => child gone
+  bool no_new_privs = true;
+  const sock_filter* filter = nullptr;  // nullptr: no seccomp
+  unsigned short filter_len = 0;
+  bool filter_listener = false;  // install with SECCOMP_FILTER_FLAG_NEW_LISTENER
+  int listener_socket = -1;      // AF_UNIX socket to send the listener fd over (SCM_RIGHTS)
+
+  void AddRlimit(int resource, uint64_t value) { rlimits[rlimit_count++] = {resource, value}; }
+};
+
+// Which step failed (reported to the supervisor with errno).
+enum class ChildStage : int {
+  kNone = 0, kClone, kSignals, kUserNamespace, kFds, kMounts, kChdir, kRlimit, kSession, kUid,
+  kPdeathsig, kNoNewPrivs, kSeccomp, kSendListener, kExec,
+};
+const char* ChildStageName(ChildStage stage);
+
+// Async-signal-safe. Returns kNone on success, else the failing stage (errno is set).
+ChildStage ApplyIsolation(const ChildPlan& plan);
+
+}  // namespace verpo::exec

@@ -1,0 +1,52 @@
+// The sandbox policy in one place: every isolation layer a run asks for, and the limits it runs
+// under. The supervisor turns a policy into a ChildPlan (isolation_plan.hpp), which is plain data
+// that a freshly forked child applies to itself.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace verpo::exec {
+
+// Which layers to use. A layer the host cannot provide is skipped and the run's IsolationReport
+// says so; asking for it never fails a run.
+struct Layers {
+  bool seccomp = true;
+  bool namespaces = true;          // user (when not root), pid, net, mount, ipc
+  bool drop_uid = true;            // when root: run as an unprivileged per-slot uid
+  bool cgroup = true;              // cgroup v2 memory/pids when a delegated one is writable
+  bool address_space_limit = false;  // RLIMIT_AS = memory limit; off: it breaks BLAS/JIT heaps
+};
+
+struct Limits {
+  uint64_t cpu_ms = 1000;
+  uint64_t wall_ms = 3000;
+  uint64_t memory_mb = 256;
+  uint64_t output_kb = 64;    // per stream (stdout, stderr)
+  uint64_t file_kb = 16384;   // RLIMIT_FSIZE: the largest file the candidate may write
+  uint64_t nofile = 64;       // RLIMIT_NOFILE
+  uint64_t nproc = 64;        // RLIMIT_NPROC (per uid; meaningful when the uid is not root)
+  uint64_t stack_mb = 256;    // RLIMIT_STACK: deep Python recursion needs a big main stack
+};
+
+// Defaults for the unprivileged uids: slot i runs as uid_base + i (gid likewise), so that
+// RLIMIT_NPROC and "kill every process of this uid" are per slot, never shared between runs.
+constexpr uint32_t kDefaultUidBase = 61000;
+
+struct ProcessSpec {
+  std::vector<std::string> argv;  // argv[0] is an absolute path (resolved by the caller)
+  std::vector<std::string> env;   // "KEY=value", exactly what the child gets
+  std::string stdin_data;
+};
+
+struct RunRequest {
+  ProcessSpec candidate;
+  bool has_judge = false;
+  ProcessSpec judge;
+  bool channel = true;  // socketpair: candidate fd 3 <-> judge fd 3 (only with a judge)
+  std::vector<std::pair<std::string, std::string>> files;  // name -> content, written read-only
+  Limits limits;
+  Layers layers;
+};
+
+}  // namespace verpo::exec

@@ -1,0 +1,53 @@
+// What one sandboxed run reports: per-process measurements, the limit the candidate hit (if
+// any), a seccomp violation with its syscall, and the isolation layers that were really active.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace verpo::exec {
+
+struct ProcessOutcome {
+  bool started = false;
+  int exit_code = -1;  // valid when signal == 0 and started
+  int signal = 0;
+  uint64_t cpu_ms = 0, wall_ms = 0, memory_kb = 0;
+  std::string stdout_data, stderr_data;
+  bool stdout_truncated = false, stderr_truncated = false;
+};
+
+enum class LimitHit { kNone, kCpu, kWall, kMemory, kOutput, kFile };
+const char* LimitName(LimitHit limit);  // "cpu", ... or nullptr for kNone
+
+struct Violation {
+  bool hit = false;
+  int nr = -1;
+  std::string syscall;  // name, "unknown(nr)", or "foreign-abi(arch:nr)"
+};
+
+struct IsolationReport {
+  bool rlimits = true;
+  bool seccomp = false;
+  bool no_new_privs = false;
+  std::vector<std::string> namespaces;  // "user", "pid", "net", "mount", "ipc"
+  bool drop_uid = false;
+  uint32_t uid = 0;  // the uid the candidate runs as (host view); per slot when dropped
+  bool cgroup = false;
+  bool private_workdir = true;
+  bool clean_env = true;
+  std::vector<std::string> notes;
+};
+
+struct RunResult {
+  ProcessOutcome candidate;
+  LimitHit limit = LimitHit::kNone;
+  Violation violation;
+  bool has_judge = false;
+  ProcessOutcome judge;
+  IsolationReport isolation;
+  std::string internal_error;  // never the program's fault (fork EAGAIN, no workdir, ...)
+};
+
+const char* SignalName(int sig);  // "SIGKILL", or nullptr for an unnamed signal
+
+}  // namespace verpo::exec

@@ -1,0 +1,706 @@
+#include "core/exec/sandbox_run.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "core/exec/child_launch.hpp"
+#include "core/exec/host_support.hpp"
+#include "core/exec/raw_clone.hpp"
+#include "core/exec/seccomp_filter.hpp"
+#include "core/exec/workdir.hpp"
+
+namespace verpo::exec {
+
+const char* LimitName(LimitHit limit) {
+  switch (limit) {
+    case LimitHit::kNone: return nullptr;
+    case LimitHit::kCpu: return "cpu";
+    case LimitHit::kWall: return "wall";
+    case LimitHit::kMemory: return "memory";
+    case LimitHit::kOutput: return "output";
+    case LimitHit::kFile: return "file";
+  }
+  return nullptr;
+}
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGHUP: return "SIGHUP"; case SIGINT: return "SIGINT"; case SIGQUIT: return "SIGQUIT";
+    case SIGILL: return "SIGILL"; case SIGTRAP: return "SIGTRAP"; case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS"; case SIGFPE: return "SIGFPE"; case SIGKILL: return "SIGKILL";
+    case SIGUSR1: return "SIGUSR1"; case SIGSEGV: return "SIGSEGV"; case SIGUSR2: return "SIGUSR2";
+    case SIGPIPE: return "SIGPIPE"; case SIGALRM: return "SIGALRM"; case SIGTERM: return "SIGTERM";
+    case SIGCHLD: return "SIGCHLD"; case SIGCONT: return "SIGCONT"; case SIGSTOP: return "SIGSTOP";
+    case SIGTSTP: return "SIGTSTP"; case SIGTTIN: return "SIGTTIN"; case SIGTTOU: return "SIGTTOU";
+    case SIGURG: return "SIGURG"; case SIGXCPU: return "SIGXCPU"; case SIGXFSZ: return "SIGXFSZ";
+    case SIGVTALRM: return "SIGVTALRM"; case SIGPROF: return "SIGPROF"; case SIGWINCH: return "SIGWINCH";
+    case SIGIO: return "SIGIO"; case SIGPWR: return "SIGPWR"; case SIGSYS: return "SIGSYS";
+  }
+  return nullptr;
+}
+
+namespace {
+
+constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms
+constexpr uint64_t kDrainGraceMs = 200;         // output still in pipes after the exits
+
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+  void Reset(int f = -1) {
+    if (fd >= 0) close(fd);
+    fd = f;
+  }
+  int Release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+bool MakePipe(Fd* read_end, Fd* write_end) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return false;
+  read_end->Reset(p[0]);
+  write_end->Reset(p[1]);
+  return true;
+}
+
+std::string Substitute(std::string s, const std::string& workdir) {
+  const std::string token = kWorkdirToken;
+  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + workdir.size()))
+    s.replace(at, token.size(), workdir);
+  return s;
+}
+
+// Everything the loop tracks for one process.
+struct Stream {
+  Fd fd;
+  std::string data;
+  size_t cap = 0;
+  bool truncated = false;
+};
+
+struct Tracked {
+  pid_t pid = -1;
+  Fd pidfd;
+  Fd stat_fd;   // /proc/<pid>/stat, opened once, pread each tick
+  Fd statm_fd;  // /proc/<pid>/statm
+  bool reaped = false;
+  int status = 0;
+  rusage usage = {};
+  uint64_t start_ns = 0, end_ns = 0;
+  uint64_t polled_cpu_ms = 0, peak_rss_kb = 0;
+  Stream out, err;
+  Fd stdin_fd;
+  std::string stdin_data;
+  size_t stdin_done = 0;
+};
+
+// Reads utime+stime+cutime+cstime (ms) from /proc/<pid>/stat; false when unreadable.
+bool ReadCpuMs(int fd, uint64_t* ms) {
+  char buf[1024];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  char* p = strrchr(buf, ')');
+  if (!p) return false;
+  // Fields after the command: state is field 3; utime, stime, cutime, cstime are fields 14..17.
+  uint64_t v[4] = {0, 0, 0, 0};
+  int field = 2;
+  for (char* tok = p + 1; *tok;) {
+    while (*tok == ' ') ++tok;
+    if (!*tok) break;
+    ++field;
+    if (field >= 14 && field <= 17) v[field - 14] = strtoull(tok, nullptr, 10);
+    if (field == 17) break;
+    while (*tok && *tok != ' ') ++tok;
+  }
+  static const long ticks = sysconf(_SC_CLK_TCK);
+  *ms = (v[0] + v[1] + v[2] + v[3]) * 1000ull / static_cast<uint64_t>(ticks > 0 ? ticks : 100);
+  return true;
+}
+
+bool ReadRssKb(int fd, uint64_t* kb) {
+  char buf[256];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  char* end = nullptr;
+  strtoull(buf, &end, 10);
+  uint64_t pages = strtoull(end, nullptr, 10);
+  static const long page = sysconf(_SC_PAGESIZE);
+  *kb = pages * static_cast<uint64_t>(page) / 1024;
+  return true;
+}
+
+// Kills every process running as `uid` (a per-slot uid nobody else uses), from a helper that
+// takes that uid: kill(-1) then reaches exactly those processes, including setsid'd daemons.
+void KillAllOfUid(uid_t uid, gid_t gid) {
+  pid_t helper = RawClone(0);
+  if (helper == 0) {
+    if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
+    for (int i = 0; i < 2000; ++i) {
+      if (kill(-1, SIGKILL) != 0 && errno == ESRCH) _exit(0);
+      timespec pause = {0, 1000000};
+      nanosleep(&pause, nullptr);
+    }
+    _exit(2);
+  }
+  if (helper < 0) return;
+  int status;
+  while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR) {
+  }
+}
+
+ProcessOutcome Summarize(Tracked& t) {
+  ProcessOutcome o;
+  o.started = t.pid > 0;
+  if (!o.started) return o;
+  if (WIFSIGNALED(t.status)) o.signal = WTERMSIG(t.status);
+  else o.exit_code = WEXITSTATUS(t.status);
+  uint64_t ru_ms = static_cast<uint64_t>(t.usage.ru_utime.tv_sec + t.usage.ru_stime.tv_sec) * 1000 +
+                   static_cast<uint64_t>(t.usage.ru_utime.tv_usec + t.usage.ru_stime.tv_usec) / 1000;
+  o.cpu_ms = std::max(ru_ms, t.polled_cpu_ms);
+  o.wall_ms = (t.end_ns - t.start_ns) / 1000000;
+  o.memory_kb = std::max(static_cast<uint64_t>(t.usage.ru_maxrss), t.peak_rss_kb);
+  o.stdout_data = std::move(t.out.data);
+  o.stderr_data = std::move(t.err.data);
+  o.stdout_truncated = t.out.truncated;
+  o.stderr_truncated = t.err.truncated;
+  return o;
+}
+
+enum Tag : uint64_t { kCandidateExit = 1, kJudgeExit, kCandOut, kCandErr, kJudgeOut, kJudgeErr,
+                      kCandIn, kJudgeIn, kListener, kTimer, kCancel };
+
+class Run {
+ public:
+  Run(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd)
+      : req_(req), slot_(slot), cfg_(cfg), cancel_fd_(cancel_fd), host_(Host()) {}
+
+  RunResult Execute();
+
+ private:
+  std::string Prepare();
+  std::string StartCandidate();
+  std::string StartJudge();
+  void Loop();
+  void OnExit(Tracked& t, bool block);
+  void OnOutput(Stream& s, bool candidate);
+  void OnStdin(Tracked& t, uint64_t tag);
+  void OnViolation();
+  void OnTick();
+  void KillCandidateTree();
+  void KillJudgeTree();
+  void Finish();
+  bool Watch(int fd, uint64_t tag, uint32_t events = EPOLLIN);
+  void Unwatch(int fd) { epoll_ctl(epoll_.fd, EPOLL_CTL_DEL, fd, nullptr); }
+  void LimitReached(LimitHit limit) {
+    if (result_.limit == LimitHit::kNone && !result_.violation.hit) result_.limit = limit;
+    KillCandidateTree();
+  }
+
+  const RunRequest& req_;
+  int slot_;
+  const SandboxConfig& cfg_;
+  int cancel_fd_;
+  const HostSupport& host_;
+  RunResult result_;
+  Workdir workdir_;
+  std::string candidate_workdir_;  // the workdir as the candidate sees it
+  Layers layers_;
+  bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
+  uid_t run_uid_ = 0;
+  gid_t run_gid_ = 0;
+  SeccompProgram filter_;
+  Fd epoll_, timer_, listener_, listener_rx_, listener_tx_;
+  Fd chan_cand_, chan_judge_;
+  Fd cand_in_r_, cand_out_w_, cand_err_w_, judge_in_r_, judge_out_w_, judge_err_w_;
+  Tracked cand_, judge_;
+  uint64_t start_ns_ = 0, deadline_ns_ = 0;
+  bool cancelled_ = false;
+  bool wall_hit_ = false;
+};
+
+bool Run::Watch(int fd, uint64_t tag, uint32_t events) {
+  epoll_event ev = {};
+  ev.events = events;
+  ev.data.u64 = tag;
+  return epoll_ctl(epoll_.fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+std::string Run::Prepare() {
+  result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
+  layers_ = req_.layers;
+  use_ns_ = !result_.isolation.namespaces.empty();
+  drop_uid_ = result_.isolation.drop_uid;
+  use_seccomp_ = result_.isolation.seccomp;
+  run_uid_ = result_.isolation.uid;
+  run_gid_ = drop_uid_ ? static_cast<gid_t>(result_.isolation.uid) : host_.gid;
+
+  std::string err = EnsureWorkRoot(cfg_.work_root);
+  if (!err.empty()) return err;
+  err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
+  if (!err.empty()) return err;
+  for (const auto& f : req_.files) {
+    err = workdir_.WriteFile(f.first, f.second);
+    if (!err.empty()) return err;
+  }
+  candidate_workdir_ = use_ns_ ? "/tmp" : workdir_.path();
+
+  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
+  if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
+  if (use_seccomp_) {
+    filter_ = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess);
+    if (host_.seccomp_notify) {
+      int sv[2];
+      if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+      listener_rx_.Reset(sv[0]);
+      listener_tx_.Reset(sv[1]);
+    }
+  }
+  if (req_.has_judge && req_.channel) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+    chan_cand_.Reset(sv[0]);
+    chan_judge_.Reset(sv[1]);
+  }
+  return "";
+}
+
+std::string Run::StartCandidate() {
+  Tracked& t = cand_;
+  if (!MakePipe(&cand_in_r_, &t.stdin_fd) || !MakePipe(&t.out.fd, &cand_out_w_) || !MakePipe(&t.err.fd, &cand_err_w_))
+    return std::string("pipe: ") + strerror(errno);
+  t.out.cap = t.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
+  t.stdin_data = req_.candidate.stdin_data;
+
+  std::vector<std::string> argv, env;
+  for (const auto& a : req_.candidate.argv) argv.push_back(Substitute(a, candidate_workdir_));
+  for (const auto& e : req_.candidate.env) env.push_back(Substitute(e, candidate_workdir_));
+  LaunchPlan plan;
+  plan.path = argv[0].c_str();
+  plan.argv = CStrings(argv);
+  plan.envp = CStrings(env);
+  plan.fds[plan.fd_count++] = {cand_in_r_.fd, 0};
+  plan.fds[plan.fd_count++] = {cand_out_w_.fd, 1};
+  plan.fds[plan.fd_count++] = {cand_err_w_.fd, 2};
+  if (chan_cand_.fd >= 0) plan.fds[plan.fd_count++] = {chan_cand_.fd, 3};
+
+  const Limits& L = req_.limits;
+  ChildPlan& iso = plan.isolation;
+  // RLIMIT_CPU is a backstop only (the supervisor kills at cpu_ms); hard = soft means SIGKILL.
+  iso.AddRlimit(RLIMIT_CPU, (L.cpu_ms + 999) / 1000 + 1);
+  iso.AddRlimit(RLIMIT_FSIZE, L.file_kb * 1024);
+  iso.AddRlimit(RLIMIT_NOFILE, L.nofile);
+  iso.AddRlimit(RLIMIT_CORE, 0);
+  iso.AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024);
+  iso.AddRlimit(RLIMIT_MEMLOCK, 0);
+  iso.AddRlimit(RLIMIT_MSGQUEUE, 0);
+  // NPROC counts every process of the real uid: only meaningful for a uid of our own.
+  if (drop_uid_ || (use_ns_ && host_.needs_user_namespace)) iso.AddRlimit(RLIMIT_NPROC, L.nproc);
+  if (layers_.address_space_limit) iso.AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
+  iso.new_session = true;
+  iso.drop_uid = drop_uid_;
+  iso.uid = run_uid_;
+  iso.gid = run_gid_;
+  iso.no_new_privs = true;
+  if (use_seccomp_) {
+    iso.filter = reinterpret_cast<const sock_filter*>(filter_.bytes.data());
+    iso.filter_len = static_cast<unsigned short>(filter_.instructions());
+    iso.filter_listener = host_.seccomp_notify;
+    iso.listener_socket = listener_tx_.fd;
+  }
+
+  std::string uid_map, gid_map;
+  plan.cwd = workdir_.path().c_str();
+  if (use_ns_) {
+    plan.clone_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
+    if (host_.needs_user_namespace) {
+      plan.clone_flags |= CLONE_NEWUSER;
+      uid_map = std::to_string(host_.uid) + " " + std::to_string(host_.uid) + " 1\n";
+      gid_map = std::to_string(host_.gid) + " " + std::to_string(host_.gid) + " 1\n";
+      plan.user_ns_uid_map = uid_map.c_str();
+      plan.user_ns_gid_map = gid_map.c_str();
+    }
+    plan.mounts.enabled = true;
+    plan.mounts.mount_proc = host_.mount_proc;
+    plan.mounts.workdir_bind = workdir_.path().c_str();
+    for (const std::string& d : host_.shared_writable_dirs) plan.mounts.read_only_empty.push_back(d.c_str());
+    plan.cwd_after = "/tmp";
+  }
+
+  t.start_ns = start_ns_ = NowNs();
+  deadline_ns_ = start_ns_ + req_.limits.wall_ms * 1000000ull;
+  LaunchResult lr = Launch(plan);
+  cand_in_r_.Reset();
+  cand_out_w_.Reset();
+  cand_err_w_.Reset();
+  chan_cand_.Reset();
+  listener_tx_.Reset();
+  if (lr.pid < 0) return "starting the candidate failed at " + lr.message();
+  t.pid = lr.pid;
+
+  if (listener_rx_.fd >= 0) {
+    char byte;
+    iovec iov = {&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    // The child sent it before exec, and exec has happened: it is already queued.
+    if (recvmsg(listener_rx_.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
+      cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+      if (cm && cm->cmsg_type == SCM_RIGHTS) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+        listener_.Reset(fd);
+      }
+    }
+    listener_rx_.Reset();
+    if (listener_.fd < 0) return "the seccomp listener did not arrive";
+    Watch(listener_.fd, kListener);
+  }
+  return "";
+}
+
+std::string Run::StartJudge() {
+  Tracked& t = judge_;
+  if (!MakePipe(&judge_in_r_, &t.stdin_fd) || !MakePipe(&t.out.fd, &judge_out_w_) || !MakePipe(&t.err.fd, &judge_err_w_))
+    return std::string("pipe: ") + strerror(errno);
+  t.out.cap = t.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
+  t.stdin_data = req_.judge.stdin_data;
+  std::vector<std::string> argv, env;
+  // The judge runs on the host: it sees the real workdir path.
+  for (const auto& a : req_.judge.argv) argv.push_back(Substitute(a, workdir_.path()));
+  for (const auto& e : req_.judge.env) env.push_back(Substitute(e, workdir_.path()));
+  LaunchPlan plan;
+  plan.path = argv[0].c_str();
+  plan.argv = CStrings(argv);
+  plan.envp = CStrings(env);
+  plan.fds[plan.fd_count++] = {judge_in_r_.fd, 0};
+  plan.fds[plan.fd_count++] = {judge_out_w_.fd, 1};
+  plan.fds[plan.fd_count++] = {judge_err_w_.fd, 2};
+  if (chan_judge_.fd >= 0) plan.fds[plan.fd_count++] = {chan_judge_.fd, 3};
+  plan.cwd = workdir_.path().c_str();
+  plan.isolation.new_session = true;  // its own group, killed as a whole at the end
+  plan.isolation.no_new_privs = false;
+  t.start_ns = NowNs();
+  LaunchResult lr = Launch(plan);
+  judge_in_r_.Reset();
+  judge_out_w_.Reset();
+  judge_err_w_.Reset();
+  chan_judge_.Reset();
+  if (lr.pid < 0) return "starting the judge failed at " + lr.message();
+  t.pid = lr.pid;
+  return "";
+}
+
+void Run::KillCandidateTree() {
+  if (cand_.pid <= 0) return;
+  // In a pid namespace the candidate is its init: SIGKILL to it kills the whole namespace.
+  if (!cand_.reaped) kill(cand_.pid, SIGKILL);
+  if (!use_ns_) {
+    if (!cand_.reaped) killpg(cand_.pid, SIGKILL);  // the group id cannot be reused before reaping
+    if (drop_uid_) KillAllOfUid(run_uid_, run_gid_);
+  }
+}
+
+void Run::KillJudgeTree() {
+  if (judge_.pid <= 0 || judge_.reaped) return;
+  killpg(judge_.pid, SIGKILL);
+  kill(judge_.pid, SIGKILL);
+}
+
+void Run::OnExit(Tracked& t, bool block) {
+  if (t.reaped) return;
+  bool is_candidate = &t == &cand_;
+  if (!is_candidate) killpg(t.pid, SIGKILL);  // helpers the judge left behind (trusted, its group)
+  else if (!use_ns_) {
+    killpg(t.pid, SIGKILL);  // before reaping, while the group id is still ours
+  }
+  int status = 0;
+  rusage ru = {};
+  pid_t got;
+  do got = wait4(t.pid, &status, __WALL | (block ? 0 : WNOHANG), &ru);
+  while (got < 0 && errno == EINTR);
+  if (got != t.pid) return;
+  t.reaped = true;
+  t.status = status;
+  t.usage = ru;
+  t.end_ns = NowNs();
+  if (t.pidfd.fd >= 0) Unwatch(t.pidfd.fd);
+  t.pidfd.Reset();
+  t.stat_fd.Reset();
+  t.statm_fd.Reset();
+  if (is_candidate) {
+    if (!use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);  // daemons that left the group
+  } else {
+    KillCandidateTree();  // the judge is done: the run is over
+  }
+}
+
+void Run::OnOutput(Stream& s, bool candidate) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(s.fd.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {  // EOF or error: this stream is done
+      Unwatch(s.fd.fd);
+      s.fd.Reset();
+      return;
+    }
+    size_t room = s.cap > s.data.size() ? s.cap - s.data.size() : 0;
+    size_t take = std::min(room, static_cast<size_t>(n));
+    s.data.append(buf, take);
+    if (take < static_cast<size_t>(n) && !s.truncated) {
+      s.truncated = true;
+      if (candidate) LimitReached(LimitHit::kOutput);
+    }
+  }
+}
+
+void Run::OnStdin(Tracked& t, uint64_t) {
+  while (t.stdin_done < t.stdin_data.size()) {
+    ssize_t n = write(t.stdin_fd.fd, t.stdin_data.data() + t.stdin_done, t.stdin_data.size() - t.stdin_done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0) {
+      // EPIPE: the reader is gone. SIGPIPE is blocked on this thread; consume it.
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      timespec zero = {0, 0};
+      sigtimedwait(&pipe_set, nullptr, &zero);
+      break;
+    }
+    t.stdin_done += static_cast<size_t>(n);
+  }
+  Unwatch(t.stdin_fd.fd);
+  t.stdin_fd.Reset();  // EOF for the reader
+}
+
+void Run::OnViolation() {
+  seccomp_notif req;
+  memset(&req, 0, sizeof req);
+  if (ioctl(listener_.fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+    if (errno == ENOENT || errno == EINTR) return;  // the caller died meanwhile
+    Unwatch(listener_.fd);
+    listener_.Reset();
+    return;
+  }
+  if (!result_.violation.hit) {
+    result_.violation.hit = true;
+    result_.violation.nr = req.data.nr;
+    if (!IsNativeAuditArch(req.data.arch)) {
+      result_.violation.syscall = "foreign-abi(" + std::to_string(req.data.arch) + ":" + std::to_string(req.data.nr) + ")";
+    } else {
+      std::string name = SyscallName(req.data.nr);
+      result_.violation.syscall = name.empty() ? "unknown(" + std::to_string(req.data.nr) + ")" : name;
+    }
+  }
+  // Never answered: the caller stays blocked in the syscall until the SIGKILL lands.
+  KillCandidateTree();
+}
+
+void Run::OnTick() {
+  uint64_t expirations;
+  while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
+  }
+  if (!cand_.reaped && cand_.pid > 0) {
+    uint64_t cpu = 0, rss = 0;
+    if (cand_.stat_fd.fd >= 0 && ReadCpuMs(cand_.stat_fd.fd, &cpu)) cand_.polled_cpu_ms = std::max(cand_.polled_cpu_ms, cpu);
+    if (cand_.statm_fd.fd >= 0 && ReadRssKb(cand_.statm_fd.fd, &rss)) cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, rss);
+    if (cand_.polled_cpu_ms >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
+    else if (cand_.peak_rss_kb > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
+  }
+  if (!wall_hit_ && NowNs() >= deadline_ns_) {
+    wall_hit_ = true;
+    if (!cand_.reaped) LimitReached(LimitHit::kWall);
+    KillJudgeTree();
+  }
+  // Without pidfds, exits are found here.
+  if (cand_.pid > 0 && !cand_.reaped && cand_.pidfd.fd < 0) OnExit(cand_, false);
+  if (judge_.pid > 0 && !judge_.reaped && judge_.pidfd.fd < 0) OnExit(judge_, false);
+}
+
+void Run::Loop() {
+  for (Tracked* t : {&cand_, &judge_}) {
+    if (t->pid <= 0) continue;
+    uint64_t tag = t == &cand_ ? kCandidateExit : kJudgeExit;
+    if (host_.pidfd) {
+      t->pidfd.Reset(static_cast<int>(syscall(SYS_pidfd_open, t->pid, 0)));
+      if (t->pidfd.fd >= 0) Watch(t->pidfd.fd, tag);
+    }
+    std::string proc = "/proc/" + std::to_string(t->pid);
+    t->stat_fd.Reset(open((proc + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+    t->statm_fd.Reset(open((proc + "/statm").c_str(), O_RDONLY | O_CLOEXEC));
+    bool cand = t == &cand_;
+    for (Stream* s : {&t->out, &t->err}) {
+      fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);
+      uint64_t stag = s == &t->out ? (cand ? kCandOut : kJudgeOut) : (cand ? kCandErr : kJudgeErr);
+      Watch(s->fd.fd, stag);
+    }
+    fcntl(t->stdin_fd.fd, F_SETFL, O_NONBLOCK);
+    if (t->stdin_data.empty()) t->stdin_fd.Reset();
+    else Watch(t->stdin_fd.fd, cand ? kCandIn : kJudgeIn, EPOLLOUT);
+  }
+  itimerspec its = {};
+  its.it_interval.tv_nsec = static_cast<long>(kTickNs);
+  its.it_value.tv_nsec = static_cast<long>(kTickNs);
+  timerfd_settime(timer_.fd, 0, &its, nullptr);
+  Watch(timer_.fd, kTimer);
+
+  uint64_t drain_deadline = 0;
+  for (;;) {
+    bool cand_done = cand_.reaped;
+    bool judge_done = judge_.pid <= 0 || judge_.reaped;
+    bool processes_done = req_.has_judge ? (judge_done && cand_done) : cand_done;
+    if (processes_done) {
+      bool streams_open = cand_.out.fd.fd >= 0 || cand_.err.fd.fd >= 0 || judge_.out.fd.fd >= 0 || judge_.err.fd.fd >= 0;
+      if (!streams_open) break;
+      if (!drain_deadline) drain_deadline = NowNs() + kDrainGraceMs * 1000000ull;
+      else if (NowNs() >= drain_deadline) break;
+    }
+    epoll_event events[16];
+    int n = epoll_wait(epoll_.fd, events, 16, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    for (int i = 0; i < n; ++i) {
+      switch (events[i].data.u64) {
+        case kCandidateExit: OnExit(cand_, true); break;
+        case kJudgeExit: OnExit(judge_, true); break;
+        case kCandOut: OnOutput(cand_.out, true); break;
+        case kCandErr: OnOutput(cand_.err, true); break;
+        case kJudgeOut: OnOutput(judge_.out, false); break;
+        case kJudgeErr: OnOutput(judge_.err, false); break;
+        case kCandIn: OnStdin(cand_, kCandIn); break;
+        case kJudgeIn: OnStdin(judge_, kJudgeIn); break;
+        case kListener:
+          if (events[i].events & EPOLLIN) OnViolation();
+          else if (listener_.fd >= 0) {  // every filtered process is gone
+            Unwatch(listener_.fd);
+            listener_.Reset();
+          }
+          break;
+        case kTimer: OnTick(); break;
+        case kCancel:
+          cancelled_ = true;
+          Unwatch(cancel_fd_);
+          KillCandidateTree();
+          KillJudgeTree();
+          break;
+      }
+    }
+  }
+}
+
+// Both trees dead and reaped whatever path got here; then the limits read from the outcome.
+void Run::Finish() {
+  for (Tracked* t : {&cand_, &judge_}) {
+    if (t->pid <= 0 || t->reaped) continue;
+    if (t == &cand_) KillCandidateTree();
+    else KillJudgeTree();
+    if (t->pidfd.fd >= 0) Unwatch(t->pidfd.fd);
+    t->pidfd.Reset();
+    OnExit(*t, true);
+  }
+  if (cand_.pid > 0 && !use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);
+}
+
+RunResult Run::Execute() {
+  std::string err = Prepare();
+  if (err.empty()) err = StartCandidate();
+  if (err.empty() && req_.has_judge) err = StartJudge();
+  if (err.empty()) Loop();
+  Finish();
+  bool file_hit = false;
+  std::string cleanup = workdir_.Remove(req_.limits.file_kb * 1024, &file_hit);
+
+  result_.has_judge = req_.has_judge;
+  result_.candidate = Summarize(cand_);
+  if (req_.has_judge) result_.judge = Summarize(judge_);
+  const ProcessOutcome& c = result_.candidate;
+  if (result_.limit == LimitHit::kNone && !result_.violation.hit && c.started) {
+    // Limits the kernel enforced (rlimit backstops), read from the outcome.
+    if (c.signal == SIGXFSZ || file_hit) result_.limit = LimitHit::kFile;
+    else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
+    else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
+  }
+  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !host_.seccomp_notify) {
+    result_.violation.hit = true;
+    result_.violation.syscall = "unknown";
+  }
+  if (cancelled_) err = "cancelled";
+  if (err.empty() && !cleanup.empty()) err = cleanup;
+  result_.internal_error = err;
+  return std::move(result_);
+}
+
+}  // namespace
+
+IsolationReport EffectiveIsolation(const Layers& requested, int slot, const SandboxConfig& config) {
+  const HostSupport& h = Host();
+  IsolationReport r;
+  r.notes = h.notes;
+  r.rlimits = true;
+  r.no_new_privs = true;
+  r.seccomp = requested.seccomp && h.seccomp;
+  if (!requested.seccomp) r.notes.push_back("seccomp: off by request");
+  if (requested.namespaces && h.namespaces) {
+    if (h.needs_user_namespace) r.namespaces.push_back("user");
+    for (const char* ns : {"pid", "net", "mount", "ipc"}) r.namespaces.push_back(ns);
+  } else if (!requested.namespaces) {
+    r.notes.push_back("namespaces: off by request");
+  }
+  r.drop_uid = h.is_root && requested.drop_uid;
+  r.uid = r.drop_uid ? config.uid_base + static_cast<uint32_t>(slot) : h.uid;
+  if (h.is_root && !requested.drop_uid) r.notes.push_back("uid: runs as root by request (rlimits can be raised by root only through seccomp-denied calls)");
+  if (!h.is_root) r.notes.push_back("uid: not root, the candidate runs as the caller's uid");
+  if (!r.drop_uid && r.namespaces.empty()) r.notes.push_back("process tree: killed by process group only (a setsid daemon could escape)");
+  if (r.namespaces.empty()) r.notes.push_back("filesystem: host /tmp stays writable to the candidate");
+  r.cgroup = false;
+  if (requested.cgroup && !h.cgroup_v2_dir.empty())
+    r.notes.push_back("cgroup: delegated v2 found at " + h.cgroup_v2_dir + " but not used yet; memory is polled (RSS)");
+  if (requested.address_space_limit) r.notes.push_back("address space: RLIMIT_AS = memory limit");
+  return r;
+}
+
+RunResult RunSandboxed(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd) {
+  Run run(request, slot, config, cancel_fd);
+  return run.Execute();
+}
+
+}  // namespace verpo::exec

@@ -1,0 +1,29 @@
+// One run, start to finish, on the calling thread: workdir, candidate (and judge), an epoll loop
+// over pidfds, output pipes, the seccomp listener and a 10 ms timer that enforces CPU, memory and
+// wall limits from outside; then the whole candidate tree is killed and reaped and the workdir
+// removed, whatever happened.
+#pragma once
+#include <string>
+
+#include "core/exec/policy.hpp"
+#include "core/exec/run_result.hpp"
+
+namespace verpo::exec {
+
+struct SandboxConfig {
+  std::string work_root;
+  uint32_t uid_base = kDefaultUidBase;
+  int slots = 1;  // concurrency; slot i uses uid_base + i
+};
+
+// The layers a run with `requested` layers gets on this host (and why others are missing).
+IsolationReport EffectiveIsolation(const Layers& requested, int slot, const SandboxConfig& config);
+
+// `cancel_fd` (an eventfd, or -1): readable => kill everything and return with
+// internal_error = "cancelled". Never throws.
+RunResult RunSandboxed(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd);
+
+// The substitution token for the workdir path in argv and env values.
+constexpr const char* kWorkdirToken = "{workdir}";
+
+}  // namespace verpo::exec

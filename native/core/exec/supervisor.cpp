@@ -1,0 +1,111 @@
+#include "core/exec/supervisor.hpp"
+
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace verpo::exec {
+
+Supervisor::Supervisor(const SandboxConfig& config) : config_(config) {
+  config_.slots = std::max(1, config_.slots);
+  running_threads_ = config_.slots;
+  for (int slot = 0; slot < config_.slots; ++slot) {
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    cancel_fds_.push_back(fd);
+    threads_.emplace_back(&Supervisor::Worker, this, slot, fd);
+  }
+}
+
+Supervisor::~Supervisor() {
+  Close();
+  Join();
+  for (int fd : cancel_fds_)
+    if (fd >= 0) close(fd);
+}
+
+bool Supervisor::Submit(RunRequest request, Callback done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) return false;
+    queue_.push_back(Job{std::move(request), std::move(done)});
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void Supervisor::Close(std::function<void()> all_stopped) {
+  std::deque<Job> dropped;
+  bool none_running = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closing_) {
+      closing_ = true;
+      dropped.swap(queue_);
+      all_stopped_ = std::move(all_stopped);
+      none_running = running_threads_ == 0;
+      for (int fd : cancel_fds_) {
+        uint64_t one = 1;
+        if (fd >= 0 && write(fd, &one, sizeof one) < 0) {
+        }
+      }
+    }
+  }
+  wake_.notify_all();
+  for (Job& job : dropped) job.done(RunResult{}, true);
+  if (none_running && all_stopped_) all_stopped_();
+}
+
+void Supervisor::Join() {
+  for (std::thread& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+int Supervisor::active() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return active_;
+}
+int Supervisor::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(queue_.size());
+}
+int Supervisor::peak_active() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return peak_;
+}
+
+void Supervisor::Worker(int slot, int cancel_fd) {
+  // Signals for the process go to Node's threads, never here; a write to a dead reader's pipe
+  // then gives EPIPE instead of killing the host.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, nullptr);
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      if (closing_) break;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      ++active_;
+      peak_ = std::max(peak_, active_);
+    }
+    RunResult result = RunSandboxed(job.request, slot, config_, cancel_fd);
+    bool cancelled = result.internal_error == "cancelled";
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --active_;
+    }
+    job.done(std::move(result), cancelled);
+  }
+  std::function<void()> last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--running_threads_ == 0) last = all_stopped_;
+  }
+  if (last) last();
+}
+
+}  // namespace verpo::exec

@@ -1,0 +1,148 @@
+#include "core/exec/workdir.hpp"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+namespace verpo::exec {
+namespace {
+
+std::string Errno(const std::string& what) { return what + ": " + strerror(errno); }
+
+int OpenDirNoFollow(int at, const char* name) {
+  int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == EACCES) {
+    // A directory the candidate chmod'ed 000 (only matters without a uid switch).
+    fchmodat(at, name, 0700, 0);
+    fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  }
+  return fd;
+}
+
+// Deletes every non-directory entry of `dir`; returns the name of one subdirectory, or "".
+std::string ClearFilesFindSubdir(int dir, uint64_t limit, bool* hit, int* error) {
+  int scan = dup(dir);
+  if (scan < 0) return *error = errno, "";
+  DIR* d = fdopendir(scan);
+  if (!d) {
+    *error = errno;
+    close(scan);
+    return "";
+  }
+  std::string subdir;
+  while (dirent* e = readdir(d)) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    struct stat st;
+    if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      if (subdir.empty()) subdir = e->d_name;
+      continue;
+    }
+    if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= limit) *hit = true;
+    if (unlinkat(dir, e->d_name, 0) != 0 && errno != ENOENT) *error = errno;
+  }
+  closedir(d);
+  return subdir;
+}
+
+}  // namespace
+
+std::string EnsureWorkRoot(const std::string& root) {
+  if (mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return Errno("cannot create work root " + root);
+  struct stat st;
+  if (lstat(root.c_str(), &st) != 0) return Errno("cannot stat work root " + root);
+  if (!S_ISDIR(st.st_mode)) return "work root " + root + " is not a directory";
+  if (st.st_uid != geteuid()) return "work root " + root + " is not owned by this user";
+  return "";
+}
+
+std::string Workdir::Create(const std::string& root, uid_t owner_uid, gid_t owner_gid) {
+  std::string tmpl = root + "/run-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) return Errno("cannot create a workdir under " + root);
+  path_ = buf.data();
+  if (owner_uid != geteuid() && chown(path_.c_str(), owner_uid, owner_gid) != 0) return Errno("chown workdir");
+  if (chmod(path_.c_str(), 0700) != 0) return Errno("chmod workdir");
+  return "";
+}
+
+std::string Workdir::WriteFile(const std::string& name, const std::string& content) {
+  if (!IsPlainFileName(name)) return "file name '" + name + "' is not a plain name";
+  int dir = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return Errno("open workdir");
+  int fd = openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+  close(dir);
+  if (fd < 0) return Errno("create " + name);
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string err = Errno("write " + name);
+      close(fd);
+      return err;
+    }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  return "";
+}
+
+std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
+  if (path_.empty()) return "";
+  std::string root = path_;
+  path_.clear();
+  int error = 0;
+  std::vector<std::string> stack;  // names from the workdir down to `cur`
+  int cur = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (cur < 0) return Errno("open workdir for removal");
+  for (size_t guard = 0; guard < (1u << 24); ++guard) {
+    std::string sub = ClearFilesFindSubdir(cur, file_limit_bytes, file_limit_hit, &error);
+    if (!sub.empty()) {
+      int next = OpenDirNoFollow(cur, sub.c_str());
+      if (next < 0) {  // cannot enter: try removing it as an (empty) dir, then move on
+        if (unlinkat(cur, sub.c_str(), AT_REMOVEDIR) != 0) {
+          error = errno;
+          break;
+        }
+        continue;
+      }
+      close(cur);
+      cur = next;
+      stack.push_back(sub);
+      continue;
+    }
+    if (stack.empty()) break;
+    int parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(cur);
+    if (parent < 0) return Errno("reopen parent during removal");
+    cur = parent;
+    if (unlinkat(cur, stack.back().c_str(), AT_REMOVEDIR) != 0) {
+      error = errno;
+      break;
+    }
+    stack.pop_back();
+  }
+  close(cur);
+  if (rmdir(root.c_str()) != 0 && errno != ENOENT) return Errno("remove workdir " + root);
+  if (error) return std::string("removing the workdir: ") + strerror(error);
+  return "";
+}
+
+Workdir::~Workdir() {
+  bool ignored = false;
+  Remove(~0ull, &ignored);
+}
+
+bool IsPlainFileName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos && name.size() < 256;
+}
+
+}  // namespace verpo::exec

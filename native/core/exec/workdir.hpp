@@ -1,0 +1,35 @@
+// The private, empty working directory of one run: created by the supervisor under a work root,
+// seeded with the caller's files (read-only), and removed afterwards without following any link
+// the candidate planted. Removal never recurses on the C++ stack and holds one directory fd at a
+// time, so a deeply nested tree the candidate built cannot exhaust the supervisor.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace verpo::exec {
+
+// Makes `root` (mode 0711: traversable, not listable) if missing. Returns "" or an error.
+std::string EnsureWorkRoot(const std::string& root);
+
+class Workdir {
+ public:
+  // mkdtemp under root; owned by owner_uid/gid with mode 0700. Returns "" or an error.
+  std::string Create(const std::string& root, uid_t owner_uid, gid_t owner_gid);
+  // A file the candidate may read but not write (owned by the supervisor's uid, mode 0444).
+  std::string WriteFile(const std::string& name, const std::string& content);
+  const std::string& path() const { return path_; }
+  // Removes the tree. Reports whether some regular file had reached `file_limit_bytes` (the
+  // RLIMIT_FSIZE cap), i.e. the program hit the file-size limit. Returns "" or an error.
+  std::string Remove(uint64_t file_limit_bytes, bool* file_limit_hit);
+  ~Workdir();
+
+ private:
+  std::string path_;
+};
+
+// Whether a relative file name is a plain name inside the workdir (no '/', not '.' or '..').
+bool IsPlainFileName(const std::string& name);
+
+}  // namespace verpo::exec

@@ -1,0 +1,237 @@
+// Native tests for the sandbox core: the filter's shape, workdir hygiene, and real runs of small
+// programs (/bin/sh, and python3 when present) under every layer the host allows.
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check.hpp"
+#include "core/exec/host_support.hpp"
+#include "core/exec/sandbox_run.hpp"
+#include "core/exec/seccomp_filter.hpp"
+#include "core/exec/supervisor.hpp"
+#include "core/exec/workdir.hpp"
+
+using namespace verpo::exec;
+
+namespace {
+
+std::string TestRoot() {
+  static std::string root = "/tmp/verpo-exec-test-" + std::to_string(getpid());
+  return root;
+}
+
+SandboxConfig Config(int slots = 1) {
+  SandboxConfig c;
+  c.work_root = TestRoot();
+  c.slots = slots;
+  return c;
+}
+
+int CountOpenFds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+  closedir(d);
+  return n - 1;  // the DIR's own fd
+}
+
+int EntriesIn(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  int n = 0;
+  while (dirent* e = readdir(d)) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+const char* Python() {
+  static const char* candidates[] = {"/usr/bin/python3", "/usr/local/bin/python3"};
+  for (const char* p : candidates)
+    if (access(p, X_OK) == 0) return p;
+  return nullptr;
+}
+
+RunRequest Shell(const std::string& script) {
+  RunRequest r;
+  r.candidate.argv = {"/bin/sh", "-c", script};
+  r.candidate.env = {"PATH=/usr/bin:/bin", "HOME={workdir}"};
+  r.limits.cpu_ms = 1000;
+  r.limits.wall_ms = 3000;
+  return r;
+}
+
+RunRequest PythonRun(const std::string& code) {
+  RunRequest r;
+  r.candidate.argv = {Python(), "-I", "-S", "-c", code};
+  r.candidate.env = {"PYTHONHASHSEED=0", "HOME={workdir}", "LANG=C.UTF-8"};
+  r.limits.cpu_ms = 1000;
+  r.limits.wall_ms = 3000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("exec: seccomp filter is well-formed and names denied syscalls") {
+  SeccompProgram p = BuildSeccompFilter(ViolationAction::kNotify);
+  CHECK(p.bytes.size() % sizeof(sock_filter) == 0);
+  CHECK(p.instructions() > 40 && p.instructions() < 4096);
+  CHECK(SyscallName(__NR_ptrace) == "ptrace");
+  CHECK(SyscallName(__NR_process_vm_readv) == "process_vm_readv");
+  CHECK(SyscallName(__NR_socket) == "socket");
+  CHECK(SyscallName(__NR_read).empty());
+  // The last instruction allows; the program never falls off its end.
+  sock_filter last;
+  std::memcpy(&last, p.bytes.data() + p.bytes.size() - sizeof last, sizeof last);
+  CHECK(last.code == (BPF_RET | BPF_K));
+}
+
+TEST_CASE("exec: workdir removal survives hostile trees and reports the file limit") {
+  CHECK(EnsureWorkRoot(TestRoot()).empty());
+  Workdir w;
+  CHECK(w.Create(TestRoot(), geteuid(), getegid()).empty());
+  std::string base = w.path();
+  CHECK(w.WriteFile("prog.py", "print(1)").empty());
+  CHECK(!w.WriteFile("../escape", "x").empty());
+  std::string deep = base;
+  for (int i = 0; i < 300; ++i) {
+    deep += "/d";
+    mkdir(deep.c_str(), 0700);
+  }
+  int fd = open((deep + "/big").c_str(), O_CREAT | O_WRONLY, 0600);
+  CHECK(ftruncate(fd, 4096) == 0);
+  close(fd);
+  CHECK(symlink("/etc", (base + "/link").c_str()) == 0);
+  chmod((base + "/d").c_str(), 0);
+  bool hit = false;
+  CHECK(w.Remove(4096, &hit).empty());
+  CHECK(hit);
+  CHECK(access(base.c_str(), F_OK) != 0);
+  CHECK(access("/etc/passwd", F_OK) == 0);  // the symlink was removed, not followed
+}
+
+TEST_CASE("exec: a shell program runs with a clean env, stdin, and a private cwd") {
+  int fds_before = CountOpenFds();
+  RunRequest r = Shell("cat; echo; env | sort; pwd; echo err >&2; exit 3");
+  r.candidate.stdin_data = "hello";
+  RunResult res = RunSandboxed(r, 0, Config(), -1);
+  CHECK(res.internal_error.empty());
+  CHECK(res.candidate.exit_code == 3);
+  CHECK(res.candidate.signal == 0);
+  CHECK(res.candidate.stdout_data.find("hello\n") == 0);
+  CHECK(res.candidate.stdout_data.find("PATH=/usr/bin:/bin") != std::string::npos);
+  CHECK(res.candidate.stderr_data == "err\n");
+  // exactly the variables given (sh adds PWD and maybe SHLVL/_ itself, never host ones)
+  CHECK(res.candidate.stdout_data.find("LD_PRELOAD") == std::string::npos);
+  CHECK(res.candidate.stdout_data.find("USER=") == std::string::npos);
+  CHECK(res.limit == LimitHit::kNone);
+  CHECK(EntriesIn(TestRoot()) == 0);
+  CHECK(CountOpenFds() == fds_before);
+}
+
+TEST_CASE("exec: wall, cpu and output limits are enforced from outside") {
+  RunResult sleep = RunSandboxed(Shell("sleep 30"), 0, Config(), -1);
+  CHECK(sleep.limit == LimitHit::kWall);
+  CHECK(sleep.candidate.signal == SIGKILL);
+
+  RunRequest spin = Shell("trap '' XCPU TERM; while :; do :; done");
+  spin.limits.cpu_ms = 300;
+  RunResult cpu = RunSandboxed(spin, 0, Config(), -1);
+  CHECK(cpu.limit == LimitHit::kCpu);
+  CHECK(cpu.candidate.cpu_ms >= 300);
+
+  RunRequest flood = Shell("yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  flood.limits.output_kb = 16;
+  RunResult out = RunSandboxed(flood, 0, Config(), -1);
+  CHECK(out.limit == LimitHit::kOutput);
+  CHECK(out.candidate.stdout_truncated);
+  CHECK(out.candidate.stdout_data.size() == 16 * 1024);
+}
+
+TEST_CASE("exec: seccomp violations are reported with the syscall") {
+  const HostSupport& h = Host();
+  if (!h.seccomp || !h.seccomp_notify || !Python()) return;
+  RunResult res = RunSandboxed(PythonRun("import ctypes; ctypes.CDLL(None).syscall(101, 16, 0, 0, 0)"), 0, Config(), -1);
+#if defined(__x86_64__)
+  CHECK(res.violation.hit);
+  CHECK(res.violation.syscall == "ptrace");
+  CHECK(res.candidate.signal == SIGKILL);
+#endif
+  RunResult sock = RunSandboxed(PythonRun("import socket; socket.socket(socket.AF_INET)"), 0, Config(), -1);
+  CHECK(sock.violation.hit);
+  CHECK(sock.violation.syscall == "socket");
+  RunResult unix_ok = RunSandboxed(PythonRun("import socket; socket.socketpair(); print('ok')"), 0, Config(), -1);
+  CHECK(!unix_ok.violation.hit);
+  CHECK(unix_ok.candidate.stdout_data == "ok\n");
+  RunResult rl = RunSandboxed(PythonRun(
+      "import resource\ntry:\n resource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))\nexcept (OSError, ValueError) as e: print('denied')"), 0, Config(), -1);
+  CHECK(!rl.violation.hit);
+  CHECK(rl.candidate.stdout_data == "denied\n");
+}
+
+TEST_CASE("exec: a judge talks to the candidate over fd 3 and its exit ends the run") {
+  if (!Python()) return;
+  RunRequest r = PythonRun("import os\nos.write(3, b'ping')\nimport time\ntime.sleep(30)");
+  r.has_judge = true;
+  r.judge.argv = {Python(), "-I", "-S", "-c", "import os; print(os.read(3, 4).decode())"};
+  r.judge.env = {"LANG=C.UTF-8"};
+  r.limits.wall_ms = 5000;
+  auto t0 = std::chrono::steady_clock::now();
+  RunResult res = RunSandboxed(r, 0, Config(), -1);
+  CHECK(res.internal_error.empty());
+  CHECK(res.has_judge);
+  CHECK(res.judge.exit_code == 0);
+  CHECK(res.judge.stdout_data == "ping\n");
+  CHECK(res.candidate.signal == SIGKILL);  // killed because the judge was done
+  CHECK(res.limit == LimitHit::kNone);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
+}
+
+TEST_CASE("exec: supervisor bounds concurrency and close cancels queued and running runs") {
+  Supervisor sup(Config(2));
+  std::mutex mu;
+  int done = 0, cancelled = 0;
+  for (int i = 0; i < 5; ++i)
+    CHECK(sup.Submit(Shell("echo hi"), [&](RunResult&& r, bool c) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      cancelled += c;
+      CHECK(c || r.candidate.stdout_data == "hi\n");
+    }));
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (done == 5) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(cancelled == 0);
+  CHECK(sup.peak_active() <= 2);
+  for (int i = 0; i < 4; ++i)
+    sup.Submit(Shell("sleep 30"), [&](RunResult&&, bool c) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      cancelled += c;
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::atomic<bool> stopped{false};
+  sup.Close([&] { stopped = true; });
+  sup.Join();
+  CHECK(stopped.load());
+  CHECK(done == 9);
+  CHECK(cancelled == 4);
+  CHECK(!sup.Submit(Shell("true"), [](RunResult&&, bool) {}));
+  CHECK(EntriesIn(TestRoot()) == 0);
+  rmdir(TestRoot().c_str());
+}
