@@ -1,0 +1,134 @@
+// Public types of the executor: tests in, one verdict per (program, test) cell out.
+
+/** AC passed · WA wrong answer · RE runtime error · TLE time (cpu or wall, see `limit`) · MLE memory ·
+ *  OLE output · CE the program does not compile · SV sandbox violation (see `syscall`) ·
+ *  IE internal error: never the program's fault (retried once); trainers should mask it. */
+export type Verdict = 'AC' | 'WA' | 'RE' | 'TLE' | 'MLE' | 'OLE' | 'CE' | 'SV' | 'IE';
+
+export interface Limits {
+  /** CPU time per test (candidate process tree), ms. */
+  cpuMs: number;
+  /** Wall time per test, ms (a guard; keep it a few times cpuMs). */
+  wallMs: number;
+  /** Memory per test, MiB. */
+  memoryMb: number;
+  /** stdout/stderr bytes kept per stream before the run is stopped with OLE, KiB. */
+  outputKb: number;
+}
+
+export interface Tolerance {
+  /** Absolute tolerance (default 1e-6 for the float comparator, 0 for call tests). */
+  abs?: number;
+  /** Relative tolerance (default 1e-6 for the float comparator, 0 for call tests). */
+  rel?: number;
+}
+
+/** Python statements run by the trusted judge against the program's top-level names. */
+export interface AssertTest {
+  type: 'assert';
+  code: string;
+}
+
+/** `fn(*args, **kwargs)` in the program; the return value is compared with `expected` by type-aware rules. */
+export interface CallTest {
+  type: 'call';
+  fn: string;
+  args: unknown[];
+  kwargs?: Record<string, unknown>;
+  expected: unknown;
+  /** Numbers compare exactly unless a tolerance is given. */
+  tolerance?: Tolerance;
+}
+
+export type Comparator = 'exact' | 'whitespace' | 'float';
+
+/** The program runs as __main__ with `stdin`; its stdout is compared with `stdout` outside the sandbox. */
+export interface StdioTest {
+  type: 'stdio';
+  stdin: string;
+  stdout: string;
+  /** Default 'whitespace'. */
+  compare?: Comparator;
+  /** For compare: 'float'. */
+  tolerance?: Tolerance;
+}
+
+export type TestCase = AssertTest | CallTest | StdioTest;
+
+export interface RunRequest {
+  language: 'python';
+  /** The untrusted program. */
+  code: string;
+  /** Trusted per-problem code (imports, helpers), run before the program and before each test. */
+  setup?: string;
+  tests: TestCase[];
+  /** Per-request overrides of the executor's limits. */
+  limits?: Partial<Limits>;
+}
+
+export interface CompileResult {
+  ok: boolean;
+  message?: string;
+}
+
+export type LimitKind = 'cpu' | 'wall' | 'memory' | 'output' | 'file';
+
+export interface TestResult {
+  verdict: Verdict;
+  cpuMs: number;
+  wallMs: number;
+  /** Peak memory of the candidate, KiB. */
+  memoryKb: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** Excerpts of the candidate's output (capped; see `truncated`). */
+  stdout?: string;
+  stderr?: string;
+  truncated?: boolean;
+  detail?: string;
+  /** Which limit ended the run (TLE: cpu or wall; MLE: memory; OLE: output or file). */
+  limit?: LimitKind;
+  /** SV: the syscall the filter refused. */
+  syscall?: string;
+  /** How many times the cell was re-run after an internal error. */
+  retries?: number;
+}
+
+export interface IsolationLayers {
+  rlimits: boolean;
+  seccomp: boolean;
+  noNewPrivs: boolean;
+  namespaces: string[];
+  dropUid: boolean;
+  uid: number;
+  cgroup: boolean;
+  privateWorkdir: boolean;
+  cleanEnv: boolean;
+  notes: string[];
+}
+
+export interface RunResult {
+  compile: CompileResult;
+  tests: TestResult[];
+  /** The isolation layers that were active for this run. */
+  isolation: IsolationLayers;
+}
+
+export interface ExecutorOptions {
+  /** Tests running at once across all run() calls (default: the number of cores). */
+  concurrency?: number;
+  /** Python interpreter (default /usr/bin/python3 when present, else `python3` on PATH, resolved once). */
+  python?: string;
+  /** Default limits (cpuMs 2000, wallMs 6000, memoryMb 512, outputKb 1024). */
+  limits?: Partial<Limits>;
+  /** Let programs import from site-packages (drops `-S`; slower start-up). Default false: stdlib only. */
+  sitePackages?: boolean;
+  /** Bytes of stdout/stderr kept per stream in each cell (default 4096). */
+  excerptBytes?: number;
+  /** Largest single reply (a return value) the judge accepts from a program, KiB (default 16384). */
+  maxReplyKb?: number;
+  /** Isolation layers to turn off (for benchmarking what each costs). */
+  layers?: Partial<{ seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }>;
+  /** Where per-test workdirs are created (passed to the sandbox). */
+  workRoot?: string;
+}

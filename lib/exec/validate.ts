@@ -1,0 +1,160 @@
+// Input validation for the executor: bad input is a TypeError/RangeError naming the field, thrown before
+// anything runs (a malformed request must never turn into verdicts that look like the program's fault).
+import { accessSync, constants, statSync } from 'node:fs';
+import type { ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
+
+export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
+const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'];
+const COMPARATORS = ['exact', 'whitespace', 'float'];
+const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+export function validateLimits(limits: unknown, field: string): Partial<Limits> {
+  if (limits === undefined) return {};
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
+    throw new TypeError(`${field} must be an object, got ${describe(limits)}`);
+  }
+  const out: Partial<Limits> = {};
+  for (const [k, v] of Object.entries(limits as Record<string, unknown>)) {
+    if (!(LIMIT_KEYS as string[]).includes(k)) throw new TypeError(`${field}.${k} is not a limit (known: ${LIMIT_KEYS.join(', ')})`);
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${field}.${k} must be a finite number, got ${describe(v)}`);
+    if (v <= 0) throw new RangeError(`${field}.${k} must be > 0, got ${v}`);
+    out[k as keyof Limits] = v;
+  }
+  return out;
+}
+
+export function validateExecutorOptions(opts: unknown): ExecutorOptions {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`Executor options must be an object, got ${describe(opts)}`);
+  }
+  const o = opts as ExecutorOptions;
+  if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) {
+    throw new RangeError(`concurrency must be an integer >= 1, got ${describe(o.concurrency)}`);
+  }
+  if (o.python !== undefined) {
+    if (typeof o.python !== 'string' || o.python === '') throw new TypeError(`python must be a non-empty path, got ${describe(o.python)}`);
+    checkInterpreterPath(o.python);
+  }
+  validateLimits(o.limits, 'limits');
+  for (const k of ['excerptBytes', 'maxReplyKb'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) {
+      throw new RangeError(`${k} must be a positive integer, got ${describe(v)}`);
+    }
+  }
+  if (o.sitePackages !== undefined && typeof o.sitePackages !== 'boolean') {
+    throw new TypeError(`sitePackages must be a boolean, got ${describe(o.sitePackages)}`);
+  }
+  return o;
+}
+
+/** An interpreter given by path must exist and be executable; a bare name is looked up on PATH later. */
+export function checkInterpreterPath(python: string): void {
+  if (!python.includes('/')) return;
+  let isFile = false;
+  try {
+    isFile = statSync(python).isFile();
+    accessSync(python, constants.X_OK);
+  } catch {
+    throw new TypeError(`python: ${python} does not exist or is not executable`);
+  }
+  if (!isFile) throw new TypeError(`python: ${python} is not a file`);
+}
+
+/** JSON values only: null, booleans, finite numbers, strings, arrays and plain objects (no cycles). */
+export function checkJson(v: unknown, field: string, seen: Set<object> = new Set()): void {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new TypeError(`${field} must be JSON: ${v} is not a finite number`);
+    return;
+  }
+  if (typeof v !== 'object') throw new TypeError(`${field} must be JSON: got ${typeof v}`);
+  if (seen.has(v)) throw new TypeError(`${field} must be JSON: it contains a cycle`);
+  seen.add(v);
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkJson(x, `${field}[${i}]`, seen));
+  } else {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) throw new TypeError(`${field} must be JSON: got a ${proto?.constructor?.name ?? 'non-plain'} object`);
+    for (const [k, x] of Object.entries(v)) checkJson(x, `${field}.${k}`, seen);
+  }
+  seen.delete(v);
+}
+
+function checkTolerance(t: unknown, field: string): void {
+  if (t === undefined) return;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new TypeError(`${field} must be an object {abs?, rel?}`);
+  for (const [k, v] of Object.entries(t as Tolerance)) {
+    if (k !== 'abs' && k !== 'rel') throw new TypeError(`${field}.${k} is not a tolerance (use abs, rel)`);
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${field}.${k} must be a finite number`);
+    if (v < 0) throw new RangeError(`${field}.${k} must be >= 0, got ${v}`);
+  }
+}
+
+function checkString(v: unknown, field: string, nonEmpty = false): void {
+  if (typeof v !== 'string') throw new TypeError(`${field} must be a string, got ${describe(v)}`);
+  if (nonEmpty && v.trim() === '') throw new TypeError(`${field} must not be empty`);
+}
+
+export function validateTest(t: unknown, field: string): TestCase {
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new TypeError(`${field} must be an object, got ${describe(t)}`);
+  const test = t as TestCase;
+  switch (test.type) {
+    case 'assert':
+      checkString(test.code, `${field}.code`, true);
+      break;
+    case 'call':
+      if (typeof test.fn !== 'string' || !PY_IDENTIFIER.test(test.fn)) {
+        throw new TypeError(`${field}.fn must be a Python identifier, got ${describe(test.fn)}`);
+      }
+      if (!Array.isArray(test.args)) throw new TypeError(`${field}.args must be an array, got ${describe(test.args)}`);
+      checkJson(test.args, `${field}.args`);
+      if (test.kwargs !== undefined) {
+        if (test.kwargs === null || typeof test.kwargs !== 'object' || Array.isArray(test.kwargs)) {
+          throw new TypeError(`${field}.kwargs must be an object`);
+        }
+        for (const k of Object.keys(test.kwargs)) {
+          if (!PY_IDENTIFIER.test(k)) throw new TypeError(`${field}.kwargs key ${JSON.stringify(k)} is not a Python identifier`);
+        }
+        checkJson(test.kwargs, `${field}.kwargs`);
+      }
+      if (!('expected' in test) || test.expected === undefined) throw new TypeError(`${field}.expected is required (JSON; use null for None)`);
+      checkJson(test.expected, `${field}.expected`);
+      checkTolerance(test.tolerance, `${field}.tolerance`);
+      break;
+    case 'stdio':
+      checkString(test.stdin, `${field}.stdin`);
+      checkString(test.stdout, `${field}.stdout`);
+      if (test.compare !== undefined && !COMPARATORS.includes(test.compare)) {
+        throw new TypeError(`${field}.compare must be one of ${COMPARATORS.join(', ')}, got ${describe(test.compare)}`);
+      }
+      checkTolerance(test.tolerance, `${field}.tolerance`);
+      break;
+    default:
+      throw new TypeError(`${field}.type must be 'assert', 'call' or 'stdio', got ${describe((test as { type?: unknown }).type)}`);
+  }
+  return test;
+}
+
+export function validateRequest(req: unknown): RunRequest {
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new TypeError(`run: request must be an object, got ${describe(req)}`);
+  const r = req as RunRequest;
+  if (r.language !== 'python') throw new TypeError(`language must be 'python', got ${describe(r.language)}`);
+  checkString(r.code, 'code');
+  if (r.setup !== undefined && r.setup !== null) checkString(r.setup, 'setup');
+  if (!Array.isArray(r.tests)) throw new TypeError(`tests must be an array, got ${describe(r.tests)}`);
+  if (r.tests.length === 0) throw new RangeError('tests must not be empty');
+  r.tests.forEach((t, i) => validateTest(t, `tests[${i}]`));
+  validateLimits(r.limits, 'limits');
+  return r;
+}
