@@ -6,6 +6,7 @@
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   verpo::binding::InitReward(env, exports);
+  verpo::binding::InitExec(env, exports);
   return exports;
 }
 }  // namespace

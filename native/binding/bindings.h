@@ -3,4 +3,5 @@
 
 namespace verpo::binding {
 void InitReward(Napi::Env env, Napi::Object exports);
+void InitExec(Napi::Env env, Napi::Object exports);
 }  // namespace verpo::binding

@@ -1,0 +1,397 @@
+// Glue for the sandbox supervisor. lib/exec/sandbox.ts validates and normalises specs; this file
+// re-checks types cheaply, copies everything into a RunRequest on the main thread, and resolves
+// each run's promise from the supervisor's worker thread through one ThreadSafeFunction per
+// sandbox. Each sandbox registers an env cleanup hook that kills its running children, so a
+// worker or process teardown never leaves a sandboxed process behind.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "binding/bindings.h"
+#include "core/exec/host_support.hpp"
+#include "core/exec/sandbox_run.hpp"
+#include "core/exec/seccomp_filter.hpp"
+#include "core/exec/supervisor.hpp"
+
+namespace verpo::binding {
+namespace {
+
+using exec::IsolationReport;
+using exec::Layers;
+using exec::ProcessOutcome;
+using exec::RunRequest;
+using exec::RunResult;
+
+// One finished run (or the close notice) on its way to the main thread.
+struct Completion {
+  napi_deferred deferred = nullptr;
+  RunResult result;
+  bool cancelled = false;
+  bool close_notice = false;
+};
+
+bool Fail(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return false;
+}
+
+bool GetString(Napi::Env env, Napi::Value v, const char* what, std::string* out) {
+  if (v.IsString()) {
+    *out = v.As<Napi::String>().Utf8Value();
+    return true;
+  }
+  if (v.IsBuffer()) {
+    auto b = v.As<Napi::Buffer<char>>();
+    out->assign(b.Data(), b.Length());
+    return true;
+  }
+  return Fail(env, std::string(what) + " must be a string or Buffer");
+}
+
+bool GetStrings(Napi::Env env, Napi::Value v, const char* what, std::vector<std::string>* out) {
+  if (!v.IsArray()) return Fail(env, std::string(what) + " must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value item = a.Get(i);
+    if (!item.IsString()) return Fail(env, std::string(what) + " must be an array of strings");
+    out->push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return true;
+}
+
+bool GetNumber(Napi::Env env, Napi::Object o, const char* key, uint64_t* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;  // keep the default
+  if (!v.IsNumber()) return Fail(env, std::string("limits.") + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d > 0) || d > 9.0e15) return Fail(env, std::string("limits.") + key + " must be a positive finite number");
+  *out = static_cast<uint64_t>(d);
+  return true;
+}
+
+bool GetBool(Napi::Object o, const char* key, bool* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsBoolean()) *out = v.As<Napi::Boolean>().Value();
+  return true;
+}
+
+bool ParseProcess(Napi::Env env, Napi::Value v, const char* what, exec::ProcessSpec* p) {
+  if (!v.IsObject()) return Fail(env, std::string(what) + " must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  if (!GetStrings(env, o.Get("argv"), "argv", &p->argv)) return false;
+  if (p->argv.empty()) return Fail(env, std::string(what) + ".argv must not be empty");
+  if (!GetStrings(env, o.Get("env"), "env", &p->env)) return false;
+  Napi::Value in = o.Get("stdin");
+  if (!in.IsUndefined() && !in.IsNull() && !GetString(env, in, "stdin", &p->stdin_data)) return false;
+  return true;
+}
+
+Layers ParseLayers(Napi::Value v) {
+  Layers l;
+  if (!v.IsObject()) return l;
+  Napi::Object o = v.As<Napi::Object>();
+  GetBool(o, "seccomp", &l.seccomp);
+  GetBool(o, "namespaces", &l.namespaces);
+  GetBool(o, "dropUid", &l.drop_uid);
+  GetBool(o, "cgroup", &l.cgroup);
+  GetBool(o, "addressSpaceLimit", &l.address_space_limit);
+  return l;
+}
+
+// spec: { candidate, judge?, channel, files: [[name, data]...], limits, layers } (normalised in TS)
+bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
+  if (!v.IsObject()) return Fail(env, "spec must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  if (!ParseProcess(env, o.Get("candidate"), "candidate", &r->candidate)) return false;
+  Napi::Value judge = o.Get("judge");
+  if (!judge.IsUndefined() && !judge.IsNull()) {
+    r->has_judge = true;
+    if (!ParseProcess(env, judge, "judge", &r->judge)) return false;
+  }
+  Napi::Value channel = o.Get("channel");
+  r->channel = channel.IsBoolean() ? channel.As<Napi::Boolean>().Value() : true;
+  Napi::Value files = o.Get("files");
+  if (files.IsArray()) {
+    Napi::Array a = files.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value pair = a.Get(i);
+      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) return Fail(env, "files must be [name, data] pairs");
+      std::string name, data;
+      if (!GetString(env, pair.As<Napi::Array>().Get(0u), "file name", &name)) return false;
+      if (!GetString(env, pair.As<Napi::Array>().Get(1u), "file data", &data)) return false;
+      r->files.emplace_back(std::move(name), std::move(data));
+    }
+  }
+  Napi::Value limits = o.Get("limits");
+  if (!limits.IsObject()) return Fail(env, "limits must be an object");
+  Napi::Object L = limits.As<Napi::Object>();
+  exec::Limits& lim = r->limits;
+  if (!GetNumber(env, L, "cpuMs", &lim.cpu_ms) || !GetNumber(env, L, "wallMs", &lim.wall_ms) ||
+      !GetNumber(env, L, "memoryMb", &lim.memory_mb) || !GetNumber(env, L, "outputKb", &lim.output_kb) ||
+      !GetNumber(env, L, "fileKb", &lim.file_kb) || !GetNumber(env, L, "nofile", &lim.nofile) ||
+      !GetNumber(env, L, "nproc", &lim.nproc))
+    return false;
+  r->layers = ParseLayers(o.Get("layers"));
+  return true;
+}
+
+Napi::Value IsolationToJs(Napi::Env env, const IsolationReport& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rlimits", r.rlimits);
+  o.Set("seccomp", r.seccomp);
+  o.Set("noNewPrivs", r.no_new_privs);
+  Napi::Array ns = Napi::Array::New(env, r.namespaces.size());
+  for (size_t i = 0; i < r.namespaces.size(); ++i) ns.Set(static_cast<uint32_t>(i), r.namespaces[i]);
+  o.Set("namespaces", ns);
+  o.Set("dropUid", r.drop_uid);
+  o.Set("uid", Napi::Number::New(env, r.uid));
+  o.Set("cgroup", r.cgroup);
+  o.Set("privateWorkdir", r.private_workdir);
+  o.Set("cleanEnv", r.clean_env);
+  Napi::Array notes = Napi::Array::New(env, r.notes.size());
+  for (size_t i = 0; i < r.notes.size(); ++i) notes.Set(static_cast<uint32_t>(i), r.notes[i]);
+  o.Set("notes", notes);
+  return o;
+}
+
+Napi::Object ProcessToJs(Napi::Env env, ProcessOutcome& p) {
+  Napi::Object o = Napi::Object::New(env);
+  if (p.started && p.signal == 0) o.Set("exitCode", Napi::Number::New(env, p.exit_code));
+  else o.Set("exitCode", env.Null());
+  const char* sig = p.signal ? exec::SignalName(p.signal) : nullptr;
+  if (p.signal) o.Set("signal", sig ? Napi::String::New(env, sig) : Napi::String::New(env, "SIG" + std::to_string(p.signal)));
+  else o.Set("signal", env.Null());
+  o.Set("cpuMs", Napi::Number::New(env, static_cast<double>(p.cpu_ms)));
+  o.Set("wallMs", Napi::Number::New(env, static_cast<double>(p.wall_ms)));
+  o.Set("memoryKb", Napi::Number::New(env, static_cast<double>(p.memory_kb)));
+  o.Set("stdout", Napi::Buffer<char>::Copy(env, p.stdout_data.data(), p.stdout_data.size()));
+  o.Set("stderr", Napi::Buffer<char>::Copy(env, p.stderr_data.data(), p.stderr_data.size()));
+  o.Set("stdoutTruncated", p.stdout_truncated);
+  o.Set("stderrTruncated", p.stderr_truncated);
+  return o;
+}
+
+Napi::Value ResultToJs(Napi::Env env, RunResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Object cand = ProcessToJs(env, r.candidate);
+  const char* limit = exec::LimitName(r.limit);
+  cand.Set("limit", limit ? Napi::Value(Napi::String::New(env, limit)) : env.Null());
+  if (r.violation.hit) {
+    Napi::Object v = Napi::Object::New(env);
+    v.Set("syscall", r.violation.syscall);
+    v.Set("nr", Napi::Number::New(env, r.violation.nr));
+    cand.Set("violation", v);
+  } else {
+    cand.Set("violation", env.Null());
+  }
+  o.Set("candidate", cand);
+  o.Set("judge", r.has_judge ? Napi::Value(ProcessToJs(env, r.judge)) : env.Null());
+  o.Set("isolation", IsolationToJs(env, r.isolation));
+  o.Set("internalError", r.internal_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, r.internal_error)));
+  return o;
+}
+
+class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ExecSandbox",
+                       {InstanceMethod<&SandboxHandle::Run>("run"), InstanceMethod<&SandboxHandle::Close>("close"),
+                        InstanceMethod<&SandboxHandle::Isolation>("isolation"),
+                        InstanceMethod<&SandboxHandle::Counters>("counters")});
+  }
+
+  // new ExecSandbox({ concurrency, workRoot, uidBase })
+  explicit SandboxHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SandboxHandle>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) {
+      Fail(env, "options must be an object");
+      return;
+    }
+    Napi::Object o = info[0].As<Napi::Object>();
+    exec::SandboxConfig cfg;
+    Napi::Value conc = o.Get("concurrency"), root = o.Get("workRoot"), uid = o.Get("uidBase");
+    if (!conc.IsNumber() || !root.IsString()) {
+      Fail(env, "options need concurrency (number) and workRoot (string)");
+      return;
+    }
+    cfg.slots = conc.As<Napi::Number>().Int32Value();
+    cfg.work_root = root.As<Napi::String>().Utf8Value();
+    if (uid.IsNumber()) cfg.uid_base = uid.As<Napi::Number>().Uint32Value();
+    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                          "verpo-exec", 0, 1);
+    tsfn_.Unref(env);
+    supervisor_ = std::make_unique<exec::Supervisor>(cfg);
+    napi_add_env_cleanup_hook(env, &SandboxHandle::EnvCleanup, this);
+  }
+
+  ~SandboxHandle() override {
+    if (supervisor_) {
+      napi_remove_env_cleanup_hook(Env(), &SandboxHandle::EnvCleanup, this);
+      Shutdown();
+    }
+  }
+
+ private:
+  // Kills and joins everything; callbacks that can no longer reach JS free their data.
+  void Shutdown() {
+    if (!supervisor_) return;
+    supervisor_->Close();
+    supervisor_->Join();
+    supervisor_.reset();
+    if (!released_) {
+      released_ = true;
+      tsfn_.Release();
+    }
+  }
+
+  static void EnvCleanup(void* self) { static_cast<SandboxHandle*>(self)->Shutdown(); }
+
+  // False when JS can no longer be reached (the completion is freed then).
+  bool Deliver(Completion* c) {
+    napi_status st = tsfn_.BlockingCall(c, [](Napi::Env env, Napi::Function, Completion* done) {
+      std::unique_ptr<Completion> owned(done);
+      if (!env) return;  // tearing down
+      Napi::HandleScope scope(env);
+      if (done->close_notice) {
+        napi_resolve_deferred(env, done->deferred, env.Undefined());
+      } else if (done->cancelled) {
+        Napi::Error err = Napi::Error::New(env, "Sandbox closed: the run was cancelled before it finished");
+        napi_reject_deferred(env, done->deferred, err.Value());
+      } else {
+        napi_resolve_deferred(env, done->deferred, ResultToJs(env, done->result));
+      }
+    });
+    if (st != napi_ok) delete c;
+    return st == napi_ok;
+  }
+
+  void Settled(Napi::Env env) {
+    if (--pending_ == 0 && !released_ && !closing_) tsfn_.Unref(env);
+    Unref();  // the JS object may be collected once nothing is in flight
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!supervisor_ || closing_) {
+      Napi::Error::New(env, "Sandbox is closed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    RunRequest req;
+    if (!ParseSpec(env, info[0], &req)) return env.Undefined();
+    napi_deferred deferred;
+    napi_value promise;
+    napi_create_promise(env, &deferred, &promise);
+    if (pending_++ == 0) tsfn_.Ref(env);
+    Ref();
+    // The promise settles on the main thread; the counter is updated there too.
+    struct Pending {
+      SandboxHandle* self;
+      napi_deferred deferred;
+    };
+    auto* p = new Pending{this, deferred};
+    bool ok = supervisor_->Submit(std::move(req), [p](RunResult&& result, bool cancelled) {
+      auto* c = new Completion;
+      c->deferred = p->deferred;
+      c->result = std::move(result);
+      c->cancelled = cancelled;
+      SandboxHandle* self = p->self;
+      delete p;
+      self->DeliverRun(c);
+    });
+    if (!ok) {
+      delete p;
+      napi_reject_deferred(env, deferred, Napi::Error::New(env, "Sandbox is closed").Value());
+      Settled(env);
+    }
+    return Napi::Value(env, promise);
+  }
+
+  void DeliverRun(Completion* c) {
+    if (!Deliver(c)) return;
+    // Bookkeeping on the main thread after the promise settled.
+    tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function, SandboxHandle* self) {
+      if (env) self->Settled(env);
+    });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    napi_deferred deferred;
+    napi_value promise;
+    napi_create_promise(env, &deferred, &promise);
+    if (closing_ || !supervisor_) {
+      napi_resolve_deferred(env, deferred, env.Undefined());
+      return Napi::Value(env, promise);
+    }
+    closing_ = true;
+    tsfn_.Ref(env);
+    Ref();
+    auto* notice = new Completion;
+    notice->deferred = deferred;
+    notice->close_notice = true;
+    // Runs on the last worker thread to stop: every run callback has been queued before it.
+    supervisor_->Close([this, notice] {
+      Deliver(notice);
+      tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function, SandboxHandle* self) {
+        if (!env) return;
+        self->supervisor_->Join();
+        self->Unref();
+        if (!self->released_) {
+          self->released_ = true;
+          self->tsfn_.Release();
+        }
+      });
+    });
+    return Napi::Value(env, promise);
+  }
+
+  Napi::Value Isolation(const Napi::CallbackInfo& info) {
+    exec::SandboxConfig cfg = supervisor_ ? supervisor_->config() : exec::SandboxConfig{};
+    return IsolationToJs(info.Env(), exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg));
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("active", Napi::Number::New(env, supervisor_ ? supervisor_->active() : 0));
+    o.Set("queued", Napi::Number::New(env, supervisor_ ? supervisor_->queued() : 0));
+    o.Set("peakActive", Napi::Number::New(env, supervisor_ ? supervisor_->peak_active() : 0));
+    return o;
+  }
+
+  std::unique_ptr<exec::Supervisor> supervisor_;
+  Napi::ThreadSafeFunction tsfn_;
+  int pending_ = 0;
+  bool closing_ = false;
+  bool released_ = false;
+};
+
+// execProbeIsolation(layers): the report a run with these layers would get (uid of slot 0).
+Napi::Value ProbeIsolation(const Napi::CallbackInfo& info) {
+  exec::SandboxConfig cfg;
+  return IsolationToJs(info.Env(), exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg));
+}
+
+// execSeccompFilter(): the candidate filter as struct sock_filter[] bytes (for a pre-forked
+// interpreter that installs it itself), and whether it reports through a listener.
+Napi::Value SeccompFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool notify = exec::Host().seccomp_notify;
+  exec::SeccompProgram p = exec::BuildSeccompFilter(notify ? exec::ViolationAction::kNotify : exec::ViolationAction::kKillProcess);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("program", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
+  o.Set("listener", notify);
+  return o;
+}
+
+}  // namespace
+
+void InitExec(Napi::Env env, Napi::Object exports) {
+  exports.Set("ExecSandbox", SandboxHandle::Define(env));
+  exports.Set("execProbeIsolation", Napi::Function::New(env, ProbeIsolation, "execProbeIsolation"));
+  exports.Set("execSeccompFilter", Napi::Function::New(env, SeccompFilter, "execSeccompFilter"));
+}
+
+}  // namespace verpo::binding
