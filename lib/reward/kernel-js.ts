@@ -1,5 +1,5 @@
 // The pure-JS backend. Every loop mirrors native/core/reward/kernel.cpp in the same order
-// (including the 8-lane summation of the dense reward, and exp() via det-exp), so the two agree bit for bit.
+// (including the 16-lane summation of the dense reward, and exp() via det-exp), so the two agree bit for bit.
 import { detExp } from './det-exp';
 import { EstimatorCode, KernelResult, SchemeCode, Status } from './codes';
 
@@ -28,6 +28,7 @@ let levelOfCount = new Uint32Array(64);
 let levelOfColumn = new Uint32Array(64);
 let levelMult = new Float64Array(64);
 let levelValue = new Float64Array(64);
+let levelCount = new Uint32Array(64);
 let levelWeight = new Float64Array(64);
 let trajOutcome = new Float64Array(64);
 let nturn = new Uint32Array(64);
@@ -38,25 +39,26 @@ function grow(n: number): void {
   if (counts.length >= n) return;
   const m = Math.max(n, counts.length * 2);
   counts = new Uint32Array(m); ones = new Uint32Array(m); levelOfCount = new Uint32Array(m + 1);
-  levelOfColumn = new Uint32Array(m); levelMult = new Float64Array(m + 1); levelValue = new Float64Array(m + 1);
+  levelOfColumn = new Uint32Array(m); levelMult = new Float64Array(m + 1); levelValue = new Float64Array(m + 1); levelCount = new Uint32Array(m + 1);
   levelWeight = new Float64Array(m + 1); trajOutcome = new Float64Array(m); nturn = new Uint32Array(m);
   lastRow = new Uint32Array(m); sortIdx = new Uint32Array(m);
 }
 
+// Sixteen accumulators (lanes j mod 16) combined exactly as dot01 in kernel.cpp.
 function dot01(p: Uint8Array, off: number, w: Float64Array, woff: number, m: number): number {
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;
   let j = 0;
-  for (; j + 8 <= m; j += 8) {
-    a0 += p[off + j] * w[woff + j];
-    a1 += p[off + j + 1] * w[woff + j + 1];
-    a2 += p[off + j + 2] * w[woff + j + 2];
-    a3 += p[off + j + 3] * w[woff + j + 3];
-    a4 += p[off + j + 4] * w[woff + j + 4];
-    a5 += p[off + j + 5] * w[woff + j + 5];
-    a6 += p[off + j + 6] * w[woff + j + 6];
-    a7 += p[off + j + 7] * w[woff + j + 7];
+  for (; j + 16 <= m; j += 16) {
+    const o = off + j, v = woff + j;
+    a0 += p[o] * w[v]; a1 += p[o + 1] * w[v + 1]; a2 += p[o + 2] * w[v + 2]; a3 += p[o + 3] * w[v + 3];
+    a4 += p[o + 4] * w[v + 4]; a5 += p[o + 5] * w[v + 5]; a6 += p[o + 6] * w[v + 6]; a7 += p[o + 7] * w[v + 7];
+    a8 += p[o + 8] * w[v + 8]; a9 += p[o + 9] * w[v + 9]; a10 += p[o + 10] * w[v + 10]; a11 += p[o + 11] * w[v + 11];
+    a12 += p[o + 12] * w[v + 12]; a13 += p[o + 13] * w[v + 13]; a14 += p[o + 14] * w[v + 14]; a15 += p[o + 15] * w[v + 15];
   }
-  let s = ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+  const c0 = (a0 + a8) + (a4 + a12), c1 = (a1 + a9) + (a5 + a13);
+  const c2 = (a2 + a10) + (a6 + a14), c3 = (a3 + a11) + (a7 + a15);
+  let s = (c0 + c2) + (c1 + c3);
   for (; j < m; ++j) s += p[off + j] * w[woff + j];
   return s;
 }
@@ -70,6 +72,7 @@ function levelsFromCounts(R: number, M: number): number {
     const mult = levelOfCount[k];
     if (mult === 0) continue;
     levelOfCount[k] = n;
+    levelCount[n] = k;
     levelValue[n] = k / R;
     levelMult[n] = mult;
     n++;
@@ -96,7 +99,12 @@ function levelsFromValues(rho: Float64Array, off: number, M: number): number {
   return n;
 }
 
-function densityWeights(n: number, M: number, alpha: number, delta: number): void {
+/** rows > 0: levels came from counts over that many rows (gap form of rho_l - rho_k); 0: given rates. */
+function levelWeights(n: number, M: number, rows: number, alpha: number, delta: number, densityOn: boolean): void {
+  if (!densityOn) {
+    for (let l = 0; l < n; ++l) levelWeight[l] = detExp(-alpha * levelValue[l]);
+    return;
+  }
   let sum = 0;
   for (let l = 0; l < n; ++l) sum += levelMult[l] * levelValue[l];
   const mean = sum / M;
@@ -112,7 +120,7 @@ function densityWeights(n: number, M: number, alpha: number, delta: number): voi
     if (sigma > SIGMA_EPS) {
       density = 0;
       for (let k = 0; k < n; ++k) {
-        const d = levelValue[l] - levelValue[k];
+        const d = rows > 0 ? Math.abs(levelCount[l] - levelCount[k]) / rows : levelValue[l] - levelValue[k];
         density += levelMult[k] * detExp(-(d * d) / twoS2);
       }
     }
@@ -173,19 +181,19 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
         for (let j = 0; j < M; ++j) weight[test0 + j] = 1.0 / M;
         break;
       case SchemeCode.VerpoDifficulty:
-        for (let j = 0; j < M; ++j) weight[test0 + j] = detExp(-alpha * rho[test0 + j]);
-        break;
-      case SchemeCode.Verpo:
+      case SchemeCode.Verpo: {
+        const densityOn = scheme === SchemeCode.Verpo;
         if (rhoIn) {
           const n = levelsFromValues(rho, test0, M);
-          densityWeights(n, M, alpha, delta);
+          levelWeights(n, M, 0, alpha, delta, densityOn);
           for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfColumn[j]];
         } else {
           const n = levelsFromCounts(R, M);
-          densityWeights(n, M, alpha, delta);
+          levelWeights(n, M, R, alpha, delta, densityOn);
           for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfCount[counts[j]]];
         }
         break;
+      }
     }
 
     // Pass 2: tests passed and the dense reward per row.

@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 // Hot loops get an AVX2 clone picked at load time; the baseline build stays plain x86-64.
 // Lane order is fixed in the source, so both clones (and the JS mirror) sum in the same order.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -22,67 +26,104 @@ namespace {
 constexpr double kSigmaEps = 1e-12;  // sigma at or below this: every kernel term is exp(0) = 1
 constexpr double kGrpoEps = 1e-6;    // as verl: (r - mean) / (std + 1e-6)
 
-typedef double v4d __attribute__((vector_size(32)));
-typedef uint8_t v4u8 __attribute__((vector_size(4)));
-
-// Sum of w[j] over the cells of a 0/1 row that are 1. Eight accumulators (lanes j mod 8),
-// combined as ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)), then the tail in order.
-VERPO_CLONES double dot01(const uint8_t* p, const double* w, uint32_t m) {
-  v4d lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
+// Sum of w[j] over the cells of a 0/1 row that are 1. Sixteen accumulators a[k] (k = j mod 16),
+// combined as c[k] = (a[k] + a[8+k]) + (a[4+k] + a[12+k]), s = (c0 + c2) + (c1 + c3), then the tail
+// in order. The AVX2 and portable forms (and the JS mirror) do the same additions in the same order.
+double dot01_portable(const uint8_t* p, const double* w, uint32_t m) {
+  double a[16] = {};
   uint32_t j = 0;
-  for (; j + 8 <= m; j += 8) {
-    v4u8 pa, pb;
-    v4d wa, wb;
-    std::memcpy(&pa, p + j, 4);
-    std::memcpy(&pb, p + j + 4, 4);
-    std::memcpy(&wa, w + j, 32);
-    std::memcpy(&wb, w + j + 4, 32);
-    lo += __builtin_convertvector(pa, v4d) * wa;
-    hi += __builtin_convertvector(pb, v4d) * wb;
-  }
-  v4d c = lo + hi;
+  for (; j + 16 <= m; j += 16)
+    for (int k = 0; k < 16; ++k) a[k] += static_cast<double>(p[j + k]) * w[j + k];
+  double c[4];
+  for (int k = 0; k < 4; ++k) c[k] = (a[k] + a[8 + k]) + (a[4 + k] + a[12 + k]);
   double s = (c[0] + c[2]) + (c[1] + c[3]);
   for (; j < m; ++j) s += static_cast<double>(p[j]) * w[j];
   return s;
 }
 
-VERPO_CLONES uint32_t count_ones(const uint8_t* p, uint32_t m) {
-  uint32_t s = 0;
-  for (uint32_t j = 0; j < m; ++j) s += p[j];
-  return s;
+#if defined(__x86_64__) && defined(__GNUC__)
+// A cell of 1 selects its weight by a bit mask (exactly p * w for p in {0, 1}); four independent
+// accumulators hide the latency of the additions.
+__attribute__((target("avx2"))) static inline __m256d select4(const uint8_t* p, const double* w, __m256i one) {
+  int32_t bytes;
+  std::memcpy(&bytes, p, 4);
+  const __m256i mask = _mm256_cmpeq_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(bytes)), one);
+  return _mm256_and_pd(_mm256_castsi256_pd(mask), _mm256_loadu_pd(w));
 }
 
-// Column counts of a group's matrix; returns the OR of every cell (anything above 1 is invalid).
-VERPO_CLONES uint8_t column_counts(const uint8_t* p, uint32_t rows, uint32_t m, uint32_t* counts) {
+__attribute__((target("avx2"))) double dot01_avx2(const uint8_t* p, const double* w, uint32_t m) {
+  __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+  const __m256i one = _mm256_set1_epi64x(1);
+  uint32_t j = 0;
+  for (; j + 16 <= m; j += 16) {
+    a0 = _mm256_add_pd(a0, select4(p + j, w + j, one));
+    a1 = _mm256_add_pd(a1, select4(p + j + 4, w + j + 4, one));
+    a2 = _mm256_add_pd(a2, select4(p + j + 8, w + j + 8, one));
+    a3 = _mm256_add_pd(a3, select4(p + j + 12, w + j + 12, one));
+  }
+  alignas(32) double c[4];
+  _mm256_store_pd(c, _mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3)));
+  double s = (c[0] + c[2]) + (c[1] + c[3]);
+  for (; j < m; ++j) s += static_cast<double>(p[j]) * w[j];
+  return s;
+}
+const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+double dot01(const uint8_t* p, const double* w, uint32_t m) {
+  return kHasAvx2 ? dot01_avx2(p, w, m) : dot01_portable(p, w, m);
+}
+#else
+double dot01(const uint8_t* p, const double* w, uint32_t m) { return dot01_portable(p, w, m); }
+#endif
+
+// One read of a group's matrix: column counts, tests passed per row, and the OR of every cell
+// (anything above 1 is invalid).
+VERPO_CLONES uint8_t count_cells(const uint8_t* p, uint32_t rows, uint32_t m, uint32_t* counts, uint32_t* ones) {
   uint8_t any = 0;
   for (uint32_t j = 0; j < m; ++j) counts[j] = 0;
   for (uint32_t r = 0; r < rows; ++r) {
     const uint8_t* row = p + static_cast<uint64_t>(r) * m;
+    uint32_t row_ones = 0;
     for (uint32_t j = 0; j < m; ++j) {
       counts[j] += row[j];
+      row_ones += row[j];
       any |= row[j];
     }
+    ones[r] = row_ones;
   }
   return any;
 }
 
 struct Scratch {
-  std::vector<uint32_t> counts, ones, level_of_count, level_of_column, level_mult, nturn, last_row;
-  std::vector<double> wcol, level_value, level_weight, traj_outcome;
+  std::vector<uint32_t> counts, ones, histogram, level_count, level_of_count, level_of_column, level_mult, nturn, last_row;
+  std::vector<double> level_value, level_weight, kernel, kernel_by_gap, weight_of_count, traj_outcome;
   std::vector<std::pair<double, uint32_t>> sorted;
 };
 
 // Distinct pass-rate levels in ascending order with their multiplicities; level_of maps a column
 // to its level. rho takes at most rows + 1 values, so the density never needs tests^2 work.
 void levels_from_counts(Scratch& s, uint32_t rows, uint32_t m) {
-  s.level_of_count.assign(static_cast<size_t>(rows) + 1, 0);
-  for (uint32_t j = 0; j < m; ++j) s.level_of_count[s.counts[j]]++;  // histogram first
+  // Four interleaved histograms: many columns share a count, and one histogram would make every
+  // increment wait for the previous store to the same slot.
+  const size_t levels = static_cast<size_t>(rows) + 1;
+  s.histogram.assign(4 * levels, 0);
+  uint32_t* h = s.histogram.data();
+  uint32_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    h[s.counts[j]]++;
+    h[levels + s.counts[j + 1]]++;
+    h[2 * levels + s.counts[j + 2]]++;
+    h[3 * levels + s.counts[j + 3]]++;
+  }
+  for (; j < m; ++j) h[s.counts[j]]++;
+  s.level_of_count.assign(levels, 0);  // absent counts map to level 0 (never read for a column)
   s.level_value.clear();
   s.level_mult.clear();
+  s.level_count.clear();
   for (uint32_t k = 0; k <= rows; ++k) {
-    uint32_t mult = s.level_of_count[k];
+    const uint32_t mult = h[k] + h[levels + k] + h[2 * levels + k] + h[3 * levels + k];
     if (mult == 0) continue;
     s.level_of_count[k] = static_cast<uint32_t>(s.level_value.size());
+    s.level_count.push_back(k);
     s.level_value.push_back(static_cast<double>(k) / static_cast<double>(rows));
     s.level_mult.push_back(mult);
   }
@@ -94,6 +135,7 @@ void levels_from_values(Scratch& s, const double* rho, uint32_t m, std::vector<u
   std::sort(s.sorted.begin(), s.sorted.end());
   s.level_value.clear();
   s.level_mult.clear();
+  s.level_count.clear();
   level_of.resize(m);
   for (uint32_t i = 0; i < m; ++i) {
     if (i == 0 || s.sorted[i].first != s.sorted[i - 1].first) {
@@ -106,9 +148,16 @@ void levels_from_values(Scratch& s, const double* rho, uint32_t m, std::vector<u
 }
 
 // VeRPO eq. 7-9 per level: w' = exp(-alpha rho) / (N + delta), N the Gaussian KDE with
-// sigma = std_pop(rho) / 2, and N = M when sigma is 0 (all rho equal).
-void density_weights(Scratch& s, uint32_t m, double alpha, double delta) {
+// sigma = std_pop(rho) / 2, and N = M when sigma is 0 (all rho equal). Without the density
+// (verpo-difficulty, the paper's ablation): w = exp(-alpha rho).
+// rows > 0: the levels came from counts over that many rows; rows == 0: from given rates.
+void level_weights(Scratch& s, uint32_t m, uint32_t rows, double alpha, double delta, bool density_on) {
   const size_t n = s.level_value.size();
+  s.level_weight.resize(n);
+  if (!density_on) {
+    for (size_t l = 0; l < n; ++l) s.level_weight[l] = det_exp(-alpha * s.level_value[l]);
+    return;
+  }
   double sum = 0;
   for (size_t l = 0; l < n; ++l) sum += s.level_mult[l] * s.level_value[l];
   const double mean = sum / m;
@@ -118,16 +167,39 @@ void density_weights(Scratch& s, uint32_t m, double alpha, double delta) {
     var += s.level_mult[l] * (d * d);
   }
   const double sigma = std::sqrt(var / m) / 2.0;
-  s.level_weight.resize(n);
   const double two_s2 = 2.0 * sigma * sigma;
+  // Kernel terms. From counts (rows given), rho_l - rho_k is taken as (count_l - count_k) / rows,
+  // so a term depends only on the gap |count_l - count_k|: at most rows + 1 exps per group.
+  // From given rates, the matrix is symmetric ((a - b)^2 == (b - a)^2 exactly): one exp per pair.
+  // Either way the sums below run over k in ascending order, as in the JS mirror.
+  if (sigma > kSigmaEps) {
+    s.kernel.resize(n * n);
+    if (rows > 0) {
+      s.kernel_by_gap.assign(static_cast<size_t>(rows) + 1, -1.0);
+      for (size_t l = 0; l < n; ++l)
+        for (size_t k = 0; k < n; ++k) {
+          const uint32_t gap = s.level_count[l] > s.level_count[k] ? s.level_count[l] - s.level_count[k]
+                                                                   : s.level_count[k] - s.level_count[l];
+          double& e = s.kernel_by_gap[gap];
+          if (e < 0) {
+            const double d = static_cast<double>(gap) / static_cast<double>(rows);
+            e = det_exp(-(d * d) / two_s2);
+          }
+          s.kernel[l * n + k] = e;
+        }
+    } else {
+      for (size_t l = 0; l < n; ++l)
+        for (size_t k = 0; k <= l; ++k) {
+          const double d = s.level_value[l] - s.level_value[k];
+          s.kernel[l * n + k] = s.kernel[k * n + l] = det_exp(-(d * d) / two_s2);
+        }
+    }
+  }
   for (size_t l = 0; l < n; ++l) {
     double density = static_cast<double>(m);
     if (sigma > kSigmaEps) {
       density = 0;
-      for (size_t k = 0; k < n; ++k) {
-        const double d = s.level_value[l] - s.level_value[k];
-        density += s.level_mult[k] * det_exp(-(d * d) / two_s2);
-      }
+      for (size_t k = 0; k < n; ++k) density += s.level_mult[k] * s.kernel[l * n + k];
     }
     s.level_weight[l] = det_exp(-alpha * s.level_value[l]) / (density + delta);
   }
@@ -180,9 +252,10 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
     const uint32_t R = b.rows[g], M = b.tests[g];
     const uint8_t* P = b.passed + cell0;
 
-    // Pass 1: column counts, and the 0/1 check on every cell.
+    // Pass 1: column counts, tests passed per row, and the 0/1 check on every cell.
     s.counts.resize(M);
-    if (column_counts(P, R, M, s.counts.data()) > 1) {
+    s.ones.resize(R);
+    if (count_cells(P, R, M, s.counts.data(), s.ones.data()) > 1) {
       uint64_t i = 0;
       while (P[i] <= 1) ++i;
       return fail(Status::BadCell, cell0 + i, g);
@@ -208,28 +281,29 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
         for (uint32_t j = 0; j < M; ++j) weight[j] = 1.0 / M;
         break;
       case Scheme::VerpoDifficulty:
-        for (uint32_t j = 0; j < M; ++j) weight[j] = det_exp(-prm.alpha * rho[j]);
-        break;
-      case Scheme::Verpo:
+      case Scheme::Verpo: {
+        // Weights depend on rho alone, so they are computed once per distinct level.
+        const bool density_on = scheme == Scheme::Verpo;
         if (b.rho) {
           levels_from_values(s, rho, M, s.level_of_column);
-          density_weights(s, M, prm.alpha, prm.delta);
+          level_weights(s, M, 0, prm.alpha, prm.delta, density_on);
           for (uint32_t j = 0; j < M; ++j) weight[j] = s.level_weight[s.level_of_column[j]];
         } else {
           levels_from_counts(s, R, M);
-          density_weights(s, M, prm.alpha, prm.delta);
-          for (uint32_t j = 0; j < M; ++j) weight[j] = s.level_weight[s.level_of_count[s.counts[j]]];
+          level_weights(s, M, R, prm.alpha, prm.delta, density_on);
+          s.weight_of_count.resize(static_cast<size_t>(R) + 1);
+          for (uint32_t k = 0; k <= R; ++k) s.weight_of_count[k] = s.level_weight[s.level_of_count[k]];
+          for (uint32_t j = 0; j < M; ++j) weight[j] = s.weight_of_count[s.counts[j]];
         }
         break;
+      }
     }
 
-    // Pass 2 (the group is now in cache): tests passed and the dense reward per row.
+    // Pass 2 (the group is now in cache): the dense reward per row.
     double* dense = out.dense + row0;
-    s.ones.resize(R);
     for (uint32_t r = 0; r < R; ++r) {
       const uint8_t* row = P + static_cast<uint64_t>(r) * M;
-      const uint32_t ones = count_ones(row, M);
-      s.ones[r] = ones;
+      const uint32_t ones = s.ones[r];
       switch (scheme) {
         case Scheme::Binary: dense[r] = ones == M ? 1.0 : 0.0; break;
         case Scheme::PassRate: dense[r] = static_cast<double>(ones) / static_cast<double>(M); break;
