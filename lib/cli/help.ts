@@ -1,0 +1,56 @@
+// Help texts, one per command.
+export const HELP: Record<string, string> = {
+  main: `verpo: run code rollouts against unit tests in a sandbox and turn the results into rewards.
+
+Usage: verpo <command> [options]
+
+Commands:
+  score [in.jsonl] [-o out.jsonl]   execute every rollout, then rewards and advantages (VeRPO by default)
+  run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
+  convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
+  bench [reward|executor ...]       the benchmarks (writes bench/RESULTS.md when all run)
+
+Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
+Results go to stdout (or -o) in input order; progress and the summary go to stderr.
+Run 'verpo <command> --help' for a command's options.`,
+  score: `Usage: verpo score [in.jsonl|-] [-o out.jsonl] [options]
+
+Executes each line's rollouts (or turns) against its tests, then computes rewards and advantages.
+Lines that carry a precomputed "passed" matrix are only scored. Input may be gzipped.
+
+Reward options:
+  --scheme verpo|verpo-difficulty|pass-rate|binary   (default verpo)
+  --alpha N     difficulty sharpness, > 0 (default 2)
+  --beta N      weight of the dense advantage, >= 0 (default 1)
+  --gamma N     per-turn outcome decay, in (0, 1] (default 1)
+  --delta N     density stabiliser, >= 0 (default 1e-6)
+  --advantage verpo|grpo|dr-grpo|rloo   (default: verpo for verpo schemes, grpo otherwise)
+  --backend auto|native|js              reward kernel backend (default auto)
+Execution options:
+  --concurrency N   tests running at once (default: the number of cores)
+  --python PATH     interpreter (default /usr/bin/python3 when present)
+  --cpu-ms N --wall-ms N --memory-mb N --output-kb N   default limits per test (a line's "limits" override them)
+  --no-cache        run duplicate rollouts again instead of reusing their verdicts
+Output:
+  -o, --output FILE   write results here instead of stdout
+  --resume            continue an interrupted run: keep FILE's complete lines, skip those input lines
+  -q, --quiet         no progress or summary on stderr
+Exit status: 0 when every line was scored, 1 when any line failed (its output line says why), 2 on usage errors.`,
+  run: `Usage: verpo run [in.jsonl|-] [-o out.jsonl] [options]
+
+Executes each line's rollouts (or turns) against its tests and writes the verdict matrix
+({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
+
+Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache -o --resume -q
+(as for 'verpo score').`,
+  convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench> <file> [--with-solutions] [-o out.jsonl]
+
+Converts a dataset file (JSONL, JSON array, plain or gzipped) to the JSONL contract.
+  --with-solutions   add the dataset's reference solutions as rollouts
+HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
+APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
+private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).`,
+  bench: `Usage: verpo bench [reward] [executor]
+
+Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,
+};

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// The verpo command line: a thin layer over score() (lib/pipeline) and the dataset converters.
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { HELP } from './help';
+import { countLines, LineWriter, readLines, resumePoint } from './io';
+import { EXEC_FLAGS, REWARD_FLAGS, scoreOptions, UsageError } from './options';
+import { ProgressView } from './progress';
+import { formatSummary, summarize } from './summary';
+import { score } from '../pipeline/score';
+import type { OutputLine } from '../pipeline/contract';
+
+async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: mode === 'score' ? { ...EXEC_FLAGS, ...REWARD_FLAGS } : EXEC_FLAGS,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return help(mode);
+  if (positionals.length > 1) throw new UsageError(`expected at most one input file (got ${positionals.join(', ')})`);
+  const input = positionals[0];
+  const out = values.output as string | undefined;
+  if (values.resume && (out === undefined || out === '-')) throw new UsageError('--resume needs -o FILE (it continues that file)');
+  const options = scoreOptions(values, mode);
+
+  const previous: OutputLine[] = [];
+  let skip = 0;
+  if (values.resume) {
+    const r = resumePoint(out!);
+    skip = r.done;
+    for (const l of r.lines) previous.push(JSON.parse(l) as OutputLine);
+    if (!values.quiet) process.stderr.write(`verpo: resuming after ${skip} finished lines of ${out}\n`);
+  }
+  const total = await countLines(input);
+  const view = new ProgressView(total, Boolean(values.quiet));
+  const writer = new LineWriter(out, Boolean(values.resume));
+  const outputs: OutputLine[] = [...previous];
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    view.finish();
+    writer.close();
+    process.stderr.write(`verpo: interrupted after ${outputs.length} lines${out && out !== '-' ? `; continue with: verpo ${mode} ${input ?? '-'} -o ${out} --resume` : ''}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    for await (const r of score(readLines(input, skip), { ...options, firstLine: skip + 1, onProgress: (p) => view.update(p) })) {
+      writer.write(JSON.stringify(r.output));
+      outputs.push(r.output);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (!interrupted) writer.close();
+  }
+  view.finish();
+  const s = summarize(outputs);
+  if (!values.quiet) process.stderr.write(formatSummary(s) + '\n');
+  return s.failed > 0 ? 1 : 0;
+}
+
+async function benchCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) return help('bench');
+  const runner = path.resolve(__dirname, '..', '..', 'bench', 'run.js');
+  process.argv = [process.argv[0], runner, ...argv];
+  require(runner);
+  return 0;
+}
+
+function help(command: string): number {
+  process.stdout.write(HELP[command] + '\n');
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        return help(rest[0] && HELP[rest[0]] ? rest[0] : 'main');
+      case '--version':
+      case '-v':
+        process.stdout.write(`${require('../../package.json').version}\n`);
+        return 0;
+      case 'score':
+        return await scoreCommand(rest, 'score');
+      case 'run':
+        return await scoreCommand(rest, 'run');
+      case 'bench':
+        return await benchCommand(rest);
+      default:
+        throw new UsageError(`unknown command '${command}': expected score, run, convert or bench (see verpo --help)`);
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || (err.code ?? '').startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`verpo: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`verpo: ${err.message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,76 @@
+// Command-line options shared by `score` and `run`, turned into typed ScoreOptions with errors
+// that name the flag.
+import type { Limits } from '../exec/types';
+import type { ScoreOptions } from '../pipeline/score';
+import { ESTIMATORS, SCHEMES } from '../reward/codes';
+
+export class UsageError extends Error {}
+
+export const EXEC_FLAGS = {
+  concurrency: { type: 'string' },
+  python: { type: 'string' },
+  'cpu-ms': { type: 'string' },
+  'wall-ms': { type: 'string' },
+  'memory-mb': { type: 'string' },
+  'output-kb': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  resume: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const REWARD_FLAGS = {
+  scheme: { type: 'string' },
+  alpha: { type: 'string' },
+  beta: { type: 'string' },
+  gamma: { type: 'string' },
+  delta: { type: 'string' },
+  advantage: { type: 'string' },
+  backend: { type: 'string' },
+} as const;
+
+function number(values: Record<string, unknown>, flag: string, ok: (x: number) => boolean, expected: string): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || !ok(x)) throw new UsageError(`--${flag} ${String(v)}: expected ${expected}`);
+  return x;
+}
+
+export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'run'): ScoreOptions {
+  const o: ScoreOptions = { mode, cache: !values['no-cache'] };
+  const concurrency = number(values, 'concurrency', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  if (concurrency !== undefined) o.concurrency = concurrency;
+  if (typeof values.python === 'string') o.python = values.python;
+  const limits: Partial<Limits> = {};
+  const lim: Array<[string, keyof Limits]> = [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']];
+  for (const [flag, key] of lim) {
+    const x = number(values, flag, (v) => v > 0, 'a number > 0');
+    if (x !== undefined) limits[key] = x;
+  }
+  if (Object.keys(limits).length) o.limits = limits;
+  if (mode === 'score') {
+    if (values.scheme !== undefined) {
+      if (!SCHEMES.includes(values.scheme as never)) throw new UsageError(`--scheme ${String(values.scheme)}: expected one of ${SCHEMES.join(', ')}`);
+      o.scheme = values.scheme as ScoreOptions['scheme'];
+    }
+    if (values.advantage !== undefined) {
+      if (!ESTIMATORS.includes(values.advantage as never)) throw new UsageError(`--advantage ${String(values.advantage)}: expected one of ${ESTIMATORS.join(', ')}`);
+      o.advantage = values.advantage as ScoreOptions['advantage'];
+    }
+    if (values.backend !== undefined) {
+      if (!['auto', 'native', 'js'].includes(values.backend as string)) throw new UsageError(`--backend ${String(values.backend)}: expected auto, native or js`);
+      o.backend = values.backend as ScoreOptions['backend'];
+    }
+    const alpha = number(values, 'alpha', (x) => x > 0, 'a number > 0');
+    const beta = number(values, 'beta', (x) => x >= 0, 'a number >= 0');
+    const gamma = number(values, 'gamma', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+    const delta = number(values, 'delta', (x) => x >= 0, 'a number >= 0');
+    if (alpha !== undefined) o.alpha = alpha;
+    if (beta !== undefined) o.beta = beta;
+    if (gamma !== undefined) o.gamma = gamma;
+    if (delta !== undefined) o.delta = delta;
+  }
+  return o;
+}

@@ -1,0 +1,181 @@
+// The JSONL contract: one problem group per input line, one result per output line, in input
+// order. This file turns a parsed input line into a checked Problem, with errors that name the
+// field; the JSON Schemas in schema/ state the same contract for other tools.
+import type { Limits, TestCase, Verdict } from '../exec/types';
+
+/** An input line as users write it (see README, "JSONL contract"). */
+export interface InputLine {
+  id: string | number;
+  language?: 'python';
+  setup?: string;
+  tests?: unknown[];
+  rollouts?: string[];
+  turns?: string[][];
+  passed?: number[][];
+  trajectory?: number[];
+  limits?: { cpu_ms?: number; wall_ms?: number; memory_mb?: number; output_kb?: number };
+}
+
+export interface RowResult {
+  verdicts?: Verdict[];
+  passed: number[];
+  dense: number;
+  outcome: number;
+  reward: number;
+  advantage: number;
+}
+
+/** An output line. `weights` holds null where a weight is not a number (binary scheme). */
+export interface OutputLine {
+  id: string | number | null;
+  weights?: Array<number | null>;
+  rollouts?: RowResult[];
+  turns?: RowResult[][];
+  error: string | null;
+}
+
+/** A checked input line. Rows are programs (rollouts, or turns flattened in trajectory order). */
+export interface Problem {
+  id: string | number;
+  setup?: string;
+  tests: TestCase[];
+  /** Programs to run, one per row; empty when the matrix is precomputed. */
+  programs: string[];
+  /** Per row, its trajectory index; null for single-turn. */
+  trajectory: number[] | null;
+  /** Turns per trajectory (multi-turn), for shaping the output. */
+  turnsPerTrajectory: number[] | null;
+  /** Precomputed pass matrix (rows x tests), when the line carried `passed`. */
+  passed: number[][] | null;
+  limits?: Partial<Limits>;
+}
+
+export class LineError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+const KNOWN_KEYS = new Set(['id', 'language', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits']);
+const LIMIT_KEYS: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
+
+function checkTests(v: unknown): TestCase[] {
+  if (!Array.isArray(v) || v.length === 0) throw new LineError('tests', `expected a non-empty array of tests (got ${describe(v)})`);
+  return v.map((t, i) => {
+    const f = `tests[${i}]`;
+    if (!isObject(t)) throw new LineError(f, `expected an object (got ${describe(t)})`);
+    switch (t.type) {
+      case 'assert':
+        if (typeof t.code !== 'string') throw new LineError(`${f}.code`, 'expected a string of Python statements');
+        return t as unknown as TestCase;
+      case 'stdio':
+        if (typeof t.stdin !== 'string') throw new LineError(`${f}.stdin`, 'expected a string');
+        if (typeof t.stdout !== 'string') throw new LineError(`${f}.stdout`, 'expected a string');
+        return t as unknown as TestCase;
+      case 'call':
+        if (typeof t.fn !== 'string' || t.fn === '') throw new LineError(`${f}.fn`, 'expected a function name');
+        if (!Array.isArray(t.args)) throw new LineError(`${f}.args`, `expected a JSON array of arguments (got ${describe(t.args)})`);
+        if (!('expected' in t)) throw new LineError(`${f}.expected`, 'expected the JSON return value');
+        return t as unknown as TestCase;
+      default:
+        throw new LineError(`${f}.type`, `is ${JSON.stringify(t.type)}: expected 'assert', 'stdio' or 'call'`);
+    }
+  });
+}
+
+function checkPrograms(v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.length === 0) throw new LineError(field, `expected a non-empty array of programs (got ${describe(v)})`);
+  v.forEach((p, i) => {
+    if (typeof p !== 'string') throw new LineError(`${field}[${i}]`, `expected a program as a string (got ${describe(p)})`);
+  });
+  return v as string[];
+}
+
+function checkMatrix(v: unknown): number[][] {
+  if (!Array.isArray(v) || v.length === 0) throw new LineError('passed', `expected a non-empty array of rows (got ${describe(v)})`);
+  let width = -1;
+  v.forEach((row, r) => {
+    if (!Array.isArray(row) || row.length === 0) throw new LineError(`passed[${r}]`, 'expected a non-empty array of 0/1');
+    if (width >= 0 && row.length !== width) throw new LineError(`passed[${r}]`, `has ${row.length} tests: expected ${width}, like row 0`);
+    width = row.length;
+    row.forEach((c, j) => {
+      if (c !== 0 && c !== 1 && c !== true && c !== false) throw new LineError(`passed[${r}][${j}]`, `is ${JSON.stringify(c)}: expected 0 or 1`);
+    });
+  });
+  return (v as unknown[][]).map((row) => row.map((c) => (c === true || c === 1 ? 1 : 0)));
+}
+
+function checkTrajectory(v: unknown, rows: number): number[] {
+  if (!Array.isArray(v) || v.length !== rows) throw new LineError('trajectory', `expected one trajectory index per row (${rows})`);
+  v.forEach((t, i) => {
+    if (!Number.isInteger(t) || (t as number) < 0 || (t as number) >= rows)
+      throw new LineError(`trajectory[${i}]`, `is ${JSON.stringify(t)}: expected an integer in 0..${rows - 1}`);
+  });
+  return v as number[];
+}
+
+function checkLimits(v: unknown): Partial<Limits> | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw new LineError('limits', `expected an object (got ${describe(v)})`);
+  const out: Partial<Limits> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const name = LIMIT_KEYS[k];
+    if (!name) throw new LineError(`limits.${k}`, `unknown limit: expected ${Object.keys(LIMIT_KEYS).join(', ')}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new LineError(`limits.${k}`, `is ${JSON.stringify(x)}: expected a number > 0`);
+    out[name] = x;
+  }
+  return out;
+}
+
+/** Checks one parsed input line. `mode: 'run'` needs programs and tests (no precomputed matrix). */
+export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem {
+  if (!isObject(v)) throw new LineError('line', `expected a JSON object (got ${describe(v)})`);
+  for (const k of Object.keys(v)) if (!KNOWN_KEYS.has(k)) throw new LineError(k, `unknown field: expected one of ${[...KNOWN_KEYS].join(', ')}`);
+  const { id } = v;
+  if (typeof id !== 'string' && typeof id !== 'number') throw new LineError('id', `expected a string or number (got ${describe(id)})`);
+  if (v.language !== undefined && v.language !== 'python') throw new LineError('language', `is ${JSON.stringify(v.language)}: expected 'python'`);
+  if (v.setup !== undefined && typeof v.setup !== 'string') throw new LineError('setup', `expected a string (got ${describe(v.setup)})`);
+  const sources = ['rollouts', 'turns', 'passed'].filter((k) => v[k] !== undefined);
+  if (sources.length !== 1)
+    throw new LineError(sources.length ? sources.join('+') : 'rollouts', 'expected exactly one of rollouts, turns or passed');
+  const limits = checkLimits(v.limits);
+  const setup = v.setup as string | undefined;
+
+  if (v.passed !== undefined) {
+    if (mode === 'run') throw new LineError('passed', '`verpo run` executes programs: give rollouts or turns, not a precomputed matrix');
+    if (v.tests !== undefined) throw new LineError('tests', 'a line with a precomputed `passed` matrix carries no tests');
+    const passed = checkMatrix(v.passed);
+    const trajectory = v.trajectory === undefined ? null : checkTrajectory(v.trajectory, passed.length);
+    return { id, setup, tests: [], programs: [], trajectory, turnsPerTrajectory: trajectory && countTurns(trajectory), passed, limits };
+  }
+  if (v.trajectory !== undefined) throw new LineError('trajectory', 'only goes with a precomputed `passed` matrix (use `turns` for programs)');
+  const tests = checkTests(v.tests);
+  if (v.rollouts !== undefined) {
+    return { id, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits };
+  }
+  if (!Array.isArray(v.turns) || v.turns.length === 0) throw new LineError('turns', `expected a non-empty array of trajectories (got ${describe(v.turns)})`);
+  const programs: string[] = [], trajectory: number[] = [], turnsPerTrajectory: number[] = [];
+  v.turns.forEach((t, i) => {
+    const turns = checkPrograms(t, `turns[${i}]`);
+    turnsPerTrajectory.push(turns.length);
+    for (const p of turns) programs.push(p), trajectory.push(i);
+  });
+  return { id, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits };
+}
+
+function countTurns(trajectory: number[]): number[] {
+  const n = Math.max(...trajectory) + 1;
+  const counts = new Array<number>(n).fill(0);
+  for (const t of trajectory) counts[t]++;
+  return counts;
+}

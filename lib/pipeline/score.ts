@@ -1,0 +1,246 @@
+// The scoring pipeline: problem groups in, verdict matrices and rewards out, in input order.
+// Lines run concurrently (the executor bounds the processes), results are yielded as soon as every
+// earlier line is done, and a bad line becomes an error result while the rest is still scored.
+import { createHash } from 'crypto';
+import { availableParallelism } from 'os';
+import { Executor } from '../exec/executor';
+import type { ExecutorOptions, RunResult, TestResult, Verdict } from '../exec/types';
+import { computeRewards } from '../reward/compute';
+import { checkOptions } from '../reward/validate';
+import type { RewardOptions, RewardOutput } from '../reward/types';
+import { checkLine, LineError, OutputLine, Problem, RowResult } from './contract';
+
+export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
+
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits'> {
+  /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
+  mode?: 'score' | 'run';
+  /** An executor to use (not closed by score()); by default one is made from the options above. */
+  executor?: Executor;
+  /** Identical programs within a line run once (default true). */
+  cache?: boolean;
+  /** Lines in flight at once (default: 4 x the executor's concurrency). */
+  window?: number;
+  /** Line number of the first input line, for messages (default 1; --resume passes more). */
+  firstLine?: number;
+  onProgress?: (p: ScoreProgress) => void;
+}
+
+export interface LineStats {
+  verdicts: Record<Verdict, number>;
+  executions: number;
+  cacheHits: number;
+  /** Trajectories (rollouts, single-turn) and how many solved every test. */
+  trajectories: number;
+  solved: number;
+  rewardSum: number;
+  rows: number;
+  /** Every advantage in the group is zero (no learning signal). */
+  zeroAdvantage: boolean;
+}
+
+export interface ScoredLine {
+  line: number;
+  output: OutputLine;
+  failed: boolean;
+  stats: LineStats | null;
+}
+
+export interface ScoreProgress {
+  linesRead: number;
+  linesDone: number;
+  linesFailed: number;
+  executions: number;
+  cacheHits: number;
+  verdicts: Record<Verdict, number>;
+  elapsedMs: number;
+}
+
+type Input = Iterable<unknown> | AsyncIterable<unknown>;
+
+function emptyVerdicts(): Record<Verdict, number> {
+  return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+}
+
+async function* lines(input: Input): AsyncGenerator<unknown> {
+  yield* input as AsyncIterable<unknown>;
+}
+
+/** Executes a problem's programs; identical programs run once when caching. */
+async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
+  const byHash = new Map<string, Promise<RunResult>>();
+  let executions = 0, cacheHits = 0;
+  const runs = await Promise.all(
+    p.programs.map((code) => {
+      const key = cache ? createHash('sha256').update(code).digest('hex') : null;
+      const hit = key !== null ? byHash.get(key) : undefined;
+      if (hit) {
+        cacheHits += p.tests.length;
+        return hit;
+      }
+      executions += p.tests.length;
+      const run = ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits });
+      if (key !== null) byHash.set(key, run);
+      return run;
+    }),
+  );
+  return { runs, executions, cacheHits };
+}
+
+function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null): RowResult[] {
+  return passed.map((row, r) => ({
+    ...(verdicts ? { verdicts: verdicts[r] } : {}),
+    passed: row,
+    dense: out.dense[r],
+    outcome: out.outcome[r],
+    reward: out.reward[r],
+    advantage: out.advantage[r],
+  }));
+}
+
+function shapeRows(p: Problem, rows: RowResult[]): Pick<OutputLine, 'rollouts' | 'turns'> {
+  if (!p.trajectory) return { rollouts: rows };
+  const turns: RowResult[][] = (p.turnsPerTrajectory ?? []).map(() => []);
+  p.trajectory.forEach((t, r) => turns[t].push(rows[r]));
+  return { turns };
+}
+
+function rewards(p: Problem, passed: number[][], options: ScoreOptions): RewardOutput {
+  const M = passed[0].length;
+  return computeRewards(
+    {
+      passed: Uint8Array.from(passed.flat()),
+      rows: new Uint32Array([passed.length]),
+      tests: new Uint32Array([M]),
+      ...(p.trajectory ? { trajectory: Uint32Array.from(p.trajectory) } : {}),
+    },
+    options,
+  );
+}
+
+async function scoreLine(raw: unknown, line: number, executor: () => Executor, options: ScoreOptions): Promise<ScoredLine> {
+  let id: string | number | null = null;
+  try {
+    const value = typeof raw === 'string' ? parseJson(raw) : raw;
+    if (value && typeof value === 'object' && 'id' in value) {
+      const maybe = (value as { id: unknown }).id;
+      if (typeof maybe === 'string' || typeof maybe === 'number') id = maybe;
+    }
+    const p = checkLine(value, options.mode ?? 'score');
+    const stats: LineStats = {
+      verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false,
+    };
+    let passed: number[][];
+    let verdicts: Verdict[][] | null = null;
+    if (p.passed) {
+      passed = p.passed;
+    } else {
+      const done = await execute(executor(), p, options.cache ?? true);
+      stats.executions = done.executions;
+      stats.cacheHits = done.cacheHits;
+      verdicts = done.runs.map((r) => r.tests.map((t: TestResult) => t.verdict));
+      for (const row of verdicts) for (const v of row) stats.verdicts[v]++;
+      passed = verdicts.map((row) => row.map((v) => (v === 'AC' ? 1 : 0)));
+    }
+    const M = passed[0].length;
+    const trajectories = p.turnsPerTrajectory ? p.turnsPerTrajectory.length : passed.length;
+    stats.trajectories = trajectories;
+    stats.rows = passed.length;
+    if ((options.mode ?? 'score') === 'run') {
+      const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
+      stats.solved = finalTurnsSolved(p, passed, M);
+      return { line, failed: false, stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
+    }
+    const out = rewards(p, passed, options);
+    stats.solved = finalTurnsSolved(p, passed, M);
+    stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
+    stats.zeroAdvantage = out.advantage.every((a) => a === 0);
+    const weights = Array.from(out.weight, (w) => (Number.isFinite(w) ? w : null));
+    return { line, failed: false, stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), error: null } };
+  } catch (e) {
+    const msg = e instanceof LineError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError
+      ? e.message
+      : `internal error: ${(e as Error).message}`;
+    return { line, failed: true, stats: null, output: { id, error: `line ${line}: ${msg}` } };
+  }
+}
+
+function finalTurnsSolved(p: Problem, passed: number[][], M: number): number {
+  const solvedRow = (r: number) => passed[r].reduce((a, b) => a + b, 0) === M;
+  if (!p.trajectory) return passed.filter((_, r) => solvedRow(r)).length;
+  const last = new Map<number, number>();
+  p.trajectory.forEach((t, r) => last.set(t, r));
+  return [...last.values()].filter(solvedRow).length;
+}
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    throw new LineError('line', `not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Scores problem groups (JSONL strings or parsed objects), yielding one result per input, in input
+ * order, as soon as it and every earlier line are done.
+ */
+export async function* score(input: Input, options: ScoreOptions = {}): AsyncGenerator<ScoredLine> {
+  if ((options.mode ?? 'score') === 'score') checkOptions(options); // bad hyperparameters fail before anything runs
+  // Made on first need: lines with a precomputed matrix need no executor (nor the native addon).
+  let own: Executor | null = null;
+  const executor = (): Executor => {
+    if (options.executor) return options.executor;
+    if (!own) {
+      const o: ExecutorOptions = {};
+      if (options.concurrency !== undefined) o.concurrency = options.concurrency;
+      if (options.python !== undefined) o.python = options.python;
+      if (options.limits !== undefined) o.limits = options.limits;
+      own = new Executor(o);
+    }
+    return own;
+  };
+  const window = options.window ?? 4 * (options.executor?.concurrency ?? options.concurrency ?? availableParallelism());
+  const progress: ScoreProgress = { linesRead: 0, linesDone: 0, linesFailed: 0, executions: 0, cacheHits: 0, verdicts: emptyVerdicts(), elapsedMs: 0 };
+  const t0 = Date.now();
+  const pending: Promise<ScoredLine>[] = [];
+  const source = lines(input)[Symbol.asyncIterator]();
+  let lineNo = options.firstLine ?? 1;
+  let exhausted = false;
+  try {
+    for (;;) {
+      while (!exhausted && pending.length < window) {
+        const next = await source.next();
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        progress.linesRead++;
+        pending.push(scoreLine(next.value, lineNo++, executor, options));
+      }
+      const head = pending.shift();
+      if (!head) break;
+      const done = await head;
+      progress.linesDone++;
+      if (done.failed) progress.linesFailed++;
+      if (done.stats) {
+        progress.executions += done.stats.executions;
+        progress.cacheHits += done.stats.cacheHits;
+        for (const v of VERDICTS) progress.verdicts[v] += done.stats.verdicts[v];
+      }
+      progress.elapsedMs = Date.now() - t0;
+      options.onProgress?.({ ...progress, verdicts: { ...progress.verdicts } });
+      yield done;
+    }
+  } finally {
+    await Promise.allSettled(pending);
+    if (own) await (own as Executor).close();
+  }
+}
+
+/** The batch form: every output line, in input order. */
+export async function scoreAll(input: Input, options: ScoreOptions = {}): Promise<OutputLine[]> {
+  const out: OutputLine[] = [];
+  for await (const r of score(input, options)) out.push(r.output);
+  return out;
+}
