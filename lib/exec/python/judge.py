@@ -9,6 +9,10 @@ the verdict never leave this process; the verdict is one JSON line on the origin
     {"verdict": "AC"|"WA"|"RE"|"OLE"|"IE", "detail": str|null, "exc": str?, "gone": bool?, "calls": int}
 AC only when the test code ran to completion with no fault recorded against the candidate.
 
+The executor starts it as `python -c BOOT` with its code on stdin: one line holding a length, then
+marshalled (judge, protocol) code objects compiled once per Executor, then the test (see
+lib/exec/interpreter.ts). Run as a script (`python judge.py < test.json`) it behaves the same.
+
 Name resolution in the test namespace: names the setup/test code define > builtins > the program's
 top-level names (so a program that shadows or patches `len` cannot change what the test's `len` is).
 """
@@ -37,12 +41,16 @@ def harden():
 
 
 def load_protocol():
-    here = (globals().get('__file__') or sys.argv[0]).rpartition('/')[0] or '.'
-    path = here + '/protocol.py'
+    """From PROTOCOL_CODE when the executor's bootstrap passed precompiled code, else protocol.py beside us."""
     mod = type(sys)('verpo_protocol')
-    mod.__file__ = path
-    with open(path, 'rb') as f:
-        exec(compile(f.read(), path, 'exec'), mod.__dict__)
+    code = globals().get('PROTOCOL_CODE')
+    if code is None:
+        here = (globals().get('__file__') or sys.argv[0]).rpartition('/')[0] or '.'
+        path = here + '/protocol.py'
+        mod.__file__ = path
+        with open(path, 'rb') as f:
+            code = compile(f.read(), path, 'exec')
+    exec(code, mod.__dict__)
     return mod
 
 

@@ -3,6 +3,10 @@
 Everything in this process is under the candidate's control once the program starts, so nothing here
 is secret and nothing here decides a verdict: it holds no expected value and no test code.
 
+The executor starts it from precompiled code (verpo_runner.bin: marshalled (runner, protocol) code
+objects, made once per Executor by the same interpreter; see lib/exec/interpreter.ts), which saves
+compiling ~500 lines of source on every start. Run from source it behaves the same.
+
 Usage (cwd = the private workdir holding solution.py, optional setup.py, and verpo_protocol.py):
     python -I -S verpo_runner.py compile   check syntax only (never executes): one JSON line on stdout
     python -I -S verpo_runner.py stdio     run setup + program as __main__ with the test's stdin
@@ -29,12 +33,16 @@ def here():
 
 
 def load_protocol(directory):
-    """Load verpo_protocol.py by path: no sys.path change, no importlib.util (a few ms of start-up)."""
-    path = directory + '/verpo_protocol.py'
+    """The protocol module: from PROTOCOL_CODE when the executor's bootstrap passed precompiled code,
+    else verpo_protocol.py by path (no sys.path change, no importlib.util: a few ms of start-up)."""
     mod = type(sys)('verpo_protocol')
-    mod.__file__ = path
-    with open(path, 'rb') as f:
-        exec(compile(f.read(), path, 'exec'), mod.__dict__)
+    code = globals().get('PROTOCOL_CODE')
+    if code is None:
+        path = directory + '/verpo_protocol.py'
+        mod.__file__ = path
+        with open(path, 'rb') as f:
+            code = compile(f.read(), path, 'exec')
+    exec(code, mod.__dict__)
     return mod
 
 

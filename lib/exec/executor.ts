@@ -1,0 +1,214 @@
+// The Executor: runs an untrusted Python program against unit tests, one fresh sandboxed process per test,
+// and returns one verdict per test. assert/call tests are evaluated by a trusted judge process that talks
+// to the sandboxed runner over a socketpair (see python/judge.py); stdio tests are compared here.
+import { availableParallelism } from 'node:os';
+import { compileHarness, JUDGE_BOOT, pythonDir, resolvePython, RUNNER_BOOT, type CompiledHarness } from './interpreter';
+import { Sandbox, type SandboxResult, type SandboxSpec } from './sandbox';
+import type {
+  CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
+  TestResult,
+} from './types';
+import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
+import { compileFromRun, judgedCell, stdioCell, type CellContext } from './verdict';
+
+const DEFAULT_EXCERPT_BYTES = 4096;
+const DEFAULT_MAX_REPLY_KB = 16384;
+
+/** Counting semaphore: never more than `size` sandboxed tests at once, across all run() calls. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) { this.free = size; }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free++;
+    }
+  }
+}
+
+interface Prepared {
+  files: Record<string, string | Buffer>;
+  limits: Limits;
+  setup: string | undefined;
+}
+
+export class Executor {
+  readonly concurrency: number;
+  readonly python: string;
+  readonly limits: Limits;
+  private readonly sandbox: Sandbox;
+  private readonly slots: Slots;
+  private readonly excerptBytes: number;
+  private readonly maxReplyBytes: number;
+  private readonly harness: CompiledHarness;
+  private readonly candidateFlags: string[];
+  private closed = false;
+
+  constructor(options?: ExecutorOptions) {
+    const opts = validateExecutorOptions(options);
+    this.concurrency = opts.concurrency ?? availableParallelism();
+    this.python = resolvePython(opts.python);
+    this.limits = { ...DEFAULT_LIMITS, ...validateLimits(opts.limits, 'limits') };
+    this.excerptBytes = opts.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
+    this.maxReplyBytes = (opts.maxReplyKb ?? DEFAULT_MAX_REPLY_KB) * 1024;
+    this.harness = compileHarness(this.python, pythonDir());
+    // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
+    // -s: no user site; -B: no .pyc writes; -S unless site-packages are wanted (stdlib-only by default).
+    this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
+    this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
+    this.slots = new Slots(this.concurrency);
+  }
+
+  /** The isolation layers this host allows and the sandbox applies. */
+  isolation(): IsolationLayers {
+    return this.sandbox.isolation();
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const req = validateRequest(request);
+    if (this.closed) throw new Error('Executor is closed');
+    const prepared: Prepared = {
+      files: this.programFiles(req),
+      limits: { ...this.limits, ...validateLimits(req.limits, 'limits') },
+      setup: req.setup ?? undefined,
+    };
+    const compile = await this.checkSyntax(prepared);
+    if (compile.kind === 'internal') {
+      return { compile: { ok: false, message: compile.message }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
+    }
+    if (compile.kind === 'setup') {
+      return { compile: { ok: true }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
+    }
+    if (!compile.result.ok) {
+      const msg = compile.result.message ?? 'the program does not compile';
+      return { compile: compile.result, tests: req.tests.map(() => blankCell('CE', msg)), isolation: this.isolation() };
+    }
+    const tests = await Promise.all(req.tests.map((t) => this.runCell(t, prepared)));
+    return { compile: compile.result, tests, isolation: this.isolation() };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.sandbox.close();
+  }
+
+  private programFiles(req: RunRequest): Record<string, string | Buffer> {
+    const files: Record<string, string | Buffer> = {
+      'solution.py': req.code,
+      'verpo_runner.bin': this.harness.runner,
+    };
+    if (typeof req.setup === 'string' && req.setup !== '') files['setup.py'] = req.setup;
+    return files;
+  }
+
+  private candidateEnv(): Record<string, string> {
+    return {
+      PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1',
+      OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1',
+      HOME: '{workdir}', TMPDIR: '{workdir}', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin',
+    };
+  }
+
+  private runnerArgv(mode: 'compile' | 'stdio' | 'serve'): string[] {
+    return [this.python, ...this.candidateFlags, '-c', RUNNER_BOOT, mode];
+  }
+
+  private async sandboxed(spec: SandboxSpec): Promise<SandboxResult> {
+    return this.slots.use(() => this.sandbox.run(spec));
+  }
+
+  /** Syntax check once per program, in the sandbox; compile() executes nothing, so its answer is trustworthy. */
+  private async checkSyntax(p: Prepared): Promise<
+    { kind: 'done'; result: CompileResult } | { kind: 'setup'; message: string } | { kind: 'internal'; message: string }> {
+    let why = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const r = await this.sandboxed({
+          candidate: { argv: this.runnerArgv('compile'), env: this.candidateEnv(), stdin: '' },
+          files: p.files,
+          limits: p.limits,
+        });
+        const c = compileFromRun(r);
+        if (c !== null) {
+          if (!c.ok && c.where === 'setup') return { kind: 'setup', message: `setup code does not compile: ${c.message}` };
+          return { kind: 'done', result: c.ok ? { ok: true } : { ok: false, message: c.message } };
+        }
+        why = r.internalError ?? `exit ${r.candidate.exitCode ?? r.candidate.signal}: ${r.candidate.stderr.toString('utf8').slice(-300)}`;
+      } catch (e) {
+        why = (e as Error).message;
+      }
+    }
+    return { kind: 'internal', message: `syntax check failed (internal error): ${why}` };
+  }
+
+  /** One cell; an internal error is retried once and then reported as IE (never the program's fault). */
+  private async runCell(test: TestCase, p: Prepared): Promise<TestResult> {
+    const first = await this.attempt(test, p);
+    if (first.verdict !== 'IE') return first;
+    const second = await this.attempt(test, p);
+    second.retries = 1;
+    return second;
+  }
+
+  private async attempt(test: TestCase, p: Prepared): Promise<TestResult> {
+    const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
+    try {
+      if (test.type === 'stdio') {
+        const r = await this.sandboxed(this.stdioSpec(test, p));
+        return stdioCell(r, test, ctx);
+      }
+      const r = await this.sandboxed(this.judgedSpec(test, p));
+      return judgedCell(r, ctx);
+    } catch (e) {
+      return blankCell('IE', `executor: ${(e as Error).message}`);
+    }
+  }
+
+  private stdioSpec(test: StdioTest, p: Prepared): SandboxSpec {
+    return {
+      candidate: { argv: this.runnerArgv('stdio'), env: this.candidateEnv(), stdin: test.stdin },
+      files: p.files,
+      limits: p.limits,
+    };
+  }
+
+  /** The test travels only to the judge (its stdin); the candidate gets the program and the runner. */
+  private judgedSpec(test: Exclude<TestCase, StdioTest>, p: Prepared): SandboxSpec {
+    const spec = test.type === 'assert'
+      ? { kind: 'assert', code: test.code }
+      : callSpec(test);
+    const testJson = Buffer.from(JSON.stringify({ ...spec, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes }), 'utf8');
+    const judgeInput = Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, testJson]);
+    return {
+      candidate: { argv: this.runnerArgv('serve'), env: this.candidateEnv(), stdin: '' },
+      files: p.files,
+      judge: {
+        argv: [this.python, '-S', '-s', '-B', '-c', JUDGE_BOOT],
+        env: { PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin' },
+        stdin: judgeInput,
+      },
+      channel: true,
+      limits: p.limits,
+    };
+  }
+}
+
+function callSpec(test: CallTest): Record<string, unknown> {
+  const tol = test.tolerance;
+  return {
+    kind: 'call', fn: test.fn, args: test.args, kwargs: test.kwargs ?? {}, expected: test.expected,
+    tolerance: tol === undefined ? null : { abs: tol.abs ?? 0, rel: tol.rel ?? 0 },
+  };
+}
+
+/** A cell for which nothing ran (CE, or an internal error before the test could start). */
+function blankCell(verdict: 'CE' | 'IE', detail: string): TestResult {
+  return { verdict, cpuMs: 0, wallMs: 0, memoryKb: 0, detail };
+}

@@ -1,0 +1,159 @@
+// From what the sandbox observed (and, for assert/call tests, the trusted judge's one-line verdict) to a
+// cell of the verdict matrix. Facts the supervisor observed outside the program come first (internal
+// error, sandbox violation, a limit), so nothing the program prints or sends can override them; AC is
+// only ever the judge's AC or a stdout comparison done here, never an exit code.
+import { compareOutput } from './compare';
+import type { CandidateResult, SandboxResult } from './sandbox';
+import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
+
+export interface JudgeVerdict {
+  verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE';
+  detail?: string | null;
+  /** Builtin name of the candidate's exception class, when the program raised. */
+  exc?: string;
+  /** The candidate process ended during the test (the channel hit end of file). */
+  gone?: boolean;
+  calls?: number;
+}
+
+const JUDGE_VERDICTS = new Set(['AC', 'WA', 'RE', 'OLE', 'IE']);
+/** Share of the memory limit above which an unexplained SIGKILL is read as the OOM killer. */
+const OOM_SHARE = 0.9;
+
+/** The judge prints exactly one JSON line; anything else means the judge failed (IE). */
+export function parseJudgeOutput(stdout: Buffer): JudgeVerdict | null {
+  const text = stdout.toString('utf8').trim();
+  if (text === '' || text.includes('\n')) return null;
+  try {
+    const v = JSON.parse(text) as JudgeVerdict;
+    if (v === null || typeof v !== 'object' || !JUDGE_VERDICTS.has(v.verdict)) return null;
+    return v;
+  } catch {
+    return null;
+  }
+}
+
+export interface CellContext {
+  excerptBytes: number;
+  memoryMb: number;
+}
+
+function excerpt(buf: Buffer, cap: number): { text: string; cut: boolean } {
+  if (buf.length <= cap) return { text: buf.toString('utf8'), cut: false };
+  return { text: buf.subarray(0, cap).toString('utf8'), cut: true };
+}
+
+/** Measurements and output excerpts shared by every kind of cell. */
+export function baseCell(c: CandidateResult, ctx: CellContext, verdict: Verdict, detail?: string): TestResult {
+  const out = excerpt(c.stdout, ctx.excerptBytes);
+  const err = excerpt(c.stderr, ctx.excerptBytes);
+  const cell: TestResult = {
+    verdict, cpuMs: c.cpuMs, wallMs: c.wallMs, memoryKb: c.memoryKb,
+    exitCode: c.exitCode, signal: c.signal,
+    stdout: out.text, stderr: err.text,
+    truncated: out.cut || err.cut || c.stdoutTruncated || c.stderrTruncated,
+  };
+  if (detail !== undefined) cell.detail = detail;
+  if (c.limit !== null) cell.limit = c.limit;
+  return cell;
+}
+
+/** Verdicts decided by the supervisor alone, before looking at the judge or at stdout. */
+function supervisorVerdict(r: SandboxResult, ctx: CellContext): TestResult | null {
+  const c = r.candidate;
+  if (r.internalError !== null) return { ...baseCell(c, ctx, 'IE', `sandbox: ${r.internalError}`) };
+  if (c.violation !== null) {
+    const cell = baseCell(c, ctx, 'SV', `sandbox violation: ${c.violation.syscall} (syscall ${c.violation.nr})`);
+    cell.syscall = c.violation.syscall;
+    return cell;
+  }
+  switch (c.limit) {
+    case 'cpu': return baseCell(c, ctx, 'TLE', `cpu time limit exceeded (${c.cpuMs} ms cpu)`);
+    case 'wall': return baseCell(c, ctx, 'TLE', `wall time limit exceeded (${c.wallMs} ms wall)`);
+    case 'memory': return baseCell(c, ctx, 'MLE', `memory limit exceeded (${c.memoryKb} KiB peak)`);
+    case 'output': return baseCell(c, ctx, 'OLE', 'output limit exceeded');
+    case 'file': return baseCell(c, ctx, 'OLE', 'file size limit exceeded');
+    default: return null;
+  }
+}
+
+function looksLikeOom(c: CandidateResult, ctx: CellContext): boolean {
+  return c.signal === 'SIGKILL' && c.memoryKb >= OOM_SHARE * ctx.memoryMb * 1024;
+}
+
+/** The program ended on its own with a failure status: RE (or MLE when Python ran out of memory). */
+function crashCell(c: CandidateResult, ctx: CellContext, what: string): TestResult {
+  if (looksLikeOom(c, ctx)) return baseCell(c, ctx, 'MLE', `killed near the memory limit (${c.memoryKb} KiB peak)`);
+  if (c.signal !== null) return baseCell(c, ctx, 'RE', `${what}: killed by ${c.signal}`);
+  return baseCell(c, ctx, 'RE', `${what}: exit code ${c.exitCode}`);
+}
+
+/** An assert or call test: the judge's verdict, refined by what the sandbox saw. */
+export function judgedCell(r: SandboxResult, ctx: CellContext): TestResult {
+  const early = supervisorVerdict(r, ctx);
+  if (early !== null) return early;
+  const c = r.candidate;
+  const j = r.judge;
+  const v = j === null ? null : parseJudgeOutput(j.stdout);
+  if (j === null || v === null || j.exitCode !== 0) {
+    const why = j === null ? 'no judge result' : `judge exit ${j.exitCode ?? j.signal}: ${j.stderr.toString('utf8').slice(-500)}`;
+    return baseCell(c, ctx, 'IE', `judge failed (${why})`);
+  }
+  const detail = v.detail ?? undefined;
+  switch (v.verdict) {
+    case 'AC':
+      return baseCell(c, ctx, 'AC');
+    case 'RE':
+      if (v.exc === 'MemoryError') return baseCell(c, ctx, 'MLE', detail);
+      if (v.gone) {
+        if (c.signal === null && c.exitCode === 0) {
+          return baseCell(c, ctx, 'RE', 'the program exited with code 0 before the test finished');
+        }
+        return crashCell(c, ctx, 'the program ended before the test finished');
+      }
+      return baseCell(c, ctx, 'RE', detail);
+    default:
+      return baseCell(c, ctx, v.verdict, detail);
+  }
+}
+
+/** A stdio test: exit status first, then the stdout comparison (expected output never left this process). */
+export function stdioCell(r: SandboxResult, test: StdioTest, ctx: CellContext): TestResult {
+  const early = supervisorVerdict(r, ctx);
+  if (early !== null) return early;
+  const c = r.candidate;
+  if (c.signal !== null || c.exitCode !== 0) {
+    const last = lastLine(c.stderr);
+    if (c.signal === null && /^MemoryError\b/.test(last)) return baseCell(c, ctx, 'MLE', last);
+    const cell = crashCell(c, ctx, 'the program failed');
+    if (last !== '' && cell.verdict === 'RE') cell.detail = `${cell.detail}: ${last}`;
+    return cell;
+  }
+  if (c.stdoutTruncated) return baseCell(c, ctx, 'OLE', 'output limit exceeded');
+  const cmp = compareOutput(c.stdout, test.stdout, test.compare ?? 'whitespace', test.tolerance);
+  return cmp.ok ? baseCell(c, ctx, 'AC') : baseCell(c, ctx, 'WA', cmp.detail);
+}
+
+function lastLine(buf: Buffer): string {
+  const lines = buf.toString('utf8').trimEnd().split('\n');
+  return (lines[lines.length - 1] ?? '').slice(0, 500);
+}
+
+/** The syntax check (run sandboxed, executes nothing): CompileResult, or null when the check itself failed. */
+export function compileFromRun(r: SandboxResult): (CompileResult & { where?: string }) | null {
+  const c = r.candidate;
+  if (r.internalError !== null || c.violation !== null) return null;
+  if (c.limit !== null) {
+    // compiling is all this process did: a program that exhausts a limit at compile time does not compile
+    return { ok: false, message: `compilation exceeded the ${c.limit} limit` };
+  }
+  if (c.exitCode !== 0) return null;
+  try {
+    const v = JSON.parse(c.stdout.toString('utf8')) as { ok?: unknown; message?: unknown; where?: unknown };
+    if (v.ok === true) return { ok: true };
+    if (v.ok === false && typeof v.message === 'string') {
+      return { ok: false, message: v.message, where: typeof v.where === 'string' ? v.where : 'program' };
+    }
+  } catch { /* fall through */ }
+  return null;
+}

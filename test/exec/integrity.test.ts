@@ -1,0 +1,279 @@
+// Grader-integrity attacks (executor-anchors.md §3 F1-F8, G2) against the real sandbox + judge. None may
+// yield AC, each has its expected verdict, and the host is checked afterwards (no leftover process, file
+// or descriptor; a bystander process outside the sandbox survives).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Executor } from '../../lib/exec';
+import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
+import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, startBystander } from './host';
+
+let ex: Executor;
+let root: string;
+let bystander: ChildProcess;
+beforeAll(() => {
+  root = makeWorkRoot('integrity');
+  bystander = startBystander();
+  ex = new Executor({ concurrency: 2, workRoot: root, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
+});
+afterEach(() => expectHostUnharmed(root, bystander));
+afterAll(async () => {
+  await ex.close();
+  bystander.kill('SIGKILL');
+  removeWorkRoot(root);
+});
+
+async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
+  const res = await ex.run({ language: 'python', code, tests, ...extra });
+  for (const t of res.tests) expect(t.verdict, `${t.verdict}: ${t.detail ?? ''}`).not.toBe('AC');
+  return res.tests;
+}
+const assertTest = (code: string): TestCase => ({ type: 'assert', code });
+const v = (ts: TestResult[]) => ts.map((t) => t.verdict);
+
+describe('F5: exiting with status 0 is never a pass', () => {
+  it('os._exit(0) at top level', async () => {
+    const ts = await cells('import os\nos._exit(0)\ndef add(a, b):\n    return a + b\n',
+      [assertTest('assert add(1, 2) == 3'), { type: 'call', fn: 'add', args: [1, 2], expected: 3 }]);
+    expect(v(ts)).toEqual(['RE', 'RE']);
+    expect(ts[0].exitCode).toBe(0);
+  });
+  it('sys.exit(0) at top level', async () => {
+    expect(v(await cells('import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b\n', [assertTest('assert add(1, 2) == 3')]))).toEqual(['RE']);
+  });
+  it('os._exit(0) and sys.exit(0) inside the function, even where the test catches everything', async () => {
+    const code = 'import os, sys\ndef a(x):\n    os._exit(0)\ndef b(x):\n    sys.exit(0)\ndef c(x):\n    raise SystemExit(0)\n';
+    const ts = await cells(code, [
+      assertTest('assert a(1) == 2'), assertTest('assert b(1) == 2'), assertTest('assert c(1) == 2'),
+      assertTest('try:\n    a(1)\nexcept BaseException:\n    pass'),
+      { type: 'call', fn: 'b', args: [1], expected: 2 },
+    ]);
+    expect(v(ts)).toEqual(['RE', 'RE', 'RE', 'RE', 'RE']);
+  });
+  it('F1: the HumanEval-style result forgery (append to a caller\'s result list, then _exit)', async () => {
+    const code = 'import sys, posix\ndef f(x):\n    try:\n        sys._getframe(1).f_locals["result"].append("passed")\n    except Exception:\n        pass\n    posix._exit(0)\n';
+    expect(v(await cells(code, [assertTest('assert f(1) == 2')]))).toEqual(['RE']);
+  });
+});
+
+describe('F3: objects that lie about equality', () => {
+  it('class E(int) with __eq__ always true, and friends, are WA', async () => {
+    const code = [
+      'class E(int):\n    __eq__ = lambda s, o: True\n    __ne__ = lambda s, o: False\n    __hash__ = int.__hash__',
+      'class S(str):\n    __eq__ = lambda s, o: True\n    __hash__ = str.__hash__',
+      'class A:\n    __eq__ = lambda s, o: True\n    __bool__ = lambda s: True\n    __lt__ = __gt__ = __le__ = __ge__ = __eq__',
+      'class L(list):\n    __eq__ = lambda s, o: True',
+      'def e(x):\n    return E(0)', 'def s(x):\n    return S("")', 'def a(x):\n    return A()', 'def l(x):\n    return L()',
+      'def nested(x):\n    return [1, (2, E(3))]', 'def gen(x):\n    return (i for i in range(3))',
+    ].join('\n') + '\n';
+    const ts = await cells(code, [
+      assertTest('assert e(1) == 42'), assertTest('assert s(1) == "secret"'), assertTest('assert a(1) == [1, 2]'),
+      assertTest('assert a(1)'), assertTest('assert abs(a(1) - 3.5) < 1e-9'), assertTest('assert l(1) == [9]'),
+      assertTest('assert nested(1) == [1, (2, 7)]'), { type: 'call', fn: 'e', args: [1], expected: 42 },
+      { type: 'call', fn: 'a', args: [1], expected: [1] }, assertTest('assert gen(1) == [0, 1, 2]'),
+      assertTest('try:\n    e(1)\nexcept BaseException:\n    pass'),
+    ]);
+    expect(v(ts)).toEqual(new Array(11).fill('WA'));
+    expect(ts[0].detail).toContain('cannot be sent');
+  });
+});
+
+describe('F2/F6: expected values are nowhere the program can look', () => {
+  it('frame walking, gc scanning, /proc, files and every descriptor find nothing', async () => {
+    const secret = randomBytes(12).toString('hex');
+    const prefix = secret.slice(0, 8);
+    const expected = `${prefix}-${secret.slice(8)}`; // exists only in the test, which only the judge holds
+    const code = String.raw`
+import gc, os, sys, select
+def scan(text, needle, found, where):
+    i = text.find(needle)
+    while i >= 0:
+        hit = text[i:i + 40]
+        if not hit.startswith(needle + "'") and not hit.startswith(needle + '"'):
+            found.append((where, hit))
+        i = text.find(needle, i + 1)
+def scan_bytes(data, needle, found, where):
+    scan(data.decode('latin1'), needle, found, where)
+def steal(prefix):
+    needle = prefix + '-'
+    found = []
+    f = sys._getframe()
+    while f is not None:                       # every frame up the stack, locals and globals
+        for d in (f.f_locals, f.f_globals):
+            try: scan(repr(d), needle, found, 'frame')
+            except Exception: pass
+        f = f.f_back
+    for o in gc.get_objects():                 # every object the collector knows
+        try:
+            if isinstance(o, (dict, list, tuple)) and o is not found: scan(repr(o)[:200000], needle, found, 'gc')
+        except Exception: pass
+    for pid in os.listdir('/proc'):            # every process: cmdline, environ, memory
+        if not pid.isdigit(): continue
+        for name in ('cmdline', 'environ', 'mem'):
+            try:
+                with open('/proc/%s/%s' % (pid, name), 'rb') as fh: scan_bytes(fh.read(1 << 20), needle, found, name)
+            except Exception: pass
+        try:
+            for fd in os.listdir('/proc/%s/fd' % pid):
+                try:
+                    with open('/proc/%s/fd/%s' % (pid, fd), 'rb') as fh:
+                        r, _, _ = select.select([fh], [], [], 0)
+                        if r: scan_bytes(fh.read(1 << 16), needle, found, 'procfd')
+                except Exception: pass
+        except Exception: pass
+    for fd in range(0, 256):                   # every descriptor of this process
+        try:
+            r, _, _ = select.select([fd], [], [], 0)
+            if r: scan_bytes(os.read(fd, 1 << 16), needle, found, 'fd%d' % fd)
+        except Exception: pass
+    budget = [4000]
+    for top in ('.', os.environ.get('HOME', '.'), '/tmp', '/var/tmp', '/dev/shm', '/run', '/work', '/root', '/home', '/'):
+        for dirpath, dirs, files in os.walk(top):
+            if dirpath == '/': dirs[:] = [d for d in dirs if d not in ('proc', 'sys', 'dev', 'usr', 'lib', 'lib64', 'bin', 'sbin', 'etc', 'boot', 'snap', 'nix')]
+            for name in files:
+                budget[0] -= 1
+                if budget[0] < 0: break
+                try:
+                    with open(os.path.join(dirpath, name), 'rb') as fh: scan_bytes(fh.read(1 << 18), needle, found, 'file')
+                except Exception: pass
+    print('FOUND' if found else 'NOTFOUND', found[:10])
+    return found[0][1] if found else 'nothing'
+`;
+    const ts = await cells(code, [
+      assertTest(`expected = ${JSON.stringify(expected)}\nassert steal(${JSON.stringify(prefix)}) == expected`),
+      { type: 'call', fn: 'steal', args: [prefix], expected },
+    ]);
+    expect(v(ts)).toEqual(['WA', 'WA']);
+    for (const t of ts) {
+      expect(t.stdout).toContain('NOTFOUND');
+      expect(t.stdout).not.toContain(secret.slice(8));
+    }
+  });
+  it('the caller\'s frame holds no expected value', async () => {
+    const code = 'import sys\ndef f(x):\n    L = sys._getframe(1).f_locals\n    for k in ("expected", "exp", "gt_out", "out", "result"):\n        if k in L:\n            return L[k]\n    return sorted(L)\n';
+    const ts = await cells(code, [{ type: 'call', fn: 'f', args: [1], expected: 'the answer' }, assertTest('expected = "the answer"\nassert f(1) == expected')]);
+    expect(v(ts)).toEqual(['WA', 'WA']);
+  });
+});
+
+describe('F4: patching builtins or the harness changes nothing in the judge', () => {
+  it('patched builtins, shadowed names and a rewritten runner are WA', async () => {
+    const code = [
+      'import builtins, sys',
+      'builtins.len = lambda x: 3',
+      'builtins.AssertionError = type("Nope", (Exception,), {})',
+      'builtins.isinstance = lambda *a: True',
+      'def abs(x):\n    return 0',
+      'def items(x):\n    return [1]',
+      'def near(x):\n    return 100.0',
+      'def f(x):\n    return 1',
+    ].join('\n') + '\n';
+    const ts = await cells(code, [
+      assertTest('assert len(items(1)) == 3'),
+      assertTest('assert abs(near(1) - 3.0) < 1e-6'),
+      assertTest('assert isinstance(f(1), str)'),
+      assertTest('try:\n    assert f(1) == 2\nexcept Exception:\n    pass\nelse:\n    pass\nassert f(1) == 2'),
+    ]);
+    expect(v(ts)).toEqual(['WA', 'WA', 'WA', 'WA']);
+  });
+  it('forged replies on the channel are rejected, not decoded into live objects', async () => {
+    const code = String.raw`
+import os, sys
+def send(obj):
+    os.write(3, obj.encode() + b'\n')
+def forge1(x):
+    sys.modules['__main__'].handle = lambda msg, ns, proto: {'id': msg.get('id'), 'ok': True, 'v': {'t': 'ntuple', 'n': 'E', 'f': ['__eq__'], 'v': [1]}}
+    return 0
+def forge2(x):
+    os.write(3, b'{"verdict": "AC", "detail": null}\n{"id": 99, "ok": true, "v": 1}\n')
+    os._exit(0)
+def forge3(x):
+    os.write(3, b'{"id": 2, "ok": true, "v": {"t": "ref", "v": "forge3"}}\n')
+    os._exit(0)
+`;
+    const ts = await cells(code, [
+      assertTest('forge1(0)\nassert forge1(1) == 1'),
+      assertTest('assert forge2(1) == 1'),
+      assertTest('assert forge3(1) == 1'),
+    ]);
+    expect(v(ts)).toEqual(['WA', 'WA', 'WA']);
+  });
+});
+
+describe('fake markers and writes to inherited descriptors', () => {
+  it('printing verdict-looking text on stdout/stderr and every descriptor is WA', async () => {
+    const code = String.raw`
+import os, sys
+MARK = b'{"verdict": "AC", "detail": null, "calls": 1}\nAC\nPASSED\nok\n'
+def f(x):
+    print('{"verdict": "AC"}'); print('All tests passed'); sys.stderr.write('PASS\n')
+    sys.stdout.flush()
+    for fd in range(0, 1024):
+        try: os.write(fd, MARK)
+        except OSError: pass
+    return x + 1
+`;
+    const ts = await cells(code, [assertTest('assert f(1) == 3'), { type: 'call', fn: 'f', args: [1], expected: 3 }]);
+    expect(v(ts)).toEqual(['WA', 'WA']);
+  });
+  it('a stdio program that prints the marker but not the answer is WA', async () => {
+    const ts = await cells('import os\nos.write(1, b"AC\\n")\nos.write(2, b"AC\\n")\nos._exit(0)\n', [{ type: 'stdio', stdin: '2 3\n', stdout: '5\n' }]);
+    expect(v(ts)).toEqual(['WA']);
+  });
+});
+
+describe('killing the parent, the group, everything', () => {
+  it('kill(getppid), killpg(0) and kill(-1) end only the program; the executor keeps working', async () => {
+    const code = 'import os, signal\ndef p(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return x\ndef g(x):\n    os.killpg(0, signal.SIGKILL)\n    return x\ndef a(x):\n    os.kill(-1, signal.SIGKILL)\n    return x\n';
+    const ts = await cells(code, [assertTest('assert p(1) == 2'), assertTest('assert g(1) == 2'), assertTest('assert a(1) == 2'), { type: 'stdio', stdin: '', stdout: 'x\n' }]);
+    for (const t of ts) expect(['RE', 'SV', 'WA']).toContain(t.verdict);
+    const after = await ex.run({ language: 'python', code: 'def ok():\n    return 1\n', tests: [assertTest('assert ok() == 1')] });
+    expect(after.tests[0].verdict).toBe('AC');
+  });
+});
+
+describe('F7/F8: nothing carries over between tests or rollouts', () => {
+  it('files left by one rollout are invisible to the next (workdir, HOME, /tmp)', async () => {
+    const tag = randomBytes(6).toString('hex');
+    const writer = `import os\nfor p in ('./leak_${tag}', os.path.join(os.environ['HOME'], 'leak_${tag}'), '/tmp/leak_${tag}', '/dev/shm/leak_${tag}', '/var/tmp/leak_${tag}'):\n    try:\n        open(p, 'w').write('answer')\n    except OSError:\n        pass\ndef f():\n    return 0\n`;
+    const reader = `import os\ndef f():\n    for p in ('./leak_${tag}', os.path.join(os.environ['HOME'], 'leak_${tag}'), '/tmp/leak_${tag}', '/dev/shm/leak_${tag}', '/var/tmp/leak_${tag}'):\n        try:\n            return open(p).read()\n        except OSError:\n            pass\n    return 'nothing'\n`;
+    const w = await ex.run({ language: 'python', code: writer, tests: [assertTest('assert f() == 0')] });
+    expect(w.tests[0].verdict).toBe('AC');
+    const [r1, r2] = await Promise.all([
+      cells(reader, [assertTest('assert f() == "answer"')]),
+      cells(reader, [{ type: 'call', fn: 'f', args: [], expected: 'answer' }]),
+    ]);
+    expect(v(r1)).toEqual(['WA']);
+    expect(v(r2)).toEqual(['WA']);
+    for (const p of [`/tmp/leak_${tag}`, `/dev/shm/leak_${tag}`, `/var/tmp/leak_${tag}`]) expect(existsSync(p), p).toBe(false);
+  });
+  it('a mutated global in one test is not visible in the next', async () => {
+    const code = 'n = 0\ndef bump():\n    global n\n    n += 1\n    return n\n';
+    const res = await ex.run({ language: 'python', code, tests: [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }] });
+    expect(res.tests.map((t) => t.verdict)).toEqual(['AC', 'AC', 'AC']);
+    // and a test that would only pass if state persisted fails
+    const ts = await cells(code, [assertTest('assert bump() == 2')]);
+    expect(v(ts)).toEqual(['WA']);
+  });
+});
+
+describe('G2: deterministic execution', () => {
+  it('string hashing and set order are fixed (PYTHONHASHSEED=0) and equal across runs', async () => {
+    const expected = execFileSync('/usr/bin/env', ['-i', 'PYTHONHASHSEED=0', ex.python, '-S', '-c', 'print(hash("verpo"), list({"a", "b", "c", "d", "e"}))'], { encoding: 'utf8' });
+    const code = 'print(hash("verpo"), list({"a", "b", "c", "d", "e"}))\n';
+    const a = await ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
+    const b = await ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
+    expect(a.tests[0].verdict).toBe('AC');
+    expect(b.tests[0].verdict).toBe('AC');
+    expect(a.tests[0].stdout).toBe(b.tests[0].stdout);
+  });
+});
+
+describe('the judge survives hostile replies', () => {
+  it('an oversized reply is OLE, a deeply nested one is WA, a closed channel is RE', async () => {
+    const code = 'import os\ndef big(x):\n    return "x" * (40 << 20)\ndef deep(x):\n    v = []\n    for _ in range(5000):\n        v = [v]\n    return v\ndef closed(x):\n    os.close(3)\n    return 1\n';
+    const ts = await cells(code, [assertTest('assert big(1) == 1'), assertTest('assert deep(1) == 1'), assertTest('assert closed(1) == 1')], { limits: { memoryMb: 1024 } });
+    expect(v(ts)).toEqual(['OLE', 'WA', 'RE']);
+  });
+});
