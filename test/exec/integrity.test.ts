@@ -158,13 +158,12 @@ def steal(prefix):
 });
 
 describe('F4: patching builtins or the harness changes nothing in the judge', () => {
-  it('patched builtins, shadowed names and a rewritten runner are WA', async () => {
+  it('names the program shadows (len, abs, isinstance) are not the test\'s names: WA', async () => {
     const code = [
-      'import builtins, sys',
-      'builtins.len = lambda x: 3',
-      'builtins.AssertionError = type("Nope", (Exception,), {})',
-      'builtins.isinstance = lambda *a: True',
+      'def len(x):\n    return 3',
       'def abs(x):\n    return 0',
+      'def isinstance(*a):\n    return True',
+      'AssertionError = None',
       'def items(x):\n    return [1]',
       'def near(x):\n    return 100.0',
       'def f(x):\n    return 1',
@@ -173,9 +172,21 @@ describe('F4: patching builtins or the harness changes nothing in the judge', ()
       assertTest('assert len(items(1)) == 3'),
       assertTest('assert abs(near(1) - 3.0) < 1e-6'),
       assertTest('assert isinstance(f(1), str)'),
-      assertTest('try:\n    assert f(1) == 2\nexcept Exception:\n    pass\nelse:\n    pass\nassert f(1) == 2'),
+      assertTest('try:\n    assert f(1) == 2\nexcept Exception:\n    pass\nassert f(1) == 2'),
     ]);
     expect(v(ts)).toEqual(['WA', 'WA', 'WA', 'WA']);
+  });
+  it('patching builtins in the program\'s process can only break the program itself', async () => {
+    const patches = [
+      'import builtins\nbuiltins.len = lambda x: 3\n',
+      'import builtins\nbuiltins.isinstance = lambda *a: True\n',
+      'import builtins\nbuiltins.AssertionError = type("Nope", (Exception,), {})\n',
+      'import builtins\nbuiltins.type = lambda *a: int\n',
+    ];
+    for (const patch of patches) {
+      const ts = await cells(`${patch}def items(x):\n    return [1]\n`, [assertTest('assert len(items(1)) == 3'), { type: 'call', fn: 'items', args: [1], expected: [1, 2, 3] }]);
+      for (const t of ts) expect(['WA', 'RE']).toContain(t.verdict);
+    }
   });
   it('forged replies on the channel are rejected, not decoded into live objects', async () => {
     const code = String.raw`
