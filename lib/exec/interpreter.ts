@@ -58,10 +58,10 @@ export function compileHarness(python: string, dir: string): CompiledHarness {
 
 /** Candidate bootstrap (`python -c`): run the runner from verpo_runner.bin in the workdir (cwd). */
 export const RUNNER_BOOT = '# verpo runner\n' +
-  "import marshal\nwith open('verpo_runner.bin', 'rb') as f:\n    r, p = marshal.loads(f.read())\n" +
-  "exec(r, {'__name__': '__main__', '__builtins__': __builtins__, 'PROTOCOL_CODE': p})\n";
+  "import marshal\nwith open('verpo_runner.bin', 'rb') as f:\n    _r, PROTOCOL_CODE = marshal.loads(f.read())\n" +
+  'exec(_r)\n'; // in __main__'s own namespace, as if run as a script
 
 /** Judge bootstrap (`python -c`): stdin = "<length>\n" + marshal((judge, protocol)) + the test JSON. */
 export const JUDGE_BOOT = '# verpo judge\n' +
-  'import sys, marshal\nb = sys.stdin.buffer\nn = int(b.readline())\nj, p = marshal.loads(b.read(n))\n' +
-  "exec(j, {'__name__': '__main__', '__builtins__': __builtins__, 'PROTOCOL_CODE': p})\n";
+  'import sys, marshal\n_b = sys.stdin.buffer\n_j, PROTOCOL_CODE = marshal.loads(_b.read(int(_b.readline())))\n' +
+  'exec(_j)\n';

@@ -194,7 +194,7 @@ import os, sys
 def send(obj):
     os.write(3, obj.encode() + b'\n')
 def forge1(x):
-    sys.modules['__main__'].handle = lambda msg, ns, proto: {'id': msg.get('id'), 'ok': True, 'v': {'t': 'ntuple', 'n': 'E', 'f': ['__eq__'], 'v': [1]}}
+    sys._getframe(1).f_globals['handle'] = lambda msg, ns, proto: {'id': msg.get('id'), 'ok': True, 'v': {'t': 'ntuple', 'n': 'E', 'f': ['__eq__'], 'v': [1]}}
     return 0
 def forge2(x):
     os.write(3, b'{"verdict": "AC", "detail": null}\n{"id": 99, "ok": true, "v": 1}\n')
@@ -202,13 +202,30 @@ def forge2(x):
 def forge3(x):
     os.write(3, b'{"id": 2, "ok": true, "v": {"t": "ref", "v": "forge3"}}\n')
     os._exit(0)
+def patch(extra, runner_globals):
+    real = runner_globals['handle']
+    def handle(msg, ns, proto):
+        reply = real(msg, ns, proto)
+        if msg.get('op') == 'call':
+            reply.update(extra)
+        return reply
+    runner_globals['handle'] = handle
+def forge4(x):    # the runner's globals are the caller's: patch its reply function
+    patch({'mut': [[0, 1, 2]]}, sys._getframe(1).f_globals)   # unpacking: ValueError in a naive judge
+def forge5(x):
+    patch({'mut': 5}, sys._getframe(1).f_globals)             # iterating: TypeError in a naive judge
+def forge6(x):
+    patch({'ok': False, 'exc': {'type': 'ValueError', 'mro': 7, 'msg': None}}, sys._getframe(1).f_globals)
 `;
     const ts = await cells(code, [
       assertTest('forge1(0)\nassert forge1(1) == 1'),
       assertTest('assert forge2(1) == 1'),
       assertTest('assert forge3(1) == 1'),
+      assertTest('forge4(0)\ntry:\n    forge4(1)\n    assert False\nexcept ValueError:\n    pass'),
+      assertTest('forge5(0)\ntry:\n    forge5(1)\n    assert False\nexcept TypeError:\n    pass'),
+      assertTest('forge6(0)\ntry:\n    forge6(1)\n    assert False\nexcept ValueError:\n    pass'),
     ]);
-    expect(v(ts)).toEqual(['WA', 'WA', 'WA']);
+    expect(v(ts)).toEqual(['WA', 'WA', 'WA', 'WA', 'WA', 'RE']);
   });
 });
 

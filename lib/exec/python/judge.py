@@ -165,13 +165,23 @@ class Remote:
         self.last_call = (name, None)
         reply = self.request({'op': 'call', 'name': name, 'args': self.encode_args(list(args)),
                               'kwargs': self.encode_args(dict(kwargs))})
-        value = reply.get('v')
-        for i, new in reply.get('mut') or ():
-            if type(i) is int and 0 <= i < len(args):
-                write_back(args[i], new)
-        for k, new in reply.get('kmut') or ():
-            if k in kwargs:
-                write_back(kwargs[k], new)
+        # Everything below reads program-controlled data. A malformed reply must become a sticky fault,
+        # never an ordinary exception that test code could catch (`except ValueError:`) and pass on.
+        try:
+            value = reply.get('v')
+            mut, kmut = reply.get('mut') or [], reply.get('kmut') or []
+            if type(mut) is not list or type(kmut) is not list:
+                raise TypeError('bad mutation list')
+            for item in mut:
+                i, new = item
+                if type(i) is int and 0 <= i < len(args):
+                    write_back(args[i], new)
+            for item in kmut:
+                k, new = item
+                if type(k) is str and k in kwargs:
+                    write_back(kwargs[k], new)
+        except Exception as e:
+            self.set_fault('WA', 'malformed reply from the program (%s)' % clip(e, 100))
         self.last_call = (name, value)
         return value
 
@@ -184,12 +194,16 @@ class Remote:
         if kind == 'value':
             return reply.get('v'), False
         if kind == 'module':
-            return import_for_test(reply.get('v')), True
+            try:
+                return import_for_test(reply.get('v')), True
+            except Exception:  # unknown, refused or broken module name: the name is just not available
+                raise KeyError(name) from None
         raise KeyError(name)
 
 
 def write_back(orig, new):
-    """Make an argument's in-place mutation by the program visible to the test (top level only)."""
+    """Make an argument's in-place mutation by the program visible to the test (top level only).
+    Both sides are trusted types here (new was built by our decoder), so these operations cannot fail."""
     t = type(orig)
     if t is not type(new):
         return
