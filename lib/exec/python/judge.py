@@ -68,8 +68,9 @@ class CandidateError(Exception):
     """A candidate exception whose class has no builtin counterpart."""
 
 
-class TestError(Exception):
-    """The test itself cannot be evaluated (e.g. it passes a lambda to the candidate): IE."""
+class TestError(BaseException):
+    """The test itself cannot be evaluated (e.g. it passes a lambda to the candidate): IE. Sticky and not an
+    Exception, so a test's `except Exception:` cannot pass without the call having happened."""
 
 
 class CandidateCallable:
@@ -158,7 +159,10 @@ class Remote:
         try:
             return self.proto.encode_value(value, ref_of=lambda v: v._name if type(v) is CandidateCallable else None)
         except self.proto.EncodeError as e:
-            raise TestError('the test passes an argument that cannot be sent to the program: %s' % e) from None
+            detail = 'the test passes an argument that cannot be sent to the program: %s' % clip(e)
+            if self.fault is None:
+                self.fault = ('IE', detail, {})
+            raise TestError(detail) from None
 
     def call(self, name, args, kwargs):
         self.calls += 1
