@@ -2,7 +2,7 @@
 // and returns one verdict per test. assert/call tests are evaluated by a trusted judge process that talks
 // to the sandboxed runner over a socketpair (see python/judge.py); stdio tests are compared here.
 import { availableParallelism } from 'node:os';
-import { compileHarness, JUDGE_BOOT, pythonDir, resolvePython, RUNNER_BOOT, type CompiledHarness } from './interpreter';
+import { compileHarness, describePython, JUDGE_BOOT, pythonDir, reachableByOthers, RUNNER_BOOT, type CompiledHarness } from './interpreter';
 import { Sandbox, type SandboxResult, type SandboxSpec } from './sandbox';
 import type {
   CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
@@ -53,7 +53,8 @@ export class Executor {
   constructor(options?: ExecutorOptions) {
     const opts = validateExecutorOptions(options);
     this.concurrency = opts.concurrency ?? availableParallelism();
-    this.python = resolvePython(opts.python);
+    const py = describePython(opts.python);
+    this.python = py.executable;
     this.limits = { ...DEFAULT_LIMITS, ...validateLimits(opts.limits, 'limits') };
     this.excerptBytes = opts.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
     this.maxReplyBytes = (opts.maxReplyKb ?? DEFAULT_MAX_REPLY_KB) * 1024;
@@ -63,6 +64,12 @@ export class Executor {
     this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
     this.slots = new Slots(this.concurrency);
+    // The candidate runs as an unprivileged uid: an interpreter under /root (pyenv) would fail every test.
+    if (this.sandbox.isolation().dropUid && !(reachableByOthers(this.python, 0o001) && reachableByOthers(`${py.stdlib}/os.py`, 0o004))) {
+      void this.sandbox.close();
+      throw new TypeError(`python: ${this.python} (stdlib ${py.stdlib}) is not readable/executable by the sandbox's ` +
+        'unprivileged uid; use a system-wide interpreter such as /usr/bin/python3');
+    }
   }
 
   /** The isolation layers this host allows and the sandbox applies. */

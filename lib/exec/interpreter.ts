@@ -1,6 +1,6 @@
 // Locating the Python side: the interpreter binary, and the harness scripts shipped in lib/exec/python.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** Where runner.py / judge.py / protocol.py live: lib/exec/python, from dist/exec (compiled) or lib/exec (vitest). */
@@ -16,17 +16,43 @@ export function pythonDir(): string {
 
 /** The real interpreter binary (a pyenv shim is a bash script costing ~80 ms per start and needs $HOME). */
 export function resolvePython(python?: string): string {
+  return describePython(python).executable;
+}
+
+export interface PythonInfo {
+  executable: string;
+  /** The directory of the standard library (os.py). */
+  stdlib: string;
+}
+
+export function describePython(python?: string): PythonInfo {
   const chosen = python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   let out: string;
   try {
-    out = execFileSync(chosen, ['-S', '-c', 'import sys; print(sys.executable); print(sys.version_info >= (3, 8))'],
+    out = execFileSync(chosen, ['-S', '-c',
+      'import sys, os; print(sys.executable); print(sys.version_info >= (3, 8)); print(os.path.dirname(os.__file__))'],
       { encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     throw new TypeError(`python: ${chosen} is not a working Python interpreter (${(e as Error).message.split('\n')[0]})`);
   }
-  const [exe, recent] = out.trim().split('\n');
+  const [exe, recent, stdlib] = out.trim().split('\n');
   if (recent !== 'True') throw new TypeError(`python: ${chosen} is older than Python 3.8`);
-  return exe && existsSync(exe) ? exe : chosen;
+  return { executable: exe && existsSync(exe) ? exe : chosen, stdlib: stdlib ?? '' };
+}
+
+/** Whether a process of another uid can reach `file` (x on every directory, `mode` bits for others on it). */
+export function reachableByOthers(file: string, mode: number): boolean {
+  try {
+    const parts = path.resolve(file).split('/').filter(Boolean);
+    let dir = '/';
+    for (const part of parts.slice(0, -1)) {
+      dir = path.join(dir, part);
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    }
+    return (statSync(file).mode & mode) === mode;
+  } catch {
+    return false;
+  }
 }
 
 /** The harness as marshalled code objects, made by the interpreter that will run them: starting from

@@ -1,4 +1,7 @@
 // Bad input is a TypeError/RangeError naming the field, before anything runs.
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import type { RunRequest } from '../../lib/exec';
@@ -69,6 +72,16 @@ describe('new Executor() rejects bad options', () => {
   it('an interpreter path that does not exist', () => {
     expect(() => new Executor({ python: '/nonexistent/python3' })).toThrow(TypeError);
     expect(() => new Executor({ python: '/nonexistent/python3' })).toThrow(/python/);
+  });
+  it.skipIf(!ex.isolation().dropUid)('an interpreter the sandbox\'s unprivileged uid cannot reach (e.g. under /root)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'verpo-private-')); // mode 0700
+    try {
+      const link = path.join(dir, 'python3');
+      symlinkSync(ex.python, link);
+      expect(() => new Executor({ python: link })).toThrow(/unprivileged uid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('an interpreter that is not Python', () => {
     expect(() => new Executor({ python: '/bin/false' })).toThrow(/python/);
