@@ -30,12 +30,24 @@ _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', '
 _NOT_REBUILT = (SystemExit, KeyboardInterrupt, GeneratorExit)
 
 
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
+
+
 def harden():
-    """PR_SET_DUMPABLE 0: no same-uid process may ptrace us or read /proc/<judge>/mem, environ, fds."""
+    """PR_SET_DUMPABLE 0: no same-uid process may ptrace us or read /proc/<judge>/mem, environ, fds.
+    Through _ctypes directly: `import ctypes` costs ~5 ms of start-up per test."""
+    try:
+        import _ctypes
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), 'prctl')
+        _ctypes.call_function(prctl, (PR_SET_DUMPABLE, 0, 0, 0, 0))
+        return _ctypes.call_function(prctl, (PR_GET_DUMPABLE, 0, 0, 0, 0)) == 0
+    except Exception:
+        pass
     try:
         import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
-        return True
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        return libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
     except Exception:
         return False
 
