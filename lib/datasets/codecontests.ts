@@ -14,7 +14,8 @@ import type { StdioTest } from '../exec/types';
 import { asRecord, capped, describeValue, idPart, isRecord, lf, optStr, type Rec } from './fields';
 import { DatasetRecordError, type ContractLimits, type ContractLine, type ConvertOptions, type RecordRef } from './types';
 
-const PYTHON3 = new Set<unknown>([3, '3', 'PYTHON3', 'python3', 'Python3', 'python']);
+// 1 = PYTHON is Python 2 in the proto enum: not accepted, and neither is a bare "python" (ambiguous)
+const PYTHON3 = new Set<unknown>([3, '3', 'PYTHON3', 'python3', 'Python3']);
 type TestSet = 'public' | 'private' | 'generated';
 const SETS: readonly TestSet[] = ['public', 'private', 'generated'];
 const CAMEL: Record<string, string> = {
