@@ -208,6 +208,7 @@ TEST_CASE("exec: supervisor bounds concurrency and close cancels queued and runn
       ++done;
       cancelled += c;
       CHECK(c || r.candidate.stdout_data == "hi\n");
+      if (!c && r.candidate.stdout_data != "hi\n") fprintf(stderr, "got [%s] err [%s] ie [%s] exit %d sig %d\n", r.candidate.stdout_data.c_str(), r.candidate.stderr_data.c_str(), r.internal_error.c_str(), r.candidate.exit_code, r.candidate.signal);
     }));
   while (true) {
     {

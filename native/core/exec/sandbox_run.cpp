@@ -165,13 +165,19 @@ bool ReadRssKb(int fd, uint64_t* kb) {
 void KillAllOfUid(uid_t uid, gid_t gid) {
   pid_t helper = RawClone(0);
   if (helper == 0) {
+    // Hold no fd of a concurrent launch (its exec report pipe waits for every writer to close).
+    if (syscall(SYS_close_range, 0, ~0U, 0) != 0)
+      for (int fd = 0; fd < 1024; ++fd) close(fd);
     if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
-    for (int i = 0; i < 2000; ++i) {
-      if (kill(-1, SIGKILL) != 0 && errno == ESRCH) _exit(0);
-      timespec pause = {0, 1000000};
+    // kill(-1) reports success whenever any other process exists, so "none left" cannot be
+    // read from it. A few passes suffice: fork() fails once SIGKILL is pending, so no new
+    // process of this uid appears after the first pass.
+    for (int pass = 0; pass < 3; ++pass) {
+      kill(-1, SIGKILL);
+      timespec pause = {0, 500000};
       nanosleep(&pause, nullptr);
     }
-    _exit(2);
+    _exit(0);
   }
   if (helper < 0) return;
   int status;
@@ -431,10 +437,9 @@ void Run::KillCandidateTree() {
   if (cand_.pid <= 0) return;
   // In a pid namespace the candidate is its init: SIGKILL to it kills the whole namespace.
   if (!cand_.reaped) kill(cand_.pid, SIGKILL);
-  if (!use_ns_) {
-    if (!cand_.reaped) killpg(cand_.pid, SIGKILL);  // the group id cannot be reused before reaping
-    if (drop_uid_) KillAllOfUid(run_uid_, run_gid_);
-  }
+  // Without a pid namespace: the group now; after the reap (OnExit/Finish) every process of the
+  // slot's uid, which catches setsid'd daemons. Not before: the unreaped candidate counts.
+  if (!use_ns_ && !cand_.reaped) killpg(cand_.pid, SIGKILL);  // its id is still ours until the reap
 }
 
 void Run::KillJudgeTree() {

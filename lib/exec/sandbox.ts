@@ -1,0 +1,228 @@
+// Typed wrapper over the native sandbox supervisor (native/core/exec). It validates specs (every
+// error names its field and is raised before anything runs), resolves executables, normalises
+// the spec for the binding, and merges layer defaults. There is deliberately no JS fallback:
+// running untrusted code without the native isolation layers would be a silent downgrade, so a
+// missing addon is an error here.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { native, nativeLoadError } from '../native/load';
+
+export interface SandboxLimits { cpuMs: number; wallMs: number; memoryMb: number; outputKb: number; fileKb?: number; nofile?: number; nproc?: number }
+/** All optional in specs; defaults: every layer the host allows, except the address-space limit. */
+export interface SandboxLayers { seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }
+export interface ProcessSpec { argv: string[]; env: Record<string, string>; stdin?: Buffer | string }
+export interface SandboxSpec {
+  /** Untrusted: every isolation layer; cwd is a fresh private empty workdir. The token '{workdir}'
+   *  in argv and env values becomes the workdir path as the candidate sees it. */
+  candidate: ProcessSpec;
+  /** Written into the workdir before start, read-only to the candidate. Plain names only. */
+  files?: Record<string, Buffer | string>;
+  /** Trusted helper started alongside (no seccomp, the caller's uid); same wall limit; its own
+   *  pipes. The run ends when it exits (the candidate tree is killed then). */
+  judge?: ProcessSpec;
+  /** With a judge (default true): a socketpair connects candidate fd 3 <-> judge fd 3. */
+  channel?: boolean;
+  limits: SandboxLimits;
+  layers?: Partial<SandboxLayers>;
+}
+export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
+export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
+export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
+export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; internalError: string | null }
+
+// The binding's surface (native/binding/exec_binding.cc).
+interface NativeProcess { argv: string[]; env: string[]; stdin: Buffer }
+interface NativeSpec {
+  candidate: NativeProcess;
+  judge: NativeProcess | null;
+  channel: boolean;
+  files: [string, Buffer][];
+  limits: SandboxLimits;
+  layers: SandboxLayers;
+}
+interface NativeSandbox {
+  run(spec: NativeSpec): Promise<SandboxResult>;
+  close(): Promise<void>;
+  isolation(layers: SandboxLayers): IsolationReport;
+  counters(): { active: number; queued: number; peakActive: number };
+}
+interface ExecAddon {
+  ExecSandbox: new (opts: { concurrency: number; workRoot: string; uidBase: number }) => NativeSandbox;
+  execProbeIsolation(layers: SandboxLayers): IsolationReport;
+}
+
+const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid: true, cgroup: true, addressSpaceLimit: false };
+// Slot i of a sandbox runs as uid base+i when the supervisor is root. Each Sandbox of this
+// process takes its own range, so RLIMIT_NPROC and "kill every process of the slot's uid" never
+// reach another sandbox's runs.
+const UID_FIRST = 61000;
+const UID_LAST = 65000;
+let nextUid = UID_FIRST;
+
+function addon(): ExecAddon {
+  const a = native() as unknown as Partial<ExecAddon> | null;
+  if (!a || typeof a.ExecSandbox !== 'function')
+    throw new Error(`Sandbox: the native addon is unavailable (${nativeLoadError() ?? 'built without the executor'}); ` +
+      'untrusted code is never run without native isolation');
+  return a as ExecAddon;
+}
+
+function mergeLayers(base: SandboxLayers, over: Partial<SandboxLayers> | undefined, field: string): SandboxLayers {
+  if (over === undefined) return { ...base };
+  if (over === null || typeof over !== 'object') throw new TypeError(`${field} must be an object`);
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (!(k in DEFAULT_LAYERS)) throw new TypeError(`${field}.${k} is not a sandbox layer`);
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw new TypeError(`${field}.${k} must be a boolean`);
+    out[k as keyof SandboxLayers] = v;
+  }
+  return out;
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** An absolute executable for argv[0]: a path as given, or a bare name looked up in the host PATH. */
+function resolveExecutable(cmd: string, field: string): string {
+  if (cmd.length === 0 || cmd.includes('\0')) throw new TypeError(`${field} must be a non-empty command`);
+  if (cmd.includes('/')) {
+    const abs = path.resolve(cmd);
+    if (!isExecutableFile(abs)) throw new TypeError(`${field}: '${cmd}' is not an executable file`);
+    return abs;
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, cmd);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  throw new TypeError(`${field}: '${cmd}' was not found on PATH`);
+}
+
+function toBuffer(v: Buffer | string | undefined, field: string): Buffer {
+  if (v === undefined) return Buffer.alloc(0);
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (Buffer.isBuffer(v)) return v;
+  throw new TypeError(`${field} must be a Buffer or a string`);
+}
+
+function normaliseProcess(p: ProcessSpec, field: string): NativeProcess {
+  if (p === null || typeof p !== 'object') throw new TypeError(`${field} must be an object`);
+  if (!Array.isArray(p.argv) || p.argv.length === 0) throw new TypeError(`${field}.argv must be a non-empty array of strings`);
+  p.argv.forEach((a, i) => {
+    if (typeof a !== 'string' || a.includes('\0')) throw new TypeError(`${field}.argv[${i}] must be a string without NUL`);
+  });
+  const argv = [resolveExecutable(p.argv[0], `${field}.argv[0]`), ...p.argv.slice(1)];
+  if (p.env === null || typeof p.env !== 'object' || Array.isArray(p.env)) throw new TypeError(`${field}.env must be a Record<string, string>`);
+  const env: string[] = [];
+  for (const [k, v] of Object.entries(p.env)) {
+    if (k.length === 0 || k.includes('=') || k.includes('\0')) throw new TypeError(`${field}.env: '${k}' is not a valid variable name`);
+    if (typeof v !== 'string' || v.includes('\0')) throw new TypeError(`${field}.env.${k} must be a string without NUL`);
+    env.push(`${k}=${v}`);
+  }
+  return { argv, env, stdin: toBuffer(p.stdin, `${field}.stdin`) };
+}
+
+function checkLimit(limits: SandboxLimits, key: keyof SandboxLimits, required: boolean): void {
+  const v = limits[key];
+  if (v === undefined && !required) return;
+  if (typeof v !== 'number') throw new TypeError(`limits.${key} must be a number`);
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`limits.${key} must be a positive finite number (got ${v})`);
+  if (v > 1e12) throw new RangeError(`limits.${key} is unreasonably large (${v})`);
+}
+
+function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers): NativeSpec {
+  if (spec === null || typeof spec !== 'object') throw new TypeError('spec must be an object');
+  if (spec.limits === null || typeof spec.limits !== 'object') throw new TypeError('limits must be an object');
+  for (const k of ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'] as const) checkLimit(spec.limits, k, true);
+  for (const k of ['fileKb', 'nofile', 'nproc'] as const) checkLimit(spec.limits, k, false);
+  const candidate = normaliseProcess(spec.candidate, 'candidate');
+  const judge = spec.judge === undefined ? null : normaliseProcess(spec.judge, 'judge');
+  if (spec.channel !== undefined && typeof spec.channel !== 'boolean') throw new TypeError('channel must be a boolean');
+  const files: [string, Buffer][] = [];
+  if (spec.files !== undefined) {
+    if (spec.files === null || typeof spec.files !== 'object') throw new TypeError('files must be a Record<string, Buffer | string>');
+    for (const [name, data] of Object.entries(spec.files)) {
+      if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || Buffer.byteLength(name) > 255)
+        throw new TypeError(`files: '${name}' is not a plain file name`);
+      files.push([name, toBuffer(data, `files.${name}`)]);
+    }
+  }
+  const limits: SandboxLimits = { ...spec.limits };
+  return { candidate, judge, channel: spec.channel ?? true, files, limits, layers: mergeLayers(layerDefaults, spec.layers, 'layers') };
+}
+
+export class Sandbox {
+  private readonly handle: NativeSandbox;
+  private readonly layers: SandboxLayers;
+  private readonly workRoot: string;
+  private readonly ownsWorkRoot: boolean;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(opts: { concurrency?: number; workRoot?: string; layers?: Partial<SandboxLayers> } = {}) {
+    const a = addon();
+    const concurrency = opts.concurrency ?? (os.availableParallelism?.() ?? os.cpus().length);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+      throw new RangeError(`concurrency must be an integer in 1..256 (got ${concurrency})`);
+    this.layers = mergeLayers(DEFAULT_LAYERS, opts.layers, 'layers');
+    if (opts.workRoot !== undefined && (typeof opts.workRoot !== 'string' || opts.workRoot.length === 0))
+      throw new TypeError('workRoot must be a non-empty path');
+    this.ownsWorkRoot = opts.workRoot === undefined;
+    this.workRoot = path.resolve(opts.workRoot ?? path.join(os.tmpdir(), `verpo-sandbox-${process.pid}-${nextUid}`));
+    if (nextUid + concurrency > UID_LAST) nextUid = UID_FIRST;
+    const uidBase = nextUid;
+    nextUid += concurrency;
+    this.handle = new a.ExecSandbox({ concurrency, workRoot: this.workRoot, uidBase });
+  }
+
+  /** Runs one spec. Rejects with TypeError/RangeError for an invalid spec (nothing runs), and
+   *  with an Error after close() or when close() cancels the run. */
+  async run(spec: SandboxSpec): Promise<SandboxResult> {
+    if (this.closed) throw new Error('Sandbox is closed');
+    return this.handle.run(normaliseSpec(spec, this.layers));
+  }
+
+  /** The layers a run gets with this sandbox's defaults on this host. */
+  isolation(): IsolationReport {
+    return this.handle.isolation(this.layers);
+  }
+
+  /** Kills running children (their promises reject), rejects queued runs, removes the work root
+   *  this sandbox created. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.handle.close().then(() => {
+        if (!this.ownsWorkRoot) return;
+        try {
+          fs.rmdirSync(this.workRoot);  // empty by now: every run removes its own workdir
+        } catch {
+          // never created (no run) or already gone
+        }
+      });
+    }
+    return this.closing;
+  }
+
+  get active(): number {
+    return this.handle.counters().active;
+  }
+
+  get queued(): number {
+    return this.handle.counters().queued;
+  }
+}
+
+/** The isolation layers this host gives a sandbox with default layers. */
+export function probeIsolation(): IsolationReport {
+  return addon().execProbeIsolation({ ...DEFAULT_LAYERS });
+}
