@@ -1,0 +1,109 @@
+// `verpo serve`: the reward server (lib/server) from the command line. Runs until SIGINT/SIGTERM,
+// then stops accepting, lets running requests finish and closes the sandbox.
+import { parseArgs } from 'util';
+import { startServer, type ServerOptions } from '../server/app';
+import { UsageError } from './options';
+
+export const SERVE_HELP = `Usage: verpo serve [options]
+
+Serves rewards over HTTP for trainers (verl, TRL, OpenRLHF, ROLL; see docs/server.md):
+  POST /score       {"problems": [group, ...], "options": {"scheme": "verpo", ...}}
+                    -> {"results": [...]} in input order; Accept: application/x-ndjson streams
+                    one line per group as each finishes
+  POST /run_code    SandboxFusion-compatible (python): verl's reward_model.sandbox_fusion.url
+  POST /get_reward  OpenRLHF remote reward: {"query", "prompts", "labels"} -> {"rewards", ...}
+  GET  /healthz     readiness (the sandbox works)
+  GET  /metrics     Prometheus text
+
+Options:
+  --host H           address to listen on (default 127.0.0.1: loopback only)
+  --port N           port (default 8080; 0 picks a free one)
+  --token T          require "Authorization: Bearer T" (all routes but /healthz);
+                     default: the VERPO_TOKEN environment variable, if set
+  --concurrency N    sandboxed tests at once (default: the number of cores)
+  --max-queue N      groups that may wait before requests get 429 (default 1024)
+  --max-body-mb N    largest request body in MiB; larger gets 413 (default 64)
+  --python PATH      Python interpreter for programs
+  --cpu-ms N --wall-ms N --memory-mb N --output-kb N
+                     default limits for groups that set none
+  -h, --help         this help
+
+The server keeps no state between requests: run several behind any load balancer, or give the
+Python client (clients/python/verpo_client.py) a list of URLs.`;
+
+function positive(values: Record<string, unknown>, flag: string, integer: boolean, allowZero = false): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  const ok = typeof v === 'string' && v.trim() !== '' && Number.isFinite(x) && (allowZero ? x >= 0 : x > 0) && (!integer || Number.isInteger(x));
+  if (!ok) throw new UsageError(`--${flag} ${String(v)}: expected ${integer ? 'an integer' : 'a number'} ${allowZero ? '>= 0' : '> 0'}`);
+  return x;
+}
+
+/** Parses the flags into server options (exported for tests of the flag handling). */
+export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerOptions & { help?: boolean } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
+      concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
+      python: { type: 'string' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
+      'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return { help: true };
+  if (positionals.length) throw new UsageError(`serve takes no positional arguments (got ${positionals.join(' ')})`);
+  const o: ServerOptions = { host: values.host ?? '127.0.0.1', port: positive(values, 'port', true, true) ?? 8080, logger: { level: 'warn' } };
+  if (o.port! > 65535) throw new UsageError(`--port ${o.port}: expected 0..65535`);
+  const token = values.token ?? env.VERPO_TOKEN;
+  if (token !== undefined && token !== '') o.token = token;
+  const concurrency = positive(values, 'concurrency', true);
+  if (concurrency !== undefined) o.concurrency = concurrency;
+  const maxQueue = positive(values, 'max-queue', true);
+  if (maxQueue !== undefined) o.maxQueue = maxQueue;
+  const maxBodyMb = positive(values, 'max-body-mb', false);
+  if (maxBodyMb !== undefined) o.maxBodyMb = maxBodyMb;
+  if (values.python !== undefined) o.python = values.python;
+  const limits: NonNullable<ServerOptions['limits']> = {};
+  for (const [flag, key] of [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']] as const) {
+    const x = positive(values, flag, false);
+    if (x !== undefined) limits[key] = x;
+  }
+  if (Object.keys(limits).length) o.limits = limits;
+  return o;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const options = serveOptions(argv);
+  if (options.help) {
+    process.stdout.write(SERVE_HELP + '\n');
+    return 0;
+  }
+  if (!isLoopback(options.host!) && options.token === undefined) {
+    process.stderr.write(`verpo: warning: listening on ${options.host} without a token; anyone who can reach it can run programs here (set --token or VERPO_TOKEN)\n`);
+  }
+  const server = await startServer(options);
+  const health = await server.app.inject({ method: 'GET', url: '/healthz' });
+  const state = health.statusCode === 200 ? 'sandbox ready' : `sandbox NOT ready: ${(JSON.parse(health.body) as { reason: string }).reason}`;
+  process.stderr.write(`verpo: serving on ${server.url} (${state}; queue ${server.queue.capacity} groups${options.token ? '; bearer token required' : ''})\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`verpo: ${sig}: finishing running requests, then stopping\n`);
+      server.close().then(() => resolve(0), (e: Error) => {
+        process.stderr.write(`verpo: shutdown: ${e.message}\n`);
+        resolve(1);
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

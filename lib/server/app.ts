@@ -1,0 +1,259 @@
+// The reward server: a Fastify app with one shared Executor (made at start, closed at shutdown),
+// a bounded group queue, an optional bearer token, and the routes POST /score, POST /run_code,
+// POST /get_reward, GET /healthz, GET /metrics. It keeps no state between requests.
+import { availableParallelism } from 'os';
+import { Readable } from 'stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Executor } from '../exec/executor';
+import type { IsolationLayers, Limits } from '../exec/types';
+import { SCHEMES, ESTIMATORS } from '../reward/codes';
+import { BearerToken } from './auth';
+import { errorHandler, HttpError, redactPaths } from './errors';
+import { ServerMetrics } from './metrics';
+import { getReward, OPENRLHF_SCHEMA, type OpenRlhfRequest } from './openrlhf';
+import { GroupQueue } from './queue';
+import { RUN_CODE_SCHEMA, runCode, sandboxError, unsupported, type RunCodeRequest, type RunCodeResponse } from './run-code';
+import { admit, scoreGroups, type RequestScoreOptions, type ScoringContext } from './scoring';
+
+export interface ServerOptions {
+  /** Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Require `Authorization: Bearer <token>` on every route but /healthz. */
+  token?: string;
+  /** Sandboxed tests at once (the executor's concurrency; default: the number of cores). */
+  concurrency?: number;
+  /** Groups that may wait for a slot before requests get 429 (default 1024). */
+  maxQueue?: number;
+  /** Largest request body, MiB (default 64); larger gets 413. */
+  maxBodyMb?: number;
+  /** Groups running at once (default 4 x concurrency, so the executor always has work queued). */
+  slots?: number;
+  /** Time a client has to send its whole request, ms (default 60 s); slower gets 408. */
+  requestTimeoutMs?: number;
+  /** Retry-After seconds on 429 (default 1). */
+  retryAfterSeconds?: number;
+  python?: string;
+  /** Default limits for groups that set none. */
+  limits?: Partial<Limits>;
+  /** Fastify's logger (default off; the command turns it on at level warn). */
+  logger?: boolean | { level: string };
+}
+
+interface Readiness {
+  ready: boolean;
+  reason: string;
+  isolation: IsolationLayers | null;
+}
+
+const SCORE_SCHEMA = {
+  type: 'object',
+  required: ['problems'],
+  additionalProperties: false,
+  properties: {
+    problems: { type: 'array', items: { type: 'object' } },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        scheme: { enum: [...SCHEMES] },
+        alpha: { type: 'number' },
+        beta: { type: 'number' },
+        gamma: { type: 'number' },
+        delta: { type: 'number' },
+        advantage: { enum: [...ESTIMATORS] },
+        mode: { enum: ['score', 'run'] },
+        cache: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
+export class VerpoServer {
+  readonly app: FastifyInstance;
+  readonly metrics: ServerMetrics;
+  readonly queue: GroupQueue;
+  private readonly executor: Executor | null;
+  private readonly readiness: Readiness;
+  private url_ = '';
+
+  private constructor(app: FastifyInstance, executor: Executor | null, queue: GroupQueue, metrics: ServerMetrics, readiness: Readiness) {
+    this.app = app;
+    this.executor = executor;
+    this.queue = queue;
+    this.metrics = metrics;
+    this.readiness = readiness;
+  }
+
+  /** http://host:port once listening. */
+  get url(): string {
+    return this.url_;
+  }
+
+  get port(): number {
+    const a = this.app.server.address();
+    return typeof a === 'object' && a !== null ? a.port : 0;
+  }
+
+  /** Builds the app and its executor and checks the sandbox once; listen() starts serving. */
+  static async create(options: ServerOptions = {}): Promise<VerpoServer> {
+    const concurrency = options.concurrency ?? availableParallelism();
+    const outputKb = options.limits?.outputKb ?? 1024;
+    const readiness: Readiness = { ready: false, reason: 'starting', isolation: null };
+    let executor: Executor | null = null;
+    try {
+      // excerpts as large as the output limit: /run_code returns the program's whole stdout, as SandboxFusion does
+      executor = new Executor({
+        concurrency,
+        excerptBytes: Math.ceil(outputKb * 1024),
+        ...(options.python !== undefined ? { python: options.python } : {}),
+        ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      });
+    } catch (e) {
+      readiness.reason = `sandbox unavailable: ${redactPaths((e as Error).message)}`;
+    }
+    const queue = new GroupQueue(options.slots ?? 4 * concurrency, options.maxQueue ?? 1024);
+    const metrics = new ServerMetrics(() => queue.depth, () => queue.inFlight);
+    const app = Fastify({
+      logger: options.logger ?? false,
+      bodyLimit: Math.floor((options.maxBodyMb ?? 64) * 2 ** 20),
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      return503OnClosing: true,
+      // strict schemas: no silent type coercion, unknown options are errors rather than dropped
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    });
+    const server = new VerpoServer(app, executor, queue, metrics, readiness);
+    server.routes(options);
+    if (executor) await server.selfTest();
+    return server;
+  }
+
+  async listen(options: Pick<ServerOptions, 'host' | 'port'> = {}): Promise<string> {
+    const host = options.host ?? '127.0.0.1';
+    await this.app.listen({ host, port: options.port ?? 8080 });
+    const shown = host.includes(':') ? `[${host}]` : host;
+    this.url_ = `http://${shown}:${this.port}`;
+    return this.url_;
+  }
+
+  /** Stops accepting, lets running requests finish (new ones get 503), then closes the executor. */
+  async close(): Promise<void> {
+    this.readiness.ready = false;
+    this.readiness.reason = 'shutting down';
+    await this.app.close();
+  }
+
+  /** Readiness: one trivial program through the sandbox must print what it should. */
+  private async selfTest(): Promise<void> {
+    try {
+      const r = await this.executor!.run({
+        language: 'python', code: 'print(sum(range(4)))', tests: [{ type: 'stdio', stdin: '', stdout: '6\n' }],
+      });
+      this.readiness.isolation = { ...r.isolation, notes: r.isolation.notes.map(redactPaths) };
+      this.readiness.ready = r.tests[0].verdict === 'AC';
+      this.readiness.reason = this.readiness.ready ? 'ok' : `sandbox self-test gave ${r.tests[0].verdict}`;
+    } catch (e) {
+      this.readiness.reason = `sandbox self-test failed: ${redactPaths((e as Error).message)}`;
+    }
+  }
+
+  private routes(options: ServerOptions): void {
+    const { app, metrics } = this;
+    const ctx: ScoringContext = { executor: this.executor, queue: this.queue, metrics, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
+    const token = options.token !== undefined && options.token !== '' ? new BearerToken(options.token) : null;
+
+    app.setErrorHandler(errorHandler((reason) => metrics.rejected.inc({ reason })));
+    app.setNotFoundHandler((request, reply) => {
+      void reply.code(404).send({ error: `no route ${request.method} ${redactPaths(request.url.split('?')[0])}` });
+    });
+    if (token) {
+      app.addHook('onRequest', async (request, reply) => {
+        if (request.url === '/healthz') return;
+        if (!token.accepts(request.headers.authorization)) {
+          metrics.rejected.inc({ reason: 'unauthorized' });
+          return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
+        }
+      });
+    }
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.requests.inc({ route, code: String(reply.statusCode) });
+      metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    });
+    if (this.executor) {
+      const executor = this.executor;
+      app.addHook('onClose', async () => executor.close());
+    }
+
+    app.post('/score', { schema: { body: SCORE_SCHEMA } }, async (request, reply) => {
+      const body = request.body as { problems: unknown[]; options?: RequestScoreOptions };
+      const signal = abortOnDisconnect(reply);
+      const results = scoreGroups(ctx, body.problems, body.options ?? {}, signal);
+      if (wantsNdjson(request)) {
+        // one line per group, in input order, each written as soon as it and every earlier group are done
+        const lines = async function* () {
+          for (const r of results) yield JSON.stringify(await r) + '\n';
+        };
+        return reply.type('application/x-ndjson').send(Readable.from(lines()));
+      }
+      return { results: await Promise.all(results) };
+    });
+
+    app.post('/run_code', { schema: { body: RUN_CODE_SCHEMA } }, async (request, reply): Promise<RunCodeResponse> => {
+      const req = request.body as RunCodeRequest;
+      const refused = unsupported(req);
+      const response = refused ?? await this.runOne(ctx, req, abortOnDisconnect(reply));
+      metrics.runCode.inc({ status: response.status });
+      return response;
+    });
+
+    app.post('/get_reward', { schema: { body: OPENRLHF_SCHEMA } }, async (request, reply) =>
+      getReward(ctx, request.body as OpenRlhfRequest, abortOnDisconnect(reply)));
+
+    app.get('/healthz', async (_request, reply) => {
+      const r = this.readiness;
+      if (!r.ready) return reply.code(503).send({ status: 'unavailable', reason: r.reason });
+      return { status: 'ok', concurrency: this.executor!.concurrency, queue: { depth: this.queue.depth, capacity: this.queue.capacity }, isolation: r.isolation };
+    });
+
+    app.get('/metrics', async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
+  }
+
+  /** One /run_code program through the queue (it counts as one group) and the shared executor. */
+  private async runOne(ctx: ScoringContext, req: RunCodeRequest, signal: AbortSignal): Promise<RunCodeResponse> {
+    if (this.executor === null) return sandboxError(`the sandbox is unavailable on this server (${this.readiness.reason})`);
+    const executor = this.executor;
+    const admission = admit(ctx, 1, signal);
+    try {
+      const response = await admission.run(() => runCode(executor, req));
+      this.metrics.executions.inc();
+      return response;
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      // SandboxFusion reports a failure inside the server as SandboxError with the text in `message`
+      return sandboxError(e instanceof TypeError || e instanceof RangeError ? e.message : 'internal error');
+    }
+  }
+}
+
+function wantsNdjson(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').toLowerCase().includes('application/x-ndjson');
+}
+
+/** Aborts when the client goes away before the reply is complete (queued work is then dropped). */
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+/** Builds the server and starts listening. */
+export async function startServer(options: ServerOptions = {}): Promise<VerpoServer> {
+  const server = await VerpoServer.create(options);
+  await server.listen(options);
+  return server;
+}

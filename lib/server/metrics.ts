@@ -1,0 +1,104 @@
+// Prometheus text exposition (format 0.0.4) for the reward server, written by hand: a handful of
+// counters, gauges and one histogram do not justify a dependency.
+
+type Labels = Record<string, string>;
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function key(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** A monotonically increasing count per label set. */
+export class Counter {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(readonly name: string, readonly help: string) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const k = key(labels);
+    const cur = this.values.get(k);
+    if (cur) cur.value += by;
+    else this.values.set(k, { labels, value: by });
+  }
+
+  get(labels: Labels = {}): number {
+    return this.values.get(key(labels))?.value ?? 0;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join('\n');
+  }
+}
+
+/** A value read when the metrics are scraped (queue depth, in-flight work). */
+export class Gauge {
+  constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
+
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join('\n');
+  }
+}
+
+/** Cumulative-bucket histogram per label set (seconds). */
+export class Histogram {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
+
+  observe(labels: Labels, value: number): void {
+    const k = key(labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
+      this.series.set(k, s);
+    }
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
+    s.sum += value;
+    s.count++;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of this.series.values()) {
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
+      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
+      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+/** Every metric the server exports. Gauges read the queue when scraped. */
+export class ServerMetrics {
+  readonly requests = new Counter('verpo_http_requests_total', 'HTTP requests answered, by route and status code.');
+  readonly rejected = new Counter('verpo_rejected_requests_total',
+    'Requests refused before any work: queue_full (429), too_large (413), unauthorized (401), invalid (400).');
+  readonly latency = new Histogram('verpo_request_duration_seconds', 'Time from request to the last byte of the reply, by route.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
+  readonly groups = new Counter('verpo_groups_total', 'Problem groups finished, by outcome (scored, error, cancelled).');
+  readonly executions = new Counter('verpo_executions_total', 'Sandboxed test executions (cache hits excluded); rate() gives executions/s.');
+  readonly cacheHits = new Counter('verpo_cache_hits_total', 'Tests answered from an identical program in the same group.');
+  readonly verdicts = new Counter('verpo_verdicts_total', 'Verdicts of executed tests, by verdict.');
+  readonly runCode = new Counter('verpo_run_code_total', 'SandboxFusion /run_code requests, by top-level status.');
+  private readonly gauges: Gauge[];
+
+  constructor(queueDepth: () => number, inFlight: () => number) {
+    this.gauges = [
+      new Gauge('verpo_queue_depth', 'Groups admitted and waiting for a slot.', queueDepth),
+      new Gauge('verpo_in_flight', 'Groups (and /run_code programs) running now.', inFlight),
+    ];
+  }
+
+  render(): string {
+    return [
+      ...this.gauges.map((g) => g.render()),
+      this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
+      this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(),
+    ].join('\n') + '\n';
+  }
+}

@@ -1,0 +1,116 @@
+// Scoring problem groups for a request: admission into the bounded queue, one slot per group, the
+// pipeline's score() on the group with the server's shared executor, per-group errors named by their
+// position in the request, and the metrics. Results are promises that never reject (a group that
+// could not be scored is an error line), so a reply can await them in input order.
+import type { Executor } from '../exec/executor';
+import { score, VERDICTS, type ScoredLine, type ScoreOptions } from '../pipeline/score';
+import type { OutputLine } from '../pipeline/contract';
+import { checkOptions } from '../reward/validate';
+import { HttpError, redactPaths } from './errors';
+import type { ServerMetrics } from './metrics';
+import { CancelledError, type Admission } from './queue';
+import type { GroupQueue } from './queue';
+import { applyRho } from './rho';
+
+/** The request options a client may set; execution settings belong to the server. */
+export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache'>;
+
+export interface ScoringContext {
+  executor: Executor | null;
+  queue: GroupQueue;
+  metrics: ServerMetrics;
+  /** Seconds a refused client should wait (Retry-After). */
+  retryAfterSeconds: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Options checked before anything is queued: a bad hyperparameter is the request's fault (400). */
+export function checkRequestOptions(options: RequestScoreOptions): void {
+  if ((options.mode ?? 'score') !== 'score') return;
+  try {
+    checkOptions(options);
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, `invalid request: options: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Admits `count` units of work or throws 429 (queue full) / 413 (can never fit). */
+export function admit(ctx: ScoringContext, count: number, signal: AbortSignal): Admission {
+  if (count > ctx.queue.capacity) {
+    ctx.metrics.rejected.inc({ reason: 'too_large' });
+    throw new HttpError(413, `${count} groups in one request; this server queues at most ${ctx.queue.capacity}: split the batch`);
+  }
+  const admission = ctx.queue.admit(count, signal);
+  if (admission === null) {
+    ctx.metrics.rejected.inc({ reason: 'queue_full' });
+    throw new HttpError(429, `the queue is full (${ctx.queue.depth} groups waiting); retry after ${ctx.retryAfterSeconds} s`,
+      { 'retry-after': String(ctx.retryAfterSeconds) });
+  }
+  return admission;
+}
+
+export function errorLine(group: unknown, index: number, message: string): OutputLine {
+  const id = isObject(group) && (typeof group.id === 'string' || typeof group.id === 'number') ? group.id : null;
+  return { id, error: redactPaths(`problems[${index}]: ${message}`) };
+}
+
+/** score() on one group; `firstLine: index` makes its messages read "line <index>: ...", re-prefixed here. */
+async function scoreGroup(ctx: ScoringContext, group: unknown, index: number, options: RequestScoreOptions): Promise<OutputLine> {
+  let rho: unknown;
+  let line = group;
+  if (isObject(group) && 'rho' in group) {
+    const { rho: r, ...rest } = group;
+    rho = r;
+    line = rest;
+  }
+  const executes = !(isObject(line) && 'passed' in line);
+  if (executes && ctx.executor === null) {
+    return errorLine(group, index, 'this server cannot execute programs (its sandbox is unavailable): only groups with a precomputed `passed` matrix can be scored');
+  }
+  let scored: ScoredLine | undefined;
+  for await (const r of score([line], { ...options, ...(ctx.executor ? { executor: ctx.executor } : {}), window: 1, firstLine: index })) scored = r;
+  if (scored === undefined) return errorLine(group, index, 'internal error: no result');
+  recordStats(ctx.metrics, scored);
+  if (scored.failed) {
+    const msg = (scored.output.error ?? '').replace(new RegExp(`^line ${index}: `), '');
+    return errorLine(group, index, msg);
+  }
+  if (rho !== undefined && (options.mode ?? 'score') === 'score') {
+    try {
+      return applyRho(scored.output, rho, options);
+    } catch (e) {
+      return errorLine(group, index, (e as Error).message);
+    }
+  }
+  return scored.output;
+}
+
+function recordStats(metrics: ServerMetrics, r: ScoredLine): void {
+  metrics.groups.inc({ outcome: r.failed ? 'error' : 'scored' });
+  if (!r.stats) return;
+  metrics.executions.inc({}, r.stats.executions);
+  metrics.cacheHits.inc({}, r.stats.cacheHits);
+  for (const v of VERDICTS) if (r.stats.verdicts[v] > 0) metrics.verdicts.inc({ verdict: v }, r.stats.verdicts[v]);
+}
+
+/**
+ * Queues every group of a request (429/413 thrown before anything is queued) and returns one promise
+ * per group, in input order. Groups still waiting when `signal` fires are dropped unrun.
+ */
+export function scoreGroups(ctx: ScoringContext, groups: unknown[], options: RequestScoreOptions, signal: AbortSignal): Promise<OutputLine>[] {
+  checkRequestOptions(options);
+  const admission = admit(ctx, groups.length, signal);
+  return groups.map((g, i) =>
+    admission.run(() => scoreGroup(ctx, g, i, options)).catch((e: unknown) => {
+      if (e instanceof CancelledError) {
+        ctx.metrics.groups.inc({ outcome: 'cancelled' });
+        return errorLine(g, i, e.message);
+      }
+      ctx.metrics.groups.inc({ outcome: 'error' });
+      return errorLine(g, i, 'internal error');
+    }));
+}
