@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import type { RunRequest, TestCase } from '../../lib/exec';
-import { expectHostUnharmed, harnessProcesses, makeWorkRoot, removeWorkRoot } from './host';
+import { expectHostUnharmed, harnessProcesses, makeWorkRoot, removeWorkRoot, slotUids } from './host';
 
 let ex: Executor;
 let root: string;
@@ -38,7 +38,7 @@ describe('assert tests', () => {
       expect(t.wallMs).toBeGreaterThanOrEqual(0);
       expect(t.memoryKb).toBeGreaterThanOrEqual(0);
     }
-    expectHostUnharmed(root);
+    expectHostUnharmed(root, undefined, slotUids(ex));
   });
 
   it('does not run the program\'s __main__ block, and keeps its stdout/stderr as excerpts', async () => {
@@ -197,7 +197,7 @@ describe('limits', () => {
     const res = await run('def spin():\n    while True:\n        pass\n', [{ type: 'assert', code: 'spin()' }], { limits: { cpuMs: 300, wallMs: 20000 } });
     expect(res.tests[0].verdict).toBe('TLE');
     expect(res.tests[0].limit).toBe('cpu');
-    expectHostUnharmed(root);
+    expectHostUnharmed(root, undefined, slotUids(ex));
   });
   it('a sleeping program is TLE (wall)', async () => {
     const res = await run('import time\ntime.sleep(60)\n', [{ type: 'stdio', stdin: '', stdout: '' }], { limits: { cpuMs: 1000, wallMs: 500 } });

@@ -15,20 +15,69 @@ export function removeWorkRoot(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Processes running the harness (runner or judge), except those we started before: none may survive. */
-export function harnessProcesses(): number[] {
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function isNode(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').startsWith('node');
+  } catch {
+    return false;
+  }
+}
+
+/** Whose is a process: started under this test process, under another Node process (a test file running
+ *  in parallel: sandboxes of different processes may share slot uids), or nobody's (an orphan). */
+function ownerOf(pid: number): 'us' | 'other' | 'orphan' {
+  for (let p = parentOf(pid), hops = 0; p > 1 && hops < 64; p = parentOf(p), hops++) {
+    if (p === process.pid) return 'us';
+    if (isNode(p)) return 'other';
+  }
+  return 'orphan';
+}
+
+function realUid(pid: number): number {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** Harness processes (runner or judge) and any process running as one of `uids` (the sandbox slots'
+ *  unprivileged uids, whatever its command line: that catches a daemon), that are this test process's
+ *  descendants or orphans. Test files run in parallel processes, so each one skips the others'. */
+export function harnessProcesses(uids: number[] = []): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let cmd = '';
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1');
-    } catch {
-      continue;
+    const pid = Number(name);
+    let ours = uids.length > 0 && uids.includes(realUid(pid));
+    if (!ours) {
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+      } catch {
+        continue;
+      }
+      ours = cmd.includes('# verpo runner') || cmd.includes('# verpo judge');
     }
-    if (cmd.includes('# verpo runner') || cmd.includes('# verpo judge')) out.push(Number(name));
+    if (ours && ownerOf(pid) !== 'other') out.push(pid);
   }
   return out;
+}
+
+/** The unprivileged uids an executor's sandbox slots run as (none when the uid drop is off). */
+export function slotUids(ex: { isolation(): { dropUid: boolean; uid: number }; concurrency: number }): number[] {
+  const iso = ex.isolation();
+  return iso.dropUid ? Array.from({ length: ex.concurrency }, (_, i) => iso.uid + i) : [];
 }
 
 function fdsInto(dir: string): string[] {
@@ -47,8 +96,17 @@ export function startBystander(): ChildProcess {
   return spawn('sleep', ['600'], { stdio: 'ignore' });
 }
 
-export function expectHostUnharmed(workRoot: string, bystander?: ChildProcess): void {
-  expect(harnessProcesses(), 'leftover runner/judge processes').toEqual([]);
+function describeProcess(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 80);
+    return `${pid} uid ${realUid(pid)} ppid ${parentOf(pid)}: ${cmd}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
+export function expectHostUnharmed(workRoot: string, bystander?: ChildProcess, uids: number[] = []): void {
+  expect(harnessProcesses(uids).map(describeProcess), 'leftover runner/judge processes').toEqual([]);
   expect(readdirSync(workRoot), 'leftover files in the work root').toEqual([]);
   expect(fdsInto(workRoot), 'descriptors into the work root').toEqual([]);
   if (bystander !== undefined) {

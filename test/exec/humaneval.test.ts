@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanEvalProgram, loadHumanEval, type HumanEvalProblem } from '../../lib/datasets/humaneval';
 import { Executor } from '../../lib/exec';
 import type { RunResult } from '../../lib/exec';
-import { expectHostUnharmed, makeWorkRoot, removeWorkRoot } from './host';
+import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, slotUids } from './host';
 
 const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
 const problems = loadHumanEval(FIXTURE);
@@ -54,7 +54,7 @@ describe('HumanEval canonical solutions', () => {
     expect(total).toBe(1133);
     expect(failures).toEqual([]);
     for (const r of results) expect(r.compile.ok).toBe(true);
-    expectHostUnharmed(root);
+    expectHostUnharmed(root, undefined, slotUids(ex));
   }, 600_000);
 });
 
@@ -86,6 +86,6 @@ describe('HumanEval wrong programs are not all-AC', () => {
     console.log(`comparison-flip mutants: ${mutants.length - survivors.length}/${mutants.length} killed; survivors: ${survivors.join(', ') || 'none'}`);
     expect(mutants.length).toBeGreaterThan(20);
     expect(survivors.length).toBeLessThanOrEqual(Math.floor(mutants.length * 0.1));
-    expectHostUnharmed(root);
+    expectHostUnharmed(root, undefined, slotUids(ex));
   }, 600_000);
 });

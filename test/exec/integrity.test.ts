@@ -7,7 +7,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
-import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, startBystander } from './host';
+import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, slotUids, startBystander } from './host';
 
 let ex: Executor;
 let root: string;
@@ -17,7 +17,7 @@ beforeAll(() => {
   bystander = startBystander();
   ex = new Executor({ concurrency: 2, workRoot: root, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
 });
-afterEach(() => expectHostUnharmed(root, bystander));
+afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
 afterAll(async () => {
   await ex.close();
   bystander.kill('SIGKILL');
@@ -146,7 +146,7 @@ def steal(prefix):
     ]);
     expect(v(ts)).toEqual(['WA', 'WA']);
     for (const t of ts) {
-      expect(t.stdout).toContain('NOTFOUND');
+      expect(t.stdout, `${t.verdict} ${t.detail} ${t.stderr}`).toContain('NOTFOUND');
       expect(t.stdout).not.toContain(secret.slice(8));
     }
   });

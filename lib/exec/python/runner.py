@@ -157,14 +157,20 @@ def serve():
         exec_program(ns)
     except Exception as e:
         # the program failed while loading: tell the judge why, then stop (SystemExit just exits)
+        flush_output()
         chan.send({'op': 'load_error', 'exc': describe_exception(e)})
         flush_and_exit(1)
+    flush_output()
     chan.send({'op': 'ready'})
     while True:
         msg = chan.recv()
         if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
             flush_and_exit(0)
-        chan.send(handle(msg, ns, proto))
+        reply = handle(msg, ns, proto)
+        # The run ends (and this process is killed) as soon as the judge exits: flush what the program
+        # printed before answering, so its output excerpt is complete and deterministic.
+        flush_output()
+        chan.send(reply)
 
 
 def handle(msg, ns, proto):
@@ -211,12 +217,16 @@ def handle(msg, ns, proto):
     return {'id': rid, 'ok': False, 'error': 'unknown op'}
 
 
-def flush_and_exit(code):
+def flush_output():
     for s in (sys.stdout, sys.stderr):
         try:
             s.flush()
         except BaseException:
             pass
+
+
+def flush_and_exit(code):
+    flush_output()
     posix._exit(code)
 
 
