@@ -1,6 +1,7 @@
 // The reward server: a Fastify app with one shared Executor (made at start, closed at shutdown),
 // a bounded group queue, an optional bearer token, and the routes POST /score, POST /run_code,
 // POST /get_reward, GET /healthz, GET /metrics. It keeps no state between requests.
+import { createServer } from 'http';
 import { availableParallelism } from 'os';
 import { Readable } from 'stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -118,7 +119,12 @@ export class VerpoServer {
     const app = Fastify({
       logger: options.logger ?? false,
       bodyLimit: Math.floor((options.maxBodyMb ?? 64) * 2 ** 20),
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check
+      // every second, so a client that stalls mid-request is cut off close to the limit (408)
+      serverFactory: (handler) => {
+        const timeout = options.requestTimeoutMs ?? 60_000;
+        return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) }, handler);
+      },
       return503OnClosing: true,
       // strict schemas: no silent type coercion, unknown options are errors rather than dropped
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

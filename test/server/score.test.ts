@@ -1,0 +1,142 @@
+// POST /score: the JSONL contract over HTTP. Results match the in-process pipeline exactly, come in
+// input order, stream as NDJSON when asked, carry per-group errors, and many clients at once all get
+// their own answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoreAll } from '../../lib/pipeline/score';
+import { computeRewards } from '../../lib/reward/compute';
+import type { VerpoServer } from '../../lib/server/app';
+import { passedGroups, post, programGroup, serve } from './helpers';
+
+let server: VerpoServer;
+beforeAll(async () => {
+  server = await serve();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('POST /score', () => {
+  it('answers precomputed groups exactly as in-process scoreAll, in input order', async () => {
+    const problems = passedGroups(12);
+    for (const options of [{}, { scheme: 'pass-rate' }, { scheme: 'binary', advantage: 'rloo' }, { scheme: 'verpo', alpha: 3, beta: 0.5 }] as const) {
+      const r = await post(server.url, '/score', { problems, options });
+      expect(r.status).toBe(200);
+      expect(r.json.results).toEqual(await scoreAll(problems, options));
+      expect(r.json.results.map((x: { id: string }) => x.id)).toEqual(problems.map((p) => p.id));
+    }
+  });
+
+  it('runs real programs: verdicts, rewards and the executions counter', async () => {
+    const before = server.metrics.executions.get();
+    const r = await post(server.url, '/score', { problems: [programGroup('add')] });
+    expect(r.status).toBe(200);
+    const [res] = r.json.results;
+    expect(res.error).toBeNull();
+    expect(res.rollouts.map((x: { verdicts: string[] }) => x.verdicts)).toEqual([['AC', 'AC'], ['WA', 'WA']]);
+    expect(res.rollouts[0].reward).toBeGreaterThan(res.rollouts[1].reward);
+    expect(server.metrics.executions.get() - before).toBe(4);
+    expect(server.metrics.verdicts.get({ verdict: 'AC' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a bad group gets an error line naming its position and field; the others are scored', async () => {
+    const problems = [passedGroups(1)[0], { id: 'bad', tests: [{ type: 'assert' }], rollouts: ['x = 1'] }, { id: 'm', passed: [[1, 2]] }];
+    const r = await post(server.url, '/score', { problems });
+    expect(r.status).toBe(200);
+    expect(r.json.results[0].error).toBeNull();
+    expect(r.json.results[1]).toEqual({ id: 'bad', error: 'problems[1]: tests[0].code: expected a string of Python statements' });
+    expect(r.json.results[2].error).toBe('problems[2]: passed[0][1]: is 2: expected 0 or 1');
+  });
+
+  it('mode "run" gives verdict matrices only', async () => {
+    const r = await post(server.url, '/score', { problems: [programGroup('run')], options: { mode: 'run' } });
+    expect(r.json.results[0].rollouts[1]).toEqual({ verdicts: ['WA', 'WA'], passed: [0, 0] });
+  });
+
+  it('per-group rho (a tracker kept by the trainer) replaces the group\'s own pass rates', async () => {
+    const passed = [[1, 0, 1], [0, 0, 1], [1, 1, 1]];
+    const rho = [0.9, 0.1, 0.5];
+    const r = await post(server.url, '/score', { problems: [{ id: 'r', passed, rho }, { id: 'same', passed }] });
+    const want = computeRewards({ passed: Uint8Array.from(passed.flat()), rows: new Uint32Array([3]), tests: new Uint32Array([3]), rho: Float64Array.from(rho) });
+    const got = r.json.results[0];
+    expect(got.rollouts.map((x: { reward: number }) => x.reward)).toEqual(Array.from(want.reward));
+    expect(got.rollouts.map((x: { advantage: number }) => x.advantage)).toEqual(Array.from(want.advantage));
+    expect(got.weights).toEqual(Array.from(want.weight));
+    expect(r.json.results[1].weights).not.toEqual(got.weights);
+    const bad = await post(server.url, '/score', { problems: [{ id: 'r', passed, rho: [0.5] }] });
+    expect(bad.json.results[0].error).toBe('problems[0]: rho: expected one pass rate per test (3), got 1');
+  });
+
+  it('multi-turn groups with rho keep their turns shape', async () => {
+    const group = { id: 'mt', passed: [[1, 0], [1, 1], [0, 0]], trajectory: [0, 0, 1] };
+    const plain = (await post(server.url, '/score', { problems: [group] })).json.results[0];
+    const own = (await post(server.url, '/score', { problems: [{ ...group, rho: [2 / 3, 1 / 3] }] })).json.results[0];
+    expect(own.turns.map((t: unknown[]) => t.length)).toEqual([2, 1]);
+    expect(own.turns.flat().map((x: { reward: number }) => x.reward)).toEqual(plain.turns.flat().map((x: { reward: number }) => x.reward));
+  });
+
+  it('refuses bad options and malformed envelopes with 400 and a message naming the field', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ problems: passedGroups(1), options: { alpha: -1 } }, /alpha/],
+      [{ problems: passedGroups(1), options: { scheme: 'nope' } }, /scheme/],
+      [{ problems: passedGroups(1), options: { python: '/bin/sh' } }, /additional properties|python/],
+      [{ problems: passedGroups(1), options: { alpha: '2' } }, /alpha/],
+      [{ problems: 'x' }, /problems/],
+      [{ problems: [1, 2] }, /problems/],
+      [{}, /problems/],
+    ];
+    for (const [body, re] of cases) {
+      const r = await post(server.url, '/score', body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.error).toMatch(re);
+    }
+  });
+
+  it('streams NDJSON: one line per group, in order, the first before the slow last group is done', async () => {
+    const problems = [passedGroups(1)[0], programGroup('fast'), programGroup('slow', 1.5)];
+    const t0 = Date.now();
+    const res = await fetch(server.url + '/score', {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ problems }),
+    });
+    expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const reader = res.body!.getReader();
+    const arrivals: number[] = [];
+    let buf = '';
+    const lines: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += Buffer.from(value).toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        arrivals.push(Date.now() - t0);
+      }
+    }
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual(['g0', 'fast', 'slow']);
+    expect(JSON.parse(lines[2]).rollouts[0].verdicts).toEqual(['AC', 'AC']);
+    expect(arrivals[2] - arrivals[0]).toBeGreaterThan(800);
+  });
+
+  it('serves many concurrent clients, each its own results', async () => {
+    const clients = 40;
+    const replies = await Promise.all(Array.from({ length: clients }, (_, c) => {
+      const problems = passedGroups(6, 3, 4).map((g, i) => ({ ...g, id: `c${c}-${i}`, passed: c % 2 ? g.passed : g.passed.slice(0, 2) }));
+      return post(server.url, '/score', { problems, options: { scheme: c % 3 === 0 ? 'pass-rate' : 'verpo' } }).then((r) => ({ r, problems, c }));
+    }));
+    for (const { r, problems, c } of replies) {
+      expect(r.status).toBe(200);
+      expect(r.json.results).toEqual(await scoreAll(problems, { scheme: c % 3 === 0 ? 'pass-rate' : 'verpo' }));
+    }
+  });
+
+  it('concurrent clients with real programs all get correct verdicts', async () => {
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, c) => post(server.url, '/score', { problems: [programGroup(`p${c}`)] })));
+    for (const [c, r] of replies.entries()) {
+      expect(r.json.results[0].id).toBe(`p${c}`);
+      expect(r.json.results[0].rollouts.map((x: { passed: number[] }) => x.passed), JSON.stringify(r.json)).toEqual([[1, 1], [0, 0]]);
+    }
+    expect(server.queue.depth).toBe(0);
+    expect(server.queue.inFlight).toBe(0);
+  });
+});
