@@ -47,7 +47,8 @@ export function errorHandler(onRejected: (reason: string) => void) {
     if (known === null) request.log.error({ err: e }, 'internal error');
     const status = known?.status ?? 500;
     const message = known ? redactPaths(known.message) : 'internal error';
-    if (status === 413) onRejected('too_large');
+    // 429 and the queue's 413 are counted where they are raised; body-size 413s and invalid requests here
+    if (status === 413 && !(e instanceof HttpError)) onRejected('too_large');
     else if (status === 400 || status === 415) onRejected('invalid');
     if (e instanceof HttpError) for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     void reply.code(status).type('application/json').send({ error: message });

@@ -1,0 +1,67 @@
+// GET /healthz (readiness: the sandbox ran a program) and GET /metrics (Prometheus text: queue
+// depth, in-flight, executions, verdicts, latency histogram, rejections), and a graceful shutdown
+// that answers new requests with 503 (retryable) while running ones finish.
+import { describe, expect, it } from 'vitest';
+import { get, passedGroups, post, programGroup, serve } from './helpers';
+
+describe('/healthz and /metrics', () => {
+  it('healthz reports ready with the isolation layers in force, no host paths', async () => {
+    const s = await serve();
+    try {
+      const h = await get(s.url, '/healthz');
+      expect(h.status).toBe(200);
+      expect(h.json.status).toBe('ok');
+      expect(h.json.concurrency).toBe(2);
+      expect(h.json.isolation.seccomp).toBe(true);
+      expect(h.text).not.toMatch(/"\/(usr|sys|tmp|work)\//);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('metrics in Prometheus text format, counting what the server did', async () => {
+    const s = await serve({ maxQueue: 2 });
+    try {
+      await post(s.url, '/score', { problems: [programGroup('m')] });
+      await post(s.url, '/score', { problems: passedGroups(2) });
+      await post(s.url, '/score', { problems: passedGroups(3) }); // 413: more than the queue
+      await post(s.url, '/score', '{bad');
+      await post(s.url, '/run_code', { code: 'print(1)', language: 'python' });
+      const m = await get(s.url, '/metrics');
+      expect(m.status).toBe(200);
+      expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const t = m.text;
+      for (const line of [
+        '# TYPE verpo_queue_depth gauge', 'verpo_queue_depth 0', 'verpo_in_flight 0',
+        '# TYPE verpo_executions_total counter', 'verpo_executions_total 5',
+        'verpo_verdicts_total{verdict="AC"} 2', 'verpo_verdicts_total{verdict="WA"} 2',
+        'verpo_groups_total{outcome="scored"} 3',
+        'verpo_rejected_requests_total{reason="too_large"} 1', 'verpo_rejected_requests_total{reason="invalid"} 1',
+        'verpo_run_code_total{status="Success"} 1',
+        'verpo_http_requests_total{route="/score",code="200"} 2', 'verpo_http_requests_total{route="/score",code="413"} 1',
+        '# TYPE verpo_request_duration_seconds histogram', 'verpo_request_duration_seconds_count{route="/score"} 4',
+        'verpo_request_duration_seconds_bucket{route="/score",le="+Inf"} 4',
+      ]) expect(t.split('\n'), line).toContain(line);
+      // buckets are cumulative
+      const buckets = t.split('\n').filter((l) => l.startsWith('verpo_request_duration_seconds_bucket{route="/score"')).map((l) => Number(l.split(' ')[1]));
+      expect(buckets.every((v, i) => i === 0 || v >= buckets[i - 1])).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('shutdown: running requests finish, new ones get 503, then the port is closed', async () => {
+    const s = await serve();
+    const url = s.url;
+    const running = post(url, '/score', { problems: [programGroup('last', 0.5)] });
+    await new Promise((r) => setTimeout(r, 150));
+    const closing = s.close();
+    const late = await post(url, '/score', { problems: passedGroups(1) }).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message);
+    expect(typeof late === 'string' ? late : late.status).toMatch(/ECONNREFUSED|ECONNRESET|503/);
+    const r = await running;
+    expect(r.status).toBe(200);
+    expect(r.json.results[0].rollouts[0].verdicts).toEqual(['AC', 'AC']);
+    await closing;
+    await expect(fetch(url + '/healthz')).rejects.toThrow();
+  });
+});

@@ -1,0 +1,122 @@
+// POST /run_code against SandboxFusion's documented shapes (trainer-integration.md §1.1): the exact
+// key sets of RunCodeResponse and CommandRunResult, its statuses, HTTP 200 for Failed and
+// SandboxError, verl's exact request, and unknown fields ignored.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerpoServer } from '../../lib/server/app';
+import { post, serve } from './helpers';
+
+const RESPONSE_KEYS = ['compile_result', 'executor_pod_name', 'files', 'message', 'run_result', 'status'];
+const RUN_KEYS = ['execution_time', 'return_code', 'status', 'stderr', 'stdout'];
+
+let server: VerpoServer;
+beforeAll(async () => {
+  server = await serve();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function expectShape(body: any): void {
+  expect(Object.keys(body).sort()).toEqual(RESPONSE_KEYS);
+  expect(['Success', 'Failed', 'SandboxError']).toContain(body.status);
+  expect(typeof body.message).toBe('string');
+  expect(body.compile_result).toBeNull(); // python: no compile step, as in SandboxFusion
+  expect(body.executor_pod_name).toBeNull();
+  expect(body.files).toEqual({});
+  if (body.run_result !== null) {
+    expect(Object.keys(body.run_result).sort()).toEqual(RUN_KEYS);
+    expect(['Finished', 'Error', 'TimeLimitExceeded']).toContain(body.run_result.status);
+    expect(typeof body.run_result.execution_time).toBe('number');
+  }
+}
+
+describe('POST /run_code (SandboxFusion)', () => {
+  it('verl\'s exact request: Success with the program\'s stdout', async () => {
+    const r = await post(server.url, '/run_code', {
+      compile_timeout: 10, run_timeout: 10, code: 'a,b=map(int,input().split())\nprint(a+b)\n',
+      stdin: '1 2\n', memory_limit_MB: 1024, language: 'python', files: {}, fetch_files: [],
+    });
+    expect(r.status).toBe(200);
+    expectShape(r.json);
+    expect(r.json.status).toBe('Success');
+    expect(r.json.message).toBe('');
+    expect(r.json.run_result).toMatchObject({ status: 'Finished', return_code: 0, stdout: '3\n', stderr: '' });
+    expect(r.json.run_result.execution_time).toBeGreaterThan(0);
+    expect(r.json.run_result.execution_time).toBeLessThan(10);
+  });
+
+  it('the minimal request (code, language) and unknown fields such as ROLL\'s expected_stdout', async () => {
+    const r = await post(server.url, '/run_code', { code: 'print("Hello, world!")', language: 'python', expected_stdout: 'x', stdin: null });
+    expectShape(r.json);
+    expect(r.json.run_result.stdout).toBe('Hello, world!\n');
+    expect(r.json.status).toBe('Success');
+  });
+
+  it('a non-zero exit is Failed, with the return code and stderr', async () => {
+    const r = await post(server.url, '/run_code', { code: 'import sys\nprint("out")\nsys.stderr.write("bad\\n")\nsys.exit(3)', language: 'python' });
+    expect(r.status).toBe(200);
+    expectShape(r.json);
+    expect(r.json.status).toBe('Failed');
+    expect(r.json.run_result).toMatchObject({ status: 'Finished', return_code: 3, stdout: 'out\n', stderr: 'bad\n' });
+  });
+
+  it('an exception is Failed with return code 1 and the traceback on stderr', async () => {
+    const r = await post(server.url, '/run_code', { code: 'raise ValueError("boom")', language: 'python' });
+    expectShape(r.json);
+    expect(r.json.status).toBe('Failed');
+    expect(r.json.run_result.return_code).toBe(1);
+    expect(r.json.run_result.stderr).toMatch(/ValueError: boom/);
+  });
+
+  it('a syntax error is a run that exits 1 (python has no compile step)', async () => {
+    const r = await post(server.url, '/run_code', { code: 'def f(:\n  pass', language: 'python' });
+    expectShape(r.json);
+    expect(r.json.status).toBe('Failed');
+    expect(r.json.run_result).toMatchObject({ status: 'Finished', return_code: 1, stdout: '' });
+    expect(r.json.run_result.stderr).toMatch(/SyntaxError|invalid syntax/);
+  });
+
+  it('run_timeout: TimeLimitExceeded, overall Failed', async () => {
+    const r = await post(server.url, '/run_code', { code: 'while True: pass', language: 'python', run_timeout: 0.5 });
+    expectShape(r.json);
+    expect(r.json.status).toBe('Failed');
+    expect(r.json.run_result.status).toBe('TimeLimitExceeded');
+    expect(r.json.run_result.return_code).toBeNull();
+  });
+
+  it('a large stdout comes back whole (verl compares it with the expected output)', async () => {
+    const r = await post(server.url, '/run_code', { code: 'print("x" * 200000)', language: 'python' });
+    expect(r.json.run_result.stdout).toHaveLength(200001);
+  });
+
+  it('other languages and files: SandboxError with a message, HTTP 200', async () => {
+    for (const [body, msg] of [
+      [{ code: 'int main(){}', language: 'cpp' }, /language "cpp" is not supported by this server: python only/],
+      [{ code: 'x', language: 'nodejs' }, /python only/],
+      [{ code: 'print(1)', language: 'python', files: { 'a.txt': 'aGk=' } }, /files are not supported/],
+      [{ code: 'print(1)', language: 'python', fetch_files: ['a.txt'] }, /fetch_files is not supported/],
+    ] as const) {
+      const r = await post(server.url, '/run_code', body);
+      expect(r.status).toBe(200);
+      expectShape(r.json);
+      expect(r.json).toMatchObject({ status: 'SandboxError', run_result: null });
+      expect(r.json.message).toMatch(msg);
+    }
+    expect(server.metrics.runCode.get({ status: 'SandboxError' })).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a malformed request is 400 with the field named', async () => {
+    const r = await post(server.url, '/run_code', { language: 'python' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatch(/code/);
+  });
+
+  it('64 requests in flight at once (verl\'s default max_concurrent) all answer correctly', async () => {
+    const replies = await Promise.all(Array.from({ length: 64 }, (_, i) =>
+      post(server.url, '/run_code', { code: 'print(int(input()) * 2)', stdin: `${i}\n`, language: 'python', run_timeout: 20 })));
+    replies.forEach((r, i) => {
+      expect(r.json.status, JSON.stringify(r.json)).toBe('Success');
+      expect(r.json.run_result.stdout).toBe(`${2 * i}\n`);
+    });
+  });
+});
