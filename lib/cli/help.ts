@@ -8,6 +8,7 @@ Commands:
   score [in.jsonl] [-o out.jsonl]   execute every rollout, then rewards and advantages (VeRPO by default)
   run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
+  serve [--host H] [--port P]       the reward server (HTTP) that trainers call
   bench [reward|executor ...]       the benchmarks (writes bench/RESULTS.md when all run)
 
 Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
@@ -46,7 +47,10 @@ Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench> <file> [--with-solutions] [-o out.jsonl]
 
 Converts a dataset file (JSONL, JSON array, plain or gzipped) to the JSONL contract.
-  --with-solutions   add the dataset's reference solutions as rollouts
+  --with-solutions             add the dataset's reference solutions as rollouts
+  --with-incorrect-solutions   add its known-wrong solutions too (CodeContests)
+  -o, --output FILE            write here instead of stdout
+Malformed records are reported on stderr (line and field), skipped and counted; exit status 1 if any.
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
 APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
 private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).`,

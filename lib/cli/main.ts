@@ -2,7 +2,9 @@
 // The verpo command line: a thin layer over score() (lib/pipeline) and the dataset converters.
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { convertCommand } from './convert';
 import { HELP } from './help';
+import { SERVE_HELP, serveCommand } from './serve';
 import { countLines, LineWriter, readLines, resumePoint } from './io';
 import { EXEC_FLAGS, REWARD_FLAGS, scoreOptions, UsageError } from './options';
 import { ProgressView } from './progress';
@@ -69,7 +71,7 @@ async function benchCommand(argv: string[]): Promise<number> {
 }
 
 function help(command: string): number {
-  process.stdout.write(HELP[command] + '\n');
+  process.stdout.write((command === 'serve' ? SERVE_HELP : HELP[command]) + '\n');
   return 0;
 }
 
@@ -81,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
       case 'help':
-        return help(rest[0] && HELP[rest[0]] ? rest[0] : 'main');
+        return help(rest[0] && (HELP[rest[0]] || rest[0] === 'serve') ? rest[0] : 'main');
       case '--version':
       case '-v':
         process.stdout.write(`${require('../../package.json').version}\n`);
@@ -90,10 +92,14 @@ export async function main(argv: string[]): Promise<number> {
         return await scoreCommand(rest, 'score');
       case 'run':
         return await scoreCommand(rest, 'run');
+      case 'convert':
+        return await convertCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case 'bench':
         return await benchCommand(rest);
       default:
-        throw new UsageError(`unknown command '${command}': expected score, run, convert or bench (see verpo --help)`);
+        throw new UsageError(`unknown command '${command}': expected score, run, convert, serve or bench (see verpo --help)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
@@ -107,6 +113,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // A reader that stops early (| head) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

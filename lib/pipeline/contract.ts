@@ -7,6 +7,8 @@ import type { Limits, TestCase, Verdict } from '../exec/types';
 export interface InputLine {
   id: string | number;
   language?: 'python';
+  /** Informational: the problem statement (ignored by scoring). */
+  prompt?: string;
   setup?: string;
   tests?: unknown[];
   rollouts?: string[];
@@ -14,6 +16,8 @@ export interface InputLine {
   passed?: number[][];
   trajectory?: number[];
   limits?: { cpu_ms?: number; wall_ms?: number; memory_mb?: number; output_kb?: number };
+  /** Informational facts about the problem (ignored by scoring). */
+  meta?: Record<string, unknown>;
 }
 
 export interface RowResult {
@@ -66,7 +70,8 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-const KNOWN_KEYS = new Set(['id', 'language', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits']);
+// prompt and meta are informational (written by `verpo convert`, ignored by scoring).
+const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'meta']);
 const LIMIT_KEYS: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
 
 function checkTests(v: unknown): TestCase[] {
@@ -145,6 +150,8 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   if (typeof id !== 'string' && typeof id !== 'number') throw new LineError('id', `expected a string or number (got ${describe(id)})`);
   if (v.language !== undefined && v.language !== 'python') throw new LineError('language', `is ${JSON.stringify(v.language)}: expected 'python'`);
   if (v.setup !== undefined && typeof v.setup !== 'string') throw new LineError('setup', `expected a string (got ${describe(v.setup)})`);
+  if (v.prompt !== undefined && typeof v.prompt !== 'string') throw new LineError('prompt', `expected a string (got ${describe(v.prompt)})`);
+  if (v.meta !== undefined && !isObject(v.meta)) throw new LineError('meta', `expected an object (got ${describe(v.meta)})`);
   const sources = ['rollouts', 'turns', 'passed'].filter((k) => v[k] !== undefined);
   if (sources.length !== 1)
     throw new LineError(sources.length ? sources.join('+') : 'rollouts', 'expected exactly one of rollouts, turns or passed');
