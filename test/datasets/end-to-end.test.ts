@@ -22,6 +22,19 @@ try {
 }
 if (Executor === null) console.warn(`end-to-end dataset tests skipped: the executor does not load (${why})`);
 
+/** Reference solutions that fail only because the executor's judge exchanges plain data with the program
+ *  (lib/exec/python/judge.py): upstream MBPP runs program and asserts in one namespace. */
+const UNSENDABLE = /cannot be sent/;
+const EXECUTOR_LIMITS: Record<string, RegExp> = {
+  // the entry point shadows a builtin (`def sum(a, b)`); the judge resolves builtins before program names
+  'mbpp/126': /TypeError: 'int' object is not iterable/,
+  'mbpp-sanitized/126': /TypeError: 'int' object is not iterable/,
+  // test_setup_code builds trees of the program's own Node class; the test passes a type; the result is a Pair
+  'mbpp/367': UNSENDABLE, 'mbpp/927': UNSENDABLE, 'mbpp/533': UNSENDABLE, 'mbpp/601': UNSENDABLE,
+  // the function returns an re.Match and the assert tests its truthiness
+  'mbpp-sanitized/737': UNSENDABLE, 'mbpp-sanitized/787': UNSENDABLE, 'mbpp-sanitized/794': UNSENDABLE,
+};
+
 const LIMIT_NAMES: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
 
 async function lines(kind: Parameters<typeof convertDatasetFile>[0], file: string, options = {}): Promise<ContractLine[]> {
@@ -33,7 +46,7 @@ async function lines(kind: Parameters<typeof convertDatasetFile>[0], file: strin
 describe.skipIf(Executor === null)('converted datasets through the executor', () => {
   let ex: ExecutorType;
   beforeAll(() => {
-    ex = new Executor!({ concurrency: availableParallelism(), limits: { cpuMs: 3000, wallMs: 10000 } });
+    ex = new Executor!({ concurrency: availableParallelism(), limits: { cpuMs: 10000, wallMs: 30000 } }); // MBPP 123's reference takes ~5 s of CPU
   });
   afterAll(async () => {
     await ex?.close();
@@ -65,11 +78,23 @@ describe.skipIf(Executor === null)('converted datasets through the executor', ()
   }, 600_000);
 
   it('MBPP: reference solutions of a spread sample are all-AC (full and sanitized)', async () => {
-    // 367 and 927 build trees of the program's own Node class in test_setup_code: see the converter's notes
-    const full = (await lines('mbpp', 'mbpp/mbpp.jsonl.gz')).filter((l) => !['mbpp/367', 'mbpp/927'].includes(l.id));
-    const sanitized = await lines('mbpp', 'mbpp/sanitized-mbpp.json.gz');
+    const known = (l: ContractLine) => !(l.id in EXECUTOR_LIMITS);
+    const full = (await lines('mbpp', 'mbpp/mbpp.jsonl.gz')).filter(known);
+    const sanitized = (await lines('mbpp', 'mbpp/sanitized-mbpp.json.gz')).filter(known);
     await expectReferenceAllAc(FULL ? [...full, ...sanitized] : [...full.filter((_, i) => i % 16 === 0), ...sanitized.filter((_, i) => i % 14 === 0)]);
-  }, 600_000);
+  }, 900_000);
+
+  it('MBPP problems the executor cannot judge yet still fail the known way (remove them here once it can)', async () => {
+    const all = [...(await lines('mbpp', 'mbpp/mbpp.jsonl.gz')), ...(await lines('mbpp', 'mbpp/sanitized-mbpp.json.gz'))];
+    const picked = all.filter((l) => l.id in EXECUTOR_LIMITS);
+    expect(picked.map((l) => l.id).sort()).toEqual(Object.keys(EXECUTOR_LIMITS).sort());
+    for (const l of picked) {
+      const r = await run(l, l.rollouts![0]);
+      const failed = r.tests.filter((t) => t.verdict !== 'AC');
+      expect(failed.length, l.id).toBeGreaterThan(0);
+      for (const t of failed) expect(t.detail, l.id).toMatch(EXECUTOR_LIMITS[l.id]);
+    }
+  }, 300_000);
 
   it('APPS/TACO, CodeContests, CommonOJ: reference solutions are all-AC, incorrect ones are not', async () => {
     const ls = [
@@ -78,7 +103,7 @@ describe.skipIf(Executor === null)('converted datasets through the executor', ()
       ...(await lines('codecontests', 'datasets/codecontests-sample.jsonl', { withIncorrectSolutions: true })),
       ...(await lines('codecontests', 'datasets/commonoj-sample.jsonl')),
     ];
-    expect(ls.length).toBe(8);
+    expect(ls.length).toBe(9);
     await expectReferenceAllAc(ls);
     for (const l of ls.filter((x) => x.meta?.dataset === 'codecontests' && x.meta.shape === undefined)) {
       const wrong = (l.rollouts ?? []).filter((_, i) => !(l.meta!.solution_correct as boolean[])[i]);
