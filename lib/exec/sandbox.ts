@@ -49,17 +49,14 @@ interface NativeSandbox {
   counters(): { active: number; queued: number; peakActive: number };
 }
 interface ExecAddon {
-  ExecSandbox: new (opts: { concurrency: number; workRoot: string; uidBase: number }) => NativeSandbox;
+  ExecSandbox: new (opts: { concurrency: number; workRoot: string }) => NativeSandbox;
   execProbeIsolation(layers: SandboxLayers): IsolationReport;
 }
 
 const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid: true, cgroup: true, addressSpaceLimit: false };
-// Slot i of a sandbox runs as uid base+i when the supervisor is root. Each Sandbox of this
-// process takes its own range, so RLIMIT_NPROC and "kill every process of the slot's uid" never
-// reach another sandbox's runs.
-const UID_FIRST = 61000;
-const UID_LAST = 65000;
-let nextUid = UID_FIRST;
+// When root, each slot runs as its own unprivileged uid, leased natively and exclusively across
+// processes (native/core/exec/uid_lease.hpp).
+let sandboxCount = 0;
 
 function addon(): ExecAddon {
   const a = native() as unknown as Partial<ExecAddon> | null;
@@ -177,11 +174,8 @@ export class Sandbox {
     if (opts.workRoot !== undefined && (typeof opts.workRoot !== 'string' || opts.workRoot.length === 0))
       throw new TypeError('workRoot must be a non-empty path');
     this.ownsWorkRoot = opts.workRoot === undefined;
-    this.workRoot = path.resolve(opts.workRoot ?? path.join(os.tmpdir(), `verpo-sandbox-${process.pid}-${nextUid}`));
-    if (nextUid + concurrency > UID_LAST) nextUid = UID_FIRST;
-    const uidBase = nextUid;
-    nextUid += concurrency;
-    this.handle = new a.ExecSandbox({ concurrency, workRoot: this.workRoot, uidBase });
+    this.workRoot = path.resolve(opts.workRoot ?? path.join(os.tmpdir(), `verpo-sandbox-${process.pid}-${sandboxCount++}`));
+    this.handle = new a.ExecSandbox({ concurrency, workRoot: this.workRoot });
   }
 
   /** Runs one spec. Rejects with TypeError/RangeError for an invalid spec (nothing runs), and

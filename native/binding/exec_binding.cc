@@ -202,7 +202,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
                         InstanceMethod<&SandboxHandle::Counters>("counters")});
   }
 
-  // new ExecSandbox({ concurrency, workRoot, uidBase })
+  // new ExecSandbox({ concurrency, workRoot })
   explicit SandboxHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SandboxHandle>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) {
@@ -211,18 +211,24 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     }
     Napi::Object o = info[0].As<Napi::Object>();
     exec::SandboxConfig cfg;
-    Napi::Value conc = o.Get("concurrency"), root = o.Get("workRoot"), uid = o.Get("uidBase");
+    Napi::Value conc = o.Get("concurrency"), root = o.Get("workRoot");
     if (!conc.IsNumber() || !root.IsString()) {
       Fail(env, "options need concurrency (number) and workRoot (string)");
       return;
     }
     cfg.slots = conc.As<Napi::Number>().Int32Value();
     cfg.work_root = root.As<Napi::String>().Utf8Value();
-    if (uid.IsNumber()) cfg.uid_base = uid.As<Napi::Number>().Uint32Value();
     tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                           "verpo-exec", 0, 1);
     tsfn_.Unref(env);
     supervisor_ = std::make_unique<exec::Supervisor>(cfg);
+    if (!supervisor_->error().empty()) {
+      Napi::Error::New(env, "Sandbox: " + supervisor_->error()).ThrowAsJavaScriptException();
+      supervisor_.reset();
+      released_ = true;
+      tsfn_.Release();
+      return;
+    }
     napi_add_env_cleanup_hook(env, &SandboxHandle::EnvCleanup, this);
   }
 

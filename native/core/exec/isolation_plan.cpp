@@ -1,7 +1,6 @@
 #include "core/exec/isolation_plan.hpp"
 
 #include <errno.h>
-#include <grp.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -66,9 +65,11 @@ ChildStage ApplyIsolation(const ChildPlan& plan) {
   }
   if (plan.new_session && setsid() < 0) return ChildStage::kSession;
   if (plan.drop_uid) {
-    if (setgroups(0, nullptr) != 0) return ChildStage::kUid;
-    if (setresgid(plan.gid, plan.gid, plan.gid) != 0) return ChildStage::kUid;
-    if (setresuid(plan.uid, plan.uid, plan.uid) != 0) return ChildStage::kUid;
+    // Raw syscalls: glibc's wrappers broadcast the change to every thread it believes exists,
+    // and after a raw clone of a multi-threaded host that list is the parent's.
+    if (syscall(SYS_setgroups, 0, nullptr) != 0) return ChildStage::kUid;
+    if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) return ChildStage::kUid;
+    if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) return ChildStage::kUid;
   }
   if (plan.parent_death_kill && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return ChildStage::kPdeathsig;
   if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return ChildStage::kNoNewPrivs;

@@ -29,8 +29,9 @@ struct Limits {
   uint64_t stack_mb = 256;    // RLIMIT_STACK: deep Python recursion needs a big main stack
 };
 
-// Defaults for the unprivileged uids: slot i runs as uid_base + i (gid likewise), so that
+// Slot i of a root supervisor runs as its own leased uid (gid likewise; uid_lease.hpp), so that
 // RLIMIT_NPROC and "kill every process of this uid" are per slot, never shared between runs.
+// This base is used only by callers that run a slot without a Supervisor (native tests).
 constexpr uint32_t kDefaultUidBase = 61000;
 
 struct ProcessSpec {

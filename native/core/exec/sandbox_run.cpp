@@ -168,7 +168,7 @@ void KillAllOfUid(uid_t uid, gid_t gid) {
     // Hold no fd of a concurrent launch (its exec report pipe waits for every writer to close).
     if (syscall(SYS_close_range, 0, ~0U, 0) != 0)
       for (int fd = 0; fd < 1024; ++fd) close(fd);
-    if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
+    if (syscall(SYS_setresgid, gid, gid, gid) != 0 || syscall(SYS_setresuid, uid, uid, uid) != 0) _exit(1);
     // kill(-1) reports success whenever any other process exists, so "none left" cannot be
     // read from it. A few passes suffice: fork() fails once SIGKILL is pending, so no new
     // process of this uid appears after the first pass.
@@ -691,7 +691,7 @@ IsolationReport EffectiveIsolation(const Layers& requested, int slot, const Sand
     r.notes.push_back("namespaces: off by request");
   }
   r.drop_uid = h.is_root && requested.drop_uid;
-  r.uid = r.drop_uid ? config.uid_base + static_cast<uint32_t>(slot) : h.uid;
+  r.uid = r.drop_uid ? config.SlotUid(slot) : h.uid;
   if (h.is_root && !requested.drop_uid) r.notes.push_back("uid: runs as root by request (rlimits can be raised by root only through seccomp-denied calls)");
   if (!h.is_root) r.notes.push_back("uid: not root, the candidate runs as the caller's uid");
   if (!r.drop_uid && r.namespaces.empty()) r.notes.push_back("process tree: killed by process group only (a setsid daemon could escape)");

@@ -4,6 +4,7 @@
 // removed, whatever happened.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/exec/policy.hpp"
 #include "core/exec/run_result.hpp"
@@ -12,8 +13,11 @@ namespace verpo::exec {
 
 struct SandboxConfig {
   std::string work_root;
-  uint32_t uid_base = kDefaultUidBase;
-  int slots = 1;  // concurrency; slot i uses uid_base + i
+  int slots = 1;                    // concurrency
+  std::vector<uint32_t> slot_uids;  // leased by the Supervisor when root (uid_lease.hpp)
+  uint32_t SlotUid(int slot) const {
+    return static_cast<size_t>(slot) < slot_uids.size() ? slot_uids[slot] : kDefaultUidBase + static_cast<uint32_t>(slot);
+  }
 };
 
 // The layers a run with `requested` layers gets on this host (and why others are missing).

@@ -10,6 +10,15 @@ namespace verpo::exec {
 
 Supervisor::Supervisor(const SandboxConfig& config) : config_(config) {
   config_.slots = std::max(1, config_.slots);
+  if (geteuid() == 0) {
+    error_ = lease_.Acquire(config_.slots, kLeaseUidFirst, kLeaseUidLast);
+    config_.slot_uids = lease_.uids();
+    if (!error_.empty()) {
+      closing_ = true;
+      running_threads_ = 0;
+      return;
+    }
+  }
   running_threads_ = config_.slots;
   for (int slot = 0; slot < config_.slots; ++slot) {
     int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/exec/sandbox_run.hpp"
+#include "core/exec/uid_lease.hpp"
 
 namespace verpo::exec {
 
@@ -18,7 +19,9 @@ class Supervisor {
  public:
   using Callback = std::function<void(RunResult&& result, bool cancelled)>;
 
+  // When root, leases one uid per slot first; `error()` says why construction failed.
   explicit Supervisor(const SandboxConfig& config);
+  const std::string& error() const { return error_; }
   ~Supervisor();  // Close() + Join()
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -43,6 +46,8 @@ class Supervisor {
   void Worker(int slot, int cancel_fd);
 
   SandboxConfig config_;
+  UidLease lease_;
+  std::string error_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
