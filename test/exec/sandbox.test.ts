@@ -153,7 +153,7 @@ describe('sandbox: ordinary programs', () => {
 describe('sandbox: A. resource exhaustion', () => {
   it('A1 fork bomb: stopped by the limits, the host process table untouched', async () => {
     const r = await runChecked(spec('import os\nwhile True:\n  try:\n    os.fork()\n  except OSError:\n    pass', {}, { cpuMs: 500, wallMs: 1500 }));
-    expect(['cpu', 'wall']).toContain(r.candidate.limit);
+    expect(['cpu', 'wall', 'memory']).toContain(r.candidate.limit);  // the tree's sum decides which comes first
   });
 
   it('A2 thread bomb: thread creation fails (RE), nothing survives', async () => {
@@ -168,6 +168,13 @@ describe('sandbox: A. resource exhaustion', () => {
     expect(grow.candidate.signal).toBe('SIGKILL');
     const huge = await runChecked(spec('b = bytearray(1 << 40)'));
     expect(huge.candidate.limit === 'memory' || /MemoryError/.test(text(huge.candidate.stderr))).toBe(true);
+  });
+
+  it('A3 memory and CPU count for the whole tree: a forked child cannot hide either', async () => {
+    const mem = await runChecked(spec('import os, time\nif os.fork() == 0:\n  x = []\n  while True:\n    x.append(b"x" * (16 << 20))\nos.wait()'));
+    expect(mem.candidate.limit).toBe('memory');
+    const cpu = await runChecked(spec('import os\nfor _ in range(2):\n  if os.fork() == 0:\n    while True: pass\nos.wait()', {}, { cpuMs: 400, wallMs: 5000 }));
+    expect(cpu.candidate.limit).toBe('cpu');
   });
 
   it('A4 10 GiB file: stopped at the file-size limit', async () => {

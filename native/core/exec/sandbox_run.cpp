@@ -21,6 +21,7 @@
 
 #include "core/exec/child_launch.hpp"
 #include "core/exec/host_support.hpp"
+#include "core/exec/process_tree.hpp"
 #include "core/exec/raw_clone.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
@@ -111,7 +112,6 @@ struct Tracked {
   pid_t pid = -1;
   Fd pidfd;
   Fd stat_fd;   // /proc/<pid>/stat, opened once, pread each tick
-  Fd statm_fd;  // /proc/<pid>/statm
   bool reaped = false;
   int status = 0;
   rusage usage = {};
@@ -122,43 +122,6 @@ struct Tracked {
   std::string stdin_data;
   size_t stdin_done = 0;
 };
-
-// Reads utime+stime+cutime+cstime (ms) from /proc/<pid>/stat; false when unreadable.
-bool ReadCpuMs(int fd, uint64_t* ms) {
-  char buf[1024];
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  char* p = strrchr(buf, ')');
-  if (!p) return false;
-  // Fields after the command: state is field 3; utime, stime, cutime, cstime are fields 14..17.
-  uint64_t v[4] = {0, 0, 0, 0};
-  int field = 2;
-  for (char* tok = p + 1; *tok;) {
-    while (*tok == ' ') ++tok;
-    if (!*tok) break;
-    ++field;
-    if (field >= 14 && field <= 17) v[field - 14] = strtoull(tok, nullptr, 10);
-    if (field == 17) break;
-    while (*tok && *tok != ' ') ++tok;
-  }
-  static const long ticks = sysconf(_SC_CLK_TCK);
-  *ms = (v[0] + v[1] + v[2] + v[3]) * 1000ull / static_cast<uint64_t>(ticks > 0 ? ticks : 100);
-  return true;
-}
-
-bool ReadRssKb(int fd, uint64_t* kb) {
-  char buf[256];
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  char* end = nullptr;
-  strtoull(buf, &end, 10);
-  uint64_t pages = strtoull(end, nullptr, 10);
-  static const long page = sysconf(_SC_PAGESIZE);
-  *kb = pages * static_cast<uint64_t>(page) / 1024;
-  return true;
-}
 
 // Kills every process running as `uid` (a per-slot uid nobody else uses), from a helper that
 // takes that uid: kill(-1) then reaches exactly those processes, including setsid'd daemons.
@@ -253,6 +216,8 @@ class Run {
   uint64_t start_ns_ = 0, deadline_ns_ = 0;
   bool cancelled_ = false;
   bool wall_hit_ = false;
+  uint64_t ticks_ = 0;
+  ProcessUsage tree_;  // the candidate's tree minus its main process, as of the last scan
 };
 
 bool Run::Watch(int fd, uint64_t tag, uint32_t events) {
@@ -468,7 +433,6 @@ void Run::OnExit(Tracked& t, bool block) {
   if (t.pidfd.fd >= 0) Unwatch(t.pidfd.fd);
   t.pidfd.Reset();
   t.stat_fd.Reset();
-  t.statm_fd.Reset();
   if (is_candidate) {
     if (!use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);  // daemons that left the group
   } else {
@@ -545,9 +509,14 @@ void Run::OnTick() {
   while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
   }
   if (!cand_.reaped && cand_.pid > 0) {
-    uint64_t cpu = 0, rss = 0;
-    if (cand_.stat_fd.fd >= 0 && ReadCpuMs(cand_.stat_fd.fd, &cpu)) cand_.polled_cpu_ms = std::max(cand_.polled_cpu_ms, cpu);
-    if (cand_.statm_fd.fd >= 0 && ReadRssKb(cand_.statm_fd.fd, &rss)) cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, rss);
+    ProcessUsage main, rest;
+    if (cand_.stat_fd.fd >= 0 && ReadProcessUsage(cand_.stat_fd.fd, true, &main)) {
+      // The rest of the tree every 5th tick (a /proc scan costs ~0.1 ms), the main process always.
+      if (++ticks_ % 5 == 0) tree_ = ScanTree(drop_uid_, run_uid_, cand_.pid, cand_.pid);
+      rest = tree_;
+      cand_.polled_cpu_ms = std::max(cand_.polled_cpu_ms, main.cpu_ms + rest.cpu_ms);
+      cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, main.rss_kb + rest.rss_kb);
+    }
     if (cand_.polled_cpu_ms >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
     else if (cand_.peak_rss_kb > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
   }
@@ -571,7 +540,6 @@ void Run::Loop() {
     }
     std::string proc = "/proc/" + std::to_string(t->pid);
     t->stat_fd.Reset(open((proc + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
-    t->statm_fd.Reset(open((proc + "/statm").c_str(), O_RDONLY | O_CLOEXEC));
     bool cand = t == &cand_;
     for (Stream* s : {&t->out, &t->err}) {
       fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);

@@ -1,0 +1,104 @@
+#include "core/exec/process_tree.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace verpo::exec {
+namespace {
+
+struct StatFields {
+  char state = '?';
+  long session = 0;
+  uint64_t utime = 0, stime = 0, cutime = 0, cstime = 0, rss_pages = 0;
+};
+
+bool ParseStat(char* buf, StatFields* f) {
+  char* p = strrchr(buf, ')');  // the command may contain spaces and parentheses
+  if (!p) return false;
+  int field = 2;
+  for (char* tok = p + 1; *tok;) {
+    while (*tok == ' ') ++tok;
+    if (!*tok) break;
+    ++field;
+    switch (field) {
+      case 3: f->state = *tok; break;
+      case 6: f->session = strtol(tok, nullptr, 10); break;
+      case 14: f->utime = strtoull(tok, nullptr, 10); break;
+      case 15: f->stime = strtoull(tok, nullptr, 10); break;
+      case 16: f->cutime = strtoull(tok, nullptr, 10); break;
+      case 17: f->cstime = strtoull(tok, nullptr, 10); break;
+      case 24: f->rss_pages = strtoull(tok, nullptr, 10); return true;
+    }
+    while (*tok && *tok != ' ') ++tok;
+  }
+  return false;
+}
+
+uint64_t TicksToMs(uint64_t ticks) {
+  static const long hz = sysconf(_SC_CLK_TCK);
+  return ticks * 1000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
+}
+
+uint64_t PagesToKb(uint64_t pages) {
+  static const long page = sysconf(_SC_PAGESIZE);
+  return pages * static_cast<uint64_t>(page) / 1024;
+}
+
+bool ReadStat(int fd, StatFields* f) {
+  char buf[1024];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  return ParseStat(buf, f);
+}
+
+}  // namespace
+
+bool ReadProcessUsage(int stat_fd, bool with_children, ProcessUsage* out) {
+  StatFields f;
+  if (!ReadStat(stat_fd, &f)) return false;
+  out->cpu_ms = TicksToMs(f.utime + f.stime + (with_children ? f.cutime + f.cstime : 0));
+  out->rss_kb = PagesToKb(f.rss_pages);
+  return true;
+}
+
+ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid) {
+  ProcessUsage sum;
+  int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) return sum;
+  DIR* d = fdopendir(proc);
+  if (!d) {
+    close(proc);
+    return sum;
+  }
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(strtol(e->d_name, nullptr, 10));
+    if (pid == main_pid) continue;
+    if (by_uid) {
+      struct stat st;  // /proc/<pid> is owned by the process's effective uid
+      if (fstatat(proc, e->d_name, &st, 0) != 0 || st.st_uid != uid) continue;
+    }
+    char path[sizeof e->d_name + 8];
+    snprintf(path, sizeof path, "%s/stat", e->d_name);
+    int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    StatFields f;
+    bool ok = ReadStat(fd, &f);
+    close(fd);
+    if (!ok || f.state == 'Z') continue;
+    if (!by_uid && f.session != session) continue;
+    sum.cpu_ms += TicksToMs(f.utime + f.stime);
+    sum.rss_kb += PagesToKb(f.rss_pages);
+  }
+  closedir(d);
+  return sum;
+}
+
+}  // namespace verpo::exec

@@ -1,0 +1,23 @@
+// Usage of a candidate's whole process tree, read from /proc by the supervisor: the CPU and
+// memory limits apply to the tree (a child that allocates or spins counts), not only to the
+// process we started. Members are found by their uid when the slot has a uid of its own, else by
+// session (a setsid'd daemon escapes that count, but not the pid namespace kill).
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace verpo::exec {
+
+struct ProcessUsage {
+  uint64_t cpu_ms = 0;  // utime + stime (+ cutime + cstime for the main process)
+  uint64_t rss_kb = 0;
+};
+
+// One process, from /proc/<pid>/stat read through an fd opened once.
+bool ReadProcessUsage(int stat_fd, bool with_children, ProcessUsage* out);
+
+// Sum over the live members of the tree other than `main_pid` (host pid view).
+ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid);
+
+}  // namespace verpo::exec
