@@ -222,6 +222,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
                                           "verpo-exec", 0, 1);
     tsfn_.Unref(env);
     supervisor_ = std::make_unique<exec::Supervisor>(cfg);
+    config_ = supervisor_->config();  // with the leased uids
     if (!supervisor_->error().empty()) {
       Napi::Error::New(env, "Sandbox: " + supervisor_->error()).ThrowAsJavaScriptException();
       supervisor_.reset();
@@ -341,8 +342,10 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     supervisor_->Close([this, notice] {
       Deliver(notice);
       tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function, SandboxHandle* self) {
-        if (!env) return;
+        if (!env || !self->supervisor_) return;
+        // Threads joined, then the per-slot eventfds and uid leases go now, not at GC time.
         self->supervisor_->Join();
+        self->supervisor_.reset();
         self->Unref();
         if (!self->released_) {
           self->released_ = true;
@@ -354,8 +357,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   }
 
   Napi::Value Isolation(const Napi::CallbackInfo& info) {
-    exec::SandboxConfig cfg = supervisor_ ? supervisor_->config() : exec::SandboxConfig{};
-    return IsolationToJs(info.Env(), exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg));
+    return IsolationToJs(info.Env(), exec::EffectiveIsolation(ParseLayers(info[0]), 0, config_));
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
@@ -368,6 +370,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   }
 
   std::unique_ptr<exec::Supervisor> supervisor_;
+  exec::SandboxConfig config_;
   Napi::ThreadSafeFunction tsfn_;
   int pending_ = 0;
   bool closing_ = false;

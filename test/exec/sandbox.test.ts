@@ -341,6 +341,31 @@ describe('sandbox: E. process lifetime', () => {
     }
   });
 
+  it('E4 supervisor death: when the host process dies mid-run, the whole sandbox dies with it', async () => {
+    // A separate Node process runs a sandbox (through the addon directly), then SIGKILLs itself.
+    const root = path.resolve(__dirname, '..', '..');
+    const script = `
+      const a = require('node-gyp-build')(${JSON.stringify(root)});
+      const s = new a.ExecSandbox({ concurrency: 1, workRoot: ${JSON.stringify(workRoot)} });
+      const code = 'import os, time\\nif os.fork() == 0:\\n  time.sleep(60)\\ntime.sleep(60)';
+      s.run({ candidate: { argv: [${JSON.stringify(python)}, '-I', '-S', '-c', code], env: [], stdin: Buffer.alloc(0) },
+              channel: true, files: [], limits: { cpuMs: 5000, wallMs: 60000, memoryMb: 128, outputKb: 64 }, layers: {} });
+      setTimeout(() => { console.log(s.isolation({}).uid); process.kill(process.pid, 'SIGKILL'); }, 400);`;
+    const child = spawn(process.execPath, ['-e', script], { cwd: root });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const signal = await new Promise((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    const uid = Number(out.trim());
+    expect(uid).toBeGreaterThanOrEqual(0);
+    if (sandbox.isolation().namespaces.includes('pid') && uid !== process.getuid?.()) {
+      for (let i = 0; i < 50 && processesOfUid(uid).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(processesOfUid(uid)).toEqual([]);
+    }
+    // its workdir is left behind (nobody was alive to remove it); the next run's owner may clean it
+    for (const d of fs.readdirSync(workRoot)) fs.rmSync(path.join(workRoot, d), { recursive: true, force: true });
+  });
+
   it('E2 many unreaped children leave no zombie behind', async () => {
     const r = await runChecked(spec('import os\nfor _ in range(20):\n  if os.fork() == 0:\n    os._exit(0)\nprint("ok")'));
     expect(text(r.candidate.stdout)).toBe('ok\n');
