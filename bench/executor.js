@@ -3,13 +3,14 @@
 // assert, plus the one syntax check per program that a real run includes), with every isolation layer
 // on and with each layer off in turn, beside a naive baseline measured in the same run: Node
 // child_process spawning `python3 -I -S -c <prompt + solution + one split test>` per test, with the
-// same concurrency. Prints a markdown section. VERPO_BENCH_PROBLEMS=n limits the problems (quick runs).
+// same concurrency. Prints a markdown section. VERPO_BENCH_PROBLEMS=n limits the problems (quick runs),
+// VERPO_BENCH_ROUNDS=n sets the rounds (default 2).
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const { Executor } = require('../dist/exec');
 const { loadHumanEval, humanEvalProgram } = require('../dist/datasets/humaneval');
-const { fmt } = require('./stats');
+const { fmt, median } = require('./stats');
 
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
 const LIMITS = { cpuMs: 3000, wallMs: 10000, memoryMb: 512, outputKb: 1024 };
@@ -50,9 +51,8 @@ async function baseline(python, problems, concurrency) {
   return { executions: jobs.length, passed, seconds: s, rate: jobs.length / s };
 }
 
-async function executorPass(config, problems, concurrency) {
-  const ex = new Executor({ concurrency, limits: LIMITS, layers: config.layers });
-  try {
+async function executorPass(ex, problems) {
+  {
     // warm-up: page cache, interpreter, sandbox set-up
     await Promise.all(problems.slice(0, 4).map((p) => ex.run({ language: 'python', code: humanEvalProgram(p, p.canonicalSolution), tests: p.tests })));
     const t0 = process.hrtime.bigint();
@@ -73,43 +73,53 @@ async function executorPass(config, problems, concurrency) {
     const active = [iso.seccomp && 'seccomp', iso.namespaces.length && `ns(${iso.namespaces.join(',')})`,
       iso.dropUid && `uid ${iso.uid}`, iso.cgroup && 'cgroup', iso.rlimits && 'rlimits'].filter(Boolean).join(', ');
     return { executions, ac, other, seconds: s, rate: executions / s, active };
-  } finally {
-    await ex.close();
   }
 }
 
 async function main() {
   const problems = problemsToRun();
   const concurrency = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-  const probe = new Executor({ concurrency: 1 });
-  const python = probe.python;
-  await probe.close();
-  const base1 = await baseline(python, problems, concurrency);
-  process.stderr.write(`baseline: ${base1.rate.toFixed(1)} exec/s (${base1.passed}/${base1.executions} exit 0)\n`);
-  const rows = [];
-  for (const c of CONFIGS) {
-    const r = await executorPass(c, problems, concurrency);
-    process.stderr.write(`${c.name}: ${r.rate.toFixed(1)} exec/s, ${r.ac}/${r.executions} AC ${JSON.stringify(r.other)} [${r.active}]\n`);
-    rows.push({ c, r });
+  const rounds = Number(process.env.VERPO_BENCH_ROUNDS || 2);
+  // One executor per configuration, all created up front and closed at the end (reused across rounds).
+  const executors = CONFIGS.map((c) => new Executor({ concurrency, limits: LIMITS, layers: c.layers }));
+  const python = executors[0].python;
+  // Rounds interleave the baseline with every configuration, and each ratio compares figures of the
+  // same round: load on a shared machine drifts over minutes, and this keeps it out of the ratios.
+  const base = [];
+  const per = CONFIGS.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const b = await baseline(python, problems, concurrency);
+    base.push(b);
+    process.stderr.write(`round ${round + 1}: baseline ${b.rate.toFixed(1)} exec/s (${b.passed}/${b.executions} exit 0)\n`);
+    for (let i = 0; i < CONFIGS.length; i++) {
+      const r = await executorPass(executors[i], problems);
+      r.ratio = r.rate / b.rate;
+      per[i].push(r);
+      process.stderr.write(`round ${round + 1}: ${CONFIGS[i].name}: ${r.rate.toFixed(1)} exec/s, ${r.ac}/${r.executions} AC ` +
+        `${JSON.stringify(r.other)} [${r.active}]\n`);
+    }
   }
-  const base2 = await baseline(python, problems, concurrency);
-  process.stderr.write(`baseline (again): ${base2.rate.toFixed(1)} exec/s\n`);
-  const baseRate = (base1.rate + base2.rate) / 2;
+  await Promise.all(executors.map((ex) => ex.close()));
   const lines = [
     '## Executor (HumanEval canonical solutions)',
     '',
-    `${problems.length} problems, ${base1.executions} split-assert tests, concurrency ${concurrency}, interpreter ${python}.`,
-    'Executor figures include the once-per-program syntax check. Baseline: Node `child_process` spawning',
-    '`python -I -S -c` per test (program + one split test, no isolation, no judge), measured before and after;',
-    'the ratio uses their mean.',
+    `${problems.length} problems, ${base[0].executions} split-assert tests, concurrency ${concurrency}, interpreter ${python}, ` +
+      `${rounds} rounds (medians).`,
+    'One execution per split assert; executor figures include the once-per-program syntax check. Baseline: Node',
+    '`child_process` spawning `python -I -S -c` per test (program + one split test; no isolation, no judge).',
+    'Each round measures the baseline and then every configuration; ratios compare figures of the same round.',
     '',
-    '| configuration | active layers | executions/s | AC | ratio to baseline |',
+    '| configuration | active layers | executions/s | AC (last round) | ratio to baseline |',
     '|---|---|---:|---:|---:|',
   ];
-  for (const { c, r } of rows) {
-    lines.push(`| ${c.name} | ${r.active} | ${fmt(r.rate)} | ${r.ac}/${r.executions} | ${(r.rate / baseRate).toFixed(2)}x |`);
-  }
-  lines.push(`| naive baseline | none | ${fmt(baseRate)} (${fmt(base1.rate)}, ${fmt(base2.rate)}) | ${base1.passed}/${base1.executions} exit 0 | 1.00x |`);
+  CONFIGS.forEach((c, i) => {
+    const rs = per[i];
+    const last = rs[rs.length - 1];
+    lines.push(`| ${c.name} | ${last.active} | ${fmt(median(rs.map((r) => r.rate)))} | ${last.ac}/${last.executions} | ` +
+      `${median(rs.map((r) => r.ratio)).toFixed(2)}x |`);
+  });
+  const lastBase = base[base.length - 1];
+  lines.push(`| naive baseline | none | ${fmt(median(base.map((b) => b.rate)))} | ${lastBase.passed}/${lastBase.executions} exit 0 | 1.00x |`);
   return lines.join('\n') + '\n';
 }
 
