@@ -84,6 +84,7 @@ class VerpoClient:
         self.workers = workers or 2 * len(self.urls)
         self._lock = threading.Lock()
         self._down_until: Dict[str, float] = {}
+        self._streak: Dict[str, int] = {}  # consecutive failures per server: its rest grows with them
         self._rr = itertools.count()
         self.log: List[str] = []  # one line per retried failure, for the caller's logs
         self.duplicates = 0  # results received for an index that already had one (a bug if ever > 0)
@@ -129,9 +130,18 @@ class VerpoClient:
                 return pool[1]
             return pool[0]
 
-    def _rest(self, url: str, seconds: float) -> None:
+    def _rest(self, url: str, seconds: float) -> float:
+        """Marks a server as failing; it rests `seconds` or more the more often it failed in a row."""
         with self._lock:
+            streak = self._streak.get(url, 0) + 1
+            self._streak[url] = streak
+            seconds = max(seconds, min(self.max_backoff, self.backoff * 2 ** (streak - 1)))
             self._down_until[url] = max(self._down_until.get(url, 0), time.monotonic() + seconds)
+            return seconds
+
+    def _healthy(self, url: str) -> None:
+        with self._lock:
+            self._streak[url] = 0
 
     def _stream_chunk(self, url: str, problems: Sequence[Any], chunk: _Chunk, options: Dict[str, Any],
                       results: List[Any]) -> None:
@@ -164,6 +174,7 @@ class VerpoClient:
             url = self._pick(last_url)
             try:
                 self._stream_chunk(url, problems, chunk, options, results)
+                self._healthy(url)
                 return
             except _TooLarge:
                 if len(chunk.indices) == 1:
@@ -176,12 +187,11 @@ class VerpoClient:
                 chunk.failures += 1
                 last_url = url
                 wait = min(self.max_backoff, self.backoff * 2 ** (chunk.failures - 1)) * (0.5 + random.random())
-                wait = max(wait, getattr(e, "retry_after", 0.0))
-                self._rest(url, wait)
-                with self._lock:
-                    self.log.append(f"retry {chunk.failures}/{self.max_attempts - 1}: {e}")
+                wait = self._rest(url, max(wait, getattr(e, "retry_after", 0.0)))
                 if chunk.failures >= self.max_attempts:
                     raise RetryableError(f"gave up after {chunk.failures} attempts: {e}") from None
+                with self._lock:
+                    self.log.append(f"retry {chunk.failures}/{self.max_attempts - 1}: {e}")
                 if len(self.urls) == 1 or all(self._down_until.get(u, 0) > time.monotonic() for u in self.urls):
                     time.sleep(wait)
 

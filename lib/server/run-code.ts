@@ -55,8 +55,8 @@ export interface RunCodeResponse {
 
 /** SandboxFusion's defaults, and the ceilings this server puts on what a request may ask for. */
 const DEFAULT_RUN_TIMEOUT_S = 10;
-const MAX_RUN_TIMEOUT_S = 300;
-const MAX_MEMORY_MB = 16384;
+const MAX_RUN_TIMEOUT_S = 180;
+const MAX_MEMORY_MB = 4096;
 
 export function sandboxError(message: string): RunCodeResponse {
   return { status: 'SandboxError', message: redactPaths(message), compile_result: null, run_result: null, executor_pod_name: null, files: {} };

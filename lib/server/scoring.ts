@@ -23,6 +23,22 @@ export interface ScoringContext {
   retryAfterSeconds: number;
 }
 
+/**
+ * Ceilings on the limits a group may ask for: a server is shared, and one group with a ten-minute
+ * wall limit would hold a slot from everyone else. (The JSONL contract itself sets no ceiling.)
+ */
+export const LIMIT_CEILINGS: Readonly<Record<string, number>> = { cpu_ms: 60_000, wall_ms: 180_000, memory_mb: 4096, output_kb: 65_536 };
+
+function overCeiling(group: Record<string, unknown>): string | null {
+  const limits = group.limits;
+  if (!isObject(limits)) return null;
+  for (const [k, max] of Object.entries(LIMIT_CEILINGS)) {
+    const v = limits[k];
+    if (typeof v === 'number' && v > max) return `limits.${k}: is ${v}: this server allows at most ${max}`;
+  }
+  return null;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -67,6 +83,8 @@ async function scoreGroup(ctx: ScoringContext, group: unknown, index: number, op
     rho = r;
     line = rest;
   }
+  const tooMuch = isObject(line) ? overCeiling(line) : null;
+  if (tooMuch !== null) return errorLine(group, index, tooMuch);
   const executes = !(isObject(line) && 'passed' in line);
   if (executes && ctx.executor === null) {
     return errorLine(group, index, 'this server cannot execute programs (its sandbox is unavailable): only groups with a precomputed `passed` matrix can be scored');

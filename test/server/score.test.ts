@@ -47,6 +47,13 @@ describe('POST /score', () => {
     expect(r.json.results[2].error).toBe('problems[2]: passed[0][1]: is 2: expected 0 or 1');
   });
 
+  it('a group asking for limits above the server\'s ceilings is refused, the rest scored', async () => {
+    const greedy = { ...programGroup('greedy'), limits: { wall_ms: 600_000 } };
+    const r = await post(server.url, '/score', { problems: [greedy, passedGroups(1)[0]] });
+    expect(r.json.results[0]).toEqual({ id: 'greedy', error: 'problems[0]: limits.wall_ms: is 600000: this server allows at most 180000' });
+    expect(r.json.results[1].error).toBeNull();
+  });
+
   it('mode "run" gives verdict matrices only', async () => {
     const r = await post(server.url, '/score', { problems: [programGroup('run')], options: { mode: 'run' } });
     expect(r.json.results[0].rollouts[1]).toEqual({ verdicts: ['WA', 'WA'], passed: [0, 0] });
