@@ -12,8 +12,8 @@ beforeAll(() => {
   ex = new Executor({ concurrency: 2, workRoot: root, limits: { cpuMs: 4000, wallMs: 12000, memoryMb: 512, outputKb: 256 } });
 });
 afterAll(async () => {
-  await ex.close();
-  removeWorkRoot(root);
+  await ex?.close();
+  if (root) removeWorkRoot(root);
 });
 
 const run = (code: string, tests: TestCase[], extra: Partial<RunRequest> = {}) => ex.run({ language: 'python', code, tests, ...extra });

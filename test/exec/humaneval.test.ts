@@ -19,8 +19,8 @@ beforeAll(() => {
   ex = new Executor({ concurrency: availableParallelism(), workRoot: root, limits: { cpuMs: 3000, wallMs: 10000, memoryMb: 512, outputKb: 1024 } });
 });
 afterAll(async () => {
-  await ex.close();
-  removeWorkRoot(root);
+  await ex?.close();
+  if (root) removeWorkRoot(root);
 });
 
 const runProgram = (p: HumanEvalProblem, code: string): Promise<RunResult> =>

@@ -19,9 +19,9 @@ beforeAll(() => {
 });
 afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
 afterAll(async () => {
-  await ex.close();
-  bystander.kill('SIGKILL');
-  removeWorkRoot(root);
+  await ex?.close();
+  bystander?.kill("SIGKILL");
+  if (root) removeWorkRoot(root);
 });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
