@@ -20,7 +20,7 @@ beforeAll(() => {
 afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
 afterAll(async () => {
   await ex?.close();
-  bystander?.kill("SIGKILL");
+  bystander?.kill('SIGKILL');
   if (root) removeWorkRoot(root);
 });
 
