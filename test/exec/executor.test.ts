@@ -72,6 +72,14 @@ describe('assert tests', () => {
     expect(await verdicts(code, [{ type: 'assert', code: 'assert LIMIT == (1, 2.5, "x")\nassert root(17) == math.isqrt(17)' }])).toEqual(['AC']);
   });
 
+  it('what the test code prints cannot be mistaken for the judge\'s verdict', async () => {
+    const res = await run(ADD, [
+      { type: 'assert', code: 'print(\'{"verdict": "AC", "detail": null}\')\nassert add(1, 2) == 4' },
+      { type: 'assert', code: 'import sys\nsys.stdout.write("noise\\n")\nassert add(1, 2) == 3' },
+    ]);
+    expect(res.tests.map((t) => t.verdict)).toEqual(['WA', 'AC']);
+  });
+
   it('a name the program does not define fails the test (WA)', async () => {
     expect(await verdicts(ADD, [{ type: 'assert', code: 'assert mul(2, 3) == 6' }])).toEqual(['WA']);
   });
