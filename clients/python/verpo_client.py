@@ -298,6 +298,8 @@ def tests_from_ground_truth(ground_truth: Any) -> Dict[str, Any]:
         # APPS convention: outputs wrapped in one-element lists when every one of them is
         unwrap = all(isinstance(o, list) and len(o) == 1 for o in outputs)
         for args, out in zip(inputs, outputs):
+            if isinstance(args, str):  # verl's form: one JSON value per line, each a positional argument
+                args = [json.loads(line) for line in args.splitlines() if line.strip()]
             tests.append({"type": "call", "fn": fn, "args": args if isinstance(args, list) else [args],
                           "expected": out[0] if unwrap else out})
         group["setup"] = f"def {fn}(*args, **kwargs):\n    return Solution().{fn}(*args, **kwargs)\n"

@@ -44,6 +44,21 @@ function parseLabel(label: unknown): unknown {
   }
 }
 
+/** verl's call-based form gives each input as text, one JSON value per line, each a positional
+ *  argument; APPS gives the argument list itself. Both become argument lists. */
+function withCallArgs(rec: Record<string, unknown>): Record<string, unknown> {
+  if (typeof rec.fn_name !== 'string' || !Array.isArray(rec.inputs)) return rec;
+  const inputs = rec.inputs.map((x, i) => {
+    if (typeof x !== 'string') return x;
+    try {
+      return x.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    } catch (e) {
+      throw new LineError(`label.inputs[${i}]`, `expected one JSON value per line (the call's arguments): ${(e as Error).message}`);
+    }
+  });
+  return { ...rec, inputs };
+}
+
 /**
  * A label is either a contract group without programs (`{"tests": [...], "setup"?, "limits"?}`,
  * as `verpo convert` writes) or verl's APPS-style ground truth (`{"inputs", "outputs", "fn_name"?,
@@ -63,7 +78,7 @@ export function testsFromLabel(label: unknown): LabelGroup {
   let setup: string | undefined;
   if (Array.isArray(rec.inputs) && rec.inputs.length > 0) {
     try {
-      const apps = appsTests(rec, { dataset: 'apps', index: 0 });
+      const apps = appsTests(withCallArgs(rec), { dataset: 'apps', index: 0 });
       tests.push(...apps.tests);
       // verl calls the global function or Solution().<fn_name>: the forwarder covers the second case
       // and is replaced by the program's own top-level function when there is one.

@@ -86,9 +86,7 @@ async function scoreGroup(ctx: ScoringContext, group: unknown, index: number, op
   const tooMuch = isObject(line) ? overCeiling(line) : null;
   if (tooMuch !== null) return errorLine(group, index, tooMuch);
   const executes = !(isObject(line) && 'passed' in line);
-  if (executes && ctx.executor === null) {
-    return errorLine(group, index, 'this server cannot execute programs (its sandbox is unavailable): only groups with a precomputed `passed` matrix can be scored');
-  }
+  if (executes && ctx.executor === null) return errorLine(group, index, 'internal error: no sandbox'); // scoreGroups refuses these first
   let scored: ScoredLine | undefined;
   for await (const r of score([line], { ...options, ...(ctx.executor ? { executor: ctx.executor } : {}), window: 1, firstLine: index })) scored = r;
   if (scored === undefined) return errorLine(group, index, 'internal error: no result');
@@ -121,6 +119,11 @@ function recordStats(metrics: ServerMetrics, r: ScoredLine): void {
  */
 export function scoreGroups(ctx: ScoringContext, groups: unknown[], options: RequestScoreOptions, signal: AbortSignal): Promise<OutputLine>[] {
   checkRequestOptions(options);
+  if (ctx.executor === null && groups.some((g) => !(isObject(g) && 'passed' in g))) {
+    // the host's fault, not the request's: another server (or this one, later) can do it
+    throw new HttpError(503, 'this server cannot execute programs now (its sandbox is unavailable); only groups with a precomputed `passed` matrix can be scored here',
+      { 'retry-after': String(ctx.retryAfterSeconds) });
+  }
   const admission = admit(ctx, groups.length, signal);
   return groups.map((g, i) =>
     admission.run(() => scoreGroup(ctx, g, i, options)).catch((e: unknown) => {

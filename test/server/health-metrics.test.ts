@@ -19,6 +19,27 @@ describe('/healthz and /metrics', () => {
     }
   });
 
+  it('a server whose sandbox cannot start: healthz 503 with the reason (no path), programs 503, matrices still scored', async () => {
+    const s = await serve({ python: '/nonexistent/bin/python3' });
+    try {
+      const h = await get(s.url, '/healthz');
+      expect(h.status).toBe(503);
+      expect(h.json).toEqual({ status: 'unavailable', reason: 'sandbox unavailable: python: <path> does not exist or is not executable' });
+      const programs = await post(s.url, '/score', { problems: [programGroup('x')] });
+      expect(programs.status).toBe(503);
+      expect(programs.headers.get('retry-after')).toBe('1');
+      expect(programs.json.error).toMatch(/sandbox is unavailable/);
+      const matrices = await post(s.url, '/score', { problems: passedGroups(2) });
+      expect(matrices.status).toBe(200);
+      const rc = await post(s.url, '/run_code', { code: 'print(1)', language: 'python' });
+      expect(rc.json).toMatchObject({ status: 'SandboxError', run_result: null });
+      expect(rc.json.message).not.toMatch(/nonexistent/);
+      expect((await post(s.url, '/get_reward', { query: ['print(1)'], labels: ['{"inputs": ["x"], "outputs": ["1\\n"]}'] })).status).toBe(503);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('metrics in Prometheus text format, counting what the server did', async () => {
     const s = await serve({ maxQueue: 2 });
     try {

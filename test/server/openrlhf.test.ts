@@ -64,6 +64,8 @@ describe('POST /get_reward (OpenRLHF)', () => {
     const call = testsFromLabel({ inputs: [[1, 2]], outputs: [[3]], fn_name: 'add' });
     expect(call.tests).toEqual([{ type: 'call', fn: 'add', args: [1, 2], expected: 3 }]);
     expect(call.setup).toMatch(/Solution\(\)\.add/);
+    expect(testsFromLabel({ inputs: ['[1, 2]\n"x"\n'], outputs: [[3]], fn_name: 'f' }).tests)
+      .toEqual([{ type: 'call', fn: 'f', args: [[1, 2], 'x'], expected: 3 }]);
     expect(testsFromLabel({ assert_case: ['assert f() == 1'] }).tests).toEqual([{ type: 'assert', code: 'assert f() == 1' }]);
   });
 });
