@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +23,6 @@
 #include "core/exec/child_launch.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/process_tree.hpp"
-#include "core/exec/raw_clone.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
 
@@ -125,23 +125,37 @@ struct Tracked {
 
 // Kills every process running as `uid` (a per-slot uid nobody else uses), from a helper that
 // takes that uid: kill(-1) then reaches exactly those processes, including setsid'd daemons.
-void KillAllOfUid(uid_t uid, gid_t gid) {
-  pid_t helper = RawClone(0);
-  if (helper == 0) {
-    // Hold no fd of a concurrent launch (its exec report pipe waits for every writer to close).
-    if (syscall(SYS_close_range, 0, ~0U, 0) != 0)
-      for (int fd = 0; fd < 1024; ++fd) close(fd);
-    if (syscall(SYS_setresgid, gid, gid, gid) != 0 || syscall(SYS_setresuid, uid, uid, uid) != 0) _exit(1);
-    // kill(-1) reports success whenever any other process exists, so "none left" cannot be
-    // read from it. A few passes suffice: fork() fails once SIGKILL is pending, so no new
-    // process of this uid appears after the first pass.
-    for (int pass = 0; pass < 3; ++pass) {
-      kill(-1, SIGKILL);
-      timespec pause = {0, 500000};
-      nanosleep(&pause, nullptr);
-    }
-    _exit(0);
+// The helper shares our memory (CLONE_VM | CLONE_VFORK, like posix_spawn): no page-table copy of
+// a large host, and this thread simply waits until it is done. Credentials are per task, so the
+// helper's uid change never touches ours.
+struct UidKill {
+  uid_t uid;
+  gid_t gid;
+};
+
+int UidKillHelper(void* arg) {
+  const UidKill* k = static_cast<const UidKill*>(arg);
+  syscall(SYS_close_range, 0, ~0U, 0);  // its own fd table copy: hold nothing of a concurrent launch
+  if (syscall(SYS_setresgid, k->gid, k->gid, k->gid) != 0 || syscall(SYS_setresuid, k->uid, k->uid, k->uid) != 0) return 1;
+  // kill(-1) reports success whenever any other process exists, so "none left" cannot be
+  // read from it. A few passes suffice: fork() fails once SIGKILL is pending, so no new
+  // process of this uid appears after the first pass.
+  for (int pass = 0; pass < 3; ++pass) {
+    syscall(SYS_kill, -1, SIGKILL);
+    timespec pause = {0, 500000};
+    syscall(SYS_nanosleep, &pause, nullptr);
   }
+  return 0;
+}
+
+void KillAllOfUid(uid_t uid, gid_t gid) {
+  alignas(16) static thread_local char stack[64 * 1024];
+  UidKill k = {uid, gid};
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t helper = clone(UidKillHelper, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (helper < 0) return;
   int status;
   while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR) {
