@@ -33,6 +33,8 @@ export interface ServerOptions {
   slots?: number;
   /** Time a client has to send its whole request, ms (default 60 s); slower gets 408. */
   requestTimeoutMs?: number;
+  /** /healthz re-runs the sandbox self-test (in the background) when the last is older, ms (default 30 s). */
+  recheckMs?: number;
   /** Retry-After seconds on 429 (default 1). */
   retryAfterSeconds?: number;
   python?: string;
@@ -46,7 +48,14 @@ interface Readiness {
   ready: boolean;
   reason: string;
   isolation: IsolationLayers | null;
+  /** When the sandbox last ran the self-test (ms since the epoch), and whether one is running. */
+  checkedAt: number;
+  checking: boolean;
+  closing: boolean;
 }
+
+/** /healthz re-runs the self-test in the background when the last one is older than this. */
+const DEFAULT_RECHECK_MS = 30_000;
 
 const SCORE_SCHEMA = {
   type: 'object',
@@ -101,7 +110,7 @@ export class VerpoServer {
   static async create(options: ServerOptions = {}): Promise<VerpoServer> {
     const concurrency = options.concurrency ?? availableParallelism();
     const outputKb = options.limits?.outputKb ?? 1024;
-    const readiness: Readiness = { ready: false, reason: 'starting', isolation: null };
+    const readiness: Readiness = { ready: false, reason: 'starting', isolation: null, checkedAt: 0, checking: false, closing: false };
     let executor: Executor | null = null;
     try {
       // excerpts as large as the output limit: /run_code returns the program's whole stdout, as SandboxFusion does
@@ -145,6 +154,7 @@ export class VerpoServer {
 
   /** Stops accepting, lets running requests finish (new ones get 503), then closes the executor. */
   async close(): Promise<void> {
+    this.readiness.closing = true;
     this.readiness.ready = false;
     this.readiness.reason = 'shutting down';
     await this.app.close();
@@ -152,16 +162,25 @@ export class VerpoServer {
 
   /** Readiness: one trivial program through the sandbox must print what it should. */
   private async selfTest(): Promise<void> {
+    const r = this.readiness;
+    r.checking = true;
+    let ready = false;
+    let reason: string;
     try {
-      const r = await this.executor!.run({
+      const run = await this.executor!.run({
         language: 'python', code: 'print(sum(range(4)))', tests: [{ type: 'stdio', stdin: '', stdout: '6\n' }],
       });
-      this.readiness.isolation = { ...r.isolation, notes: r.isolation.notes.map(redactPaths) };
-      this.readiness.ready = r.tests[0].verdict === 'AC';
-      this.readiness.reason = this.readiness.ready ? 'ok' : `sandbox self-test gave ${r.tests[0].verdict}`;
+      r.isolation = { ...run.isolation, notes: run.isolation.notes.map(redactPaths) };
+      ready = run.tests[0].verdict === 'AC';
+      reason = ready ? 'ok' : `sandbox self-test gave ${run.tests[0].verdict}`;
     } catch (e) {
-      this.readiness.reason = `sandbox self-test failed: ${redactPaths((e as Error).message)}`;
+      reason = `sandbox self-test failed: ${redactPaths((e as Error).message)}`;
     }
+    r.checking = false;
+    r.checkedAt = Date.now();
+    if (r.closing) return;
+    r.ready = ready;
+    r.reason = reason;
   }
 
   private routes(options: ServerOptions): void {
@@ -217,10 +236,14 @@ export class VerpoServer {
     app.post('/get_reward', { schema: { body: OPENRLHF_SCHEMA } }, async (request, reply) =>
       getReward(ctx, request.body as OpenRlhfRequest, abortOnDisconnect(reply)));
 
+    const recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
     app.get('/healthz', async (_request, reply) => {
       const r = this.readiness;
-      if (!r.ready) return reply.code(503).send({ status: 'unavailable', reason: r.reason });
-      return { status: 'ok', concurrency: this.executor!.concurrency, queue: { depth: this.queue.depth, capacity: this.queue.capacity }, isolation: r.isolation };
+      // keep readiness current without making the probe wait for a sandbox run
+      if (this.executor && !r.closing && !r.checking && Date.now() - r.checkedAt > recheckMs) void this.selfTest();
+      const checkedAt = r.checkedAt ? new Date(r.checkedAt).toISOString() : null;
+      if (!r.ready) return reply.code(503).send({ status: 'unavailable', reason: r.reason, checked_at: checkedAt });
+      return { status: 'ok', checked_at: checkedAt, concurrency: this.executor!.concurrency, queue: { depth: this.queue.depth, capacity: this.queue.capacity }, isolation: r.isolation };
     });
 
     app.get('/metrics', async (_request, reply) =>

@@ -19,12 +19,30 @@ describe('/healthz and /metrics', () => {
     }
   });
 
+  it('healthz re-runs the sandbox self-test in the background once the last one is old', async () => {
+    const s = await serve({ recheckMs: 200 });
+    try {
+      const first = (await get(s.url, '/healthz')).json.checked_at as string;
+      expect(Date.parse(first)).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await get(s.url, '/healthz')).json.checked_at).toBe(first); // answered at once, check started
+      let later = first;
+      for (let i = 0; i < 100 && later === first; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        later = (await get(s.url, '/healthz')).json.checked_at;
+      }
+      expect(Date.parse(later)).toBeGreaterThan(Date.parse(first));
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a server whose sandbox cannot start: healthz 503 with the reason (no path), programs 503, matrices still scored', async () => {
     const s = await serve({ python: '/nonexistent/bin/python3' });
     try {
       const h = await get(s.url, '/healthz');
       expect(h.status).toBe(503);
-      expect(h.json).toEqual({ status: 'unavailable', reason: 'sandbox unavailable: python: <path> does not exist or is not executable' });
+      expect(h.json).toEqual({ status: 'unavailable', reason: 'sandbox unavailable: python: <path> does not exist or is not executable', checked_at: null });
       const programs = await post(s.url, '/score', { problems: [programGroup('x')] });
       expect(programs.status).toBe(503);
       expect(programs.headers.get('retry-after')).toBe('1');
