@@ -230,14 +230,12 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       tsfn_.Release();
       return;
     }
-    napi_add_env_cleanup_hook(env, &SandboxHandle::EnvCleanup, this);
+    hook_registered_ = napi_add_env_cleanup_hook(env, &SandboxHandle::EnvCleanup, this) == napi_ok;
   }
 
   ~SandboxHandle() override {
-    if (supervisor_) {
-      napi_remove_env_cleanup_hook(Env(), &SandboxHandle::EnvCleanup, this);
-      Shutdown();
-    }
+    RemoveCleanupHook();
+    Shutdown();
   }
 
  private:
@@ -253,7 +251,17 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     }
   }
 
-  static void EnvCleanup(void* self) { static_cast<SandboxHandle*>(self)->Shutdown(); }
+  // The hook is keyed by (function, this): it must go before this address can be reused.
+  void RemoveCleanupHook() {
+    if (hook_registered_) napi_remove_env_cleanup_hook(Env(), &SandboxHandle::EnvCleanup, this);
+    hook_registered_ = false;
+  }
+
+  static void EnvCleanup(void* self) {
+    auto* h = static_cast<SandboxHandle*>(self);
+    h->hook_registered_ = false;  // Node drops a hook once it has run
+    h->Shutdown();
+  }
 
   // False when JS can no longer be reached (the completion is freed then).
   bool Deliver(Completion* c) {
@@ -346,6 +354,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
         // Threads joined, then the per-slot eventfds and uid leases go now, not at GC time.
         self->supervisor_->Join();
         self->supervisor_.reset();
+        self->RemoveCleanupHook();  // nothing left to kill
         self->Unref();
         if (!self->released_) {
           self->released_ = true;
@@ -373,6 +382,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   exec::SandboxConfig config_;
   Napi::ThreadSafeFunction tsfn_;
   int pending_ = 0;
+  bool hook_registered_ = false;
   bool closing_ = false;
   bool released_ = false;
 };

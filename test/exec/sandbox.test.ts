@@ -414,6 +414,19 @@ describe('sandbox: living inside Node', () => {
     await sb.close();  // idempotent
   });
 
+  it('many sandboxes created and closed in turn: no leak of threads, fds or uid leases', async () => {
+    const fdsBefore = openFds();
+    for (let i = 0; i < 150; i++) {
+      const sb = new Sandbox({ concurrency: 1, workRoot });
+      if (i % 50 === 0) expect(text((await sb.run(spec('print(1)'))).candidate.stdout)).toBe('1\n');
+      await sb.close();
+      new Array(5000).fill({ i });  // churn the heap so collected handles' addresses get reused
+    }
+    expect(openFds()).toBeLessThanOrEqual(fdsBefore);
+    const threads = fs.readdirSync('/proc/self/task').length;
+    expect(threads).toBeLessThan(64);
+  });
+
   it('reports the isolation layers', () => {
     const iso = sandbox.isolation();
     const probe = probeIsolation();
