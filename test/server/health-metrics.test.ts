@@ -24,8 +24,6 @@ describe('/healthz and /metrics', () => {
     try {
       const first = (await get(s.url, '/healthz')).json.checked_at as string;
       expect(Date.parse(first)).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 300));
-      expect((await get(s.url, '/healthz')).json.checked_at).toBe(first); // answered at once, check started
       let later = first;
       for (let i = 0; i < 100 && later === first; i++) {
         await new Promise((r) => setTimeout(r, 50));
