@@ -6,3 +6,5 @@ export type { LineStats, ScoredLine, ScoreOptions, ScoreProgress } from './pipel
 export { checkLine, LineError } from './pipeline/contract';
 export type { InputLine, OutputLine, Problem, RowResult } from './pipeline/contract';
 export { nativeLoadError } from './native/load';
+export { startServer, VerpoServer } from './server';
+export type { ServerOptions } from './server';
