@@ -366,6 +366,16 @@ describe('sandbox: E. process lifetime', () => {
     for (const d of fs.readdirSync(workRoot)) fs.rmSync(path.join(workRoot, d), { recursive: true, force: true });
   });
 
+  it('in a pid namespace the program is not init: default signal actions and abort() work as usual', async () => {
+    const term = await runChecked(spec('import os, signal\nprint(os.getpid() != 1, flush=True)\nos.kill(os.getpid(), signal.SIGTERM)\nprint("alive")'));
+    expect(text(term.candidate.stdout)).toBe('True\n');
+    expect(term.candidate.signal).toBe('SIGTERM');
+    const abort = await runChecked(spec('import os\nos.abort()'));
+    expect(abort.candidate.signal).toBe('SIGABRT');
+    const exit = await runChecked(spec('import sys\nsys.exit(42)'));
+    expect(exit.candidate.exitCode).toBe(42);
+  });
+
   it('E2 many unreaped children leave no zombie behind', async () => {
     const r = await runChecked(spec('import os\nfor _ in range(20):\n  if os.fork() == 0:\n    os._exit(0)\nprint("ok")'));
     expect(text(r.candidate.stdout)).toBe('ok\n');

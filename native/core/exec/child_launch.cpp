@@ -44,6 +44,30 @@ bool CloseFrom(int first) {
   return true;
 }
 
+// pid 1 of the sandbox's pid namespace, already under the full ChildPlan (same uid, limits and
+// filter as the program). Forks the program, closes everything but the exit report, reaps.
+[[noreturn]] void RunInit(LaunchPlan& plan, int report_fd, int exit_report) {
+  long program = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (program == 0) {
+    ResetSignalsInChild();
+    execve(plan.path, plan.argv.data(), plan.envp.data());
+    Fail(report_fd, ChildStage::kExec);
+  }
+  if (program < 0) Fail(report_fd, ChildStage::kClone);
+  // Holding none of the program's pipes (or the exec report) keeps EOF exact for the supervisor.
+  for (int fd = 0; fd < exit_report; ++fd) close(fd);
+  for (;;) {
+    ExitReport report = {};
+    pid_t pid = static_cast<pid_t>(syscall(SYS_wait4, -1, &report.status, __WALL, &report.usage));
+    if (pid == program) {
+      ssize_t ignored = write(exit_report, &report, sizeof report);
+      (void)ignored;
+      _exit(0);  // the kernel then kills whatever else lives in the namespace
+    }
+    if (pid < 0 && errno != EINTR) _exit(0);
+  }
+}
+
 [[noreturn]] void ChildMain(LaunchPlan& plan, int report_fd) {
   ResetSignalsInChild();
   if (plan.user_ns_uid_map) {
@@ -70,6 +94,11 @@ bool CloseFrom(int first) {
     listener = fcntl(plan.isolation.listener_socket, F_DUPFD_CLOEXEC, kHigh);
     if (listener < 0) Fail(report_fd, ChildStage::kFds);
   }
+  int exit_report = -1;
+  if (plan.exit_report_fd >= 0) {
+    exit_report = fcntl(plan.exit_report_fd, F_DUPFD_CLOEXEC, kHigh);
+    if (exit_report < 0) Fail(report_fd, ChildStage::kFds);
+  }
   for (int i = 0; i < plan.fd_count; ++i)
     if (dup2(moved[i], plan.fds[i].to) < 0) Fail(report_fd, ChildStage::kFds);
   int next = plan.fd_count;
@@ -78,6 +107,10 @@ bool CloseFrom(int first) {
   if (listener >= 0) {
     if (dup3(listener, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
     plan.isolation.listener_socket = next++;
+  }
+  if (exit_report >= 0) {
+    if (dup3(exit_report, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
+    exit_report = next++;
   }
   CloseFrom(next);
 
@@ -97,6 +130,7 @@ bool CloseFrom(int first) {
 
   ChildStage stage = ApplyIsolation(plan.isolation);
   if (stage != ChildStage::kNone) Fail(report_fd, stage);
+  if (plan.init_reaper) RunInit(plan, report_fd, exit_report);
   execve(plan.path, plan.argv.data(), plan.envp.data());
   Fail(report_fd, ChildStage::kExec);
 }

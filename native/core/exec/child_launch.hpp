@@ -3,6 +3,7 @@
 // A failure in the child is written as {stage, errno} to a close-on-exec pipe; EOF on that pipe
 // means the exec succeeded.
 #pragma once
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
@@ -38,6 +39,18 @@ struct LaunchPlan {
   const char* cwd = nullptr;      // chdir before the mount view (a host path)
   const char* cwd_after = nullptr;  // chdir after the mount view ("/tmp"), or nullptr
   ChildPlan isolation;
+  // In a new pid namespace, a tiny init of ours (pid 1) forks the program (pid 2) and reaps
+  // orphans: the program then gets ordinary signal semantics (pid 1 ignores default-action
+  // signals sent from inside) and no zombies pile up. Init writes the program's ExitReport to
+  // `exit_report_fd` and exits; its exit tears the namespace down.
+  bool init_reaper = false;
+  int exit_report_fd = -1;
+};
+
+// What the namespace init reports about the program (pid 2) when it exits.
+struct ExitReport {
+  int status;
+  struct rusage usage;
 };
 
 struct LaunchResult {

@@ -225,6 +225,7 @@ class Run {
   SeccompProgram filter_;
   Fd epoll_, timer_, listener_, listener_rx_, listener_tx_;
   Fd chan_cand_, chan_judge_;
+  Fd exit_report_r_, exit_report_w_;  // the namespace init's report on the program (pid 2)
   Fd cand_in_r_, cand_out_w_, cand_err_w_, judge_in_r_, judge_out_w_, judge_err_w_;
   Tracked cand_, judge_;
   uint64_t start_ns_ = 0, deadline_ns_ = 0;
@@ -272,6 +273,12 @@ std::string Run::Prepare() {
       listener_rx_.Reset(sv[0]);
       listener_tx_.Reset(sv[1]);
     }
+  }
+  if (use_ns_) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return std::string("pipe: ") + strerror(errno);
+    exit_report_r_.Reset(p[0]);
+    exit_report_w_.Reset(p[1]);
   }
   if (req_.has_judge && req_.channel) {
     int sv[2];
@@ -342,6 +349,8 @@ std::string Run::StartCandidate() {
     plan.mounts.workdir_bind = workdir_.path().c_str();
     for (const std::string& d : host_.shared_writable_dirs) plan.mounts.read_only_empty.push_back(d.c_str());
     plan.cwd_after = "/tmp";
+    plan.init_reaper = true;
+    plan.exit_report_fd = exit_report_w_.fd;
   }
 
   t.start_ns = start_ns_ = NowNs();
@@ -352,6 +361,7 @@ std::string Run::StartCandidate() {
   cand_err_w_.Reset();
   chan_cand_.Reset();
   listener_tx_.Reset();
+  exit_report_w_.Reset();
   if (lr.pid < 0) return "starting the candidate failed at " + lr.message();
   t.pid = lr.pid;
 
@@ -448,6 +458,13 @@ void Run::OnExit(Tracked& t, bool block) {
   t.pidfd.Reset();
   t.stat_fd.Reset();
   if (is_candidate) {
+    ExitReport report;
+    // With an init, what we reaped is the init: the program's own status and usage come from it
+    // (absent when we killed the namespace first, then the init's SIGKILL is the program's too).
+    if (exit_report_r_.fd >= 0 && read(exit_report_r_.fd, &report, sizeof report) == static_cast<ssize_t>(sizeof report)) {
+      t.status = report.status;
+      t.usage = report.usage;
+    }
     if (!use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);  // daemons that left the group
   } else {
     KillCandidateTree();  // the judge is done: the run is over
@@ -526,7 +543,8 @@ void Run::OnTick() {
     ProcessUsage main, rest;
     if (cand_.stat_fd.fd >= 0 && ReadProcessUsage(cand_.stat_fd.fd, true, &main)) {
       // The rest of the tree every 5th tick (a /proc scan costs ~0.1 ms), the main process always.
-      if (++ticks_ % 5 == 0) tree_ = ScanTree(drop_uid_, run_uid_, cand_.pid, cand_.pid);
+      // With an init the program is not the main process: scan every tick then.
+      if (use_ns_ || ++ticks_ % 5 == 0) tree_ = ScanTree(drop_uid_, run_uid_, cand_.pid, cand_.pid);
       rest = tree_;
       cand_.polled_cpu_ms = std::max(cand_.polled_cpu_ms, main.cpu_ms + rest.cpu_ms);
       cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, main.rss_kb + rest.rss_kb);
