@@ -11,6 +11,7 @@
 
 #include "binding/bindings.h"
 #include "core/exec/host_support.hpp"
+#include "core/exec/isolation_plan.hpp"
 #include "core/exec/sandbox_run.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/supervisor.hpp"
@@ -405,12 +406,67 @@ Napi::Value SeccompFilter(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// execCandidatePlan(limits, layers, slot uid): the ChildPlan a candidate would get, as data, for a
+// process that forks the program itself (a pre-warmed interpreter) and applies it right after
+// the fork, in ApplyIsolation's order: rlimits, setsid, setgroups/setresgid/setresuid,
+// PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, seccomp (with SECCOMP_FILTER_FLAG_NEW_LISTENER when
+// `listener`, the fd then goes to the supervisor).
+Napi::Value CandidatePlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  exec::RunRequest req;
+  req.limits = exec::Limits{};
+  if (info[0].IsObject()) {
+    Napi::Object L = info[0].As<Napi::Object>();
+    exec::Limits& lim = req.limits;
+    if (!GetNumber(env, L, "cpuMs", &lim.cpu_ms) || !GetNumber(env, L, "wallMs", &lim.wall_ms) ||
+        !GetNumber(env, L, "memoryMb", &lim.memory_mb) || !GetNumber(env, L, "outputKb", &lim.output_kb) ||
+        !GetNumber(env, L, "fileKb", &lim.file_kb) || !GetNumber(env, L, "nofile", &lim.nofile) ||
+        !GetNumber(env, L, "nproc", &lim.nproc))
+      return env.Undefined();
+  }
+  Layers layers = ParseLayers(info[1]);
+  exec::SandboxConfig cfg;
+  if (info[2].IsNumber()) cfg.slot_uids = {info[2].As<Napi::Number>().Uint32Value()};
+  IsolationReport iso = exec::EffectiveIsolation(layers, 0, cfg);
+  const exec::HostSupport& host = exec::Host();
+  exec::ChildPlan plan;
+  exec::AddCandidateRlimits(&plan, req.limits, iso.drop_uid || (!iso.namespaces.empty() && host.needs_user_namespace),
+                            layers.address_space_limit);
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array rl = Napi::Array::New(env, plan.rlimit_count);
+  for (int i = 0; i < plan.rlimit_count; ++i) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("name", exec::RlimitName(plan.rlimits[i].resource));
+    r.Set("resource", Napi::Number::New(env, plan.rlimits[i].resource));
+    r.Set("value", Napi::Number::New(env, static_cast<double>(plan.rlimits[i].value)));
+    rl.Set(static_cast<uint32_t>(i), r);
+  }
+  o.Set("rlimits", rl);
+  o.Set("newSession", true);
+  o.Set("dropUid", iso.drop_uid);
+  o.Set("uid", Napi::Number::New(env, iso.uid));
+  o.Set("gid", Napi::Number::New(env, iso.drop_uid ? iso.uid : host.gid));
+  o.Set("noNewPrivs", true);
+  if (iso.seccomp) {
+    exec::SeccompProgram p = exec::BuildSeccompFilter(host.seccomp_notify ? exec::ViolationAction::kNotify
+                                                                          : exec::ViolationAction::kKillProcess);
+    o.Set("seccompProgram", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
+    o.Set("seccompListener", host.seccomp_notify);
+  } else {
+    o.Set("seccompProgram", env.Null());
+    o.Set("seccompListener", false);
+  }
+  o.Set("isolation", IsolationToJs(env, iso));
+  return o;
+}
+
 }  // namespace
 
 void InitExec(Napi::Env env, Napi::Object exports) {
   exports.Set("ExecSandbox", SandboxHandle::Define(env));
   exports.Set("execProbeIsolation", Napi::Function::New(env, ProbeIsolation, "execProbeIsolation"));
   exports.Set("execSeccompFilter", Napi::Function::New(env, SeccompFilter, "execSeccompFilter"));
+  exports.Set("execCandidatePlan", Napi::Function::New(env, CandidatePlan, "execCandidatePlan"));
 }
 
 }  // namespace verpo::binding

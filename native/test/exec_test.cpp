@@ -5,7 +5,9 @@
 #include <linux/filter.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +20,8 @@
 
 #include "check.hpp"
 #include "core/exec/host_support.hpp"
+#include "core/exec/isolation_plan.hpp"
+#include "core/exec/raw_clone.hpp"
 #include "core/exec/sandbox_run.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/supervisor.hpp"
@@ -95,6 +99,38 @@ TEST_CASE("exec: seccomp filter is well-formed and names denied syscalls") {
   sock_filter last;
   std::memcpy(&last, p.bytes.data() + p.bytes.size() - sizeof last, sizeof last);
   CHECK(last.code == (BPF_RET | BPF_K));
+}
+
+TEST_CASE("exec: the isolation plan applies to a freshly forked process on its own (zygote path)") {
+  if (!Host().seccomp) return;
+  static SeccompProgram filter = BuildSeccompFilter(ViolationAction::kKillProcess);
+  static ChildPlan plan;
+  plan = ChildPlan{};
+  Limits limits;
+  limits.cpu_ms = 1500;
+  limits.nofile = 32;
+  AddCandidateRlimits(&plan, limits, false, false);
+  plan.filter = reinterpret_cast<const sock_filter*>(filter.bytes.data());
+  plan.filter_len = static_cast<unsigned short>(filter.instructions());
+  pid_t pid = RawClone(0);
+  if (pid == 0) {
+    ResetSignalsInChild();
+    if (ApplyIsolation(plan) != ChildStage::kNone) _exit(10);
+    rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur != 32 || r.rlim_max != 32) _exit(11);
+    if (getrlimit(RLIMIT_CPU, &r) != 0 || r.rlim_cur != 3 || r.rlim_max != 3) _exit(12);
+    r.rlim_cur = r.rlim_max = 100;
+    if (setrlimit(RLIMIT_CPU, &r) == 0 || errno != EPERM) _exit(13);  // denied with EPERM, not killed
+    if (getsid(0) != getpid()) _exit(14);
+    syscall(__NR_ptrace, 16, 0, 0, 0);  // a violation: killed here
+    _exit(0);
+  }
+  CHECK(pid > 0);
+  int status = 0;
+  waitpid(pid, &status, __WALL);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+  if (WIFEXITED(status)) std::fprintf(stderr, "  child exited with %d\n", WEXITSTATUS(status));
 }
 
 TEST_CASE("exec: workdir removal survives hostile trees and reports the file limit") {
@@ -208,7 +244,6 @@ TEST_CASE("exec: supervisor bounds concurrency and close cancels queued and runn
       ++done;
       cancelled += c;
       CHECK(c || r.candidate.stdout_data == "hi\n");
-      if (!c && r.candidate.stdout_data != "hi\n") fprintf(stderr, "got [%s] err [%s] ie [%s] exit %d sig %d\n", r.candidate.stdout_data.c_str(), r.candidate.stderr_data.c_str(), r.internal_error.c_str(), r.candidate.exit_code, r.candidate.signal);
     }));
   while (true) {
     {

@@ -33,6 +33,33 @@ const char* ChildStageName(ChildStage stage) {
   return "unknown";
 }
 
+void AddCandidateRlimits(ChildPlan* plan, const Limits& L, bool with_nproc, bool with_address_space) {
+  plan->AddRlimit(RLIMIT_CPU, (L.cpu_ms + 999) / 1000 + 1);
+  plan->AddRlimit(RLIMIT_FSIZE, L.file_kb * 1024);
+  plan->AddRlimit(RLIMIT_NOFILE, L.nofile);
+  plan->AddRlimit(RLIMIT_CORE, 0);
+  plan->AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024);
+  plan->AddRlimit(RLIMIT_MEMLOCK, 0);
+  plan->AddRlimit(RLIMIT_MSGQUEUE, 0);
+  if (with_nproc) plan->AddRlimit(RLIMIT_NPROC, L.nproc);
+  if (with_address_space) plan->AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
+}
+
+const char* RlimitName(int resource) {
+  switch (resource) {
+    case RLIMIT_CPU: return "RLIMIT_CPU";
+    case RLIMIT_FSIZE: return "RLIMIT_FSIZE";
+    case RLIMIT_NOFILE: return "RLIMIT_NOFILE";
+    case RLIMIT_CORE: return "RLIMIT_CORE";
+    case RLIMIT_STACK: return "RLIMIT_STACK";
+    case RLIMIT_MEMLOCK: return "RLIMIT_MEMLOCK";
+    case RLIMIT_MSGQUEUE: return "RLIMIT_MSGQUEUE";
+    case RLIMIT_NPROC: return "RLIMIT_NPROC";
+    case RLIMIT_AS: return "RLIMIT_AS";
+  }
+  return "RLIMIT_?";
+}
+
 namespace {
 
 bool SendFd(int sock, int fd) {

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 
+#include "core/exec/policy.hpp"
+
 namespace verpo::exec {
 
 struct RlimitSetting {
@@ -36,6 +38,13 @@ struct ChildPlan {
 
   void AddRlimit(int resource, uint64_t value) { rlimits[rlimit_count++] = {resource, value}; }
 };
+
+// The candidate's rlimits for `limits` (hard = soft): CPU as a backstop (the supervisor kills at
+// cpu_ms; at the hard limit the kernel sends SIGKILL), FSIZE, NOFILE, CORE = 0, STACK, MEMLOCK = 0,
+// MSGQUEUE = 0; NPROC only when the uid is the slot's own (it counts every process of the real
+// uid); AS only on request.
+void AddCandidateRlimits(ChildPlan* plan, const Limits& limits, bool with_nproc, bool with_address_space);
+const char* RlimitName(int resource);
 
 // Which step failed (reported to the supervisor with errno).
 enum class ChildStage : int {

@@ -310,17 +310,7 @@ std::string Run::StartCandidate() {
 
   const Limits& L = req_.limits;
   ChildPlan& iso = plan.isolation;
-  // RLIMIT_CPU is a backstop only (the supervisor kills at cpu_ms); hard = soft means SIGKILL.
-  iso.AddRlimit(RLIMIT_CPU, (L.cpu_ms + 999) / 1000 + 1);
-  iso.AddRlimit(RLIMIT_FSIZE, L.file_kb * 1024);
-  iso.AddRlimit(RLIMIT_NOFILE, L.nofile);
-  iso.AddRlimit(RLIMIT_CORE, 0);
-  iso.AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024);
-  iso.AddRlimit(RLIMIT_MEMLOCK, 0);
-  iso.AddRlimit(RLIMIT_MSGQUEUE, 0);
-  // NPROC counts every process of the real uid: only meaningful for a uid of our own.
-  if (drop_uid_ || (use_ns_ && host_.needs_user_namespace)) iso.AddRlimit(RLIMIT_NPROC, L.nproc);
-  if (layers_.address_space_limit) iso.AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
+  AddCandidateRlimits(&iso, L, drop_uid_ || (use_ns_ && host_.needs_user_namespace), layers_.address_space_limit);
   iso.new_session = true;
   iso.drop_uid = drop_uid_;
   iso.uid = run_uid_;
