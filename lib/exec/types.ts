@@ -79,6 +79,8 @@ export interface TestResult {
   wallMs: number;
   /** Peak memory of the candidate, KiB. */
   memoryKb: number;
+  /** The program's exit status, when its own end decided the verdict (stdio tests; a judged test whose
+   *  program ended mid-test). Absent when the sandbox ended a program that was still serving the judge. */
   exitCode?: number | null;
   signal?: string | null;
   /** Excerpts of the candidate's output (capped; see `truncated`). */

@@ -100,21 +100,20 @@ export function judgedCell(r: SandboxResult, ctx: CellContext): TestResult {
     return baseCell(c, ctx, 'IE', `judge failed (${why})`);
   }
   const detail = v.detail ?? undefined;
-  switch (v.verdict) {
-    case 'AC':
-      return baseCell(c, ctx, 'AC');
-    case 'RE':
-      if (v.exc === 'MemoryError') return baseCell(c, ctx, 'MLE', detail);
-      if (v.gone) {
-        if (c.signal === null && c.exitCode === 0) {
-          return baseCell(c, ctx, 'RE', 'the program exited with code 0 before the test finished');
-        }
-        return crashCell(c, ctx, 'the program ended before the test finished');
-      }
-      return baseCell(c, ctx, 'RE', detail);
-    default:
-      return baseCell(c, ctx, v.verdict, detail);
+  if (v.verdict === 'RE' && v.gone) {
+    // the program's own end decided the verdict: its exit status is the evidence, so it is kept
+    if (c.signal === null && c.exitCode === 0) {
+      return baseCell(c, ctx, 'RE', 'the program exited with code 0 before the test finished');
+    }
+    return crashCell(c, ctx, 'the program ended before the test finished');
   }
+  // Otherwise the program was still serving when the judge finished, and the sandbox then killed it:
+  // that SIGKILL says nothing about the program, so no exit status is reported.
+  const verdict = v.verdict === 'RE' && v.exc === 'MemoryError' ? 'MLE' : v.verdict;
+  const cell = baseCell(c, ctx, verdict, verdict === 'AC' ? undefined : detail);
+  delete cell.exitCode;
+  delete cell.signal;
+  return cell;
 }
 
 /** A stdio test: exit status first, then the stdout comparison (expected output never left this process). */

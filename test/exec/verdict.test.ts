@@ -26,6 +26,10 @@ function result(cand: Partial<CandidateResult> = {}, judgeLine: string | null = 
 describe('judged cells', () => {
   it('AC only from the judge\'s AC line', () => {
     expect(judgedCell(result(), ctx).verdict).toBe('AC');
+    // the program killed after the judge finished: no exit status is reported for it
+    const ac = judgedCell(result({ exitCode: null, signal: 'SIGKILL' }), ctx);
+    expect(ac.verdict).toBe('AC');
+    expect('signal' in ac || 'exitCode' in ac).toBe(false);
     expect(judgedCell(result({}, '{"verdict":"WA","detail":"x"}'), ctx)).toMatchObject({ verdict: 'WA', detail: 'x' });
   });
   it('supervisor facts outrank an AC line: internal error, violation, limits', () => {
