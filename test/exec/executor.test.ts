@@ -60,6 +60,8 @@ describe('assert tests', () => {
     expect(res.tests.map((t) => t.verdict)).toEqual(['AC', 'RE', 'RE']);
     expect(res.tests[1].detail).toContain('MyError');
     expect(res.tests[1].detail).toContain('not a number: x');
+    // the program's own traceback is in its stderr excerpt
+    expect(res.tests[1].stderr).toContain('File "solution.py", line 5, in parse');
   });
 
   it('makes in-place mutation of list/dict/set arguments visible to the test', async () => {

@@ -117,11 +117,19 @@ def run_stdio():
     except SystemExit:
         raise
     except BaseException as e:
+        flush_output()
+        print_traceback(e)
+        flush_and_exit(1)
+
+
+def print_traceback(e):
+    """The program's traceback on its own stderr, as Python would print it (without this file's frame):
+    the cell's stderr excerpt then shows where the program failed."""
+    try:
         import traceback
-        sys.stdout.flush()
         traceback.print_exception(type(e), e, e.__traceback__.tb_next)
-        sys.stderr.flush()
-        posix._exit(1)
+    except BaseException:
+        pass
 
 
 def describe_exception(e):
@@ -157,6 +165,7 @@ def serve():
         exec_program(ns)
     except Exception as e:
         # the program failed while loading: tell the judge why, then stop (SystemExit just exits)
+        print_traceback(e)
         flush_output()
         chan.send({'op': 'load_error', 'exc': describe_exception(e)})
         flush_and_exit(1)
@@ -201,6 +210,7 @@ def handle(msg, ns, proto):
         try:
             result = fn(*args, **kwargs)
         except Exception as e:
+            print_traceback(e)
             return {'id': rid, 'ok': False, 'exc': describe_exception(e)}
         try:
             reply = {'id': rid, 'ok': True, 'v': proto.encode_value(result)}
