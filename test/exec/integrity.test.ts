@@ -37,7 +37,10 @@ describe('F5: exiting with status 0 is never a pass', () => {
     const ts = await cells('import os\nos._exit(0)\ndef add(a, b):\n    return a + b\n',
       [assertTest('assert add(1, 2) == 3'), { type: 'call', fn: 'add', args: [1, 2], expected: 3 }]);
     expect(v(ts)).toEqual(['RE', 'RE']);
-    expect(ts[0].exitCode).toBe(0);
+    // The program's own status (0) is reported when the sandbox's init reaps it before the judge,
+    // seeing the channel close, ends the run; under load the run's SIGKILL can win that race, and
+    // the cell then shows the kill. The verdict is RE either way.
+    expect(ts[0].exitCode === 0 || ts[0].signal === 'SIGKILL', JSON.stringify(ts[0])).toBe(true);
   });
   it('sys.exit(0) at top level', async () => {
     expect(v(await cells('import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b\n', [assertTest('assert add(1, 2) == 3')]))).toEqual(['RE']);
