@@ -9,7 +9,7 @@ Commands:
   run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
   serve [--host H] [--port P]       the reward server (HTTP) that trainers call
-  bench [reward|executor ...]       the benchmarks (writes bench/RESULTS.md when all run)
+  bench [reward|executor|pipeline|server]  the benchmarks (writes bench/RESULTS.md when all run)
 
 Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
 Results go to stdout (or -o) in input order; progress and the summary go to stderr.
@@ -54,7 +54,7 @@ Malformed records are reported on stderr (line and field), skipped and counted; 
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
 APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
 private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).`,
-  bench: `Usage: verpo bench [reward] [executor]
+  bench: `Usage: verpo bench [reward] [executor] [pipeline] [server]
 
 Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,
 };

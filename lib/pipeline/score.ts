@@ -3,6 +3,7 @@
 // earlier line is done, and a bad line becomes an error result while the rest is still scored.
 import { createHash } from 'crypto';
 import { availableParallelism } from 'os';
+import { performance } from 'perf_hooks';
 import { Executor } from '../exec/executor';
 import type { ExecutorOptions, RunResult, TestResult, Verdict } from '../exec/types';
 import { computeRewards } from '../reward/compute';
@@ -37,6 +38,8 @@ export interface LineStats {
   rows: number;
   /** Every advantage in the group is zero (no learning signal). */
   zeroAdvantage: boolean;
+  /** Time spent in the reward kernel for this line, ms. */
+  rewardMs: number;
 }
 
 export interface ScoredLine {
@@ -128,7 +131,7 @@ async function scoreLine(raw: unknown, line: number, executor: () => Executor, o
     }
     const p = checkLine(value, options.mode ?? 'score');
     const stats: LineStats = {
-      verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false,
+      verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false, rewardMs: 0,
     };
     let passed: number[][];
     let verdicts: Verdict[][] | null = null;
@@ -151,7 +154,9 @@ async function scoreLine(raw: unknown, line: number, executor: () => Executor, o
       stats.solved = finalTurnsSolved(p, passed, M);
       return { line, failed: false, stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
     }
+    const t0 = performance.now();
     const out = rewards(p, passed, options);
+    stats.rewardMs = performance.now() - t0;
     stats.solved = finalTurnsSolved(p, passed, M);
     stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
     stats.zeroAdvantage = out.advantage.every((a) => a === 0);
