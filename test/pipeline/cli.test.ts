@@ -104,4 +104,23 @@ describe('verpo CLI', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error).toMatch(/executes programs/);
   });
+
+  it('convert humaneval --with-solutions | score: canonical solutions are all-AC (first 6 problems)', () => {
+    const dir = tmp();
+    const fixture = path.resolve(__dirname, '..', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
+    const converted = verpo(['convert', 'humaneval', fixture, '--with-solutions', '-q']);
+    expect(converted.code).toBe(0);
+    const lines = converted.stdout.trim().split('\n');
+    expect(lines).toHaveLength(164);
+    const r = verpo(['score', '-q'], lines.slice(0, 6).join('\n'));
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(6);
+    for (const o of out) {
+      expect(o.error).toBeNull();
+      expect(o.rollouts[0].verdicts.every((v: string) => v === 'AC'), JSON.stringify(o.rollouts[0].verdicts)).toBe(true);
+      expect(o.rollouts[0].outcome).toBe(1);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
 });
