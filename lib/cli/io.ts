@@ -3,39 +3,50 @@
 import * as fs from 'fs';
 import * as readline from 'readline';
 import { createGunzip } from 'zlib';
-import type { Readable } from 'stream';
+import { Readable } from 'stream';
+import { NumberedLine } from '../pipeline/score';
 
-function isGzip(path: string): boolean {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    fs.closeSync(fd);
-  }
+/** A stream that gunzips when its first bytes are the gzip magic, and passes through otherwise. */
+async function* maybeGunzip(input: Readable): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const rest = (async function* () {
+    yield first.value;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  })();
+  if (first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b) yield* Readable.from(rest).pipe(createGunzip());
+  else yield* rest;
 }
 
-/** Non-empty lines of a file (plain or gzipped) or of stdin ('-' or undefined). */
-export async function* readLines(path: string | undefined, skip = 0): AsyncGenerator<string> {
-  let stream: Readable;
-  if (path === undefined || path === '-') stream = process.stdin;
-  else {
-    if (!fs.existsSync(path)) throw new Error(`input file not found: ${path}`);
-    const file = fs.createReadStream(path);
-    stream = isGzip(path) ? file.pipe(createGunzip()) : file;
-  }
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let seen = 0;
+function open(path: string | undefined): Readable {
+  if (path === undefined || path === '-') return process.stdin;
+  if (!fs.existsSync(path)) throw new Error(`input file not found: ${path}`);
+  return fs.createReadStream(path);
+}
+
+/**
+ * The non-empty lines of a file, a pipe or stdin ('-' or undefined), gzipped or not, each with its
+ * physical line number; the first `skip` non-empty lines are passed over (for --resume).
+ */
+export async function* readLines(path: string | undefined, skip = 0): AsyncGenerator<NumberedLine> {
+  const rl = readline.createInterface({ input: Readable.from(maybeGunzip(open(path))), crlfDelay: Infinity });
+  let physical = 0, seen = 0;
   for await (const line of rl) {
+    physical++;
     if (line.trim() === '') continue;
     if (seen++ < skip) continue;
-    yield line;
+    yield new NumberedLine(physical, line);
   }
 }
 
-/** Counts the non-empty lines of a file, for progress totals (undefined for stdin). */
+/** Counts the non-empty lines of a regular file, for progress totals (undefined for pipes, stdin). */
 export async function countLines(path: string | undefined): Promise<number | undefined> {
-  if (path === undefined || path === '-') return undefined;
+  if (path === undefined || path === '-' || !fs.existsSync(path) || !fs.statSync(path).isFile()) return undefined;
   let n = 0;
   for await (const _ of readLines(path)) n++;
   return n;
@@ -54,11 +65,13 @@ export function resumePoint(path: string): { done: number; lines: string[] } {
     const nl = text.indexOf('\n', end);
     if (nl < 0) break;
     const line = text.slice(end, nl);
+    let value: unknown;
     try {
-      JSON.parse(line);
+      value = JSON.parse(line);
     } catch {
       break;
     }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) break; // not a result line
     lines.push(line);
     end = nl + 1;
   }

@@ -8,7 +8,7 @@ import { SERVE_HELP, serveCommand } from './serve';
 import { countLines, LineWriter, readLines, resumePoint } from './io';
 import { EXEC_FLAGS, REWARD_FLAGS, scoreOptions, UsageError } from './options';
 import { ProgressView } from './progress';
-import { formatSummary, summarize } from './summary';
+import { formatSummary, SummaryBuilder } from './summary';
 import { score } from '../pipeline/score';
 import type { OutputLine } from '../pipeline/contract';
 
@@ -26,38 +26,39 @@ async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<numb
   if (values.resume && (out === undefined || out === '-')) throw new UsageError('--resume needs -o FILE (it continues that file)');
   const options = scoreOptions(values, mode);
 
-  const previous: OutputLine[] = [];
+  const summary = new SummaryBuilder();
   let skip = 0;
   if (values.resume) {
     const r = resumePoint(out!);
     skip = r.done;
-    for (const l of r.lines) previous.push(JSON.parse(l) as OutputLine);
+    for (const l of r.lines) summary.add(JSON.parse(l) as OutputLine);
     if (!values.quiet) process.stderr.write(`verpo: resuming after ${skip} finished lines of ${out}\n`);
   }
   const total = await countLines(input);
-  const view = new ProgressView(total, Boolean(values.quiet));
+  const view = new ProgressView(total === undefined ? undefined : Math.max(0, total - skip), Boolean(values.quiet));
   const writer = new LineWriter(out, Boolean(values.resume));
-  const outputs: OutputLine[] = [...previous];
+  let written = skip;
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
     view.finish();
     writer.close();
-    process.stderr.write(`verpo: interrupted after ${outputs.length} lines${out && out !== '-' ? `; continue with: verpo ${mode} ${input ?? '-'} -o ${out} --resume` : ''}\n`);
+    process.stderr.write(`verpo: interrupted after ${written} lines${out && out !== '-' ? `; continue with: verpo ${mode} ${input ?? '-'} -o ${out} --resume` : ''}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSigint);
   try {
     for await (const r of score(readLines(input, skip), { ...options, firstLine: skip + 1, onProgress: (p) => view.update(p) })) {
       writer.write(JSON.stringify(r.output));
-      outputs.push(r.output);
+      written++;
+      summary.add(r.output);
     }
   } finally {
     process.off('SIGINT', onSigint);
     if (!interrupted) writer.close();
   }
   view.finish();
-  const s = summarize(outputs);
+  const s = summary.result();
   if (!values.quiet) process.stderr.write(formatSummary(s) + '\n');
   return s.failed > 0 ? 1 : 0;
 }

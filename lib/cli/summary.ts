@@ -18,33 +18,52 @@ function solved(row: RowResult): boolean {
   return row.passed.every((p) => p === 1);
 }
 
-export function summarize(outputs: Iterable<OutputLine>): Summary {
-  const verdicts: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
-  let lines = 0, failed = 0, rows = 0, rewardRows = 0, rewardSum = 0, traj = 0, solvedTraj = 0, groups = 0, zero = 0;
-  for (const o of outputs) {
-    lines++;
+/** Accumulates the summary line by line, so a long run keeps no output in memory. */
+export class SummaryBuilder {
+  private readonly verdicts: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+  private lines = 0;
+  private failed = 0;
+  private rows = 0;
+  private rewardRows = 0;
+  private rewardSum = 0;
+  private trajectories = 0;
+  private solvedTrajectories = 0;
+  private groups = 0;
+  private zeroGroups = 0;
+
+  add(o: OutputLine): void {
+    this.lines++;
     if (o.error !== null) {
-      failed++;
-      continue;
+      this.failed++;
+      return;
     }
     const all: RowResult[] = o.rollouts ?? (o.turns ?? []).flat();
     const finals: RowResult[] = o.rollouts ?? (o.turns ?? []).map((t) => t[t.length - 1]);
-    rows += all.length;
-    traj += finals.length;
-    solvedTraj += finals.filter(solved).length;
-    for (const r of all) for (const v of r.verdicts ?? []) verdicts[v] = (verdicts[v] ?? 0) + 1;
+    this.rows += all.length;
+    this.trajectories += finals.length;
+    this.solvedTrajectories += finals.filter(solved).length;
+    for (const r of all) for (const v of r.verdicts ?? []) this.verdicts[v] = (this.verdicts[v] ?? 0) + 1;
     if (all.length && typeof all[0].reward === 'number') {
-      groups++;
-      if (all.every((r) => r.advantage === 0)) zero++;
-      for (const r of all) rewardSum += r.reward, rewardRows++;
+      this.groups++;
+      if (all.every((r) => r.advantage === 0)) this.zeroGroups++;
+      for (const r of all) (this.rewardSum += r.reward), this.rewardRows++;
     }
   }
-  return {
-    lines, failed, verdicts, rows,
-    meanReward: rewardRows ? rewardSum / rewardRows : null,
-    pass1: traj ? solvedTraj / traj : null,
-    zeroAdvantageGroups: groups ? zero / groups : null,
-  };
+
+  result(): Summary {
+    return {
+      lines: this.lines, failed: this.failed, verdicts: { ...this.verdicts }, rows: this.rows,
+      meanReward: this.rewardRows ? this.rewardSum / this.rewardRows : null,
+      pass1: this.trajectories ? this.solvedTrajectories / this.trajectories : null,
+      zeroAdvantageGroups: this.groups ? this.zeroGroups / this.groups : null,
+    };
+  }
+}
+
+export function summarize(outputs: Iterable<OutputLine>): Summary {
+  const b = new SummaryBuilder();
+  for (const o of outputs) b.add(o);
+  return b.result();
 }
 
 export function formatSummary(s: Summary): string {

@@ -181,7 +181,8 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
 }
 
 function countTurns(trajectory: number[]): number[] {
-  const n = Math.max(...trajectory) + 1;
+  let n = 0;
+  for (const t of trajectory) n = Math.max(n, t + 1);
   const counts = new Array<number>(n).fill(0);
   for (const t of trajectory) counts[t]++;
   return counts;

@@ -61,6 +61,11 @@ export interface ScoreProgress {
 
 type Input = Iterable<unknown> | AsyncIterable<unknown>;
 
+/** An input line with its physical line number in the file (blank lines are not scored but count). */
+export class NumberedLine {
+  constructor(readonly line: number, readonly text: string) {}
+}
+
 function emptyVerdicts(): Record<Verdict, number> {
   return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
 }
@@ -206,22 +211,41 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
     return own;
   };
   const window = options.window ?? 4 * (options.executor?.concurrency ?? options.concurrency ?? availableParallelism());
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`options.window is ${window}: expected an integer >= 1`);
   const progress: ScoreProgress = { linesRead: 0, linesDone: 0, linesFailed: 0, executions: 0, cacheHits: 0, verdicts: emptyVerdicts(), elapsedMs: 0 };
   const t0 = Date.now();
   const pending: Promise<ScoredLine>[] = [];
   const source = lines(input)[Symbol.asyncIterator]();
   let lineNo = options.firstLine ?? 1;
   let exhausted = false;
+  let reading: Promise<IteratorResult<unknown>> | null = null; // at most one read outstanding
+  const take = (next: IteratorResult<unknown>): void => {
+    reading = null;
+    if (next.done) {
+      exhausted = true;
+      return;
+    }
+    progress.linesRead++;
+    let raw = next.value;
+    if (raw instanceof NumberedLine) {
+      lineNo = raw.line;
+      raw = raw.text;
+    }
+    pending.push(scoreLine(raw, lineNo++, executor, options));
+  };
   try {
     for (;;) {
+      // Read ahead up to the window, but never hold back a finished head line waiting for input:
+      // a trainer may send one group and wait for its result.
       while (!exhausted && pending.length < window) {
-        const next = await source.next();
-        if (next.done) {
-          exhausted = true;
-          break;
+        reading ??= source.next();
+        if (pending.length === 0) {
+          take(await reading);
+          continue;
         }
-        progress.linesRead++;
-        pending.push(scoreLine(next.value, lineNo++, executor, options));
+        const first = await Promise.race([reading.then((r) => ({ r })), pending[0].then(() => null)]);
+        if (first === null) break;
+        take(first.r);
       }
       const head = pending.shift();
       if (!head) break;

@@ -108,11 +108,32 @@ export async function computeRewardsAsync(batch: RewardBatch, options?: RewardOp
   const { backend, addon } = pickBackend(options?.backend);
   const ranges = splitGroups(p, chunkCount(p));
   if (addon) {
-    const { out } = allocate(p, options?.out, false);
-    const args = nativeArgs(p, out);
+    // Native threads read and write these while JS runs: private copies, so a caller that transfers,
+    // resizes or changes its buffers meanwhile cannot make native code touch freed or moving memory.
+    const own: Plan = {
+      ...p,
+      passed: new Uint8Array(p.passed),
+      rows: new Uint32Array(p.rows),
+      tests: new Uint32Array(p.tests),
+      trajectory: p.trajectory && new Uint32Array(p.trajectory),
+      rho: p.rho && new Float64Array(p.rho),
+      params: new Float64Array(p.params),
+    };
+    allocate(p, options?.out, false); // checks the caller's output arrays before any work
+    const { out } = allocate(p, undefined, false);
+    const args = nativeArgs(own, out);
     const results = await Promise.all(ranges.map(([b, e]) => addon.rewardComputeAsync(...args, b, e)));
     const err = firstError(p, results);
     if (err) throw err;
+    const given = options?.out;
+    if (given)
+      for (const name of Object.keys(given) as Array<keyof Outputs>) {
+        const target = given[name];
+        if (target) {
+          target.set(out[name]);
+          out[name] = target;
+        }
+      }
     return { ...out, backend };
   }
   const { out, copyBack } = allocate(p, options?.out, true);

@@ -5,6 +5,7 @@ import { EstimatorCode, KernelResult, SchemeCode, Status } from './codes';
 
 const SIGMA_EPS = 1e-12;
 const GRPO_EPS = 1e-6;
+const RHO_GRID = 1024; // given pass rates are rounded to multiples of 1/RHO_GRID (as in kernel.cpp)
 
 export interface KernelArgs {
   passed: Uint8Array;
@@ -25,7 +26,6 @@ export interface KernelArgs {
 let counts = new Uint32Array(64);
 let ones = new Uint32Array(64);
 let levelOfCount = new Uint32Array(64);
-let levelOfColumn = new Uint32Array(64);
 let levelMult = new Float64Array(64);
 let levelValue = new Float64Array(64);
 let levelCount = new Uint32Array(64);
@@ -33,15 +33,16 @@ let levelWeight = new Float64Array(64);
 let trajOutcome = new Float64Array(64);
 let nturn = new Uint32Array(64);
 let lastRow = new Uint32Array(64);
-let sortIdx = new Uint32Array(64);
+let givenCounts = new Uint32Array(64);
+let trajCopy = new Uint32Array(64);
 
 function grow(n: number): void {
   if (counts.length >= n) return;
   const m = Math.max(n, counts.length * 2);
   counts = new Uint32Array(m); ones = new Uint32Array(m); levelOfCount = new Uint32Array(m + 1);
-  levelOfColumn = new Uint32Array(m); levelMult = new Float64Array(m + 1); levelValue = new Float64Array(m + 1); levelCount = new Uint32Array(m + 1);
+  levelMult = new Float64Array(m + 1); levelValue = new Float64Array(m + 1); levelCount = new Uint32Array(m + 1);
   levelWeight = new Float64Array(m + 1); trajOutcome = new Float64Array(m); nturn = new Uint32Array(m);
-  lastRow = new Uint32Array(m); sortIdx = new Uint32Array(m);
+  lastRow = new Uint32Array(m); givenCounts = new Uint32Array(m); trajCopy = new Uint32Array(m);
 }
 
 // Sixteen accumulators (lanes j mod 16) combined exactly as dot01 in kernel.cpp.
@@ -49,7 +50,7 @@ function dot01(p: Uint8Array, off: number, w: Float64Array, woff: number, m: num
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
   let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;
   let j = 0;
-  for (; j + 16 <= m; j += 16) {
+  for (; m - j >= 16; j += 16) {
     const o = off + j, v = woff + j;
     a0 += p[o] * w[v]; a1 += p[o + 1] * w[v + 1]; a2 += p[o + 2] * w[v + 2]; a3 += p[o + 3] * w[v + 3];
     a4 += p[o + 4] * w[v + 4]; a5 += p[o + 5] * w[v + 5]; a6 += p[o + 6] * w[v + 6]; a7 += p[o + 7] * w[v + 7];
@@ -63,44 +64,32 @@ function dot01(p: Uint8Array, off: number, w: Float64Array, woff: number, m: num
   return s;
 }
 
-/** Levels from integer counts: ascending k / rows, multiplicities, count -> level index. */
-function levelsFromCounts(R: number, M: number): number {
-  levelOfCount.fill(0, 0, R + 1);
-  for (let j = 0; j < M; ++j) levelOfCount[counts[j]]++;
+/** Levels k / denom from integer counts in 0..denom: ascending, multiplicities, count -> level. */
+function levelsFromCounts(c: Uint32Array, denom: number, M: number): number {
+  if (levelOfCount.length < denom + 1) {
+    levelOfCount = new Uint32Array(denom + 1);
+    levelCount = new Uint32Array(denom + 1);
+    levelValue = new Float64Array(denom + 1);
+    levelMult = new Float64Array(denom + 1);
+    levelWeight = new Float64Array(denom + 1);
+  }
+  levelOfCount.fill(0, 0, denom + 1);
+  for (let j = 0; j < M; ++j) levelOfCount[c[j]]++;
   let n = 0;
-  for (let k = 0; k <= R; ++k) {
+  for (let k = 0; k <= denom; ++k) {
     const mult = levelOfCount[k];
     if (mult === 0) continue;
     levelOfCount[k] = n;
     levelCount[n] = k;
-    levelValue[n] = k / R;
+    levelValue[n] = k / denom;
     levelMult[n] = mult;
     n++;
   }
   return n;
 }
 
-/** Levels from given pass rates (sorted ascending, ties grouped). */
-function levelsFromValues(rho: Float64Array, off: number, M: number): number {
-  for (let j = 0; j < M; ++j) sortIdx[j] = j;
-  const idx = sortIdx.subarray(0, M);
-  idx.sort((a, b) => rho[off + a] - rho[off + b] || a - b);
-  let n = 0;
-  for (let i = 0; i < M; ++i) {
-    const v = rho[off + idx[i]];
-    if (i === 0 || v !== rho[off + idx[i - 1]]) {
-      levelValue[n] = v;
-      levelMult[n] = 0;
-      n++;
-    }
-    levelMult[n - 1]++;
-    levelOfColumn[idx[i]] = n - 1;
-  }
-  return n;
-}
-
-/** rows > 0: levels came from counts over that many rows (gap form of rho_l - rho_k); 0: given rates. */
-function levelWeights(n: number, M: number, rows: number, alpha: number, delta: number, densityOn: boolean): void {
+/** Weights per level; rho_l - rho_k is taken as (count_l - count_k) / denom (the gap form). */
+function levelWeights(n: number, M: number, denom: number, alpha: number, delta: number, densityOn: boolean): void {
   if (!densityOn) {
     for (let l = 0; l < n; ++l) levelWeight[l] = detExp(-alpha * levelValue[l]);
     return;
@@ -120,12 +109,26 @@ function levelWeights(n: number, M: number, rows: number, alpha: number, delta: 
     if (sigma > SIGMA_EPS) {
       density = 0;
       for (let k = 0; k < n; ++k) {
-        const d = rows > 0 ? Math.abs(levelCount[l] - levelCount[k]) / rows : levelValue[l] - levelValue[k];
+        const d = Math.abs(levelCount[l] - levelCount[k]) / denom;
         density += levelMult[k] * detExp(-(d * d) / twoS2);
       }
     }
     levelWeight[l] = detExp(-alpha * levelValue[l]) / (density + delta);
   }
+}
+
+// Set by centredMean: whether the values it summed were all equal.
+let flat = false;
+
+/** Mean of values[off .. off + n), as kernel.cpp's centred_mean (same order); sets `flat`. */
+function centredMean(values: Float64Array, off: number, n: number): number {
+  let sum = 0;
+  flat = true;
+  for (let i = 0; i < n; ++i) {
+    sum += values[off + i];
+    if (values[off + i] !== values[off]) flat = false;
+  }
+  return sum / n;
 }
 
 /**
@@ -163,13 +166,19 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
       return [Status.BadCell, i, g];
     }
 
+    // Per-test pass rates; given ones are rounded to the RHO_GRID grid, as in kernel.cpp.
     const rho = a.rhoOut, weight = a.weight;
+    let levelSource = counts;
+    let denom = R;
     if (rhoIn) {
       for (let j = 0; j < M; ++j) {
         const v = rhoIn[test0 + j];
         if (!(v >= 0 && v <= 1)) return [Status.BadRho, test0 + j, g];
-        rho[test0 + j] = v;
+        givenCounts[j] = Math.floor(v * RHO_GRID + 0.5);
+        rho[test0 + j] = givenCounts[j] / RHO_GRID;
       }
+      levelSource = givenCounts;
+      denom = RHO_GRID;
     } else {
       for (let j = 0; j < M; ++j) rho[test0 + j] = counts[j] / R;
     }
@@ -182,16 +191,9 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
         break;
       case SchemeCode.VerpoDifficulty:
       case SchemeCode.Verpo: {
-        const densityOn = scheme === SchemeCode.Verpo;
-        if (rhoIn) {
-          const n = levelsFromValues(rho, test0, M);
-          levelWeights(n, M, 0, alpha, delta, densityOn);
-          for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfColumn[j]];
-        } else {
-          const n = levelsFromCounts(R, M);
-          levelWeights(n, M, R, alpha, delta, densityOn);
-          for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfCount[counts[j]]];
-        }
+        const n = levelsFromCounts(levelSource, denom, M);
+        levelWeights(n, M, denom, alpha, delta, scheme === SchemeCode.Verpo);
+        for (let j = 0; j < M; ++j) weight[test0 + j] = levelWeight[levelOfCount[levelSource[j]]];
         break;
       }
     }
@@ -212,21 +214,21 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
     const outcome = a.outcome;
     let N = R;
     if (!trajectory) {
+      for (let r = 0; r < R; ++r) trajCopy[r] = r;
       for (let r = 0; r < R; ++r) trajOutcome[r] = ones[r] === M ? gamma : 0.0;
-      for (let r = 0; r < R; ++r) outcome[row0 + r] = trajOutcome[r];
     } else {
+      for (let r = 0; r < R; ++r) trajCopy[r] = trajectory[row0 + r];
       N = 0;
       for (let r = 0; r < R; ++r) {
-        const t = trajectory[row0 + r];
+        const t = trajCopy[r];
         if (t >= R) return [Status.BadTrajectory, row0 + r, g];
         if (t + 1 > N) N = t + 1;
       }
       nturn.fill(0, 0, N);
       lastRow.fill(0, 0, N);
       for (let r = 0; r < R; ++r) {
-        const t = trajectory[row0 + r];
-        nturn[t]++;
-        lastRow[t] = r;
+        nturn[trajCopy[r]]++;
+        lastRow[trajCopy[r]] = r;
       }
       for (let t = 0; t < N; ++t) {
         if (nturn[t] === 0) return [Status.BadTrajectory, row0, g];
@@ -234,8 +236,8 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
         for (let k = 0; k < nturn[t]; ++k) decay *= gamma;
         trajOutcome[t] = ones[lastRow[t]] === M ? decay : 0.0;
       }
-      for (let r = 0; r < R; ++r) outcome[row0 + r] = trajOutcome[trajectory[row0 + r]];
     }
+    for (let r = 0; r < R; ++r) outcome[row0 + r] = trajOutcome[trajCopy[r]];
 
     // Scalar reward per row.
     const reward = a.reward;
@@ -245,32 +247,30 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
       else reward[row0 + r] = outcome[row0 + r] + beta * dense[row0 + r];
     }
 
-    // Advantages, centred within the group.
+    // Advantages, centred within the group (exactly 0 where the centred values are all equal).
     const adv = a.advantage;
     if (estimator === EstimatorCode.Verpo) {
-      let st = 0, sd = 0;
-      for (let t = 0; t < N; ++t) st += trajOutcome[t];
-      for (let r = 0; r < R; ++r) sd += dense[row0 + r];
-      const mt = st / N, md = sd / R;
+      const mt = centredMean(trajOutcome, 0, N), trajFlat = flat;
+      const md = centredMean(dense, row0, R), denseFlat = flat;
       for (let r = 0; r < R; ++r) {
-        const aTraj = (trajectory ? trajOutcome[trajectory[row0 + r]] : trajOutcome[r]) - mt;
-        adv[row0 + r] = aTraj + beta * (dense[row0 + r] - md);
+        const aTraj = trajFlat ? 0.0 : trajOutcome[trajCopy[r]] - mt;
+        adv[row0 + r] = aTraj + beta * (denseFlat ? 0.0 : dense[row0 + r] - md);
       }
     } else if (estimator === EstimatorCode.Grpo || estimator === EstimatorCode.DrGrpo) {
-      let sum = 0;
-      for (let r = 0; r < R; ++r) sum += reward[row0 + r];
-      const mean = sum / R;
+      const mean = centredMean(reward, row0, R), rewardFlat = flat;
       let scale = 1.0;
-      if (estimator === EstimatorCode.Grpo && R > 1) {
+      if (estimator === EstimatorCode.Grpo && R > 1 && !rewardFlat) {
         let ss = 0;
         for (let r = 0; r < R; ++r) ss += (reward[row0 + r] - mean) * (reward[row0 + r] - mean);
         scale = Math.sqrt(ss / (R - 1)) + GRPO_EPS;
       }
-      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 ? (reward[row0 + r] - mean) / scale : 0.0;
+      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 && !rewardFlat ? (reward[row0 + r] - mean) / scale : 0.0;
     } else {
+      centredMean(reward, row0, R);
+      const rewardFlat = flat;
       let sum = 0;
       for (let r = 0; r < R; ++r) sum += reward[row0 + r];
-      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 ? (reward[row0 + r] * R - sum) / (R - 1) : 0.0;
+      for (let r = 0; r < R; ++r) adv[row0 + r] = R > 1 && !rewardFlat ? (reward[row0 + r] * R - sum) / (R - 1) : 0.0;
     }
 
     cell0 += R * M;

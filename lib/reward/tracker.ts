@@ -98,10 +98,12 @@ export class DifficultyTracker {
   }
 
   toJSON(): TrackerSnapshot {
-    const stats: TrackerSnapshot['stats'] = {};
+    // Null-prototype objects: a problem or test id like "__proto__" is kept as data.
+    const stats: TrackerSnapshot['stats'] = Object.create(null);
     for (const [p, m] of this.stats) {
-      stats[p] = {};
-      for (const [t, v] of m) stats[p][t] = [v[0], v[1]];
+      const perTest: Record<string, [number, number]> = Object.create(null);
+      for (const [t, v] of m) perTest[t] = [v[0], v[1]];
+      stats[p] = perTest;
     }
     return { version: 1, decay: this.decay, priorRows: this.priorRows, stats };
   }

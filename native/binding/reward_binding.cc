@@ -3,6 +3,7 @@
 // pattern: the typed arrays are pinned by references, and Execute touches no Node-API.
 #include <napi.h>
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,22 @@ struct Call {
   uint64_t begin = 0, end = 0;
 };
 
+// A small enum code from a double; anything else maps to a value the kernel rejects (BadParam).
+uint32_t Code(double x) {
+  return x >= 0 && x <= 15 && x == static_cast<double>(static_cast<uint32_t>(x)) ? static_cast<uint32_t>(x) : 0xffffffffu;
+}
+
+// The kernel allocates scratch memory; running out is an error for the caller, never a crash.
+bool Guarded(const Call& c, Result* r, std::string* why) {
+  try {
+    *r = reward::compute(c.batch, c.params, c.out, c.begin, c.end);
+    return true;
+  } catch (const std::exception& e) {
+    *why = std::string("verpo native compute failed: ") + e.what();
+    return false;
+  }
+}
+
 bool Parse(const Napi::CallbackInfo& info, Call* c, std::string* why) {
   if (info.Length() != 14) return *why = "expected 14 arguments", false;
   uint64_t n = 0;
@@ -75,8 +92,8 @@ bool Parse(const Napi::CallbackInfo& info, Call* c, std::string* why) {
   c->batch.groups = groups_rows;
   c->batch.trajectory = traj;
   c->batch.rho = rho;
-  c->params.scheme = static_cast<reward::Scheme>(static_cast<uint32_t>(params[0]));
-  c->params.estimator = static_cast<reward::Estimator>(static_cast<uint32_t>(params[1]));
+  c->params.scheme = static_cast<reward::Scheme>(Code(params[0]));
+  c->params.estimator = static_cast<reward::Estimator>(Code(params[1]));
   c->params.alpha = params[2];
   c->params.beta = params[3];
   c->params.gamma = params[4];
@@ -104,7 +121,12 @@ Napi::Value Compute(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(info.Env(), "verpo native compute: " + why).ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  return ResultValue(info.Env(), reward::compute(c.batch, c.params, c.out, c.begin, c.end));
+  Result r;
+  if (!Guarded(c, &r, &why)) {
+    Napi::RangeError::New(info.Env(), why).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return ResultValue(info.Env(), r);
 }
 
 class ComputeWorker : public Napi::AsyncWorker {
@@ -116,7 +138,10 @@ class ComputeWorker : public Napi::AsyncWorker {
       if (info[i].IsObject()) pinned_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { result_ = reward::compute(call_.batch, call_.params, call_.out, call_.begin, call_.end); }
+  void Execute() override {
+    std::string why;
+    if (!Guarded(call_, &result_, &why)) SetError(why);
+  }
   void OnOK() override { deferred_.Resolve(ResultValue(Env(), result_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 

@@ -1,6 +1,6 @@
 // The verpo command as a user runs it (the compiled dist/cli/main.js; npm test compiles first),
 // on lines with precomputed matrices, which need no sandbox.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -122,5 +122,37 @@ describe('verpo CLI', () => {
       expect(o.rollouts[0].outcome).toBe(1);
     }
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads a pipe given as a path (non-seekable), and numbers error lines as the file does', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'in.jsonl');
+    fs.writeFileSync(file, [LINES[0], '', '{"id": "x", "passed": [[1, 2]]}'].join('\n'));
+    // A shell pipe makes /dev/stdin a FIFO (spawnSync's own stdin is a socket, which cannot be opened by path).
+    const sh = spawnSync('sh', ['-c', `cat "$1" | "$2" "$3" score -q /dev/stdin`, 'sh', file, process.execPath, CLI], { encoding: 'utf8' });
+    const r = { code: sh.status, stdout: sh.stdout };
+    fs.rmSync(dir, { recursive: true });
+    expect(r.code).toBe(1);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(2);
+    expect(out[1].error).toBe('line 3: passed[0][1]: is 2: expected 0 or 1'); // line 2 is blank
+  });
+
+  it('streams: a result is written while the input is still open', async () => {
+    const child = spawn(process.execPath, [CLI, 'score', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      child.stdin.write(LINES[1] + '\n');
+      const first = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no result while the input stayed open')), 20_000);
+        child.stdout.once('data', (d: Buffer) => {
+          clearTimeout(timer);
+          resolve(d.toString());
+        });
+      });
+      expect(JSON.parse(first.trim()).id).toBe('b');
+    } finally {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('close', resolve));
+    }
   });
 });

@@ -62,3 +62,31 @@ describe('worker threads', () => {
     }
   });
 });
+
+describe.each(BACKENDS)('async with caller buffers that change meanwhile (%s)', (backend) => {
+  it('transferring the output buffer during the call neither crashes nor corrupts the result', async () => {
+    const rand = rng(21);
+    const batch = toBatch(Array.from({ length: 64 }, () => randomGroup(rand, false)));
+    const expected = computeRewards(batch, { backend });
+    const reward = new Float64Array(expected.reward.length);
+    const p = computeRewardsAsync(batch, { backend, out: { reward } });
+    structuredClone(reward.buffer, { transfer: [reward.buffer] }); // detaches the caller's array
+    await expect(p).rejects.toThrow(); // nowhere to put the result: an error, not silence
+    const again = await computeRewardsAsync(batch, { backend });
+    expect(Array.from(again.reward)).toEqual(Array.from(expected.reward));
+  });
+
+  it('a resizable input buffer shrunk during the call does not reach the kernel', async () => {
+    const rand = rng(22);
+    const b = toBatch(Array.from({ length: 64 }, () => randomGroup(rand, false)));
+    const ab = new (ArrayBuffer as unknown as { new (n: number, o: { maxByteLength: number }): ArrayBuffer & { resize(n: number): void } })(
+      b.passed.length, { maxByteLength: b.passed.length });
+    const passed = new Uint8Array(ab);
+    passed.set(b.passed);
+    const expected = computeRewards({ ...b, passed }, { backend });
+    const p = computeRewardsAsync({ ...b, passed }, { backend });
+    ab.resize(0);
+    const o = await p;
+    expect(Array.from(o.advantage)).toEqual(Array.from(expected.advantage));
+  });
+});

@@ -81,3 +81,32 @@ describe.each(BACKENDS)('properties (%s)', (backend) => {
     }
   });
 });
+
+describe.each(BACKENDS)('groups without signal (%s)', (backend) => {
+  it('get exactly zero advantages, whatever the group size, scheme and estimator', () => {
+    const groups = [
+      Array.from({ length: 10 }, () => [1, 1, 1, 1, 1]), // all pass, the paper's group size
+      Array.from({ length: 10 }, () => [0, 0, 0]),       // all fail
+      Array.from({ length: 7 }, () => [1, 0, 1, 1]),     // identical partial rows
+    ];
+    for (const P of groups)
+      for (const scheme of ['verpo', 'verpo-difficulty', 'pass-rate', 'binary'] as const)
+        for (const advantage of ['verpo', 'grpo', 'dr-grpo', 'rloo'] as const) {
+          const o = computeRewards(single(P), { backend, scheme, advantage });
+          for (const a of o.advantage) expect(Object.is(a, 0), `${scheme}/${advantage}: ${a}`).toBe(true);
+        }
+  });
+});
+
+describe.each(BACKENDS)('given pass rates (%s)', (backend) => {
+  it('are rounded to multiples of 1/1024, so wide groups stay cheap', () => {
+    const M = 200_000;
+    const rho = new Float64Array(M).map((_, j) => j / M);
+    const passed = new Uint8Array(M).map((_, j) => j % 2);
+    const o = computeRewards({ passed, rows: new Uint32Array([1]), tests: new Uint32Array([M]), rho }, { backend });
+    expect(o.rho[1]).toBe(0); // 1/200000 rounds to 0
+    expect(o.rho[M - 1]).toBe(1); // rounds up to 1024/1024
+    expect(new Set(o.rho).size).toBeLessThanOrEqual(1025);
+    expect(o.weight.every((w) => w > 0 && w <= 1)).toBe(true);
+  });
+});

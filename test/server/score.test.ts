@@ -74,10 +74,11 @@ describe('POST /score', () => {
   });
 
   it('multi-turn groups with rho keep their turns shape', async () => {
-    const group = { id: 'mt', passed: [[1, 0], [1, 1], [0, 0]], trajectory: [0, 0, 1] };
+    // Rates on the 1/1024 grid given rates are rounded to (3/4, 1/4), so they equal the group's own.
+    const group = { id: 'mt', passed: [[1, 0], [1, 1], [0, 0], [1, 0]], trajectory: [0, 0, 1, 1] };
     const plain = (await post(server.url, '/score', { problems: [group] })).json.results[0];
-    const own = (await post(server.url, '/score', { problems: [{ ...group, rho: [2 / 3, 1 / 3] }] })).json.results[0];
-    expect(own.turns.map((t: unknown[]) => t.length)).toEqual([2, 1]);
+    const own = (await post(server.url, '/score', { problems: [{ ...group, rho: [3 / 4, 1 / 4] }] })).json.results[0];
+    expect(own.turns.map((t: unknown[]) => t.length)).toEqual([2, 2]);
     expect(own.turns.flat().map((x: { reward: number }) => x.reward)).toEqual(plain.turns.flat().map((x: { reward: number }) => x.reward));
   });
 

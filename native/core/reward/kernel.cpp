@@ -4,8 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <utility>
-#include <algorithm>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -25,6 +23,7 @@ namespace {
 
 constexpr double kSigmaEps = 1e-12;  // sigma at or below this: every kernel term is exp(0) = 1
 constexpr double kGrpoEps = 1e-6;    // as verl: (r - mean) / (std + 1e-6)
+constexpr uint32_t kRhoGrid = 1024;  // given pass rates are rounded to multiples of 1/kRhoGrid
 
 // Sum of w[j] over the cells of a 0/1 row that are 1. Sixteen accumulators a[k] (k = j mod 16),
 // combined as c[k] = (a[k] + a[8+k]) + (a[4+k] + a[12+k]), s = (c0 + c2) + (c1 + c3), then the tail
@@ -32,7 +31,7 @@ constexpr double kGrpoEps = 1e-6;    // as verl: (r - mean) / (std + 1e-6)
 double dot01_portable(const uint8_t* p, const double* w, uint32_t m) {
   double a[16] = {};
   uint32_t j = 0;
-  for (; j + 16 <= m; j += 16)
+  for (; m - j >= 16; j += 16)
     for (int k = 0; k < 16; ++k) a[k] += static_cast<double>(p[j + k]) * w[j + k];
   double c[4];
   for (int k = 0; k < 4; ++k) c[k] = (a[k] + a[8 + k]) + (a[4 + k] + a[12 + k]);
@@ -55,7 +54,7 @@ __attribute__((target("avx2"))) double dot01_avx2(const uint8_t* p, const double
   __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
   const __m256i one = _mm256_set1_epi64x(1);
   uint32_t j = 0;
-  for (; j + 16 <= m; j += 16) {
+  for (; m - j >= 16; j += 16) {
     a0 = _mm256_add_pd(a0, select4(p + j, w + j, one));
     a1 = _mm256_add_pd(a1, select4(p + j + 4, w + j + 4, one));
     a2 = _mm256_add_pd(a2, select4(p + j + 8, w + j + 8, one));
@@ -94,64 +93,48 @@ VERPO_CLONES uint8_t count_cells(const uint8_t* p, uint32_t rows, uint32_t m, ui
 }
 
 struct Scratch {
-  std::vector<uint32_t> counts, ones, histogram, level_count, level_of_count, level_of_column, level_mult, nturn, last_row;
+  std::vector<uint32_t> rows, tests;  // the batch's shape, copied once: inputs may change under us
+  std::vector<uint32_t> counts, level_counts, ones, histogram, level_count, level_of_count, level_mult, traj, nturn, last_row;
   std::vector<double> level_value, level_weight, kernel, kernel_by_gap, weight_of_count, traj_outcome;
-  std::vector<std::pair<double, uint32_t>> sorted;
 };
 
 // Distinct pass-rate levels in ascending order with their multiplicities; level_of maps a column
 // to its level. rho takes at most rows + 1 values, so the density never needs tests^2 work.
-void levels_from_counts(Scratch& s, uint32_t rows, uint32_t m) {
+// Distinct pass-rate levels k / denom in ascending order, with multiplicities, from integer counts
+// in 0..denom (column counts over the rows, or given rates on the kRhoGrid grid). At most denom + 1
+// levels, so the density never needs tests^2 work.
+void levels_from_counts(Scratch& s, const uint32_t* counts, uint32_t denom, uint32_t m) {
   // Four interleaved histograms: many columns share a count, and one histogram would make every
   // increment wait for the previous store to the same slot.
-  const size_t levels = static_cast<size_t>(rows) + 1;
+  const size_t levels = static_cast<size_t>(denom) + 1;
   s.histogram.assign(4 * levels, 0);
   uint32_t* h = s.histogram.data();
   uint32_t j = 0;
-  for (; j + 4 <= m; j += 4) {
-    h[s.counts[j]]++;
-    h[levels + s.counts[j + 1]]++;
-    h[2 * levels + s.counts[j + 2]]++;
-    h[3 * levels + s.counts[j + 3]]++;
+  for (; m - j >= 4; j += 4) {
+    h[counts[j]]++;
+    h[levels + counts[j + 1]]++;
+    h[2 * levels + counts[j + 2]]++;
+    h[3 * levels + counts[j + 3]]++;
   }
-  for (; j < m; ++j) h[s.counts[j]]++;
+  for (; j < m; ++j) h[counts[j]]++;
   s.level_of_count.assign(levels, 0);  // absent counts map to level 0 (never read for a column)
   s.level_value.clear();
   s.level_mult.clear();
   s.level_count.clear();
-  for (uint32_t k = 0; k <= rows; ++k) {
+  for (uint32_t k = 0; k <= denom; ++k) {
     const uint32_t mult = h[k] + h[levels + k] + h[2 * levels + k] + h[3 * levels + k];
     if (mult == 0) continue;
     s.level_of_count[k] = static_cast<uint32_t>(s.level_value.size());
     s.level_count.push_back(k);
-    s.level_value.push_back(static_cast<double>(k) / static_cast<double>(rows));
+    s.level_value.push_back(static_cast<double>(k) / static_cast<double>(denom));
     s.level_mult.push_back(mult);
-  }
-}
-
-void levels_from_values(Scratch& s, const double* rho, uint32_t m, std::vector<uint32_t>& level_of) {
-  s.sorted.resize(m);
-  for (uint32_t j = 0; j < m; ++j) s.sorted[j] = {rho[j], j};
-  std::sort(s.sorted.begin(), s.sorted.end());
-  s.level_value.clear();
-  s.level_mult.clear();
-  s.level_count.clear();
-  level_of.resize(m);
-  for (uint32_t i = 0; i < m; ++i) {
-    if (i == 0 || s.sorted[i].first != s.sorted[i - 1].first) {
-      s.level_value.push_back(s.sorted[i].first);
-      s.level_mult.push_back(0);
-    }
-    s.level_mult.back()++;
-    level_of[s.sorted[i].second] = static_cast<uint32_t>(s.level_value.size() - 1);
   }
 }
 
 // VeRPO eq. 7-9 per level: w' = exp(-alpha rho) / (N + delta), N the Gaussian KDE with
 // sigma = std_pop(rho) / 2, and N = M when sigma is 0 (all rho equal). Without the density
 // (verpo-difficulty, the paper's ablation): w = exp(-alpha rho).
-// rows > 0: the levels came from counts over that many rows; rows == 0: from given rates.
-void level_weights(Scratch& s, uint32_t m, uint32_t rows, double alpha, double delta, bool density_on) {
+void level_weights(Scratch& s, uint32_t m, uint32_t denom, double alpha, double delta, bool density_on) {
   const size_t n = s.level_value.size();
   s.level_weight.resize(n);
   if (!density_on) {
@@ -168,41 +151,38 @@ void level_weights(Scratch& s, uint32_t m, uint32_t rows, double alpha, double d
   }
   const double sigma = std::sqrt(var / m) / 2.0;
   const double two_s2 = 2.0 * sigma * sigma;
-  // Kernel terms. From counts (rows given), rho_l - rho_k is taken as (count_l - count_k) / rows,
-  // so a term depends only on the gap |count_l - count_k|: at most rows + 1 exps per group.
-  // From given rates, the matrix is symmetric ((a - b)^2 == (b - a)^2 exactly): one exp per pair.
-  // Either way the sums below run over k in ascending order, as in the JS mirror.
-  if (sigma > kSigmaEps) {
-    s.kernel.resize(n * n);
-    if (rows > 0) {
-      s.kernel_by_gap.assign(static_cast<size_t>(rows) + 1, -1.0);
-      for (size_t l = 0; l < n; ++l)
-        for (size_t k = 0; k < n; ++k) {
-          const uint32_t gap = s.level_count[l] > s.level_count[k] ? s.level_count[l] - s.level_count[k]
-                                                                   : s.level_count[k] - s.level_count[l];
-          double& e = s.kernel_by_gap[gap];
-          if (e < 0) {
-            const double d = static_cast<double>(gap) / static_cast<double>(rows);
-            e = det_exp(-(d * d) / two_s2);
-          }
-          s.kernel[l * n + k] = e;
-        }
-    } else {
-      for (size_t l = 0; l < n; ++l)
-        for (size_t k = 0; k <= l; ++k) {
-          const double d = s.level_value[l] - s.level_value[k];
-          s.kernel[l * n + k] = s.kernel[k * n + l] = det_exp(-(d * d) / two_s2);
-        }
-    }
-  }
+  // rho_l - rho_k is taken as (count_l - count_k) / denom, so a kernel term depends only on the gap:
+  // at most denom + 1 exps per group. The sums run over k in ascending order, as in the JS mirror.
+  if (sigma > kSigmaEps) s.kernel_by_gap.assign(static_cast<size_t>(denom) + 1, -1.0);
   for (size_t l = 0; l < n; ++l) {
     double density = static_cast<double>(m);
     if (sigma > kSigmaEps) {
       density = 0;
-      for (size_t k = 0; k < n; ++k) density += s.level_mult[k] * s.kernel[l * n + k];
+      for (size_t k = 0; k < n; ++k) {
+        const uint32_t gap = s.level_count[l] > s.level_count[k] ? s.level_count[l] - s.level_count[k]
+                                                                 : s.level_count[k] - s.level_count[l];
+        double& e = s.kernel_by_gap[gap];
+        if (e < 0) {
+          const double d = static_cast<double>(gap) / static_cast<double>(denom);
+          e = det_exp(-(d * d) / two_s2);
+        }
+        density += s.level_mult[k] * e;
+      }
     }
     s.level_weight[l] = det_exp(-alpha * s.level_value[l]) / (density + delta);
   }
+}
+
+// Centres values[0..n) in place; exactly 0 when they are all equal (a group without signal gets
+// exact zero advantages, not rounding noise).
+double centred_mean(const double* values, uint32_t n, bool* all_equal) {
+  double sum = 0;
+  *all_equal = true;
+  for (uint32_t i = 0; i < n; ++i) {
+    sum += values[i];
+    if (values[i] != values[0]) *all_equal = false;
+  }
+  return sum / n;
 }
 
 bool params_ok(const Params& p, uint64_t* which) {
@@ -226,15 +206,19 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
   if (group_begin > group_end || group_end > b.groups)
     return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Groups), b.groups);
 
+  thread_local Scratch s;
   // Shapes, O(groups): the JS layer checked them with better messages; this keeps native safe.
+  // They are copied first, so memory another thread changes meanwhile cannot move the offsets.
+  s.rows.assign(b.rows, b.rows + b.groups);
+  s.tests.assign(b.tests, b.tests + b.groups);
   uint64_t cells = 0, rows_total = 0, tests_total = 0;
   uint64_t cell0 = 0, row0 = 0, test0 = 0;
   for (uint64_t g = 0; g < b.groups; ++g) {
     if (g == group_begin) cell0 = cells, row0 = rows_total, test0 = tests_total;
-    if (b.rows[g] == 0 || b.tests[g] == 0) return fail(Status::EmptyGroup, 0, g);
-    cells += static_cast<uint64_t>(b.rows[g]) * b.tests[g];
-    rows_total += b.rows[g];
-    tests_total += b.tests[g];
+    if (s.rows[g] == 0 || s.tests[g] == 0) return fail(Status::EmptyGroup, 0, g);
+    cells += static_cast<uint64_t>(s.rows[g]) * s.tests[g];
+    rows_total += s.rows[g];
+    tests_total += s.tests[g];
     if (cells > b.passed_len) return fail(Status::BadLength, 0, cells);
   }
   if (group_begin == b.groups) cell0 = cells, row0 = rows_total, test0 = tests_total;
@@ -246,30 +230,37 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
   if (out.row_len != rows_total || out.test_len != tests_total)
     return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Output), rows_total);
 
-  thread_local Scratch s;
   const Scheme scheme = prm.scheme;
   for (uint64_t g = group_begin; g < group_end; ++g) {
-    const uint32_t R = b.rows[g], M = b.tests[g];
+    const uint32_t R = s.rows[g], M = s.tests[g];
     const uint8_t* P = b.passed + cell0;
 
     // Pass 1: column counts, tests passed per row, and the 0/1 check on every cell.
     s.counts.resize(M);
     s.ones.resize(R);
     if (count_cells(P, R, M, s.counts.data(), s.ones.data()) > 1) {
+      const uint64_t n = static_cast<uint64_t>(R) * M;
       uint64_t i = 0;
-      while (P[i] <= 1) ++i;
+      while (i + 1 < n && P[i] <= 1) ++i;  // bounded: the cells may have changed since
       return fail(Status::BadCell, cell0 + i, g);
     }
 
-    // Per-test pass rates and weights.
+    // Per-test pass rates. Given rates are rounded to the kRhoGrid grid (multiples of 1/1024), so
+    // they too take few distinct levels; the group's own are exact counts over its rows.
     double* rho = out.rho + test0;
     double* weight = out.weight + test0;
+    const uint32_t* level_counts = s.counts.data();
+    uint32_t denom = R;
     if (b.rho) {
+      s.level_counts.resize(M);
       for (uint32_t j = 0; j < M; ++j) {
         const double v = b.rho[test0 + j];
         if (!(v >= 0 && v <= 1)) return fail(Status::BadRho, test0 + j, g);
-        rho[j] = v;
+        s.level_counts[j] = static_cast<uint32_t>(std::floor(v * kRhoGrid + 0.5));
+        rho[j] = static_cast<double>(s.level_counts[j]) / kRhoGrid;
       }
+      level_counts = s.level_counts.data();
+      denom = kRhoGrid;
     } else {
       for (uint32_t j = 0; j < M; ++j) rho[j] = static_cast<double>(s.counts[j]) / static_cast<double>(R);
     }
@@ -283,18 +274,11 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
       case Scheme::VerpoDifficulty:
       case Scheme::Verpo: {
         // Weights depend on rho alone, so they are computed once per distinct level.
-        const bool density_on = scheme == Scheme::Verpo;
-        if (b.rho) {
-          levels_from_values(s, rho, M, s.level_of_column);
-          level_weights(s, M, 0, prm.alpha, prm.delta, density_on);
-          for (uint32_t j = 0; j < M; ++j) weight[j] = s.level_weight[s.level_of_column[j]];
-        } else {
-          levels_from_counts(s, R, M);
-          level_weights(s, M, R, prm.alpha, prm.delta, density_on);
-          s.weight_of_count.resize(static_cast<size_t>(R) + 1);
-          for (uint32_t k = 0; k <= R; ++k) s.weight_of_count[k] = s.level_weight[s.level_of_count[k]];
-          for (uint32_t j = 0; j < M; ++j) weight[j] = s.weight_of_count[s.counts[j]];
-        }
+        levels_from_counts(s, level_counts, denom, M);
+        level_weights(s, M, denom, prm.alpha, prm.delta, scheme == Scheme::Verpo);
+        s.weight_of_count.resize(static_cast<size_t>(denom) + 1);
+        for (uint32_t k = 0; k <= denom; ++k) s.weight_of_count[k] = s.level_weight[s.level_of_count[k]];
+        for (uint32_t j = 0; j < M; ++j) weight[j] = s.weight_of_count[level_counts[j]];
         break;
       }
     }
@@ -315,27 +299,29 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
     double* outcome = out.outcome + row0;
     uint32_t N = R;
     s.traj_outcome.resize(R);
+    s.traj.resize(R);
     if (!b.trajectory) {
+      for (uint32_t r = 0; r < R; ++r) s.traj[r] = r;
       for (uint32_t r = 0; r < R; ++r) s.traj_outcome[r] = s.ones[r] == M ? prm.gamma : 0.0;
-      for (uint32_t r = 0; r < R; ++r) outcome[r] = s.traj_outcome[r];
     } else {
-      const uint32_t* traj = b.trajectory + row0;
+      // Copied, then checked, then used: the caller's memory is read once.
+      for (uint32_t r = 0; r < R; ++r) s.traj[r] = b.trajectory[row0 + r];
       N = 0;
       for (uint32_t r = 0; r < R; ++r) {
-        if (traj[r] >= R) return fail(Status::BadTrajectory, row0 + r, g);
-        if (traj[r] + 1 > N) N = traj[r] + 1;
+        if (s.traj[r] >= R) return fail(Status::BadTrajectory, row0 + r, g);
+        if (s.traj[r] + 1 > N) N = s.traj[r] + 1;
       }
       s.nturn.assign(N, 0);
       s.last_row.assign(N, 0);
-      for (uint32_t r = 0; r < R; ++r) s.nturn[traj[r]]++, s.last_row[traj[r]] = r;
+      for (uint32_t r = 0; r < R; ++r) s.nturn[s.traj[r]]++, s.last_row[s.traj[r]] = r;
       for (uint32_t t = 0; t < N; ++t) {
         if (s.nturn[t] == 0) return fail(Status::BadTrajectory, row0, g);
         double decay = 1.0;
         for (uint32_t k = 0; k < s.nturn[t]; ++k) decay *= prm.gamma;
         s.traj_outcome[t] = s.ones[s.last_row[t]] == M ? decay : 0.0;
       }
-      for (uint32_t r = 0; r < R; ++r) outcome[r] = s.traj_outcome[traj[r]];
     }
+    for (uint32_t r = 0; r < R; ++r) outcome[r] = s.traj_outcome[s.traj[r]];
 
     // Scalar reward per row.
     double* reward = out.reward + row0;
@@ -347,38 +333,38 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
       }
     }
 
-    // Advantages, centred within the group.
+    // Advantages, centred within the group (exactly 0 where the centred values are all equal).
     double* adv = out.advantage + row0;
     switch (prm.estimator) {
       case Estimator::Verpo: {  // eq. 12-14, F_norm = 1
-        double st = 0, sd = 0;
-        for (uint32_t t = 0; t < N; ++t) st += s.traj_outcome[t];
-        for (uint32_t r = 0; r < R; ++r) sd += dense[r];
-        const double mt = st / N, md = sd / R;
+        bool traj_flat = false, dense_flat = false;
+        const double mt = centred_mean(s.traj_outcome.data(), N, &traj_flat);
+        const double md = centred_mean(dense, R, &dense_flat);
         for (uint32_t r = 0; r < R; ++r) {
-          const double a_traj = (b.trajectory ? s.traj_outcome[b.trajectory[row0 + r]] : s.traj_outcome[r]) - mt;
-          adv[r] = a_traj + prm.beta * (dense[r] - md);
+          const double a_traj = traj_flat ? 0.0 : s.traj_outcome[s.traj[r]] - mt;
+          adv[r] = a_traj + prm.beta * (dense_flat ? 0.0 : dense[r] - md);
         }
         break;
       }
       case Estimator::Grpo:
       case Estimator::DrGrpo: {
-        double sum = 0;
-        for (uint32_t r = 0; r < R; ++r) sum += reward[r];
-        const double mean = sum / R;
+        bool flat = false;
+        const double mean = centred_mean(reward, R, &flat);
         double scale = 1.0;
-        if (prm.estimator == Estimator::Grpo && R > 1) {
+        if (prm.estimator == Estimator::Grpo && R > 1 && !flat) {
           double ss = 0;
           for (uint32_t r = 0; r < R; ++r) ss += (reward[r] - mean) * (reward[r] - mean);
           scale = std::sqrt(ss / (R - 1)) + kGrpoEps;
         }
-        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 ? (reward[r] - mean) / scale : 0.0;
+        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 && !flat ? (reward[r] - mean) / scale : 0.0;
         break;
       }
       case Estimator::Rloo: {
+        bool flat = false;
         double sum = 0;
+        centred_mean(reward, R, &flat);
         for (uint32_t r = 0; r < R; ++r) sum += reward[r];
-        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 ? (reward[r] * R - sum) / (R - 1) : 0.0;
+        for (uint32_t r = 0; r < R; ++r) adv[r] = R > 1 && !flat ? (reward[r] * R - sum) / (R - 1) : 0.0;
         break;
       }
     }
