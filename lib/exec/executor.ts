@@ -1,8 +1,12 @@
 // The Executor: runs an untrusted Python program against unit tests, one fresh sandboxed process per test,
 // and returns one verdict per test. assert/call tests are evaluated by a trusted judge process that talks
 // to the sandboxed runner over a socketpair (see python/judge.py); stdio tests are compared here.
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { compileHarness, describePython, JUDGE_BOOT, pythonDir, reachableByOthers, RUNNER_BOOT, type CompiledHarness } from './interpreter';
+import {
+  compileHarness, describePython, JUDGE_BOOT, JUDGE_SERVER_BOOT, pythonDir, reachableByOthers, RUNNER_BOOT, ZYGOTE_BOOT,
+  type CompiledHarness,
+} from './interpreter';
 import { Sandbox, type SandboxResult, type SandboxSpec } from './sandbox';
 import type {
   CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
@@ -13,6 +17,8 @@ import { compileFromRun, judgedCell, stdioCell, type CellContext } from './verdi
 
 const DEFAULT_EXCERPT_BYTES = 4096;
 const DEFAULT_MAX_REPLY_KB = 16384;
+/** Cells kept by the content-hash cache (oldest dropped first); a cell is a few hundred bytes. */
+const CACHE_ENTRIES = 200_000;
 
 /** Counting semaphore: never more than `size` sandboxed tests at once, across all run() calls. */
 class Slots {
@@ -36,6 +42,17 @@ interface Prepared {
   files: Record<string, string | Buffer>;
   limits: Limits;
   setup: string | undefined;
+  /** Content hash of (program, setup, limits): the cache key prefix of this program's cells. */
+  key: string;
+}
+
+export interface ExecutorCounters {
+  /** Sandboxed executions started (tests, syntax checks, retries). */
+  executions: number;
+  /** Cells answered from the content-hash cache (including duplicates that joined a running execution). */
+  cacheHits: number;
+  /** Syntax checks answered from the cache. */
+  compileCacheHits: number;
 }
 
 export class Executor {
@@ -48,6 +65,10 @@ export class Executor {
   private readonly maxReplyBytes: number;
   private readonly harness: CompiledHarness;
   private readonly candidateFlags: string[];
+  readonly mode: 'zygote' | 'spawn';
+  private readonly cache: Map<string, Promise<TestResult>> | null;
+  private readonly compileCache: Map<string, Promise<CompileOutcome>> | null;
+  private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0 };
   private closed = false;
 
   constructor(options?: ExecutorOptions) {
@@ -62,6 +83,9 @@ export class Executor {
     // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
     // -s: no user site; -B: no .pyc writes; -S unless site-packages are wanted (stdlib-only by default).
     this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
+    this.mode = opts.mode ?? 'zygote';
+    this.cache = opts.cache === false ? null : new Map();
+    this.compileCache = opts.cache === false ? null : new Map();
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
     this.slots = new Slots(this.concurrency);
     // The candidate runs as an unprivileged uid: an interpreter under /root (pyenv) would fail every test.
@@ -77,15 +101,22 @@ export class Executor {
     return this.sandbox.isolation();
   }
 
+  /** Executions and cache hits since construction. */
+  counters(): ExecutorCounters {
+    return { ...this.stats };
+  }
+
   async run(request: RunRequest): Promise<RunResult> {
     const req = validateRequest(request);
     if (this.closed) throw new Error('Executor is closed');
+    const limits = { ...this.limits, ...validateLimits(req.limits, 'limits') };
     const prepared: Prepared = {
       files: this.programFiles(req),
-      limits: { ...this.limits, ...validateLimits(req.limits, 'limits') },
+      limits,
       setup: req.setup ?? undefined,
+      key: contentHash([this.mode, req.code, req.setup ?? '', JSON.stringify(limits)]),
     };
-    const compile = await this.checkSyntax(prepared);
+    const compile = await this.cachedSyntaxCheck(prepared);
     if (compile.kind === 'internal') {
       return { compile: { ok: false, message: compile.message }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
     }
@@ -96,7 +127,7 @@ export class Executor {
       const msg = compile.result.message ?? 'the program does not compile';
       return { compile: compile.result, tests: req.tests.map(() => blankCell('CE', msg)), isolation: this.isolation() };
     }
-    const tests = await Promise.all(req.tests.map((t) => this.runCell(t, prepared)));
+    const tests = await Promise.all(req.tests.map((t) => this.cachedCell(t, prepared)));
     return { compile: compile.result, tests, isolation: this.isolation() };
   }
 
@@ -107,10 +138,9 @@ export class Executor {
   }
 
   private programFiles(req: RunRequest): Record<string, string | Buffer> {
-    const files: Record<string, string | Buffer> = {
-      'solution.py': req.code,
-      'verpo_runner.bin': this.harness.runner,
-    };
+    const files: Record<string, string | Buffer> = { 'solution.py': req.code };
+    // the zygote already holds the runner's code; a fresh interpreter loads it from the workdir
+    if (this.mode === 'spawn') files['verpo_runner.bin'] = this.harness.runner;
     if (typeof req.setup === 'string' && req.setup !== '') files['setup.py'] = req.setup;
     return files;
   }
@@ -128,20 +158,58 @@ export class Executor {
   }
 
   private async sandboxed(spec: SandboxSpec): Promise<SandboxResult> {
+    this.stats.executions++;
     return this.slots.use(() => this.sandbox.run(spec));
   }
 
-  /** Syntax check once per program, in the sandbox; compile() executes nothing, so its answer is trustworthy. */
-  private async checkSyntax(p: Prepared): Promise<
-    { kind: 'done'; result: CompileResult } | { kind: 'setup'; message: string } | { kind: 'internal'; message: string }> {
+  /** The candidate side of a spec: a fresh `runner.py <mode>`, or a fork of the slot's zygote running `mode`. */
+  private candidate(mode: 'compile' | 'stdio' | 'serve', stdin: string): Pick<SandboxSpec, 'candidate' | 'zygote'> {
+    if (this.mode === 'spawn') return { candidate: { argv: this.runnerArgv(mode), env: this.candidateEnv(), stdin } };
+    return {
+      candidate: { argv: [this.python, ...this.candidateFlags, '-c', ZYGOTE_BOOT], env: this.candidateEnv(), stdin },
+      zygote: { init: this.harness.zygote, mode, judgeInit: this.harness.judge },
+    };
+  }
+
+  /** One syntax check per distinct (program, setup, limits), shared by concurrent and later runs. */
+  private cachedSyntaxCheck(p: Prepared): Promise<CompileOutcome> {
+    if (this.compileCache === null) return this.checkSyntax(p);
+    const hit = this.compileCache.get(p.key);
+    if (hit !== undefined) {
+      this.stats.compileCacheHits++;
+      return hit;
+    }
+    const fresh = this.checkSyntax(p);
+    remember(this.compileCache, p.key, fresh);
+    // an internal error is never kept: the next run checks again
+    void fresh.then((c) => { if (c.kind === 'internal') this.compileCache?.delete(p.key); });
+    return fresh;
+  }
+
+  /** A cell from the content-hash cache, or run (once: duplicates in flight share the execution).
+   *  IE cells are not kept. A hit is a copy marked `cached: true`. */
+  private async cachedCell(test: TestCase, p: Prepared): Promise<TestResult> {
+    if (this.cache === null) return this.runCell(test, p);
+    const key = contentHash([p.key, JSON.stringify(test)]);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.stats.cacheHits++;
+      return { ...(await hit), cached: true };
+    }
+    const fresh = this.runCell(test, p);
+    remember(this.cache, key, fresh);
+    const cell = await fresh;
+    if (cell.verdict === 'IE') this.cache.delete(key);
+    return cell;
+  }
+
+  /** Syntax check once per program, in the sandbox; compile() executes nothing, so its answer is trustworthy.
+   *  Zygote mode: a fork of the slot's zygote, isolated like a test, that only compiles (no interpreter start). */
+  private async checkSyntax(p: Prepared): Promise<CompileOutcome> {
     let why = '';
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const r = await this.sandboxed({
-          candidate: { argv: this.runnerArgv('compile'), env: this.candidateEnv(), stdin: '' },
-          files: p.files,
-          limits: p.limits,
-        });
+        const r = await this.sandboxed({ ...this.candidate('compile', ''), files: p.files, limits: p.limits });
         const c = compileFromRun(r);
         if (c !== null) {
           if (!c.ok && c.where === 'setup') return { kind: 'setup', message: `setup code does not compile: ${c.message}` };
@@ -179,11 +247,7 @@ export class Executor {
   }
 
   private stdioSpec(test: StdioTest, p: Prepared): SandboxSpec {
-    return {
-      candidate: { argv: this.runnerArgv('stdio'), env: this.candidateEnv(), stdin: test.stdin },
-      files: p.files,
-      limits: p.limits,
-    };
+    return { ...this.candidate('stdio', test.stdin), files: p.files, limits: p.limits };
   }
 
   /** The test travels only to the judge (its stdin); the candidate gets the program and the runner. */
@@ -192,13 +256,24 @@ export class Executor {
       ? { kind: 'assert', code: test.code }
       : callSpec(test);
     const testJson = Buffer.from(JSON.stringify({ ...spec, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes }), 'utf8');
+    const judgeEnv = { PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin' };
+    if (this.mode === 'zygote') {
+      // the slot's warm judge gets only the test, over its private control socket
+      return {
+        ...this.candidate('serve', ''),
+        files: p.files,
+        judge: { argv: [this.python, '-S', '-s', '-B', '-c', JUDGE_SERVER_BOOT], env: judgeEnv, stdin: testJson },
+        channel: true,
+        limits: p.limits,
+      };
+    }
     const judgeInput = Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, testJson]);
     return {
       candidate: { argv: this.runnerArgv('serve'), env: this.candidateEnv(), stdin: '' },
       files: p.files,
       judge: {
         argv: [this.python, '-S', '-s', '-B', '-c', JUDGE_BOOT],
-        env: { PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin' },
+        env: judgeEnv,
         stdin: judgeInput,
       },
       channel: true,
@@ -213,6 +288,21 @@ function callSpec(test: CallTest): Record<string, unknown> {
     kind: 'call', fn: test.fn, args: test.args, kwargs: test.kwargs ?? {}, expected: test.expected,
     tolerance: tol === undefined ? null : { abs: tol.abs ?? 0, rel: tol.rel ?? 0 },
   };
+}
+
+type CompileOutcome =
+  { kind: 'done'; result: CompileResult } | { kind: 'setup'; message: string } | { kind: 'internal'; message: string };
+
+function contentHash(parts: string[]): string {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(`${Buffer.byteLength(part)}:`).update(part);
+  return h.digest('base64');
+}
+
+/** Insert, dropping the oldest entries past CACHE_ENTRIES (a Map iterates in insertion order). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.set(key, value);
+  while (map.size > CACHE_ENTRIES) map.delete(map.keys().next().value as string);
 }
 
 /** A cell for which nothing ran (CE, or an internal error before the test could start). */

@@ -62,6 +62,8 @@ export interface CompiledHarness {
   runner: Buffer;
   /** marshal((judge, protocol)): sent ahead of the test on the judge's stdin. */
   judge: Buffer;
+  /** marshal((runner, protocol, zygote)): sent once to each warm zygote (zygote mode). */
+  zygote: Buffer;
 }
 
 const COMPILE_HARNESS = [
@@ -73,13 +75,14 @@ const COMPILE_HARNESS = [
   'p = c("protocol.py", "verpo_protocol.py")',
   'for name, as_name in (("runner.py", "verpo_runner.py"), ("judge.py", "verpo_judge.py")):',
   '    sys.stdout.write(binascii.b2a_base64(marshal.dumps((c(name, as_name), p))).decode())',
+  'sys.stdout.write(binascii.b2a_base64(marshal.dumps((c("runner.py", "verpo_runner.py"), p, c("zygote.py", "verpo_zygote.py")))).decode())',
 ].join('\n');
 
 export function compileHarness(python: string, dir: string): CompiledHarness {
   const out = execFileSync(python, ['-S', '-s', '-B', '-c', COMPILE_HARNESS, dir], { encoding: 'utf8', timeout: 60000 });
-  const [runner, judge] = out.trim().split('\n').map((l) => Buffer.from(l, 'base64'));
-  if (!runner?.length || !judge?.length) throw new Error('verpo: compiling the Python harness failed');
-  return { runner, judge };
+  const [runner, judge, zygote] = out.trim().split('\n').map((l) => Buffer.from(l, 'base64'));
+  if (!runner?.length || !judge?.length || !zygote?.length) throw new Error('verpo: compiling the Python harness failed');
+  return { runner, judge, zygote };
 }
 
 /** Candidate bootstrap (`python -c`): run the runner from verpo_runner.bin in the workdir (cwd). */
@@ -91,3 +94,17 @@ export const RUNNER_BOOT = '# verpo runner\n' +
 export const JUDGE_BOOT = '# verpo judge\n' +
   'import sys, marshal\n_b = sys.stdin.buffer\n_j, PROTOCOL_CODE = marshal.loads(_b.read(int(_b.readline())))\n' +
   'exec(_j)\n';
+
+/** Zygote bootstrap (`python -c`, zygote mode): fd 0 is a SOCK_SEQPACKET control socket whose first message
+ *  is marshal((runner, protocol, zygote)); runner.py is exec'd for its functions only, then zygote.py serves. */
+export const ZYGOTE_BOOT = '# verpo zygote (one per slot, lives until close)\n' +
+  'import marshal, socket\n_ctl = socket.socket(fileno=0)\n_r, PROTOCOL_CODE, _z = marshal.loads(_ctl.recv(1 << 24))\n' +
+  'VERPO_ZYGOTE = True\nexec(_r)\nexec(_z)\n';
+
+/** Warm judge bootstrap (`python -c`, zygote mode): fd 0 is a stream socket carrying "<length>\\n" +
+ *  marshal((judge, protocol)) once, then one test after another (judge.py serve_forever). */
+export const JUDGE_SERVER_BOOT = '# verpo warm judge (one per slot, lives until close)\n' +
+  'import marshal, socket\n_c = socket.socket(fileno=0)\n_h = b""\n' +
+  'while not _h.endswith(b"\\n"):\n    _b = _c.recv(1)\n    if not _b: raise SystemExit(0)\n    _h += _b\n' +
+  '_n = int(_h)\n_p = []\nwhile _n > 0:\n    _b = _c.recv(min(_n, 1 << 20))\n    if not _b: raise SystemExit(0)\n    _p.append(_b)\n    _n -= len(_b)\n' +
+  '_c.detach()\n_j, PROTOCOL_CODE = marshal.loads(b"".join(_p))\nVERPO_JUDGE_SERVER = True\nexec(_j)\n';

@@ -26,7 +26,12 @@ export interface SandboxSpec {
   channel?: boolean;
   limits: SandboxLimits;
   layers?: Partial<SandboxLayers>;
+  /** Zygote mode (native/core/exec/zygote_run.hpp): `candidate.argv` starts the slot's warm zygote
+   *  (fed `init` once), which forks this test's process tree and runs `mode` in it; `judge.argv`
+   *  starts the slot's warm judge (fed `judgeInit` once) and `judge.stdin` is the test it gets. */
+  zygote?: ZygoteSpec;
 }
+export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer; netPerTest?: boolean }
 export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
 export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
 export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
@@ -41,6 +46,7 @@ interface NativeSpec {
   files: [string, Buffer][];
   limits: SandboxLimits;
   layers: SandboxLayers;
+  zygote?: ZygoteSpec;
 }
 interface NativeSandbox {
   run(spec: NativeSpec): Promise<SandboxResult>;
@@ -154,7 +160,15 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers): NativeS
     }
   }
   const limits: SandboxLimits = { ...spec.limits };
-  return { candidate, judge, channel: spec.channel ?? true, files, limits, layers: mergeLayers(layerDefaults, spec.layers, 'layers') };
+  const out: NativeSpec = { candidate, judge, channel: spec.channel ?? true, files, limits, layers: mergeLayers(layerDefaults, spec.layers, 'layers') };
+  if (spec.zygote !== undefined) {
+    const z = spec.zygote;
+    if (z === null || typeof z !== 'object' || !Buffer.isBuffer(z.init)) throw new TypeError('zygote.init must be a Buffer');
+    if (!['serve', 'stdio', 'compile'].includes(z.mode)) throw new TypeError("zygote.mode must be 'serve', 'stdio' or 'compile'");
+    if (judge !== null && !Buffer.isBuffer(z.judgeInit)) throw new TypeError('zygote.judgeInit must be a Buffer when there is a judge');
+    out.zygote = { init: z.init, mode: z.mode, judgeInit: z.judgeInit, netPerTest: z.netPerTest ?? true };
+  }
+  return out;
 }
 
 export class Sandbox {

@@ -94,6 +94,9 @@ export interface TestResult {
   syscall?: string;
   /** How many times the cell was re-run after an internal error. */
   retries?: number;
+  /** The cell was answered from the executor's content-hash cache (an identical program, setup, test and
+   *  limits ran already, or was running). */
+  cached?: boolean;
 }
 
 export interface IsolationLayers {
@@ -133,4 +136,10 @@ export interface ExecutorOptions {
   layers?: Partial<{ seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }>;
   /** Where per-test workdirs are created (passed to the sandbox). */
   workRoot?: string;
+  /** How each test's process starts. 'zygote' (default): forked from a warm interpreter of the slot,
+   *  isolated in the child before any program code runs, judged by a warm judge of the slot.
+   *  'spawn': a fresh interpreter (and a fresh judge) per test. Same layers, same verdicts. */
+  mode?: 'zygote' | 'spawn';
+  /** Content-hash cache of (program, setup, test, limits) -> cell (default true): duplicate rollouts run once. */
+  cache?: boolean;
 }

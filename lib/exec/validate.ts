@@ -51,6 +51,12 @@ export function validateExecutorOptions(opts: unknown): ExecutorOptions {
       throw new RangeError(`${k} must be a positive integer, got ${describe(v)}`);
     }
   }
+  if (o.mode !== undefined && o.mode !== 'zygote' && o.mode !== 'spawn') {
+    throw new TypeError(`mode must be 'zygote' or 'spawn', got ${describe(o.mode)}`);
+  }
+  if (o.cache !== undefined && typeof o.cache !== 'boolean') {
+    throw new TypeError(`cache must be a boolean, got ${describe(o.cache)}`);
+  }
   if (o.sitePackages !== undefined && typeof o.sitePackages !== 'boolean') {
     throw new TypeError(`sitePackages must be a boolean, got ${describe(o.sitePackages)}`);
   }

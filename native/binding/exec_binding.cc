@@ -111,6 +111,17 @@ bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
     r->has_judge = true;
     if (!ParseProcess(env, judge, "judge", &r->judge)) return false;
   }
+  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer, netPerTest?: boolean } (see zygote_run.hpp)
+  Napi::Value zyg = o.Get("zygote");
+  if (zyg.IsObject()) {
+    Napi::Object z = zyg.As<Napi::Object>();
+    r->zygote.enabled = true;
+    if (!GetString(env, z.Get("init"), "zygote.init", &r->zygote.init)) return false;
+    if (!GetString(env, z.Get("mode"), "zygote.mode", &r->zygote.mode)) return false;
+    Napi::Value ji = z.Get("judgeInit");
+    if (!ji.IsUndefined() && !ji.IsNull() && !GetString(env, ji, "zygote.judgeInit", &r->zygote.judge_init)) return false;
+    GetBool(z, "netPerTest", &r->zygote.net_per_test);
+  }
   Napi::Value channel = o.Get("channel");
   r->channel = channel.IsBoolean() ? channel.As<Napi::Boolean>().Value() : true;
   Napi::Value files = o.Get("files");

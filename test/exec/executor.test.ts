@@ -228,7 +228,10 @@ describe('concurrency', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, harnessProcesses().length);
+        // spawn mode: a runner and a judge per running test, found by command line. Zygote mode: the test's
+        // processes are forks of the slot's zygote (its command line), found by the slot uids they run as:
+        // an init and the program per running test (the warm judge is one per slot, running or not).
+        peak = Math.max(peak, ex.mode === 'zygote' ? harnessProcesses(slotUids(ex)).length : harnessProcesses().length);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();

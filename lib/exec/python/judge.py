@@ -429,6 +429,26 @@ def finish(remote, verdict, detail, exc_type=None):
     return out
 
 
+def judge_bytes(data, proto):
+    """One test spec (JSON bytes) -> the verdict dict; never raises."""
+    try:
+        spec = proto.Codec(plain=True).loads(data)
+        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call'):
+            raise ValueError('bad test spec')
+        return judge(spec, proto)
+    except BaseException as e:  # a bug here must never look like a verdict about the program
+        import traceback
+        return {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
+            traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
+
+
+def end_channel(codec):
+    try:
+        posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))
+    except OSError:
+        pass
+
+
 def main():
     harden()
     if hasattr(sys, 'set_int_max_str_digits'):
@@ -437,24 +457,62 @@ def main():
     posix.dup2(2, 1)  # anything the test code prints goes to stderr: stdout carries only the verdict
     proto = load_protocol()
     codec = proto.Codec()
-    try:
-        data = sys.stdin.buffer.read()
-        spec = proto.Codec(plain=True).loads(data)
-        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call'):
-            raise ValueError('bad test spec')
-        result = judge(spec, proto)
-    except BaseException as e:  # a bug here must never look like a verdict about the program
-        import traceback
-        result = {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
-            traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
-    try:
-        posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))
-    except OSError:
-        pass
+    result = judge_bytes(sys.stdin.buffer.read(), proto)
+    end_channel(codec)
     posix.write(verdict_fd, codec.dumps(result))
     sys.stdout.flush()
     posix._exit(0)
 
 
+CONTROL_FD = 0
+
+
+def serve_forever():
+    """The warm judge (one per supervisor slot, zygote mode): tests one after another on a private stream
+    socket (fd 0) from the supervisor. Each request is `<n>\\n` + n bytes of test JSON, sent with the test's
+    channel socket attached (SCM_RIGHTS), which becomes fd 3 for that test only; the reply is the verdict
+    line. Every test gets a fresh namespace (judge() builds one) and its own setup run; nothing of a test
+    survives into the next but imported trusted modules. It never runs candidate code, and is not dumpable."""
+    import socket
+    harden()
+    if hasattr(sys, 'set_int_max_str_digits'):
+        sys.set_int_max_str_digits(0)
+    posix.dup2(2, 1)  # test code's prints: never on the control socket
+    proto = load_protocol()
+    codec = proto.Codec()
+    ctl = socket.socket(fileno=CONTROL_FD)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 4)
+        except OSError:
+            posix._exit(0)
+        if not data:
+            posix._exit(0)  # the supervisor closed the socket
+        nl = data.find(b'\n')
+        want = int(data[:nl])
+        parts, have = [data[nl + 1:]], len(data) - nl - 1
+        while have < want:
+            chunk = ctl.recv(min(want - have, 1 << 20))
+            if not chunk:
+                posix._exit(0)
+            parts.append(chunk)
+            have += len(chunk)
+        for i, fd in enumerate(fds):
+            if i == 0 and fd != CHANNEL_FD:
+                posix.dup2(fd, CHANNEL_FD)
+            if fd != CHANNEL_FD:  # (it arrives as fd 3 itself when that is the lowest free one)
+                posix.close(fd)
+        result = judge_bytes(b''.join(parts), proto)
+        end_channel(codec)
+        try:
+            posix.close(CHANNEL_FD)
+        except OSError:
+            pass
+        ctl.sendall(codec.dumps(result))
+
+
 if __name__ == '__main__':
-    main()
+    if globals().get('VERPO_JUDGE_SERVER'):
+        serve_forever()
+    else:
+        main()

@@ -253,5 +253,5 @@ def main(argv):
         posix._exit(2)
 
 
-if __name__ == '__main__':
-    main(sys.argv)
+if __name__ == '__main__' and not globals().get('VERPO_ZYGOTE'):
+    main(sys.argv)  # (the zygote, zygote.py, execs this file's code only for its functions)

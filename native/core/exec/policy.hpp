@@ -40,8 +40,21 @@ struct ProcessSpec {
   std::string stdin_data;
 };
 
+// Zygote mode (zygote_run.hpp): the candidate is forked from a warm trusted interpreter of the slot
+// (started with candidate.argv, fed `init` once) instead of started fresh; `mode` tells it what to
+// run ("serve", "stdio", "compile"). With a judge, the judge is a warm server of the slot too
+// (started with judge.argv, fed `judge_init` once); judge.stdin_data is then the test it gets.
+struct ZygoteSpec {
+  bool enabled = false;
+  std::string init;
+  std::string mode;
+  std::string judge_init;
+  bool net_per_test = true;  // a fresh net namespace per test (else one per zygote)
+};
+
 struct RunRequest {
   ProcessSpec candidate;
+  ZygoteSpec zygote;
   bool has_judge = false;
   ProcessSpec judge;
   bool channel = true;  // socketpair: candidate fd 3 <-> judge fd 3 (only with a judge)

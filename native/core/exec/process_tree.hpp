@@ -20,4 +20,8 @@ bool ReadProcessUsage(int stat_fd, bool with_children, ProcessUsage* out);
 // Sum over the live members of the tree other than `main_pid` (host pid view).
 ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid);
 
+// Kills every process running as `uid` (a per-slot uid nobody else uses, gid likewise), from a
+// helper that takes that uid, so kill(-1) reaches exactly those processes (setsid'd daemons too).
+void KillAllOfUid(uid_t uid, gid_t gid);
+
 }  // namespace verpo::exec

@@ -23,6 +23,7 @@
 #include "core/exec/child_launch.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/process_tree.hpp"
+#include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
 
@@ -61,45 +62,6 @@ namespace {
 constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms
 constexpr uint64_t kDrainGraceMs = 200;         // output still in pipes after the exits
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  void Reset(int f = -1) {
-    if (fd >= 0) close(fd);
-    fd = f;
-  }
-  int Release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
-bool MakePipe(Fd* read_end, Fd* write_end) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return false;
-  read_end->Reset(p[0]);
-  write_end->Reset(p[1]);
-  return true;
-}
-
-std::string Substitute(std::string s, const std::string& workdir) {
-  const std::string token = kWorkdirToken;
-  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + workdir.size()))
-    s.replace(at, token.size(), workdir);
-  return s;
-}
-
 // Everything the loop tracks for one process.
 struct Stream {
   Fd fd;
@@ -122,45 +84,6 @@ struct Tracked {
   std::string stdin_data;
   size_t stdin_done = 0;
 };
-
-// Kills every process running as `uid` (a per-slot uid nobody else uses), from a helper that
-// takes that uid: kill(-1) then reaches exactly those processes, including setsid'd daemons.
-// The helper shares our memory (CLONE_VM | CLONE_VFORK, like posix_spawn): no page-table copy of
-// a large host, and this thread simply waits until it is done. Credentials are per task, so the
-// helper's uid change never touches ours.
-struct UidKill {
-  uid_t uid;
-  gid_t gid;
-};
-
-int UidKillHelper(void* arg) {
-  const UidKill* k = static_cast<const UidKill*>(arg);
-  syscall(SYS_close_range, 0, ~0U, 0);  // its own fd table copy: hold nothing of a concurrent launch
-  if (syscall(SYS_setresgid, k->gid, k->gid, k->gid) != 0 || syscall(SYS_setresuid, k->uid, k->uid, k->uid) != 0) return 1;
-  // kill(-1) reports success whenever any other process exists, so "none left" cannot be
-  // read from it. A few passes suffice: fork() fails once SIGKILL is pending, so no new
-  // process of this uid appears after the first pass.
-  for (int pass = 0; pass < 3; ++pass) {
-    syscall(SYS_kill, -1, SIGKILL);
-    timespec pause = {0, 500000};
-    syscall(SYS_nanosleep, &pause, nullptr);
-  }
-  return 0;
-}
-
-void KillAllOfUid(uid_t uid, gid_t gid) {
-  alignas(16) static thread_local char stack[64 * 1024];
-  UidKill k = {uid, gid};
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t helper = clone(UidKillHelper, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (helper < 0) return;
-  int status;
-  while (waitpid(helper, &status, __WALL) < 0 && errno == EINTR) {
-  }
-}
 
 ProcessOutcome Summarize(Tracked& t) {
   ProcessOutcome o;

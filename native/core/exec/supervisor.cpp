@@ -1,5 +1,7 @@
 #include "core/exec/supervisor.hpp"
 
+#include "core/exec/zygote_run.hpp"
+
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -90,6 +92,8 @@ void Supervisor::Worker(int slot, int cancel_fd) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, nullptr);
+  // This slot's warm zygote and judge (zygote mode): started on first use, ended with this thread.
+  WarmSlot warm;
   for (;;) {
     Job job;
     {
@@ -101,7 +105,8 @@ void Supervisor::Worker(int slot, int cancel_fd) {
       ++active_;
       peak_ = std::max(peak_, active_);
     }
-    RunResult result = RunSandboxed(job.request, slot, config_, cancel_fd);
+    RunResult result = job.request.zygote.enabled ? RunInZygote(job.request, slot, config_, cancel_fd, &warm)
+                                                   : RunSandboxed(job.request, slot, config_, cancel_fd);
     bool cancelled = result.internal_error == "cancelled";
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -1,0 +1,759 @@
+#include "core/exec/zygote_run.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+#include "core/exec/child_launch.hpp"
+#include "core/exec/host_support.hpp"
+#include "core/exec/isolation_plan.hpp"
+#include "core/exec/process_tree.hpp"
+#include "core/exec/run_util.hpp"
+#include "core/exec/seccomp_filter.hpp"
+#include "core/exec/workdir.hpp"
+
+namespace verpo::exec {
+
+void WarmProcess::Stop() {
+  if (pid > 0) {
+    if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    else kill(pid, SIGKILL);
+    int status;
+    while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  if (ctl >= 0) close(ctl);
+  pid = -1;
+  pidfd = -1;
+  ctl = -1;
+  key = 0;
+  runs = 0;
+}
+
+namespace {
+
+constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms, as the spawn path
+constexpr uint64_t kDrainGraceMs = 200;
+constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed init at once; longer means it is broken
+
+bool SendWithFds(int sock, const std::string& data, const int* fds, int nfds) {
+  iovec iov = {const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+  memset(control, 0, sizeof control);
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (nfds > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+  }
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return false;
+  // A stream socket may take a long test spec in pieces: the rest goes without descriptors.
+  size_t done = static_cast<size_t>(n);
+  while (done < data.size()) {
+    ssize_t m = send(sock, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (m < 0 && errno == EINTR) continue;
+    if (m < 0) return false;
+    done += static_cast<size_t>(m);
+  }
+  return true;
+}
+
+// One message from a SOCK_SEQPACKET control socket, waiting at most `timeout_ms` (-1: forever).
+bool RecvMessage(int sock, std::string* out, int timeout_ms) {
+  pollfd p = {sock, POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) return false;
+  char buf[4096];
+  ssize_t n;
+  do n = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  out->assign(buf, static_cast<size_t>(n));
+  return true;
+}
+
+// Values from the zygote's small, flat JSON messages (we wrote both ends; no general parser needed).
+bool JsonNumber(const std::string& s, const char* key, double* out) {
+  std::string k = std::string("\"") + key + "\": ";
+  size_t at = s.find(k);
+  if (at == std::string::npos) return false;
+  const char* p = s.c_str() + at + k.size();
+  char* end = nullptr;
+  double v = strtod(p, &end);
+  if (end == p) return false;
+  *out = v;
+  return true;
+}
+
+std::string JsonText(const std::string& s, const char* key) {
+  std::string k = std::string("\"") + key + "\": \"";
+  size_t at = s.find(k);
+  if (at == std::string::npos) return "";
+  std::string v;
+  for (size_t i = at + k.size(); i < s.size() && s[i] != '"'; ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) ++i;
+    v += s[i];
+  }
+  return v;
+}
+
+std::string JsonString(const std::string& v) {
+  std::string o = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      o += '\\';
+      o += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char b[8];
+      snprintf(b, sizeof b, "\\u%04x", c);
+      o += b;
+    } else {
+      o += c;
+    }
+  }
+  return o + "\"";
+}
+
+size_t KeyOf(const ProcessSpec& p, const std::string& init, bool own_net) {
+  std::string all;
+  for (const auto& a : p.argv) all += a + '\0';
+  all += '\1';
+  for (const auto& e : p.env) all += e + '\0';
+  all += init;
+  all += own_net ? '\2' : '\3';
+  return std::hash<std::string>{}(all);
+}
+
+// Starts a trusted helper: fd 0 = its end of a control socket, fds 1 and 2 = /dev/null; its own
+// session; SIGKILL when this worker thread ends. `clone_flags`: CLONE_NEWNET for a zygote that keeps
+// one net namespace for all its tests.
+std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
+                      unsigned long clone_flags, const std::string& init, bool length_prefix) {
+  int sv[2];
+  if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+  Fd mine(sv[0]), theirs(sv[1]);
+  if (sock_type == SOCK_SEQPACKET) {
+    int size = static_cast<int>(init.size() + 65536);
+    if (setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
+  Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
+  std::vector<std::string> argv = spec.argv, envv = env;
+  LaunchPlan plan;
+  plan.path = argv[0].c_str();
+  plan.argv = CStrings(argv);
+  plan.envp = CStrings(envv);
+  plan.fds[plan.fd_count++] = {theirs.fd, 0};
+  plan.fds[plan.fd_count++] = {devnull.fd, 1};
+  plan.fds[plan.fd_count++] = {devnull.fd, 2};
+  plan.cwd = "/";
+  plan.clone_flags = clone_flags;
+  plan.isolation.new_session = true;
+  plan.isolation.no_new_privs = false;
+  LaunchResult lr = Launch(plan);
+  if (lr.pid < 0) return "starting a warm helper failed at " + lr.message();
+  w->pid = lr.pid;
+  w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
+  w->ctl = mine.Release();
+  std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
+  if (!SendWithFds(w->ctl, first, nullptr, 0)) {
+    std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
+    w->Stop();
+    return why;
+  }
+  return "";
+}
+
+struct Stream {
+  Fd fd;
+  std::string data;
+  size_t cap = 0;
+  bool truncated = false;
+};
+
+enum Tag : uint64_t { kInitExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
+                      kListenerRx, kListener, kTimer, kCancel };
+
+class ZRun {
+ public:
+  ZRun(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd, WarmSlot* warm)
+      : req_(req), slot_(slot), cfg_(cfg), cancel_fd_(cancel_fd), warm_(warm), host_(Host()) {}
+  RunResult Execute();
+
+ private:
+  std::string Prepare();
+  std::string EnsureWarm();
+  std::string Start();
+  void Loop();
+  void Finish();
+  void KillTree();
+  void OnReport();
+  void OnJudge();
+  void OnJudgeGone();
+  void OnZygoteGone();
+  void OnOutput(Stream& s);
+  void OnStdin();
+  void OnListenerRx();
+  void OnViolation();
+  void OnTick();
+  bool Watch(int fd, uint64_t tag, uint32_t events = EPOLLIN) {
+    epoll_event ev = {};
+    ev.events = events;
+    ev.data.u64 = tag;
+    return epoll_ctl(epoll_.fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+  }
+  void Unwatch(int fd) { epoll_ctl(epoll_.fd, EPOLL_CTL_DEL, fd, nullptr); }
+  void LimitReached(LimitHit limit) {
+    if (result_.limit == LimitHit::kNone && !result_.violation.hit) result_.limit = limit;
+    KillTree();
+  }
+
+  const RunRequest& req_;
+  int slot_;
+  const SandboxConfig& cfg_;
+  int cancel_fd_;
+  WarmSlot* warm_;
+  const HostSupport& host_;
+  RunResult result_;
+  Workdir workdir_;
+  bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
+  uid_t run_uid_ = 0;
+  gid_t run_gid_ = 0;
+  Fd epoll_, timer_, listener_, listener_rx_, listener_tx_, chan_cand_, chan_judge_;
+  Fd in_r_, in_w_, out_w_, err_w_;
+  Stream out_, err_;
+  std::string stdin_data_;
+  size_t stdin_done_ = 0;
+  pid_t init_pid_ = -1;  // host pid of the test's init (pid 1 of its namespace)
+  Fd init_pidfd_, stat_fd_;
+  bool init_exited_ = false, reported_ = false;
+  std::string report_;
+  bool judge_done_ = false;
+  std::string judge_line_;
+  bool zygote_broken_ = false;
+  uint64_t start_ns_ = 0, end_ns_ = 0, deadline_ns_ = 0;
+  uint64_t polled_cpu_ms_ = 0, peak_rss_kb_ = 0;
+  bool wall_hit_ = false, cancelled_ = false;
+  std::string error_;
+};
+
+std::string ZRun::Prepare() {
+  result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
+  IsolationReport& iso = result_.isolation;
+  if (!iso.namespaces.empty() && host_.needs_user_namespace) {
+    // The zygote would need its own user namespace to unshare per test; not done: say so.
+    iso.namespaces.clear();
+    iso.notes.push_back("namespaces: zygote mode creates them only when started as root");
+  }
+  if (!iso.namespaces.empty() && !req_.zygote.net_per_test)
+    iso.notes.push_back("net: one namespace per slot's zygote (abstract unix sockets visible to later tests of the slot)");
+  use_ns_ = !iso.namespaces.empty();
+  drop_uid_ = iso.drop_uid;
+  use_seccomp_ = iso.seccomp;
+  run_uid_ = iso.uid;
+  run_gid_ = drop_uid_ ? static_cast<gid_t>(iso.uid) : host_.gid;
+  if (!host_.pidfd) return "zygote mode needs pidfd_open (Linux >= 5.3)";
+
+  std::string err = EnsureWorkRoot(cfg_.work_root);
+  if (!err.empty()) return err;
+  err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
+  if (!err.empty()) return err;
+  for (const auto& f : req_.files) {
+    err = workdir_.WriteFile(f.first, f.second);
+    if (!err.empty()) return err;
+  }
+  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
+  if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
+  if (use_seccomp_ && host_.seccomp_notify) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+    listener_rx_.Reset(sv[0]);
+    listener_tx_.Reset(sv[1]);
+  }
+  if (req_.has_judge && req_.channel) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+    chan_cand_.Reset(sv[0]);
+    chan_judge_.Reset(sv[1]);
+  }
+  if (!MakePipe(&in_r_, &in_w_) || !MakePipe(&out_.fd, &out_w_) || !MakePipe(&err_.fd, &err_w_))
+    return std::string("pipe: ") + strerror(errno);
+  out_.cap = err_.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
+  stdin_data_ = req_.candidate.stdin_data;
+  if (use_seccomp_ && !warm_->filter_built) {
+    SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess);
+    warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
+    warm_->filter_built = true;
+  }
+  return EnsureWarm();
+}
+
+std::string ZRun::EnsureWarm() {
+  bool own_net = use_ns_ && !req_.zygote.net_per_test;
+  std::vector<std::string> zenv;
+  for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, "/tmp"));
+  size_t zkey = KeyOf(req_.candidate, req_.zygote.init, own_net);
+  WarmProcess& z = warm_->zygote;
+  if (z.alive() && z.key != zkey) z.Stop();
+  if (!z.alive()) {
+    std::string err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, own_net ? CLONE_NEWNET : 0, req_.zygote.init, false);
+    if (!err.empty()) return err;
+    z.key = zkey;
+  }
+  if (req_.has_judge) {
+    size_t jkey = KeyOf(req_.judge, req_.zygote.judge_init, false);
+    WarmProcess& j = warm_->judge;
+    if (j.alive() && j.key != jkey) j.Stop();
+    if (!j.alive()) {
+      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, req_.zygote.judge_init, true);
+      if (!err.empty()) return err;
+      j.key = jkey;
+    }
+  }
+  return "";
+}
+
+std::string ZRun::Start() {
+  const std::string cwd = use_ns_ ? "/tmp" : workdir_.path();
+  std::string h = "{\"mode\": " + JsonString(req_.zygote.mode) + ", \"fds\": [\"stdin\", \"stdout\", \"stderr\"";
+  int fds[5] = {in_r_.fd, out_w_.fd, err_w_.fd, -1, -1};
+  int nfds = 3;
+  if (chan_cand_.fd >= 0) {
+    h += ", \"chan\"";
+    fds[nfds++] = chan_cand_.fd;
+  }
+  if (listener_tx_.fd >= 0) {
+    h += ", \"listener\"";
+    fds[nfds++] = listener_tx_.fd;
+  }
+  h += "], \"rlimits\": [";
+  ChildPlan plan;
+  AddCandidateRlimits(&plan, req_.limits, drop_uid_, req_.layers.address_space_limit);
+  for (int i = 0; i < plan.rlimit_count; ++i)
+    h += (i ? ", [" : "[") + std::to_string(plan.rlimits[i].resource) + ", " + std::to_string(plan.rlimits[i].value) + "]";
+  h += "], \"drop\": " + std::string(drop_uid_ ? "true" : "false");
+  h += ", \"uid\": " + std::to_string(run_uid_) + ", \"gid\": " + std::to_string(run_gid_);
+  h += ", \"ns\": " + std::string(use_ns_ ? "true" : "false");
+  h += ", \"net\": " + std::string(req_.zygote.net_per_test ? "true" : "false");
+  h += ", \"proc\": " + std::string(host_.mount_proc ? "true" : "false");
+  h += ", \"workdir\": " + JsonString(workdir_.path()) + ", \"cwd\": " + JsonString(cwd) + ", \"hide\": [";
+  for (size_t i = 0; i < host_.shared_writable_dirs.size(); ++i) h += (i ? ", " : "") + JsonString(host_.shared_writable_dirs[i]);
+  h += "], \"listener\": " + std::string(listener_tx_.fd >= 0 ? "true" : "false") + ", \"env\": [";
+  for (size_t i = 0; i < req_.candidate.env.size(); ++i) h += (i ? ", " : "") + JsonString(Substitute(req_.candidate.env[i], cwd));
+  h += "]}\n";
+  if (use_seccomp_) h += warm_->filter;
+
+  WarmProcess& z = warm_->zygote;
+  start_ns_ = NowNs();
+  deadline_ns_ = start_ns_ + req_.limits.wall_ms * 1000000ull;
+  if (!SendWithFds(z.ctl, h, fds, nfds)) {
+    zygote_broken_ = true;
+    return std::string("sending the test to the zygote: ") + strerror(errno);
+  }
+  in_r_.Reset();
+  out_w_.Reset();
+  err_w_.Reset();
+  chan_cand_.Reset();
+  listener_tx_.Reset();
+  std::string reply;
+  if (!RecvMessage(z.ctl, &reply, static_cast<int>(req_.limits.wall_ms) + kReportWaitMs)) {
+    zygote_broken_ = true;
+    return "the zygote did not answer";
+  }
+  double pid = 0;
+  if (!JsonNumber(reply, "pid", &pid) || pid <= 0) {
+    std::string why = JsonText(reply, "error");
+    return "the zygote could not fork: " + (why.empty() ? reply : why);
+  }
+  init_pid_ = static_cast<pid_t>(pid);
+  // The zygote reaps this pid only after our "go": the pidfd surely names the test's init.
+  init_pidfd_.Reset(static_cast<int>(syscall(SYS_pidfd_open, init_pid_, 0)));
+  stat_fd_.Reset(open(("/proc/" + std::to_string(init_pid_) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  if (send(z.ctl, "go", 2, MSG_NOSIGNAL) != 2) {
+    zygote_broken_ = true;
+    return "the zygote went away";
+  }
+  ++z.runs;
+  if (init_pidfd_.fd < 0) {
+    zygote_broken_ = true;  // cannot watch the test; the zygote will report its death anyway
+    return std::string("pidfd_open: ") + strerror(errno);
+  }
+  if (req_.has_judge) {
+    WarmProcess& j = warm_->judge;
+    std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
+    int jfds[1] = {chan_judge_.fd};
+    if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
+      j.Stop();
+      return std::string("sending the test to the judge: ") + strerror(errno);
+    }
+    chan_judge_.Reset();
+    ++j.runs;
+  }
+  return "";
+}
+
+void ZRun::KillTree() {
+  if (init_pid_ <= 0 || init_exited_) return;
+  // With a pid namespace the init is its pid 1: SIGKILL to it ends every process in it. Without one:
+  // its process group (it called setsid) now, every process of the slot's uid after the report.
+  syscall(SYS_pidfd_send_signal, init_pidfd_.fd, SIGKILL, nullptr, 0);
+  if (!use_ns_) kill(-init_pid_, SIGKILL);
+}
+
+void ZRun::OnReport() {
+  std::string msg;
+  if (!RecvMessage(warm_->zygote.ctl, &msg, 0)) {
+    OnZygoteGone();
+    return;
+  }
+  reported_ = true;
+  report_ = msg;
+  if (!end_ns_) end_ns_ = NowNs();
+  Unwatch(warm_->zygote.ctl);
+}
+
+void ZRun::OnZygoteGone() {
+  if (reported_) return;
+  zygote_broken_ = true;
+  if (error_.empty()) error_ = "the zygote died during the test";
+  KillTree();
+  reported_ = true;  // nothing more will come
+  Unwatch(warm_->zygote.ctl);
+  if (warm_->zygote.pidfd >= 0) Unwatch(warm_->zygote.pidfd);
+}
+
+void ZRun::OnJudge() {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = recv(warm_->judge.ctl, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      OnJudgeGone();
+      return;
+    }
+    judge_line_.append(buf, static_cast<size_t>(n));
+    if (judge_line_.size() > (64u << 20)) {
+      OnJudgeGone();
+      return;
+    }
+    if (!judge_line_.empty() && judge_line_.back() == '\n') {
+      judge_done_ = true;
+      Unwatch(warm_->judge.ctl);
+      if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
+      KillTree();  // the judge has its verdict: the run is over
+      return;
+    }
+  }
+}
+
+void ZRun::OnJudgeGone() {
+  if (judge_done_) return;
+  judge_done_ = true;
+  judge_line_.clear();
+  Unwatch(warm_->judge.ctl);
+  if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
+  warm_->judge.Stop();  // restarted for the next test
+  result_.judge.signal = SIGKILL;
+  KillTree();
+}
+
+void ZRun::OnOutput(Stream& s) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(s.fd.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      Unwatch(s.fd.fd);
+      s.fd.Reset();
+      return;
+    }
+    size_t room = s.cap > s.data.size() ? s.cap - s.data.size() : 0;
+    size_t take = std::min(room, static_cast<size_t>(n));
+    s.data.append(buf, take);
+    if (take < static_cast<size_t>(n) && !s.truncated) {
+      s.truncated = true;
+      LimitReached(LimitHit::kOutput);
+    }
+  }
+}
+
+void ZRun::OnStdin() {
+  while (stdin_done_ < stdin_data_.size()) {
+    ssize_t n = write(in_w_.fd, stdin_data_.data() + stdin_done_, stdin_data_.size() - stdin_done_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0) {
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      timespec zero = {0, 0};
+      sigtimedwait(&pipe_set, nullptr, &zero);
+      break;
+    }
+    stdin_done_ += static_cast<size_t>(n);
+  }
+  Unwatch(in_w_.fd);
+  in_w_.Reset();
+}
+
+void ZRun::OnListenerRx() {
+  char byte;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(listener_rx_.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n == 1) {
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    if (cm && cm->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+      listener_.Reset(fd);
+      Watch(listener_.fd, kListener);
+    }
+  }
+  if (n < 0 && errno == EAGAIN) return;
+  Unwatch(listener_rx_.fd);
+  listener_rx_.Reset();
+}
+
+void ZRun::OnViolation() {
+  seccomp_notif req;
+  memset(&req, 0, sizeof req);
+  if (ioctl(listener_.fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+    if (errno == ENOENT || errno == EINTR) return;
+    Unwatch(listener_.fd);
+    listener_.Reset();
+    return;
+  }
+  if (!result_.violation.hit) {
+    result_.violation.hit = true;
+    result_.violation.nr = req.data.nr;
+    if (!IsNativeAuditArch(req.data.arch)) {
+      result_.violation.syscall = "foreign-abi(" + std::to_string(req.data.arch) + ":" + std::to_string(req.data.nr) + ")";
+    } else {
+      std::string name = SyscallName(req.data.nr);
+      result_.violation.syscall = name.empty() ? "unknown(" + std::to_string(req.data.nr) + ")" : name;
+    }
+  }
+  KillTree();  // never answered: the caller stays blocked until the SIGKILL lands
+}
+
+void ZRun::OnTick() {
+  uint64_t expirations;
+  while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
+  }
+  if (!init_exited_ && stat_fd_.fd >= 0) {
+    ProcessUsage main, rest;
+    if (ReadProcessUsage(stat_fd_.fd, true, &main)) {
+      rest = ScanTree(drop_uid_, run_uid_, init_pid_, init_pid_);
+      polled_cpu_ms_ = std::max(polled_cpu_ms_, main.cpu_ms + rest.cpu_ms);
+      // Memory: the program's tree only. The init is a fork of the zygote that allocates nothing; its
+      // resident pages are the zygote's, shared copy-on-write with the program, and would count twice.
+      peak_rss_kb_ = std::max(peak_rss_kb_, use_ns_ ? rest.rss_kb : main.rss_kb + rest.rss_kb);
+    }
+    if (polled_cpu_ms_ >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
+    else if (peak_rss_kb_ > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
+  }
+  if (!wall_hit_ && NowNs() >= deadline_ns_) {
+    wall_hit_ = true;
+    if (!init_exited_) LimitReached(LimitHit::kWall);
+    if (req_.has_judge && !judge_done_) OnJudgeGone();  // a judge still busy at the wall limit is restarted
+  }
+}
+
+void ZRun::Loop() {
+  Watch(init_pidfd_.fd, kInitExit);
+  Watch(warm_->zygote.ctl, kZygoteCtl);
+  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
+  if (req_.has_judge) {
+    Watch(warm_->judge.ctl, kJudgeCtl);
+    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
+  }
+  for (Stream* s : {&out_, &err_}) {
+    fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);
+    Watch(s->fd.fd, s == &out_ ? kOut : kErr);
+  }
+  fcntl(in_w_.fd, F_SETFL, O_NONBLOCK);
+  if (stdin_data_.empty()) in_w_.Reset();
+  else Watch(in_w_.fd, kIn, EPOLLOUT);
+  if (listener_rx_.fd >= 0) Watch(listener_rx_.fd, kListenerRx);
+  itimerspec its = {};
+  its.it_interval.tv_nsec = static_cast<long>(kTickNs);
+  its.it_value.tv_nsec = static_cast<long>(kTickNs);
+  timerfd_settime(timer_.fd, 0, &its, nullptr);
+  Watch(timer_.fd, kTimer);
+
+  uint64_t drain_deadline = 0;
+  for (;;) {
+    bool done = reported_ && (!req_.has_judge || judge_done_);
+    if (done) {
+      bool streams_open = out_.fd.fd >= 0 || err_.fd.fd >= 0;
+      if (!streams_open) break;
+      if (!drain_deadline) drain_deadline = NowNs() + kDrainGraceMs * 1000000ull;
+      else if (NowNs() >= drain_deadline) break;
+    }
+    epoll_event events[16];
+    int n = epoll_wait(epoll_.fd, events, 16, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    for (int i = 0; i < n; ++i) {
+      switch (events[i].data.u64) {
+        case kInitExit:
+          init_exited_ = true;
+          end_ns_ = NowNs();
+          Unwatch(init_pidfd_.fd);
+          break;
+        case kZygoteCtl: OnReport(); break;
+        case kZygoteExit: OnZygoteGone(); break;
+        case kJudgeCtl: OnJudge(); break;
+        case kJudgeExit: OnJudgeGone(); break;
+        case kOut: OnOutput(out_); break;
+        case kErr: OnOutput(err_); break;
+        case kIn: OnStdin(); break;
+        case kListenerRx: OnListenerRx(); break;
+        case kListener:
+          if (events[i].events & EPOLLIN) OnViolation();
+          else if (listener_.fd >= 0) {
+            Unwatch(listener_.fd);
+            listener_.Reset();
+          }
+          break;
+        case kTimer: OnTick(); break;
+        case kCancel:
+          cancelled_ = true;
+          Unwatch(cancel_fd_);
+          KillTree();
+          if (req_.has_judge && !judge_done_) OnJudgeGone();
+          break;
+      }
+    }
+  }
+}
+
+// Whatever path got here: the tree is dead and reported, the judge idle or restarted.
+void ZRun::Finish() {
+  if (init_pid_ > 0 && !reported_) {
+    KillTree();
+    std::string msg;
+    if (RecvMessage(warm_->zygote.ctl, &msg, kReportWaitMs)) {
+      reported_ = true;
+      report_ = msg;
+    } else {
+      zygote_broken_ = true;
+    }
+  }
+  if (!end_ns_) end_ns_ = NowNs();
+  if (zygote_broken_) warm_->zygote.Stop();  // and its whole process tree with it (pdeathsig, pid namespace)
+  if (req_.has_judge && !judge_done_ && warm_->judge.alive()) warm_->judge.Stop();
+  if (init_pid_ > 0 && !use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);
+}
+
+RunResult ZRun::Execute() {
+  std::string err = Prepare();
+  if (err.empty()) err = Start();
+  if (err.empty()) Loop();
+  Finish();
+  bool file_hit = false;
+  std::string cleanup = workdir_.Remove(req_.limits.file_kb * 1024, &file_hit);
+
+  ProcessOutcome& c = result_.candidate;
+  c.started = init_pid_ > 0;
+  if (c.started) {
+    // The program's own status and rusage (reported by its init); absent when we killed the namespace
+    // first: then the init's status (SIGKILL) is the program's too.
+    size_t prog_at = report_.find("\"prog\": {");
+    std::string prog = prog_at == std::string::npos ? "" : report_.substr(prog_at + 8);
+    std::string outer = report_.substr(0, prog_at == std::string::npos ? report_.size() : prog_at);
+    double status = 0, utime = 0, stime = 0, maxrss = 0;
+    std::string stage = JsonText(prog, "stage");
+    if (!stage.empty() && err.empty()) err = "the test's init failed at " + stage + ": " + JsonText(prog, "error");
+    bool have_prog = JsonNumber(prog, "status", &status);
+    if (!have_prog) JsonNumber(outer, "status", &status);
+    const std::string& src = have_prog ? prog : outer;
+    JsonNumber(src, "utime", &utime);
+    JsonNumber(src, "stime", &stime);
+    JsonNumber(src, "maxrss", &maxrss);
+    if (!reported_ || report_.empty()) status = SIGKILL;  // no report: we killed it
+    int st = static_cast<int>(status);
+    if (WIFSIGNALED(st)) c.signal = WTERMSIG(st);
+    else c.exit_code = WEXITSTATUS(st);
+    c.cpu_ms = std::max(static_cast<uint64_t>((utime + stime) * 1000.0), polled_cpu_ms_);
+    c.wall_ms = (end_ns_ - start_ns_) / 1000000;
+    c.memory_kb = std::max(static_cast<uint64_t>(maxrss), peak_rss_kb_);
+  }
+  c.stdout_data = std::move(out_.data);
+  c.stderr_data = std::move(err_.data);
+  c.stdout_truncated = out_.truncated;
+  c.stderr_truncated = err_.truncated;
+  result_.has_judge = req_.has_judge;
+  if (req_.has_judge) {
+    ProcessOutcome& j = result_.judge;
+    j.started = true;
+    j.wall_ms = c.wall_ms;
+    if (!judge_line_.empty()) {
+      j.exit_code = 0;  // the warm judge answered: as a one-shot judge that printed its line and exited 0
+      j.stdout_data = judge_line_;
+    } else {
+      j.signal = SIGKILL;
+    }
+  }
+  if (result_.limit == LimitHit::kNone && !result_.violation.hit && c.started) {
+    if (c.signal == SIGXFSZ || file_hit) result_.limit = LimitHit::kFile;
+    else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
+    else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
+  }
+  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !host_.seccomp_notify) {
+    result_.violation.hit = true;
+    result_.violation.syscall = "unknown";
+  }
+  if (err.empty()) err = error_;
+  if (cancelled_) err = "cancelled";
+  if (err.empty() && !cleanup.empty()) err = cleanup;
+  result_.internal_error = err;
+  return std::move(result_);
+}
+
+}  // namespace
+
+RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm) {
+  ZRun run(request, slot, config, cancel_fd, warm);
+  return run.Execute();
+}
+
+}  // namespace verpo::exec
