@@ -217,9 +217,26 @@ def _finalize():
         pass
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _reap_orphans():
+    """Without a pid namespace, a test's leftover processes are reparented to us (a subreaper) once the
+    supervisor kills them: reap them, or their zombies would count against the slot uid's RLIMIT_NPROC."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def zygote_main(ctl):
     own_pidns = os.open('/proc/self/ns/pid', os.O_RDONLY | os.O_CLOEXEC)
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     while True:
+        _reap_orphans()
         try:
             data, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 8)
         except OSError:

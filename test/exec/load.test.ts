@@ -1,0 +1,56 @@
+// No false TLE under load: CPU time decides TLE (the wall limit is only a guard), so a program near its
+// CPU limit gets the same verdict on an idle machine and with a CPU hog on every core beside it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Executor } from '../../lib/exec';
+import type { TestCase, TestResult } from '../../lib/exec';
+import { makeWorkRoot, removeWorkRoot } from './host';
+
+let root: string;
+const hogs: ChildProcess[] = [];
+beforeAll(() => {
+  root = makeWorkRoot('load');
+});
+afterAll(() => {
+  for (const h of hogs) h.kill('SIGKILL');
+  if (root) removeWorkRoot(root);
+});
+
+// A fixed amount of work (not a duration): its CPU time does not depend on the machine's load.
+const CODE = 'def work(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n';
+const N = 2_000_000;
+const TEST: TestCase = { type: 'call', fn: 'work', args: [N], expected: (N * (N - 1)) / 2 };
+
+async function runWith(cpuMs: number): Promise<TestResult> {
+  // cores slots at most (the default), a wall guard far above the CPU limit, no cache (it must really run)
+  const ex = new Executor({ cache: false, workRoot: root, limits: { cpuMs, wallMs: cpuMs * 20 + 5000, memoryMb: 256, outputKb: 64 } });
+  try {
+    const r = await ex.run({ language: 'python', code: CODE, tests: [TEST] });
+    return r.tests[0];
+  } finally {
+    await ex.close();
+  }
+}
+
+describe('verdicts under load', () => {
+  it('the same program near its CPU limit gets the same verdict idle and beside a CPU hog', async () => {
+    const probe = await runWith(30000);
+    expect(probe.verdict).toBe('AC');
+    const used = Math.max(probe.cpuMs, 50);
+    // one limit comfortably above what the work needs, one below it
+    const above = Math.ceil(used * 1.8) + 100;
+    const below = Math.max(20, Math.floor(used * 0.5));
+    const idle = [await runWith(above), await runWith(below)];
+    expect(idle.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
+    expect(idle[1].limit).toBe('cpu');
+
+    const cores = availableParallelism();
+    for (let i = 0; i < cores; i++) hogs.push(spawn('python3', ['-c', 'while True: pass'], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, 200));
+    const loaded = [await runWith(above), await runWith(below)];
+    for (const h of hogs) h.kill('SIGKILL');
+    expect(loaded.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
+    expect(loaded[1].limit).toBe('cpu');  // never the wall guard
+  }, 120000);
+});

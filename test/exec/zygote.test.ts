@@ -1,0 +1,239 @@
+// Zygote mode (the default): hostile programs forked from the slot's warm interpreter get the same
+// verdicts as in spawn mode, the isolation is in place before the program's first line, the supervisor
+// owns every limit, the warm processes are bounded and gone after close(), a dead zygote never yields
+// AC, and duplicate rollouts run once (content-hash cache).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Executor } from '../../lib/exec';
+import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
+import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, slotUids, startBystander } from './host';
+
+let ex: Executor;
+let root: string;
+let bystander: ChildProcess;
+beforeAll(() => {
+  root = makeWorkRoot('zygote');
+  bystander = startBystander();
+  ex = new Executor({ concurrency: 2, workRoot: root, cache: false, limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 256 } });
+});
+afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
+afterAll(async () => {
+  await ex?.close();
+  bystander?.kill('SIGKILL');
+  if (root) removeWorkRoot(root);
+});
+
+async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
+  const res = await ex.run({ language: 'python', code, tests, ...extra });
+  return res.tests;
+}
+const call = (fn: string, expected: unknown = 1): TestCase => ({ type: 'call', fn, args: [], expected });
+
+/** Warm processes of this test process (zygotes and warm judges), by their command lines. */
+function warmProcesses(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && (cmd.includes('# verpo zygote') || cmd.includes('# verpo warm judge'))) out.push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+describe('zygote mode', () => {
+  it('is the default mode', () => {
+    expect(ex.mode).toBe('zygote');
+  });
+
+  it('every layer is in place before the program runs: uid, no_new_privs, seccomp, rlimits, pid 2 of its own namespace, private /tmp', async () => {
+    const code = [
+      'import os, resource',
+      'st = open("/proc/self/status").read()',
+      'def facts():',
+      '    f = dict(l.split(":\\t", 1) for l in st.splitlines() if ":\\t" in l)',
+      '    return [os.getuid(), f["NoNewPrivs"].strip(), f["Seccomp"].strip(), resource.getrlimit(resource.RLIMIT_NOFILE)[0],',
+      '            os.getpid(), sorted(os.listdir("/tmp")), sorted(int(x) for x in os.listdir("/proc/self/fd"))]',
+    ].join('\n');
+    const iso = ex.isolation();
+    const r = await ex.run({ language: 'python', code, tests: [{ type: 'assert', code: 'print(facts())\nassert False' }] });
+    expect(r.tests[0].verdict).toBe('WA');
+    const detail = r.tests[0].detail ?? '';
+    const facts = JSON.parse(/returned (\[.*\])$/.exec(detail)![1].replace(/'/g, '"')) as unknown[];
+    if (iso.dropUid) expect(slotUids(ex)).toContain(facts[0]);
+    else expect(facts[0]).toBe(process.getuid!());
+    expect(facts[1]).toBe('1');
+    expect(facts[2]).toBe(iso.seccomp ? '2' : '0');
+    expect(facts[3]).toBe(64);
+    if (iso.namespaces.includes('pid')) {
+      expect(facts[4]).toBe(2);
+      expect(facts[5]).toEqual(['solution.py']);
+    }
+    // stdin, stdout, stderr and the judge channel only (the listing's own descriptor is the 5th)
+    expect((facts[6] as number[]).slice(0, 4)).toEqual([0, 1, 2, 3]);
+    expect((facts[6] as number[]).length).toBeLessThanOrEqual(5);
+  });
+
+  it('the zygote holds no test data: the expected value is nowhere in the program process', async () => {
+    const secret = `s${Date.now()}x${Math.random().toString(36).slice(2)}`;
+    const code = [
+      'import gc, os',
+      'def probe():',
+      `    needle = "${secret.slice(0, 6)}" + "${secret.slice(6)}"`,
+      '    hits = 0',
+      '    for o in gc.get_objects():',
+      '        try:',
+      '            if needle in repr(o) and o is not needle and "needle" not in repr(o): hits += 1',
+      '        except Exception: pass',
+      '    for fd in os.listdir("/proc/self/fd"):',
+      '        try:',
+      '            if needle.encode() in os.pread(int(fd), 1 << 20, 0): hits += 1',
+      '        except OSError: pass',
+      '    return hits',
+    ].join('\n');
+    const ts = await cells(code, [{ type: 'assert', code: `assert probe() == 0, "${secret}"` }]);
+    expect(ts[0].verdict).toBe('AC');
+  });
+
+  it('fork bomb, kill(-1), memory bomb, file bomb, sleeping and spinning: limits from outside, host unharmed', async () => {
+    const code = [
+      'import os, signal, time',
+      'def bomb():',
+      '    while True:',
+      '        try: os.fork()',
+      '        except OSError: pass',
+      'def killall():',
+      '    os.kill(-1, signal.SIGKILL)',
+      '    return 1',
+      'def mem():',
+      '    xs = []',
+      '    while True: xs.append(bytearray(1 << 24))',
+      'def big():',
+      '    with open("f", "wb") as f:',
+      '        while True: f.write(b"x" * (1 << 20))',
+      'def nap():',
+      '    time.sleep(100)',
+      'def spin():',
+      '    while True: pass',
+    ].join('\n');
+    const ts = await cells(code, [call('bomb'), call('killall'), call('mem'), call('big'), call('nap'), call('spin')]);
+    // the bomb ends on whichever limit it reaches first; kill(-1) reaches only the program's own namespace
+    expect(['TLE', 'MLE', 'RE']).toContain(ts[0].verdict);
+    expect(['AC', 'RE']).toContain(ts[1].verdict);
+    expect(ts.slice(2).map((t) => t.verdict)).toEqual(['MLE', 'OLE', 'TLE', 'TLE']);
+    expect(ts[4].limit).toBe('wall');
+    expect(ts[5].limit).toBe('cpu');
+    expect(ts[5].cpuMs).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('seccomp violations are SV with the syscall', async () => {
+    const code = [
+      'import socket, ctypes',
+      'def net():',
+      '    socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+      'def unix():',
+      '    a, b = socket.socketpair()',
+      '    a.send(b"x")',
+      '    return b.recv(1) == b"x"',
+      'def trace():',
+      '    ctypes.CDLL(None).ptrace(16, 1, 0, 0)',
+    ].join('\n');
+    const ts = await cells(code, [call('net'), { type: 'call', fn: 'unix', args: [], expected: true }, call('trace')]);
+    expect(ts.map((t) => t.verdict)).toEqual(['SV', 'AC', 'SV']);
+    expect(ts[0].syscall).toBe('socket');
+    expect(ts[2].syscall).toBe('ptrace');
+  });
+
+  it('a daemon left by one test is gone before the next test of the slot, and files do not carry over', async () => {
+    const code = [
+      'import os, time',
+      'def leave():',
+      '    if os.fork() == 0:',
+      '        os.setsid()',
+      '        while True: time.sleep(1)',
+      '    open("/tmp/mark", "w").write("x")',
+      '    return 1',
+      'def look():',
+      '    return int(os.path.exists("/tmp/mark")) + len([p for p in os.listdir("/proc") if p.isdigit()]) - 1',
+    ].join('\n');
+    const first = await cells(code, [call('leave')]);
+    expect(first[0].verdict).toBe('AC');
+    const second = await cells(code, [{ type: 'call', fn: 'look', args: [], expected: 1 }]);
+    expect(second[0].verdict, second[0].detail).toBe('AC');  // only itself (and init) in /proc, no mark
+  });
+
+  it('a zygote killed mid-test is never AC; the next test gets a fresh one', async () => {
+    const code = 'import time\ndef slow():\n    time.sleep(1)\n    return 1\n';
+    const before = warmProcesses();
+    expect(before.length).toBeGreaterThan(0);
+    const pending = ex.run({ language: 'python', code, tests: [call('slow'), call('slow')] });
+    await new Promise((r) => setTimeout(r, 300));
+    const zygotes = warmProcesses().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('# verpo zygote'));
+    for (const pid of zygotes) process.kill(pid, 'SIGKILL');
+    const res = await pending;
+    for (const t of res.tests) expect(t.verdict).not.toBe('WA');  // IE (retried: then AC on a new zygote) or AC
+    const again = await cells(code, [call('slow')]);
+    expect(again[0].verdict).toBe('AC');
+    for (const pid of zygotes) expect(warmProcesses()).not.toContain(pid);
+  });
+
+  it('at most one zygote and one warm judge per slot, all gone after close()', async () => {
+    const own = new Executor({ concurrency: 2, workRoot: root, cache: false });
+    const before = warmProcesses().length;
+    await own.run({ language: 'python', code: 'def f():\n    return 1\n', tests: Array.from({ length: 6 }, () => call('f')) });
+    expect(warmProcesses().length - before).toBeLessThanOrEqual(4);
+    await own.close();
+    expect(warmProcesses().length).toBe(before);
+  });
+});
+
+describe('content-hash cache', () => {
+  it('duplicate rollouts run once; hits are reported; cache: false runs everything', async () => {
+    const cached = new Executor({ concurrency: 2, workRoot: root });
+    try {
+      const code = 'def add(a, b):\n    return a + b\n';
+      const tests: TestCase[] = [
+        { type: 'call', fn: 'add', args: [1, 2], expected: 3 },
+        { type: 'call', fn: 'add', args: [1, 2], expected: 4 },
+      ];
+      const group = await Promise.all(Array.from({ length: 4 }, () => cached.run({ language: 'python', code, tests })));
+      for (const r of group) expect(r.tests.map((t) => t.verdict)).toEqual(['AC', 'WA']);
+      const c = cached.counters();
+      // one syntax check and two tests ran; the other three rollouts were answered from the cache
+      expect(c.executions).toBe(3);
+      expect(c.cacheHits).toBe(6);
+      expect(c.compileCacheHits).toBe(3);
+      expect(group.flatMap((r) => r.tests).filter((t) => t.cached).length).toBe(6);
+      // a different limit is a different key
+      await cached.run({ language: 'python', code, tests, limits: { cpuMs: 1500 } });
+      expect(cached.counters().executions).toBe(6);
+    } finally {
+      await cached.close();
+    }
+    const before = ex.counters().executions;
+    const code = 'def one():\n    return 1\n';
+    for (let i = 0; i < 2; i++) await ex.run({ language: 'python', code, tests: [call('one')] });
+    expect(ex.counters().executions - before).toBe(4);
+    expect(ex.counters().cacheHits).toBe(0);
+  });
+
+  it('internal errors are not cached', async () => {
+    const cached = new Executor({ concurrency: 1, workRoot: root });
+    try {
+      // a test that passes a lambda to the program cannot be evaluated: IE (after one retry), never kept
+      const code = 'def ap(f):\n    return f(1)\n';
+      const tests: TestCase[] = [{ type: 'assert', code: 'assert ap(lambda x: x) == 1' }];
+      const a = await cached.run({ language: 'python', code, tests });
+      const b = await cached.run({ language: 'python', code, tests });
+      expect(a.tests[0].verdict).toBe('IE');
+      expect(b.tests[0].verdict).toBe('IE');
+      expect(b.tests[0].cached).toBeUndefined();
+    } finally {
+      await cached.close();
+    }
+  });
+});
