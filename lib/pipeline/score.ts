@@ -206,6 +206,9 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
       if (options.concurrency !== undefined) o.concurrency = options.concurrency;
       if (options.python !== undefined) o.python = options.python;
       if (options.limits !== undefined) o.limits = options.limits;
+      // one switch for both caches: identical programs within a line (below) and the executor's
+      // content-hash cache across lines (--no-cache turns both off)
+      o.cache = options.cache ?? true;
       own = new Executor(o);
     }
     return own;

@@ -47,7 +47,9 @@ export function passedGroups(n: number, rows = 4, tests = 5): { id: string; pass
 
 /** A group of real programs: `add` right, wrong, and sleeping `sleepS` seconds before answering. */
 export function programGroup(id: string, sleepS = 0): Record<string, unknown> {
-  const sleep = sleepS > 0 ? `import time\ntime.sleep(${sleepS})\n` : '';
+  // a slow group is slow only if it really runs: the id makes its programs distinct, so the executor's
+  // content-hash cache cannot answer one group from another's identical rollouts
+  const sleep = sleepS > 0 ? `# group ${id}\nimport time\ntime.sleep(${sleepS})\n` : '';
   return {
     id,
     tests: [{ type: 'assert', code: 'assert add(1, 2) == 3' }, { type: 'call', fn: 'add', args: [2, 2], expected: 4 }],
