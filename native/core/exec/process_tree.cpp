@@ -132,6 +132,75 @@ ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid) {
   return sum;
 }
 
+bool ScanDescendants(pid_t root, ProcessUsage* out) {
+  // Breadth-first over /proc/<pid>/task/<tid>/children (every thread's list: a child forked by a thread is
+  // listed under that thread). Bounded: a tree larger than this is reported as a failed scan.
+  constexpr size_t kMaxProcesses = 4096;
+  ProcessUsage sum;
+  pid_t queue[kMaxProcesses];
+  size_t head = 0, tail = 0;
+  queue[tail++] = root;
+  bool first = true;
+  while (head < tail) {
+    pid_t pid = queue[head++];
+    char path[96];
+    if (!first) {
+      snprintf(path, sizeof path, "/proc/%d/stat", pid);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        StatFields f;
+        if (ReadStat(fd, &f) && f.state != 'Z') {
+          sum.cpu_ms += TicksToMs(f.utime + f.stime);
+          sum.rss_kb += PagesToKb(f.rss_pages);
+        }
+        close(fd);
+      }
+    }
+    first = false;
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+      if (pid == root) return false;  // no such root: nothing to report
+      continue;
+    }
+    DIR* d = fdopendir(dfd);
+    if (!d) {
+      close(dfd);
+      continue;
+    }
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      char cpath[sizeof e->d_name + 16];
+      snprintf(cpath, sizeof cpath, "%s/children", e->d_name);
+      int cfd = openat(dfd, cpath, O_RDONLY | O_CLOEXEC);
+      if (cfd < 0) {
+        if (errno == ENOENT && pid == root) {
+          closedir(d);
+          return false;  // kernel without CONFIG_PROC_CHILDREN
+        }
+        continue;
+      }
+      char buf[4096];
+      ssize_t n = read(cfd, buf, sizeof buf - 1);
+      close(cfd);
+      if (n <= 0) continue;
+      buf[n] = '\0';
+      for (char* tok = buf; *tok;) {
+        while (*tok == ' ' || *tok == '\n') ++tok;
+        if (!*tok) break;
+        if (tail == kMaxProcesses) {
+          closedir(d);
+          return false;
+        }
+        queue[tail++] = static_cast<pid_t>(strtol(tok, &tok, 10));
+      }
+    }
+    closedir(d);
+  }
+  *out = sum;
+  return true;
+}
+
 void KillAllOfUid(uid_t uid, gid_t gid) {
   alignas(16) static thread_local char stack[64 * 1024];
   UidKill k = {uid, gid};

@@ -581,7 +581,8 @@ void ZRun::OnTick() {
   if (!init_exited_ && stat_fd_.fd >= 0) {
     ProcessUsage main, rest;
     if (ReadProcessUsage(stat_fd_.fd, true, &main)) {
-      rest = ScanTree(drop_uid_, run_uid_, init_pid_, init_pid_);
+      // With a pid namespace the tree is the init's descendants: a short walk instead of all of /proc.
+      if (!use_ns_ || !ScanDescendants(init_pid_, &rest)) rest = ScanTree(drop_uid_, run_uid_, init_pid_, init_pid_);
       polled_cpu_ms_ = std::max(polled_cpu_ms_, main.cpu_ms + rest.cpu_ms);
       // Memory: the program's tree only. The init is a fork of the zygote that allocates nothing; its
       // resident pages are the zygote's, shared copy-on-write with the program, and would count twice.
