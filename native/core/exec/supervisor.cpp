@@ -114,6 +114,9 @@ void Supervisor::Worker(int slot, int cancel_fd) {
     }
     job.done(std::move(result), cancelled);
   }
+  // Before this slot counts as stopped: close() resolves only once no warm process of the slot is left.
+  warm.zygote.Stop();
+  warm.judge.Stop();
   std::function<void()> last;
   {
     std::lock_guard<std::mutex> lock(mu_);
