@@ -214,6 +214,8 @@ async function main() {
     '`child_process` spawning `python -I -S -c` per test (program + one split test; no isolation, no judge).',
     'Fork floor: warm `python -S` processes (one per core) doing fork + `_exit` + waitpid, nothing else.',
     'Each round measures the references and then every configuration; ratios compare figures of the same round.',
+    'Peak tree RSS counts every process under this one, including the idle warm zygotes and judges of the other',
+    'configurations\' executors (all created up front): about 20 MiB per warm process.',
     '',
     '| configuration | active layers | executions/s | AC (last round) | vs baseline | fork floor / this | host CPU per exec | peak tree RSS |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
