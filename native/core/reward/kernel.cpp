@@ -96,6 +96,10 @@ struct Scratch {
   std::vector<uint32_t> rows, tests;  // the batch's shape, copied once: inputs may change under us
   std::vector<uint32_t> counts, level_counts, ones, histogram, level_count, level_of_count, level_mult, traj, nturn, last_row;
   std::vector<double> level_value, level_weight, kernel, kernel_by_gap, weight_of_count, traj_outcome;
+  // exp(-alpha * k / denom) by k, kept while alpha and denom stay the same (groups of one size).
+  std::vector<double> difficulty_by_count;
+  double difficulty_alpha = -1;
+  uint32_t difficulty_denom = 0;
 };
 
 // Distinct pass-rate levels in ascending order with their multiplicities; level_of maps a column
@@ -134,11 +138,23 @@ void levels_from_counts(Scratch& s, const uint32_t* counts, uint32_t denom, uint
 // VeRPO eq. 7-9 per level: w' = exp(-alpha rho) / (N + delta), N the Gaussian KDE with
 // sigma = std_pop(rho) / 2, and N = M when sigma is 0 (all rho equal). Without the density
 // (verpo-difficulty, the paper's ablation): w = exp(-alpha rho).
+// w = exp(-alpha * rho) for a level, from the per-thread table (the same value det_exp gives).
+double difficulty(Scratch& s, uint32_t count, double value, double alpha, uint32_t denom) {
+  if (alpha != s.difficulty_alpha || denom != s.difficulty_denom) {
+    s.difficulty_by_count.assign(static_cast<size_t>(denom) + 1, -1.0);
+    s.difficulty_alpha = alpha;
+    s.difficulty_denom = denom;
+  }
+  double& w = s.difficulty_by_count[count];
+  if (w < 0) w = det_exp(-alpha * value);
+  return w;
+}
+
 void level_weights(Scratch& s, uint32_t m, uint32_t denom, double alpha, double delta, bool density_on) {
   const size_t n = s.level_value.size();
   s.level_weight.resize(n);
   if (!density_on) {
-    for (size_t l = 0; l < n; ++l) s.level_weight[l] = det_exp(-alpha * s.level_value[l]);
+    for (size_t l = 0; l < n; ++l) s.level_weight[l] = difficulty(s, s.level_count[l], s.level_value[l], alpha, denom);
     return;
   }
   double sum = 0;
@@ -153,23 +169,31 @@ void level_weights(Scratch& s, uint32_t m, uint32_t denom, double alpha, double 
   const double two_s2 = 2.0 * sigma * sigma;
   // rho_l - rho_k is taken as (count_l - count_k) / denom, so a kernel term depends only on the gap:
   // at most denom + 1 exps per group. The sums run over k in ascending order, as in the JS mirror.
-  if (sigma > kSigmaEps) s.kernel_by_gap.assign(static_cast<size_t>(denom) + 1, -1.0);
+  if (sigma > kSigmaEps) {
+    // Every gap that occurs gets its exp first, so the sums below run without calls.
+    s.kernel_by_gap.assign(static_cast<size_t>(denom) + 1, -1.0);
+    double* by_gap = s.kernel_by_gap.data();
+    for (size_t l = 0; l < n; ++l)
+      for (size_t k = 0; k <= l; ++k) {
+        const uint32_t gap = s.level_count[l] - s.level_count[k];  // levels ascend: l >= k
+        if (by_gap[gap] < 0) {
+          const double d = static_cast<double>(gap) / static_cast<double>(denom);
+          by_gap[gap] = det_exp(-(d * d) / two_s2);
+        }
+      }
+  }
   for (size_t l = 0; l < n; ++l) {
     double density = static_cast<double>(m);
     if (sigma > kSigmaEps) {
+      const double* by_gap = s.kernel_by_gap.data();
+      const uint32_t cl = s.level_count[l];
       density = 0;
       for (size_t k = 0; k < n; ++k) {
-        const uint32_t gap = s.level_count[l] > s.level_count[k] ? s.level_count[l] - s.level_count[k]
-                                                                 : s.level_count[k] - s.level_count[l];
-        double& e = s.kernel_by_gap[gap];
-        if (e < 0) {
-          const double d = static_cast<double>(gap) / static_cast<double>(denom);
-          e = det_exp(-(d * d) / two_s2);
-        }
-        density += s.level_mult[k] * e;
+        const uint32_t ck = s.level_count[k];
+        density += s.level_mult[k] * by_gap[cl > ck ? cl - ck : ck - cl];
       }
     }
-    s.level_weight[l] = det_exp(-alpha * s.level_value[l]) / (density + delta);
+    s.level_weight[l] = difficulty(s, s.level_count[l], s.level_value[l], alpha, denom) / (density + delta);
   }
 }
 
