@@ -32,9 +32,18 @@ if (process.env.VERPO_SKIP_BUILD === '1') {
 }
 if (loads()) process.exit(0);
 
+// The compiler's output goes to a log file: on failure the user sees one line saying why and where.
+const log = path.join(root, 'build-native.log');
+const fd = require('fs').openSync(log, 'w');
 const [cmd, ...args] = nodeGyp();
-const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+// Outside npm (no npm_config_nodedir), use the running Node's own headers when it ships them,
+// instead of letting node-gyp download them.
+const prefix = path.resolve(process.execPath, '..', '..');
+if (!process.env.npm_config_nodedir && require('fs').existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
+  args.push(`--nodedir=${prefix}`);
+const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, stdio: ['ignore', fd, fd] });
+require('fs').closeSync(fd);
 if (r.status === 0 && loads()) process.exit(0);
-const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}`;
+const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}; details in ${log}`;
 console.warn(`verpo: native addon unavailable (${why}); the pure-JS backend will serve.`);
 process.exit(0);
