@@ -127,7 +127,7 @@ export class Executor {
       const msg = compile.result.message ?? 'the program does not compile';
       return { compile: compile.result, tests: req.tests.map(() => blankCell('CE', msg)), isolation: this.isolation() };
     }
-    const tests = await Promise.all(req.tests.map((t) => this.cachedCell(t, prepared)));
+    const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
     return { compile: compile.result, tests, isolation: this.isolation() };
   }
 

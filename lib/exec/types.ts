@@ -64,6 +64,9 @@ export interface RunRequest {
   tests: TestCase[];
   /** Per-request overrides of the executor's limits. */
   limits?: Partial<Limits>;
+  /** false: run every cell even if the content-hash cache holds it (default true; nothing is
+   *  cached when the executor was made with cache: false). */
+  cache?: boolean;
 }
 
 export interface CompileResult {

@@ -162,5 +162,6 @@ export function validateRequest(req: unknown): RunRequest {
   if (r.tests.length === 0) throw new RangeError('tests must not be empty');
   r.tests.forEach((t, i) => validateTest(t, `tests[${i}]`));
   validateLimits(r.limits, 'limits');
+  if (r.cache !== undefined && typeof r.cache !== 'boolean') throw new TypeError(`cache must be a boolean, got ${describe(r.cache)}`);
   return r;
 }

@@ -1,7 +1,6 @@
 // The scoring pipeline: problem groups in, verdict matrices and rewards out, in input order.
 // Lines run concurrently (the executor bounds the processes), results are yielded as soon as every
 // earlier line is done, and a bad line becomes an error result while the rest is still scored.
-import { createHash } from 'crypto';
 import { availableParallelism } from 'os';
 import { performance } from 'perf_hooks';
 import { Executor } from '../exec/executor';
@@ -18,7 +17,8 @@ export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorO
   mode?: 'score' | 'run';
   /** An executor to use (not closed by score()); by default one is made from the options above. */
   executor?: Executor;
-  /** Identical programs within a line run once (default true). */
+  /** Use the executor's content-hash cache: a (program, setup, limits, test) cell already run, or
+   *  running, is not run again (default true). */
   cache?: boolean;
   /** Lines in flight at once (default: 4 x the executor's concurrency). */
   window?: number;
@@ -74,24 +74,14 @@ async function* lines(input: Input): AsyncGenerator<unknown> {
   yield* input as AsyncIterable<unknown>;
 }
 
-/** Executes a problem's programs; identical programs run once when caching. */
+/** Executes a problem's programs. Identical programs and cells are run once by the executor's
+ *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
 async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  const byHash = new Map<string, Promise<RunResult>>();
-  let executions = 0, cacheHits = 0;
   const runs = await Promise.all(
-    p.programs.map((code) => {
-      const key = cache ? createHash('sha256').update(code).digest('hex') : null;
-      const hit = key !== null ? byHash.get(key) : undefined;
-      if (hit) {
-        cacheHits += p.tests.length;
-        return hit;
-      }
-      executions += p.tests.length;
-      const run = ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits });
-      if (key !== null) byHash.set(key, run);
-      return run;
-    }),
+    p.programs.map((code) => ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits, cache })),
   );
+  let executions = 0, cacheHits = 0;
+  for (const run of runs) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
   return { runs, executions, cacheHits };
 }
 

@@ -82,7 +82,7 @@ export class ServerMetrics {
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
   readonly groups = new Counter('verpo_groups_total', 'Problem groups finished, by outcome (scored, error, cancelled).');
   readonly executions = new Counter('verpo_executions_total', 'Sandboxed test executions (cache hits excluded); rate() gives executions/s.');
-  readonly cacheHits = new Counter('verpo_cache_hits_total', 'Tests answered from an identical program in the same group.');
+  readonly cacheHits = new Counter('verpo_cache_hits_total', 'Tests answered from the content-hash cache (an identical program, setup, limits and test run before).');
   readonly verdicts = new Counter('verpo_verdicts_total', 'Verdicts of executed tests, by verdict.');
   readonly runCode = new Counter('verpo_run_code_total', 'SandboxFusion /run_code requests, by top-level status.');
   private readonly gauges: Gauge[];
