@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { Executor } from '../../lib/exec/executor';
+import type { ExecutorOptions } from '../../lib/exec/types';
 
 /** A private work root per test file, so leftovers are attributable. */
 export function makeWorkRoot(tag: string): string {
@@ -114,4 +116,27 @@ export function expectHostUnharmed(workRoot: string, bystander?: ChildProcess, u
     expect(bystander.signalCode, 'bystander signal').toBeNull();
     expect(() => process.kill(bystander.pid!, 0)).not.toThrow();
   }
+}
+
+/**
+ * An Executor for a test file, over its own work root, with a bystander process, and the host
+ * checked after every test (no leftover process, workdir or descriptor; the bystander alive).
+ */
+export function hostCheckedExecutor(tag: string, options: ExecutorOptions): { readonly ex: Executor; readonly root: string } {
+  const state = {} as { ex: Executor; root: string; bystander: ChildProcess };
+  beforeAll(() => {
+    state.root = makeWorkRoot(tag);
+    state.bystander = startBystander();
+    state.ex = new Executor({ ...options, workRoot: state.root });
+  });
+  afterEach(() => expectHostUnharmed(state.root, state.bystander, slotUids(state.ex)));
+  afterAll(async () => {
+    await state.ex?.close();
+    state.bystander?.kill('SIGKILL');
+    if (state.root) removeWorkRoot(state.root);
+  });
+  return {
+    get ex() { return state.ex; },
+    get root() { return state.root; },
+  };
 }

@@ -3,29 +3,15 @@
 // or descriptor; a bystander process outside the sandbox survives).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Executor } from '../../lib/exec';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
-import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, slotUids, startBystander } from './host';
+import { hostCheckedExecutor } from './host';
 
-let ex: Executor;
-let root: string;
-let bystander: ChildProcess;
-beforeAll(() => {
-  root = makeWorkRoot('integrity');
-  bystander = startBystander();
-  ex = new Executor({ concurrency: 2, workRoot: root, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
-});
-afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
-afterAll(async () => {
-  await ex?.close();
-  bystander?.kill('SIGKILL');
-  if (root) removeWorkRoot(root);
-});
+const fixture = hostCheckedExecutor('integrity', { concurrency: 2, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
-  const res = await ex.run({ language: 'python', code, tests, ...extra });
+  const res = await fixture.ex.run({ language: 'python', code, tests, ...extra });
   for (const t of res.tests) expect(t.verdict, `${t.verdict}: ${t.detail ?? ''}`).not.toBe('AC');
   return res.tests;
 }
@@ -259,7 +245,7 @@ describe('killing the parent, the group, everything', () => {
     const code = 'import os, signal\ndef p(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return x\ndef g(x):\n    os.killpg(0, signal.SIGKILL)\n    return x\ndef a(x):\n    os.kill(-1, signal.SIGKILL)\n    return x\n';
     const ts = await cells(code, [assertTest('assert p(1) == 2'), assertTest('assert g(1) == 2'), assertTest('assert a(1) == 2'), { type: 'stdio', stdin: '', stdout: 'x\n' }]);
     for (const t of ts) expect(['RE', 'SV', 'WA']).toContain(t.verdict);
-    const after = await ex.run({ language: 'python', code: 'def ok():\n    return 1\n', tests: [assertTest('assert ok() == 1')] });
+    const after = await fixture.ex.run({ language: 'python', code: 'def ok():\n    return 1\n', tests: [assertTest('assert ok() == 1')] });
     expect(after.tests[0].verdict).toBe('AC');
   });
 });
@@ -269,7 +255,7 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
     const tag = randomBytes(6).toString('hex');
     const writer = `import os\nfor p in ('./leak_${tag}', os.path.join(os.environ['HOME'], 'leak_${tag}'), '/tmp/leak_${tag}', '/dev/shm/leak_${tag}', '/var/tmp/leak_${tag}'):\n    try:\n        open(p, 'w').write('answer')\n    except OSError:\n        pass\ndef f():\n    return 0\n`;
     const reader = `import os\ndef f():\n    for p in ('./leak_${tag}', os.path.join(os.environ['HOME'], 'leak_${tag}'), '/tmp/leak_${tag}', '/dev/shm/leak_${tag}', '/var/tmp/leak_${tag}'):\n        try:\n            return open(p).read()\n        except OSError:\n            pass\n    return 'nothing'\n`;
-    const w = await ex.run({ language: 'python', code: writer, tests: [assertTest('assert f() == 0')] });
+    const w = await fixture.ex.run({ language: 'python', code: writer, tests: [assertTest('assert f() == 0')] });
     expect(w.tests[0].verdict).toBe('AC');
     const [r1, r2] = await Promise.all([
       cells(reader, [assertTest('assert f() == "answer"')]),
@@ -281,7 +267,7 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
   });
   it('a mutated global in one test is not visible in the next', async () => {
     const code = 'n = 0\ndef bump():\n    global n\n    n += 1\n    return n\n';
-    const res = await ex.run({ language: 'python', code, tests: [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }] });
+    const res = await fixture.ex.run({ language: 'python', code, tests: [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }] });
     expect(res.tests.map((t) => t.verdict)).toEqual(['AC', 'AC', 'AC']);
     // and a test that would only pass if state persisted fails
     const ts = await cells(code, [assertTest('assert bump() == 2')]);
@@ -291,10 +277,10 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
 
 describe('G2: deterministic execution', () => {
   it('string hashing and set order are fixed (PYTHONHASHSEED=0) and equal across runs', async () => {
-    const expected = execFileSync('/usr/bin/env', ['-i', 'PYTHONHASHSEED=0', ex.python, '-S', '-c', 'print(hash("verpo"), list({"a", "b", "c", "d", "e"}))'], { encoding: 'utf8' });
+    const expected = execFileSync('/usr/bin/env', ['-i', 'PYTHONHASHSEED=0', fixture.ex.python, '-S', '-c', 'print(hash("verpo"), list({"a", "b", "c", "d", "e"}))'], { encoding: 'utf8' });
     const code = 'print(hash("verpo"), list({"a", "b", "c", "d", "e"}))\n';
-    const a = await ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
-    const b = await ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
+    const a = await fixture.ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
+    const b = await fixture.ex.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: expected }] });
     expect(a.tests[0].verdict).toBe('AC');
     expect(b.tests[0].verdict).toBe('AC');
     expect(a.tests[0].stdout).toBe(b.tests[0].stdout);

@@ -2,30 +2,16 @@
 // verdicts as in spawn mode, the isolation is in place before the program's first line, the supervisor
 // owns every limit, the warm processes are bounded and gone after close(), a dead zygote never yields
 // AC, and duplicate rollouts run once (content-hash cache).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
-import { expectHostUnharmed, makeWorkRoot, removeWorkRoot, slotUids, startBystander } from './host';
+import { hostCheckedExecutor, slotUids } from './host';
 
-let ex: Executor;
-let root: string;
-let bystander: ChildProcess;
-beforeAll(() => {
-  root = makeWorkRoot('zygote');
-  bystander = startBystander();
-  ex = new Executor({ concurrency: 2, workRoot: root, cache: false, limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 256 } });
-});
-afterEach(() => expectHostUnharmed(root, bystander, slotUids(ex)));
-afterAll(async () => {
-  await ex?.close();
-  bystander?.kill('SIGKILL');
-  if (root) removeWorkRoot(root);
-});
+const fixture = hostCheckedExecutor('zygote', { concurrency: 2, cache: false, limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 256 } });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
-  const res = await ex.run({ language: 'python', code, tests, ...extra });
+  const res = await fixture.ex.run({ language: 'python', code, tests, ...extra });
   return res.tests;
 }
 const call = (fn: string, expected: unknown = 1): TestCase => ({ type: 'call', fn, args: [], expected });
@@ -47,7 +33,7 @@ function warmProcesses(): number[] {
 
 describe('zygote mode', () => {
   it('is the default mode', () => {
-    expect(ex.mode).toBe('zygote');
+    expect(fixture.ex.mode).toBe('zygote');
   });
 
   it('every layer is in place before the program runs: uid, no_new_privs, seccomp, rlimits, pid 2 of its own namespace, private /tmp', async () => {
@@ -59,12 +45,12 @@ describe('zygote mode', () => {
       '    return [os.getuid(), f["NoNewPrivs"].strip(), f["Seccomp"].strip(), resource.getrlimit(resource.RLIMIT_NOFILE)[0],',
       '            os.getpid(), sorted(os.listdir("/tmp")), sorted(int(x) for x in os.listdir("/proc/self/fd"))]',
     ].join('\n');
-    const iso = ex.isolation();
-    const r = await ex.run({ language: 'python', code, tests: [{ type: 'assert', code: 'print(facts())\nassert False' }] });
+    const iso = fixture.ex.isolation();
+    const r = await fixture.ex.run({ language: 'python', code, tests: [{ type: 'assert', code: 'print(facts())\nassert False' }] });
     expect(r.tests[0].verdict).toBe('WA');
     const detail = r.tests[0].detail ?? '';
     const facts = JSON.parse(/returned (\[.*\])$/.exec(detail)![1].replace(/'/g, '"')) as unknown[];
-    if (iso.dropUid) expect(slotUids(ex)).toContain(facts[0]);
+    if (iso.dropUid) expect(slotUids(fixture.ex)).toContain(facts[0]);
     else expect(facts[0]).toBe(process.getuid!());
     expect(facts[1]).toBe('1');
     expect(facts[2]).toBe(iso.seccomp ? '2' : '0');
@@ -170,7 +156,7 @@ describe('zygote mode', () => {
     const code = 'import time\ndef slow():\n    time.sleep(1)\n    return 1\n';
     const before = warmProcesses();
     expect(before.length).toBeGreaterThan(0);
-    const pending = ex.run({ language: 'python', code, tests: [call('slow'), call('slow')] });
+    const pending = fixture.ex.run({ language: 'python', code, tests: [call('slow'), call('slow')] });
     await new Promise((r) => setTimeout(r, 300));
     const zygotes = warmProcesses().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('# verpo zygote'));
     for (const pid of zygotes) process.kill(pid, 'SIGKILL');
@@ -182,7 +168,7 @@ describe('zygote mode', () => {
   });
 
   it('at most one zygote and one warm judge per slot, all gone after close()', async () => {
-    const own = new Executor({ concurrency: 2, workRoot: root, cache: false });
+    const own = new Executor({ concurrency: 2, workRoot: fixture.root, cache: false });
     const before = warmProcesses().length;
     await own.run({ language: 'python', code: 'def f():\n    return 1\n', tests: Array.from({ length: 6 }, () => call('f')) });
     expect(warmProcesses().length - before).toBeLessThanOrEqual(4);
@@ -193,7 +179,7 @@ describe('zygote mode', () => {
 
 describe('content-hash cache', () => {
   it('duplicate rollouts run once; hits are reported; cache: false runs everything', async () => {
-    const cached = new Executor({ concurrency: 2, workRoot: root });
+    const cached = new Executor({ concurrency: 2, workRoot: fixture.root });
     try {
       const code = 'def add(a, b):\n    return a + b\n';
       const tests: TestCase[] = [
@@ -214,15 +200,15 @@ describe('content-hash cache', () => {
     } finally {
       await cached.close();
     }
-    const before = ex.counters().executions;
+    const before = fixture.ex.counters().executions;
     const code = 'def one():\n    return 1\n';
-    for (let i = 0; i < 2; i++) await ex.run({ language: 'python', code, tests: [call('one')] });
-    expect(ex.counters().executions - before).toBe(4);
-    expect(ex.counters().cacheHits).toBe(0);
+    for (let i = 0; i < 2; i++) await fixture.ex.run({ language: 'python', code, tests: [call('one')] });
+    expect(fixture.ex.counters().executions - before).toBe(4);
+    expect(fixture.ex.counters().cacheHits).toBe(0);
   });
 
   it('internal errors are not cached', async () => {
-    const cached = new Executor({ concurrency: 1, workRoot: root });
+    const cached = new Executor({ concurrency: 1, workRoot: fixture.root });
     try {
       // a test that passes a lambda to the program cannot be evaluated: IE (after one retry), never kept
       const code = 'def ap(f):\n    return f(1)\n';
