@@ -23,6 +23,7 @@
 #include "core/exec/child_launch.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/process_tree.hpp"
+#include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
@@ -63,13 +64,6 @@ constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 
 constexpr uint64_t kDrainGraceMs = 200;         // output still in pipes after the exits
 
 // Everything the loop tracks for one process.
-struct Stream {
-  Fd fd;
-  std::string data;
-  size_t cap = 0;
-  bool truncated = false;
-};
-
 struct Tracked {
   pid_t pid = -1;
   Fd pidfd;
@@ -385,67 +379,30 @@ void Run::OnExit(Tracked& t, bool block) {
 }
 
 void Run::OnOutput(Stream& s, bool candidate) {
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(s.fd.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n <= 0) {  // EOF or error: this stream is done
-      Unwatch(s.fd.fd);
-      s.fd.Reset();
-      return;
-    }
-    size_t room = s.cap > s.data.size() ? s.cap - s.data.size() : 0;
-    size_t take = std::min(room, static_cast<size_t>(n));
-    s.data.append(buf, take);
-    if (take < static_cast<size_t>(n) && !s.truncated) {
-      s.truncated = true;
-      if (candidate) LimitReached(LimitHit::kOutput);
-    }
+  bool overflow = false;
+  Drained d = DrainStream(s, &overflow);
+  if (overflow && candidate) LimitReached(LimitHit::kOutput);
+  if (d == Drained::kClosed) {
+    Unwatch(s.fd.fd);
+    s.fd.Reset();
   }
 }
 
 void Run::OnStdin(Tracked& t, uint64_t) {
-  while (t.stdin_done < t.stdin_data.size()) {
-    ssize_t n = write(t.stdin_fd.fd, t.stdin_data.data() + t.stdin_done, t.stdin_data.size() - t.stdin_done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n < 0) {
-      // EPIPE: the reader is gone. SIGPIPE is blocked on this thread; consume it.
-      sigset_t pipe_set;
-      sigemptyset(&pipe_set);
-      sigaddset(&pipe_set, SIGPIPE);
-      timespec zero = {0, 0};
-      sigtimedwait(&pipe_set, nullptr, &zero);
-      break;
-    }
-    t.stdin_done += static_cast<size_t>(n);
-  }
+  if (!FeedStdin(t.stdin_fd.fd, t.stdin_data, &t.stdin_done)) return;
   Unwatch(t.stdin_fd.fd);
   t.stdin_fd.Reset();  // EOF for the reader
 }
 
 void Run::OnViolation() {
-  seccomp_notif req;
-  memset(&req, 0, sizeof req);
-  if (ioctl(listener_.fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-    if (errno == ENOENT || errno == EINTR) return;  // the caller died meanwhile
-    Unwatch(listener_.fd);
-    listener_.Reset();
-    return;
+  switch (ReceiveViolation(listener_.fd, &result_.violation)) {
+    case Notice::kNone: return;  // the caller died meanwhile
+    case Notice::kListenerGone:
+      Unwatch(listener_.fd);
+      listener_.Reset();
+      return;
+    case Notice::kViolation: KillCandidateTree(); return;
   }
-  if (!result_.violation.hit) {
-    result_.violation.hit = true;
-    result_.violation.nr = req.data.nr;
-    if (!IsNativeAuditArch(req.data.arch)) {
-      result_.violation.syscall = "foreign-abi(" + std::to_string(req.data.arch) + ":" + std::to_string(req.data.nr) + ")";
-    } else {
-      std::string name = SyscallName(req.data.nr);
-      result_.violation.syscall = name.empty() ? "unknown(" + std::to_string(req.data.nr) + ")" : name;
-    }
-  }
-  // Never answered: the caller stays blocked in the syscall until the SIGKILL lands.
-  KillCandidateTree();
 }
 
 void Run::OnTick() {

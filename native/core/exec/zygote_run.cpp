@@ -24,6 +24,7 @@
 #include "core/exec/host_support.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
+#include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
@@ -191,13 +192,6 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   }
   return "";
 }
-
-struct Stream {
-  Fd fd;
-  std::string data;
-  size_t cap = 0;
-  bool truncated = false;
-};
 
 enum Tag : uint64_t { kInitExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
                       kListenerRx, kListener, kTimer, kCancel };
@@ -489,41 +483,17 @@ void ZRun::OnJudgeGone() {
 }
 
 void ZRun::OnOutput(Stream& s) {
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(s.fd.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n <= 0) {
-      Unwatch(s.fd.fd);
-      s.fd.Reset();
-      return;
-    }
-    size_t room = s.cap > s.data.size() ? s.cap - s.data.size() : 0;
-    size_t take = std::min(room, static_cast<size_t>(n));
-    s.data.append(buf, take);
-    if (take < static_cast<size_t>(n) && !s.truncated) {
-      s.truncated = true;
-      LimitReached(LimitHit::kOutput);
-    }
+  bool overflow = false;
+  Drained d = DrainStream(s, &overflow);
+  if (overflow) LimitReached(LimitHit::kOutput);
+  if (d == Drained::kClosed) {
+    Unwatch(s.fd.fd);
+    s.fd.Reset();
   }
 }
 
 void ZRun::OnStdin() {
-  while (stdin_done_ < stdin_data_.size()) {
-    ssize_t n = write(in_w_.fd, stdin_data_.data() + stdin_done_, stdin_data_.size() - stdin_done_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n < 0) {
-      sigset_t pipe_set;
-      sigemptyset(&pipe_set);
-      sigaddset(&pipe_set, SIGPIPE);
-      timespec zero = {0, 0};
-      sigtimedwait(&pipe_set, nullptr, &zero);
-      break;
-    }
-    stdin_done_ += static_cast<size_t>(n);
-  }
+  if (!FeedStdin(in_w_.fd, stdin_data_, &stdin_done_)) return;
   Unwatch(in_w_.fd);
   in_w_.Reset();
 }
@@ -553,25 +523,14 @@ void ZRun::OnListenerRx() {
 }
 
 void ZRun::OnViolation() {
-  seccomp_notif req;
-  memset(&req, 0, sizeof req);
-  if (ioctl(listener_.fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-    if (errno == ENOENT || errno == EINTR) return;
-    Unwatch(listener_.fd);
-    listener_.Reset();
-    return;
+  switch (ReceiveViolation(listener_.fd, &result_.violation)) {
+    case Notice::kNone: return;
+    case Notice::kListenerGone:
+      Unwatch(listener_.fd);
+      listener_.Reset();
+      return;
+    case Notice::kViolation: KillTree(); return;  // never answered: blocked until the SIGKILL lands
   }
-  if (!result_.violation.hit) {
-    result_.violation.hit = true;
-    result_.violation.nr = req.data.nr;
-    if (!IsNativeAuditArch(req.data.arch)) {
-      result_.violation.syscall = "foreign-abi(" + std::to_string(req.data.arch) + ":" + std::to_string(req.data.nr) + ")";
-    } else {
-      std::string name = SyscallName(req.data.nr);
-      result_.violation.syscall = name.empty() ? "unknown(" + std::to_string(req.data.nr) + ")" : name;
-    }
-  }
-  KillTree();  // never answered: the caller stays blocked until the SIGKILL lands
 }
 
 void ZRun::OnTick() {

@@ -1,0 +1,71 @@
+#include "core/exec/run_io.hpp"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/exec/seccomp_filter.hpp"
+
+namespace verpo::exec {
+
+Drained DrainStream(Stream& s, bool* overflow) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(s.fd.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Drained::kMore;
+    if (n <= 0) return Drained::kClosed;  // EOF or error: this stream is done
+    size_t room = s.cap > s.data.size() ? s.cap - s.data.size() : 0;
+    size_t take = std::min(room, static_cast<size_t>(n));
+    s.data.append(buf, take);
+    if (take < static_cast<size_t>(n) && !s.truncated) {
+      s.truncated = true;
+      *overflow = true;
+    }
+  }
+}
+
+bool FeedStdin(int fd, const std::string& data, size_t* done) {
+  while (*done < data.size()) {
+    ssize_t n = write(fd, data.data() + *done, data.size() - *done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return false;
+    if (n < 0) {
+      // EPIPE: the reader is gone. SIGPIPE is blocked on this thread; consume it.
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      timespec zero = {0, 0};
+      sigtimedwait(&pipe_set, nullptr, &zero);
+      return true;
+    }
+    *done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+Notice ReceiveViolation(int listener, Violation* v) {
+  seccomp_notif req;
+  memset(&req, 0, sizeof req);
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+    return errno == ENOENT || errno == EINTR ? Notice::kNone : Notice::kListenerGone;
+  if (!v->hit) {
+    v->hit = true;
+    v->nr = req.data.nr;
+    if (!IsNativeAuditArch(req.data.arch)) {
+      v->syscall = "foreign-abi(" + std::to_string(req.data.arch) + ":" + std::to_string(req.data.nr) + ")";
+    } else {
+      std::string name = SyscallName(req.data.nr);
+      v->syscall = name.empty() ? "unknown(" + std::to_string(req.data.nr) + ")" : name;
+    }
+  }
+  return Notice::kViolation;
+}
+
+}  // namespace verpo::exec

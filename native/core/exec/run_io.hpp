@@ -1,0 +1,36 @@
+// The descriptor work both run loops share (sandbox_run.cpp and zygote_run.cpp): draining a
+// capped output pipe, feeding stdin, and reading a seccomp violation off the listener. The loops
+// keep their own epoll bookkeeping and decide what a result means for the run.
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include "core/exec/run_result.hpp"
+#include "core/exec/run_util.hpp"
+
+namespace verpo::exec {
+
+// A pipe the supervisor drains while the process runs, keeping at most `cap` bytes.
+struct Stream {
+  Fd fd;
+  std::string data;
+  size_t cap = 0;
+  bool truncated = false;
+};
+
+enum class Drained { kMore, kClosed };
+// Reads until the pipe would block (kMore) or reaches EOF or an error (kClosed: the caller stops
+// watching and closes it). *overflow is set the first time bytes past the cap arrive.
+Drained DrainStream(Stream& s, bool* overflow);
+
+// Writes what the pipe takes of data[*done..]. True when it is finished (all written, or the reader
+// is gone: the SIGPIPE this thread blocks is consumed); the caller then closes fd for EOF.
+bool FeedStdin(int fd, const std::string& data, size_t* done);
+
+enum class Notice { kNone, kListenerGone, kViolation };
+// One seccomp user notification: kViolation with *v filled (the first one only; the call is never
+// answered, so the caller stays blocked until it is killed), kNone when the caller died meanwhile,
+// kListenerGone when the listener failed (stop watching it).
+Notice ReceiveViolation(int listener, Violation* v);
+
+}  // namespace verpo::exec
