@@ -31,7 +31,7 @@ export interface SandboxSpec {
    *  starts the slot's warm judge (fed `judgeInit` once) and `judge.stdin` is the test it gets. */
   zygote?: ZygoteSpec;
 }
-export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer; netPerTest?: boolean }
+export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer }
 export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
 export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
 export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
@@ -166,7 +166,7 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers): NativeS
     if (z === null || typeof z !== 'object' || !Buffer.isBuffer(z.init)) throw new TypeError('zygote.init must be a Buffer');
     if (!['serve', 'stdio', 'compile'].includes(z.mode)) throw new TypeError("zygote.mode must be 'serve', 'stdio' or 'compile'");
     if (judge !== null && !Buffer.isBuffer(z.judgeInit)) throw new TypeError('zygote.judgeInit must be a Buffer when there is a judge');
-    out.zygote = { init: z.init, mode: z.mode, judgeInit: z.judgeInit, netPerTest: z.netPerTest ?? true };
+    out.zygote = { init: z.init, mode: z.mode, judgeInit: z.judgeInit };
   }
   return out;
 }

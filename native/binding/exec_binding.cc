@@ -111,7 +111,7 @@ bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
     r->has_judge = true;
     if (!ParseProcess(env, judge, "judge", &r->judge)) return false;
   }
-  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer, netPerTest?: boolean } (see zygote_run.hpp)
+  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer } (see zygote_run.hpp)
   Napi::Value zyg = o.Get("zygote");
   if (zyg.IsObject()) {
     Napi::Object z = zyg.As<Napi::Object>();
@@ -120,7 +120,6 @@ bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
     if (!GetString(env, z.Get("mode"), "zygote.mode", &r->zygote.mode)) return false;
     Napi::Value ji = z.Get("judgeInit");
     if (!ji.IsUndefined() && !ji.IsNull() && !GetString(env, ji, "zygote.judgeInit", &r->zygote.judge_init)) return false;
-    GetBool(z, "netPerTest", &r->zygote.net_per_test);
   }
   Napi::Value channel = o.Get("channel");
   r->channel = channel.IsBoolean() ? channel.As<Napi::Boolean>().Value() : true;

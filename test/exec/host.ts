@@ -109,7 +109,11 @@ function describeProcess(pid: number): string {
 
 export function expectHostUnharmed(workRoot: string, bystander?: ChildProcess, uids: number[] = []): void {
   expect(harnessProcesses(uids).map(describeProcess), 'leftover runner/judge processes').toEqual([]);
-  expect(readdirSync(workRoot), 'leftover files in the work root').toEqual([]);
+  // A zygote slot keeps its workdir (slot-*) for its next test: there may be one per slot, always empty.
+  const entries = readdirSync(workRoot);
+  expect(entries.filter((e) => !e.startsWith('slot-')), 'leftover files in the work root').toEqual([]);
+  for (const slot of entries.filter((e) => e.startsWith('slot-')))
+    expect(readdirSync(`${workRoot}/${slot}`), `leftover files in ${slot}`).toEqual([]);
   expect(fdsInto(workRoot), 'descriptors into the work root').toEqual([]);
   if (bystander !== undefined) {
     expect(bystander.exitCode, 'bystander exit code').toBeNull();

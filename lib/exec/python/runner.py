@@ -32,9 +32,15 @@ def here():
     return d or '.'
 
 
+_PROTOCOL = None
+
+
 def load_protocol(directory):
     """The protocol module: from PROTOCOL_CODE when the executor's bootstrap passed precompiled code,
     else verpo_protocol.py by path (no sys.path change, no importlib.util: a few ms of start-up)."""
+    global _PROTOCOL
+    if _PROTOCOL is not None:
+        return _PROTOCOL  # a zygote fork: loaded once, before the fork
     mod = type(sys)('verpo_protocol')
     code = globals().get('PROTOCOL_CODE')
     if code is None:
@@ -43,10 +49,17 @@ def load_protocol(directory):
         with open(path, 'rb') as f:
             code = compile(f.read(), path, 'exec')
     exec(code, mod.__dict__)
+    _PROTOCOL = mod
     return mod
 
 
+# name -> bytes: the sources a zygote fork got in its request (zygote.py), read instead of the workdir.
+INLINE_FILES = {}
+
+
 def read_source(name, required):
+    if name in INLINE_FILES:
+        return INLINE_FILES[name]
     try:
         with open(name, 'rb') as f:
             return f.read()
@@ -237,6 +250,7 @@ def flush_output():
 
 def flush_and_exit(code):
     flush_output()
+
     posix._exit(code)
 
 

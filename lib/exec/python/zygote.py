@@ -1,35 +1,41 @@
 """verpo zygote: a warm, TRUSTED Python interpreter (one per supervisor slot) that forks one sandboxed
-process tree per test. It never runs candidate code itself and never holds test data: it gets the
-program's mode, the isolation plan and the test's descriptors, forks, and reports pids and statuses.
+process per test. It never runs candidate code itself and never holds test data: it gets the program's
+mode and sources, the isolation plan and the test's descriptors, forks, and reports the test's end.
 
 It is started by the native supervisor (native/core/exec/zygote_run.cpp) as `python -c ZYGOTE_BOOT`
 with fd 0 = a SOCK_SEQPACKET control socket. The boot receives marshalled (runner, protocol, zygote)
 code, execs runner.py's code (for its functions only: VERPO_ZYGOTE is set) and this file in __main__.
 
-Per test (one control message each way, strictly in order):
-  supervisor -> zygote   JSON header + b'\\n' + seccomp BPF bytes, with SCM_RIGHTS fds named by header.fds
-                         (stdin, stdout, stderr, optional chan, optional listener socket)
-  zygote -> supervisor   {"pid": host pid of the test's init}   (or {"error": ...})
-  supervisor -> zygote   b'go' once it holds a pidfd on that pid (so the pid cannot be reused under it)
-  zygote -> supervisor   {"status", "utime", "stime", "maxrss", "prog"}: the init's wait status, and what
-                         the init reported about the program (its status and rusage), after reaping it.
+The slot's namespaces are made once, when the supervisor starts the zygote: with namespaces it is pid 1
+of its own pid namespace, in its own mount, ipc and net namespaces, with /proc of that namespace, the
+slot's workdir bound on /tmp and the shared writable dirs hidden (child_launch.cpp does this before
+the exec). Nothing else ever runs in that pid namespace but the zygote and the current test, one test
+at a time, so the test's whole process tree is "every process here but pid 1": kill(-1) from pid 1
+ends exactly that, daemons and double forks included, in one call.
 
-The test's tree: with namespaces, the zygote unshares CLONE_NEWPID, forks the init (pid 1 of a fresh pid
-namespace, so the whole tree dies with it) and resets its own pid_for_children with setns. The init,
-still root, unshares mount/ipc (and net) namespaces, binds the per-test workdir on /tmp, hides shared
-writable dirs, then applies the same isolation plan as the native path (isolation_plan.cpp), in the
-same order: rlimits (hard = soft), setsid, setgroups/setresgid/setresuid, PR_SET_PDEATHSIG,
-PR_SET_NO_NEW_PRIVS, seccomp last (listener fd sent to the supervisor). Only then does it fork the
-program (pid 2), which re-seeds `random`, holds only fds 0-3, and runs runner.py's code path.
+Per test (one control message each way, strictly in order):
+  supervisor -> zygote   JSON header + b'\\n' + seccomp BPF bytes + inline file bytes, with SCM_RIGHTS
+                         fds named by header.fds (stdin, stdout, stderr, optional chan, optional listener)
+  zygote -> supervisor   {"ok": 1} with a pidfd of the test's process (or {"error": ...})
+  zygote -> supervisor   {"status", "utime", "stime", "maxrss", "setup"}: the test process's wait
+                         status and rusage, once it is reaped and every other process of the test is
+                         gone; "setup" = {stage, error} if the isolation step failed before the program.
+
+The test's process, forked from here, applies the same isolation plan as the native path
+(isolation_plan.cpp), in the same order: rlimits (hard = soft), setsid, setgroups/setresgid/setresuid,
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, seccomp last (listener fd sent to the supervisor). Only then
+does candidate code run: one fork per test, nothing of the test's data in this process.
 """
 
+import atexit
+import fcntl
 import os
 import posix
 import socket
 import sys
 
 # Modules candidate programs commonly import, loaded once here so a fork gets them for free; plus what
-# the runner and the isolation step use (ctypes for prctl/seccomp/unshare/mount, once, not per child).
+# the runner and the isolation step use (ctypes for prctl/seccomp, once, not per child).
 import bisect  # noqa: F401
 import collections  # noqa: F401
 import ctypes
@@ -46,16 +52,18 @@ import string  # noqa: F401
 import traceback  # noqa: F401
 import typing  # noqa: F401
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x08000000, 0x40000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
 SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 1 << 3
 SYS_SECCOMP = {'x86_64': 317, 'aarch64': 277}
 SYS_CLOSE_RANGE = 436  # same number on x86-64 and aarch64
-# Where the init keeps its descriptors: 0-2 stdio, 3 the judge channel, 4 the listener socket, 5 the report.
+# Where the test process keeps its descriptors until the program runs: 0-2 stdio, 3 the judge channel,
+# 4 the listener socket, 5 the setup report (closed before any candidate code runs).
 LISTENER_FD, REPORT_FD = 4, 5
 
 _libc = ctypes.CDLL(None, use_errno=True)
+# Resolved here, once: a fork then finds them ready instead of building them (and touching pages) per test.
+_prctl, _syscall = _libc.prctl, _libc.syscall
+_seccomp_nr = SYS_SECCOMP.get(os.uname().machine)
 
 
 class _SockFprog(ctypes.Structure):
@@ -63,8 +71,6 @@ class _SockFprog(ctypes.Structure):
 
 
 def _check(rc, what):
-    if rc != 0 and rc != -1:
-        return rc
     if rc == -1:
         e = ctypes.get_errno()
         raise OSError(e, '%s: %s' % (what, os.strerror(e)))
@@ -73,33 +79,21 @@ def _check(rc, what):
 
 def _move_fds(mapping):
     """dup2 each (fd -> target) without clobbering a source that is also a target: first above 9."""
-    import fcntl
     high = [(fcntl.fcntl(fd, fcntl.F_DUPFD, 10), to) for fd, to in mapping]
     for fd, to in high:
         os.dup2(fd, to)
-    # every other descriptor (the zygote's control socket and pid-namespace fd, the received copies)
-    _check(_libc.syscall(SYS_CLOSE_RANGE, max(to for _, to in mapping) + 1, ctypes.c_uint(~0 & 0xffffffff), 0),
+    # every other descriptor (the zygote's control socket, the received copies)
+    _check(_syscall(SYS_CLOSE_RANGE, max(to for _, to in mapping) + 1, ctypes.c_uint(~0 & 0xffffffff), 0),
            'close_range')
-
-
-def _mounts(req):
-    _check(_libc.mount(None, b'/', None, MS_REC | MS_PRIVATE, None), 'mount private /')
-    if req.get('proc'):
-        _check(_libc.mount(b'proc', b'/proc', b'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, None), 'mount /proc')
-    _check(_libc.mount(req['workdir'].encode(), b'/tmp', None, MS_BIND, None), 'bind the workdir on /tmp')
-    for d in req.get('hide', ()):
-        _check(_libc.mount(b'tmpfs', d.encode(), b'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                           b'size=4k,mode=0555'), 'hide ' + d)
 
 
 def _seccomp(bpf, listener):
     buf = ctypes.create_string_buffer(bpf, len(bpf))
     prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
-    nr = SYS_SECCOMP.get(os.uname().machine)
-    if nr is None:
+    if _seccomp_nr is None:
         raise OSError(0, 'seccomp: unsupported architecture')
     flags = SECCOMP_FILTER_FLAG_NEW_LISTENER if listener else 0
-    fd = _libc.syscall(nr, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
+    fd = _syscall(_seccomp_nr, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
     if fd < 0:
         e = ctypes.get_errno()
         raise OSError(e, 'seccomp: ' + os.strerror(e))
@@ -110,24 +104,18 @@ def _seccomp(bpf, listener):
         os.close(fd)
 
 
-def _init(req, bpf, fds, report_w, ctl):
-    """The test's init (pid 1 with namespaces). Runs no candidate code; never returns."""
+def _test_process(req, bpf, files, fds, report_w, ctl):
+    """The test's process: isolates itself, then runs the program. Never returns."""
     stage = 'fds'
     try:
         ctl.detach()  # fd 0 is about to become the test's stdin: the socket object must never close it
-        names = req['fds']
-        by_name = dict(zip(names, fds))
+        by_name = dict(zip(req['fds'], fds))
         mapping = [(by_name['stdin'], 0), (by_name['stdout'], 1), (by_name['stderr'], 2)]
         mapping.append((by_name['chan'], 3) if 'chan' in by_name else (os.open('/dev/null', os.O_RDWR), 3))
         mapping.append((by_name['listener'], LISTENER_FD) if 'listener' in by_name
                        else (os.open('/dev/null', os.O_RDWR), LISTENER_FD))
         mapping.append((report_w, REPORT_FD))
         _move_fds(mapping)
-        if req.get('ns'):
-            stage = 'namespaces'
-            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | (CLONE_NEWNET if req.get('net') else 0)), 'unshare')
-            stage = 'mounts'
-            _mounts(req)
         stage = 'chdir'
         os.chdir(req['cwd'])
         stage = 'setrlimit'
@@ -140,13 +128,13 @@ def _init(req, bpf, fds, report_w, ctl):
             os.setgroups([])
             os.setresgid(req['gid'], req['gid'], req['gid'])
             os.setresuid(req['uid'], req['uid'], req['uid'])
-            # The uid change made us non-dumpable, which makes /proc/<pid> of the whole tree root's: the
-            # supervisor finds the tree's members by their uid there (process_tree.cpp), so restore it.
-            _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 'PR_SET_DUMPABLE')
+            # The uid change made us non-dumpable, which makes /proc/<pid> root's: the supervisor reads
+            # the tree's usage there, and the program's own /proc/self should work as usual.
+            _check(_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 'PR_SET_DUMPABLE')
         stage = 'PR_SET_PDEATHSIG'
-        _check(_libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), 'PR_SET_PDEATHSIG')
+        _check(_prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), 'PR_SET_PDEATHSIG')
         stage = 'PR_SET_NO_NEW_PRIVS'
-        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'PR_SET_NO_NEW_PRIVS')
+        _check(_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'PR_SET_NO_NEW_PRIVS')
         if bpf:
             stage = 'seccomp filter'
             _seccomp(bpf, req.get('listener'))
@@ -156,27 +144,19 @@ def _init(req, bpf, fds, report_w, ctl):
         for kv in req['env']:
             k, _, v = kv.partition('=')
             os.environ[k] = v
-        stage = 'fork'
-        prog = os.fork()
-        if prog == 0:
-            os.close(REPORT_FD)
-            _program(req['mode'])
-        while True:  # reap everything; the program's own end is reported, then the namespace goes
-            pid, status, ru = os.wait4(-1, 0)
-            if pid == prog:
-                os.write(REPORT_FD, json.dumps({'status': status, 'utime': ru.ru_utime, 'stime': ru.ru_stime,
-                                                'maxrss': ru.ru_maxrss}).encode())
-                os._exit(0)
+        INLINE_FILES.update(files)  # noqa: F821 (runner.py)
+        os.close(REPORT_FD)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
             os.write(REPORT_FD if stage != 'fds' else report_w,
                      json.dumps({'stage': stage, 'error': '%s: %s' % (type(e).__name__, e)}).encode())
         finally:
-            os._exit(127)
+            posix._exit(127)
+    _program(req['mode'])
 
 
 def _program(mode):
-    """The program's process (pid 2): candidate code starts running here, under every layer."""
+    """Candidate code starts running here, under every layer."""
     try:
         random.seed()  # the fork copied the zygote's generator state: every test gets a fresh one
         if mode == 'compile':
@@ -211,18 +191,37 @@ def _finalize():
     try:
         if 'threading' in sys.modules:
             sys.modules['threading']._shutdown()
-        import atexit
         atexit._run_exitfuncs()
     except BaseException:
         pass
 
 
-PR_SET_CHILD_SUBREAPER = 36
+def _end_test(pid, is_init):
+    """After the test's process is reaped: end every other process of the test and reap them all."""
+    if is_init:
+        # pid 1 of a namespace holding only us and this test: kill(-1) reaches every process but us
+        # (a fork racing with it gets the signal too); orphans are ours to reap, until none is left.
+        try:
+            os.kill(-1, 9)
+        except ProcessLookupError:
+            pass
+        while True:
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+    # No pid namespace: the test's session now (the supervisor kills the slot uid's leftovers after the
+    # report); as a subreaper we reap what it leaves, now and before each later test.
+    try:
+        os.killpg(pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+    _reap_orphans()
 
 
 def _reap_orphans():
-    """Without a pid namespace, a test's leftover processes are reparented to us (a subreaper) once the
-    supervisor kills them: reap them, or their zombies would count against the slot uid's RLIMIT_NPROC."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -232,66 +231,72 @@ def _reap_orphans():
             return
 
 
+def _split_payload(req, payload):
+    """(bpf bytes, {name: bytes}) from what follows the header: the filter, then each inline file."""
+    at = req.get('bpf', 0)
+    bpf = payload[:at]
+    files = {}
+    for name, size in req.get('files', ()):
+        files[name] = payload[at:at + size]
+        at += size
+    if at != len(payload):
+        raise ValueError('the request carries %d bytes, its header names %d' % (len(payload), at))
+    return bpf, files
+
+
 def zygote_main(ctl):
     import gc
     # Everything loaded so far goes to the permanent generation: a collection in a forked child then never
     # walks (and so never copies, page by page) the zygote's objects.
+    load_protocol(here())  # noqa: F821 (runner.py): the forks share it instead of each building it
     gc.collect()
     gc.freeze()
-    own_pidns = os.open('/proc/self/ns/pid', os.O_RDONLY | os.O_CLOEXEC)
-    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    is_init = os.getpid() == 1
+    if not is_init:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     while True:
-        _reap_orphans()
         try:
             data, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 8)
         except OSError:
             posix._exit(0)
         if not data:
             posix._exit(0)  # the supervisor is gone
-        nl = data.index(b'\n')
-        req = json.loads(data[:nl])
-        bpf = data[nl + 1:]
-        report_r, report_w = os.pipe()
-        os.set_blocking(report_r, False)
+        report_r = report_w = -1
         try:
-            if req.get('ns'):
-                _check(_libc.unshare(CLONE_NEWPID), 'unshare(CLONE_NEWPID)')
+            nl = data.index(b'\n')
+            req = json.loads(data[:nl])
+            bpf, files = _split_payload(req, data[nl + 1:])
+            report_r, report_w = os.pipe()
             pid = os.fork()
-        except OSError as e:
+        except (OSError, ValueError) as e:
             for fd in fds + [report_r, report_w]:
-                os.close(fd)
+                if fd >= 0:
+                    os.close(fd)
             ctl.send(json.dumps({'error': 'fork: %s' % e}).encode())
             continue
         if pid == 0:
             os.close(report_r)
-            _init(req, bpf, fds, report_w, ctl)
-        if req.get('ns'):
-            # back to our own namespace for children, so that the next unshare(CLONE_NEWPID) is allowed
-            _check(_libc.setns(own_pidns, CLONE_NEWPID), 'setns')
+            _test_process(req, bpf, files, fds, report_w, ctl)
         for fd in fds:
             os.close(fd)
         os.close(report_w)
-        ctl.send(json.dumps({'pid': pid}).encode())
-        try:
-            go = ctl.recv(16)
-        except OSError:
-            go = b''
-        if not go:
-            os.kill(pid, 9)
+        pidfd = os.pidfd_open(pid)
+        socket.send_fds(ctl, [b'{"ok": 1}'], [pidfd])
+        os.close(pidfd)
         _, status, ru = os.wait4(pid, 0)
+        _end_test(pid, is_init)
         try:
+            os.set_blocking(report_r, False)
             rep = os.read(report_r, 65536)
         except BlockingIOError:
             rep = b''
         os.close(report_r)
         try:
-            prog = json.loads(rep) if rep else None
+            setup = json.loads(rep) if rep else None
         except ValueError:
-            prog = None
+            setup = None
         ctl.send(json.dumps({'status': status, 'utime': ru.ru_utime, 'stime': ru.ru_stime,
-                             'maxrss': ru.ru_maxrss, 'prog': prog}).encode())
-        if not go:
-            posix._exit(0)
+                             'maxrss': ru.ru_maxrss, 'setup': setup}).encode())
 
 
 if globals().get('VERPO_ZYGOTE'):

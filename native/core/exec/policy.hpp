@@ -49,7 +49,6 @@ struct ZygoteSpec {
   std::string init;
   std::string mode;
   std::string judge_init;
-  bool net_per_test = true;  // a fresh net namespace per test (else one per zygote)
 };
 
 struct RunRequest {

@@ -150,7 +150,8 @@ bool ScanDescendants(pid_t root, ProcessUsage* out) {
       if (fd >= 0) {
         StatFields f;
         if (ReadStat(fd, &f) && f.state != 'Z') {
-          sum.cpu_ms += TicksToMs(f.utime + f.stime);
+          // with what its reaped children used: a member that forks short-lived workers pays for them
+          sum.cpu_ms += TicksToMs(f.utime + f.stime + f.cutime + f.cstime);
           sum.rss_kb += PagesToKb(f.rss_pages);
         }
         close(fd);

@@ -20,7 +20,8 @@ bool ReadProcessUsage(int stat_fd, bool with_children, ProcessUsage* out);
 // Sum over the live members of the tree other than `main_pid` (host pid view).
 ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid);
 
-// Sum over the live descendants of `root` (not root itself), found through /proc/<pid>/task/*/children:
+// Sum over the live descendants of `root` (not root itself; each one's CPU with its reaped children's),
+// found through /proc/<pid>/task/*/children:
 // a handful of reads instead of a scan of all of /proc. With a pid namespace whose init is `root`,
 // every process of the namespace is a descendant (orphans are reparented to the init). False when the
 // kernel has no children lists (CONFIG_PROC_CHILDREN) or the tree is too large: use ScanTree then.

@@ -137,6 +137,14 @@ SeccompProgram BuildSeccompFilter(ViolationAction action) {
   e.Ret(allow);
   e.Ret(violate);
 
+  // SysV IPC and POSIX message queues: refused (EPERM, as a host without them would). Their objects
+  // outlive the process that made them, and a zygote slot keeps one ipc namespace for all its tests:
+  // a segment or queue left by one test would be there for the next.
+  for (int nr : {__NR_shmget, __NR_shmat, __NR_semget, __NR_msgget, __NR_mq_open}) {
+    e.IfNr(nr, 1);
+    e.Ret(eperm);
+  }
+
   // clone(flags, ...): threads and fork are fine, new namespaces are not.
   e.IfNr(__NR_clone, 4);
   e.LoadAbs(kArgLow(0));

@@ -61,8 +61,8 @@ std::string EnsureWorkRoot(const std::string& root) {
   return "";
 }
 
-std::string Workdir::Create(const std::string& root, uid_t owner_uid, gid_t owner_gid) {
-  std::string tmpl = root + "/run-XXXXXX";
+std::string Workdir::Create(const std::string& root, uid_t owner_uid, gid_t owner_gid, const char* prefix) {
+  std::string tmpl = root + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data())) return Errno("cannot create a workdir under " + root);
@@ -94,14 +94,12 @@ std::string Workdir::WriteFile(const std::string& name, const std::string& conte
   return "";
 }
 
-std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
-  if (path_.empty()) return "";
-  std::string root = path_;
-  path_.clear();
+// Deletes everything under the directory `root` (not `root` itself), without following links.
+static std::string EmptyTree(const std::string& root, uint64_t file_limit_bytes, bool* file_limit_hit) {
   int error = 0;
   std::vector<std::string> stack;  // names from the workdir down to `cur`
   int cur = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (cur < 0) return Errno("open workdir for removal");
+  if (cur < 0) return Errno("open workdir " + root);
   for (size_t guard = 0; guard < (1u << 24); ++guard) {
     std::string sub = ClearFilesFindSubdir(cur, file_limit_bytes, file_limit_hit, &error);
     if (!sub.empty()) {
@@ -130,9 +128,40 @@ std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
     stack.pop_back();
   }
   close(cur);
-  if (rmdir(root.c_str()) != 0 && errno != ENOENT) return Errno("remove workdir " + root);
-  if (error) return std::string("removing the workdir: ") + strerror(error);
+  if (error) return std::string("emptying the workdir: ") + strerror(error);
   return "";
+}
+
+std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
+  if (path_.empty()) return "";
+  std::string root = path_;
+  path_.clear();
+  std::string err = EmptyTree(root, file_limit_bytes, file_limit_hit);
+  if (rmdir(root.c_str()) != 0 && errno != ENOENT) return Errno("remove workdir " + root);
+  return err;
+}
+
+std::string Workdir::Clear(uint64_t file_limit_bytes, bool* file_limit_hit) {
+  if (path_.empty()) return "";
+  int fd = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Errno("open workdir " + path_);
+  // Most tests leave nothing: one listing says so without walking anything.
+  bool empty = true;
+  if (DIR* d = fdopendir(fd)) {
+    while (dirent* e = readdir(d))
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        empty = false;
+        break;
+      }
+    // The program owns its cwd: a mode it set (say 0) must not reach the next test.
+    struct stat st;
+    if (fstat(dirfd(d), &st) == 0 && (st.st_mode & 07777) != 0700) fchmod(dirfd(d), 0700);
+    closedir(d);
+  } else {
+    close(fd);
+    return Errno("list workdir " + path_);
+  }
+  return empty ? "" : EmptyTree(path_, file_limit_bytes, file_limit_hit);
 }
 
 Workdir::~Workdir() {

@@ -15,14 +15,17 @@ std::string EnsureWorkRoot(const std::string& root);
 
 class Workdir {
  public:
-  // mkdtemp under root; owned by owner_uid/gid with mode 0700. Returns "" or an error.
-  std::string Create(const std::string& root, uid_t owner_uid, gid_t owner_gid);
+  // mkdtemp under root, named <prefix>-XXXXXX; owned by owner_uid/gid with mode 0700. Returns "" or an error.
+  std::string Create(const std::string& root, uid_t owner_uid, gid_t owner_gid, const char* prefix = "run");
   // A file the candidate may read but not write (owned by the supervisor's uid, mode 0444).
   std::string WriteFile(const std::string& name, const std::string& content);
   const std::string& path() const { return path_; }
   // Removes the tree. Reports whether some regular file had reached `file_limit_bytes` (the
   // RLIMIT_FSIZE cap), i.e. the program hit the file-size limit. Returns "" or an error.
   std::string Remove(uint64_t file_limit_bytes, bool* file_limit_hit);
+  // Empties it for the next run (a zygote slot's workdir serves all the slot's tests) and resets its
+  // mode; same report as Remove.
+  std::string Clear(uint64_t file_limit_bytes, bool* file_limit_hit);
   ~Workdir();
 
  private:

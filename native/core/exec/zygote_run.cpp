@@ -143,21 +143,22 @@ std::string JsonString(const std::string& v) {
   return o + "\"";
 }
 
-size_t KeyOf(const ProcessSpec& p, const std::string& init, bool own_net) {
+size_t KeyOf(const ProcessSpec& p, const std::string& init, const std::string& extra) {
   std::string all;
   for (const auto& a : p.argv) all += a + '\0';
   all += '\1';
   for (const auto& e : p.env) all += e + '\0';
   all += init;
-  all += own_net ? '\2' : '\3';
+  all += '\2';
+  all += extra;
   return std::hash<std::string>{}(all);
 }
 
 // Starts a trusted helper: fd 0 = its end of a control socket, fds 1 and 2 = /dev/null; its own
-// session; SIGKILL when this worker thread ends. `clone_flags`: CLONE_NEWNET for a zygote that keeps
-// one net namespace for all its tests.
+// session; SIGKILL when this worker thread ends. `clone_flags` and `mounts`: the namespaces the helper
+// lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
 std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
-                      unsigned long clone_flags, const std::string& init, bool length_prefix) {
+                      unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix) {
   int sv[2];
   if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
   Fd mine(sv[0]), theirs(sv[1]);
@@ -177,6 +178,10 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   plan.fds[plan.fd_count++] = {devnull.fd, 2};
   plan.cwd = "/";
   plan.clone_flags = clone_flags;
+  if (mounts) {
+    plan.mounts = *mounts;
+    plan.cwd_after = "/tmp";
+  }
   plan.isolation.new_session = true;
   plan.isolation.no_new_privs = false;
   LaunchResult lr = Launch(plan);
@@ -192,6 +197,50 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   }
   return "";
 }
+
+// One control message and the descriptor it carries (or -1), waiting at most `timeout_ms`.
+bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
+  *fd = -1;
+  pollfd p = {sock, POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) return false;
+  char buf[4096];
+  iovec iov = {buf, sizeof buf};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(cm), sizeof(int));
+  out->assign(buf, static_cast<size_t>(n));
+  return true;
+}
+
+// The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.
+pid_t PidOfPidfd(int pidfd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+  Fd f(open(path, O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return -1;
+  char buf[512];
+  ssize_t n = read(f.fd, buf, sizeof buf - 1);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  const char* p = strstr(buf, "\nPid:");
+  return p ? static_cast<pid_t>(strtol(p + 5, nullptr, 10)) : -1;
+}
+
+// Sources this small travel in the test's control message (no file is written or removed per test);
+// larger ones are written into the slot's workdir.
+constexpr size_t kInlineFilesMax = 256 * 1024;
 
 enum Tag : uint64_t { kInitExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
                       kListenerRx, kListener, kTimer, kCancel };
@@ -237,18 +286,18 @@ class ZRun {
   WarmSlot* warm_;
   const HostSupport& host_;
   RunResult result_;
-  Workdir workdir_;
   bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
+  bool files_inline_ = true;
   Fd epoll_, timer_, listener_, listener_rx_, listener_tx_, chan_cand_, chan_judge_;
   Fd in_r_, in_w_, out_w_, err_w_;
   Stream out_, err_;
   std::string stdin_data_;
   size_t stdin_done_ = 0;
-  pid_t init_pid_ = -1;  // host pid of the test's init (pid 1 of its namespace)
-  Fd init_pidfd_, stat_fd_;
-  bool init_exited_ = false, reported_ = false;
+  Fd test_pidfd_;  // the test's process (forked by the zygote, which handed us this pidfd)
+  pid_t test_host_pid_ = 0;  // looked up only if a tick needs it
+  bool started_ = false, test_exited_ = false, reported_ = false;
   std::string report_;
   bool judge_done_ = false;
   std::string judge_line_;
@@ -263,12 +312,10 @@ std::string ZRun::Prepare() {
   result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
   IsolationReport& iso = result_.isolation;
   if (!iso.namespaces.empty() && host_.needs_user_namespace) {
-    // The zygote would need its own user namespace to unshare per test; not done: say so.
+    // The zygote would need its own user namespace (and a second uid in it to drop to); not done: say so.
     iso.namespaces.clear();
     iso.notes.push_back("namespaces: zygote mode creates them only when started as root");
   }
-  if (!iso.namespaces.empty() && !req_.zygote.net_per_test)
-    iso.notes.push_back("net: one namespace per slot's zygote (abstract unix sockets visible to later tests of the slot)");
   use_ns_ = !iso.namespaces.empty();
   drop_uid_ = iso.drop_uid;
   use_seccomp_ = iso.seccomp;
@@ -276,14 +323,6 @@ std::string ZRun::Prepare() {
   run_gid_ = drop_uid_ ? static_cast<gid_t>(iso.uid) : host_.gid;
   if (!host_.pidfd) return "zygote mode needs pidfd_open (Linux >= 5.3)";
 
-  std::string err = EnsureWorkRoot(cfg_.work_root);
-  if (!err.empty()) return err;
-  err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
-  if (!err.empty()) return err;
-  for (const auto& f : req_.files) {
-    err = workdir_.WriteFile(f.first, f.second);
-    if (!err.empty()) return err;
-  }
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
   timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
   if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
@@ -309,27 +348,57 @@ std::string ZRun::Prepare() {
     warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
     warm_->filter_built = true;
   }
-  return EnsureWarm();
+  std::string err = EnsureWarm();
+  if (!err.empty()) return err;
+  size_t total = 0;
+  for (const auto& f : req_.files) {
+    if (!IsPlainFileName(f.first)) return "file name '" + f.first + "' is not a plain name";
+    total += f.second.size();
+  }
+  files_inline_ = total <= kInlineFilesMax;
+  if (!files_inline_) {
+    for (const auto& f : req_.files) {
+      err = warm_->workdir.WriteFile(f.first, f.second);
+      if (!err.empty()) return err;
+    }
+  }
+  return "";
 }
 
 std::string ZRun::EnsureWarm() {
-  bool own_net = use_ns_ && !req_.zygote.net_per_test;
-  std::vector<std::string> zenv;
-  for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, "/tmp"));
-  size_t zkey = KeyOf(req_.candidate, req_.zygote.init, own_net);
+  // What the zygote's namespaces and workdir were made for: a different answer needs a new zygote.
+  std::string made_for = std::string(use_ns_ ? "ns" : "-") + (drop_uid_ ? "uid" : "-") + std::to_string(run_uid_) + ':' +
+                         std::to_string(run_gid_) + ':' + cfg_.work_root;
+  size_t zkey = KeyOf(req_.candidate, req_.zygote.init, made_for);
   WarmProcess& z = warm_->zygote;
   if (z.alive() && z.key != zkey) z.Stop();
   if (!z.alive()) {
-    std::string err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, own_net ? CLONE_NEWNET : 0, req_.zygote.init, false);
+    bool ignored = false;
+    warm_->workdir.Remove(~0ull, &ignored);
+    std::string err = EnsureWorkRoot(cfg_.work_root);
+    if (err.empty()) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
+    if (!err.empty()) return err;
+    std::vector<std::string> zenv;
+    for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
+    MountView view;
+    unsigned long flags = 0;
+    if (use_ns_) {
+      flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
+      view.enabled = true;
+      view.mount_proc = host_.mount_proc;
+      view.workdir_bind = warm_->workdir.path().c_str();
+      for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
+    }
+    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init, false);
     if (!err.empty()) return err;
     z.key = zkey;
   }
   if (req_.has_judge) {
-    size_t jkey = KeyOf(req_.judge, req_.zygote.judge_init, false);
+    size_t jkey = KeyOf(req_.judge, req_.zygote.judge_init, "");
     WarmProcess& j = warm_->judge;
     if (j.alive() && j.key != jkey) j.Stop();
     if (!j.alive()) {
-      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, req_.zygote.judge_init, true);
+      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, nullptr, req_.zygote.judge_init, true);
       if (!err.empty()) return err;
       j.key = jkey;
     }
@@ -338,7 +407,7 @@ std::string ZRun::EnsureWarm() {
 }
 
 std::string ZRun::Start() {
-  const std::string cwd = use_ns_ ? "/tmp" : workdir_.path();
+  const std::string cwd = use_ns_ ? "/tmp" : warm_->workdir.path();
   std::string h = "{\"mode\": " + JsonString(req_.zygote.mode) + ", \"fds\": [\"stdin\", \"stdout\", \"stderr\"";
   int fds[5] = {in_r_.fd, out_w_.fd, err_w_.fd, -1, -1};
   int nfds = 3;
@@ -357,15 +426,17 @@ std::string ZRun::Start() {
     h += (i ? ", [" : "[") + std::to_string(plan.rlimits[i].resource) + ", " + std::to_string(plan.rlimits[i].value) + "]";
   h += "], \"drop\": " + std::string(drop_uid_ ? "true" : "false");
   h += ", \"uid\": " + std::to_string(run_uid_) + ", \"gid\": " + std::to_string(run_gid_);
-  h += ", \"ns\": " + std::string(use_ns_ ? "true" : "false");
-  h += ", \"net\": " + std::string(req_.zygote.net_per_test ? "true" : "false");
-  h += ", \"proc\": " + std::string(host_.mount_proc ? "true" : "false");
-  h += ", \"workdir\": " + JsonString(workdir_.path()) + ", \"cwd\": " + JsonString(cwd) + ", \"hide\": [";
-  for (size_t i = 0; i < host_.shared_writable_dirs.size(); ++i) h += (i ? ", " : "") + JsonString(host_.shared_writable_dirs[i]);
-  h += "], \"listener\": " + std::string(listener_tx_.fd >= 0 ? "true" : "false") + ", \"env\": [";
+  h += ", \"cwd\": " + JsonString(cwd);
+  h += ", \"listener\": " + std::string(listener_tx_.fd >= 0 ? "true" : "false") + ", \"env\": [";
   for (size_t i = 0; i < req_.candidate.env.size(); ++i) h += (i ? ", " : "") + JsonString(Substitute(req_.candidate.env[i], cwd));
+  h += "], \"bpf\": " + std::to_string(use_seccomp_ ? warm_->filter.size() : 0) + ", \"files\": [";
+  if (files_inline_)
+    for (size_t i = 0; i < req_.files.size(); ++i)
+      h += (i ? ", [" : "[") + JsonString(req_.files[i].first) + ", " + std::to_string(req_.files[i].second.size()) + "]";
   h += "]}\n";
   if (use_seccomp_) h += warm_->filter;
+  if (files_inline_)
+    for (const auto& f : req_.files) h += f.second;
 
   WarmProcess& z = warm_->zygote;
   start_ns_ = NowNs();
@@ -380,28 +451,18 @@ std::string ZRun::Start() {
   chan_cand_.Reset();
   listener_tx_.Reset();
   std::string reply;
-  if (!RecvMessage(z.ctl, &reply, static_cast<int>(req_.limits.wall_ms) + kReportWaitMs)) {
+  int pidfd = -1;
+  if (!RecvMessageFd(z.ctl, &reply, &pidfd, static_cast<int>(req_.limits.wall_ms) + kReportWaitMs)) {
     zygote_broken_ = true;
     return "the zygote did not answer";
   }
-  double pid = 0;
-  if (!JsonNumber(reply, "pid", &pid) || pid <= 0) {
+  test_pidfd_.Reset(pidfd);
+  ++z.runs;
+  if (test_pidfd_.fd < 0) {
     std::string why = JsonText(reply, "error");
     return "the zygote could not fork: " + (why.empty() ? reply : why);
   }
-  init_pid_ = static_cast<pid_t>(pid);
-  // The zygote reaps this pid only after our "go": the pidfd surely names the test's init.
-  init_pidfd_.Reset(static_cast<int>(syscall(SYS_pidfd_open, init_pid_, 0)));
-  stat_fd_.Reset(open(("/proc/" + std::to_string(init_pid_) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
-  if (send(z.ctl, "go", 2, MSG_NOSIGNAL) != 2) {
-    zygote_broken_ = true;
-    return "the zygote went away";
-  }
-  ++z.runs;
-  if (init_pidfd_.fd < 0) {
-    zygote_broken_ = true;  // cannot watch the test; the zygote will report its death anyway
-    return std::string("pidfd_open: ") + strerror(errno);
-  }
+  started_ = true;
   if (req_.has_judge) {
     WarmProcess& j = warm_->judge;
     std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
@@ -417,11 +478,10 @@ std::string ZRun::Start() {
 }
 
 void ZRun::KillTree() {
-  if (init_pid_ <= 0 || init_exited_) return;
-  // With a pid namespace the init is its pid 1: SIGKILL to it ends every process in it. Without one:
-  // its process group (it called setsid) now, every process of the slot's uid after the report.
-  syscall(SYS_pidfd_send_signal, init_pidfd_.fd, SIGKILL, nullptr, 0);
-  if (!use_ns_) kill(-init_pid_, SIGKILL);
+  // The test's process, through its pidfd. The zygote then ends the rest of the test (kill(-1) in the
+  // slot's pid namespace, else the test's session) before it reports.
+  if (!started_ || test_exited_) return;
+  syscall(SYS_pidfd_send_signal, test_pidfd_.fd, SIGKILL, nullptr, 0);
 }
 
 void ZRun::OnReport() {
@@ -434,6 +494,7 @@ void ZRun::OnReport() {
   report_ = msg;
   if (!end_ns_) end_ns_ = NowNs();
   Unwatch(warm_->zygote.ctl);
+  if (warm_->zygote.pidfd >= 0) Unwatch(warm_->zygote.pidfd);
 }
 
 void ZRun::OnZygoteGone() {
@@ -537,28 +598,29 @@ void ZRun::OnTick() {
   uint64_t expirations;
   while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
   }
-  if (!init_exited_ && stat_fd_.fd >= 0) {
-    ProcessUsage main, rest;
-    if (ReadProcessUsage(stat_fd_.fd, true, &main)) {
-      // With a pid namespace the tree is the init's descendants: a short walk instead of all of /proc.
-      if (!use_ns_ || !ScanDescendants(init_pid_, &rest)) rest = ScanTree(drop_uid_, run_uid_, init_pid_, init_pid_);
-      polled_cpu_ms_ = std::max(polled_cpu_ms_, main.cpu_ms + rest.cpu_ms);
-      // Memory: the program's tree only. The init is a fork of the zygote that allocates nothing; its
-      // resident pages are the zygote's, shared copy-on-write with the program, and would count twice.
-      peak_rss_kb_ = std::max(peak_rss_kb_, use_ns_ ? rest.rss_kb : main.rss_kb + rest.rss_kb);
+  if (!reported_) {
+    // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
+    // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
+    // share the zygote's copy-on-write, which counts once per process, as for any forked program.
+    ProcessUsage tree;
+    if (!ScanDescendants(warm_->zygote.pid, &tree)) {
+      if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
+      tree = ScanTree(drop_uid_, run_uid_, test_host_pid_, -1);
     }
+    polled_cpu_ms_ = std::max(polled_cpu_ms_, tree.cpu_ms);
+    peak_rss_kb_ = std::max(peak_rss_kb_, tree.rss_kb);
     if (polled_cpu_ms_ >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
     else if (peak_rss_kb_ > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
   }
   if (!wall_hit_ && NowNs() >= deadline_ns_) {
     wall_hit_ = true;
-    if (!init_exited_) LimitReached(LimitHit::kWall);
+    if (!test_exited_) LimitReached(LimitHit::kWall);
     if (req_.has_judge && !judge_done_) OnJudgeGone();  // a judge still busy at the wall limit is restarted
   }
 }
 
 void ZRun::Loop() {
-  Watch(init_pidfd_.fd, kInitExit);
+  Watch(test_pidfd_.fd, kInitExit);
   Watch(warm_->zygote.ctl, kZygoteCtl);
   if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
   if (req_.has_judge) {
@@ -589,15 +651,15 @@ void ZRun::Loop() {
       else if (NowNs() >= drain_deadline) break;
     }
     epoll_event events[16];
-    int n = epoll_wait(epoll_.fd, events, 16, -1);
+    int n = epoll_wait(epoll_.fd, events, 16, done ? static_cast<int>(kDrainGraceMs) : -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     for (int i = 0; i < n; ++i) {
       switch (events[i].data.u64) {
         case kInitExit:
-          init_exited_ = true;
-          end_ns_ = NowNs();
-          Unwatch(init_pidfd_.fd);
+          test_exited_ = true;
+          if (!end_ns_) end_ns_ = NowNs();
+          Unwatch(test_pidfd_.fd);
           break;
         case kZygoteCtl: OnReport(); break;
         case kZygoteExit: OnZygoteGone(); break;
@@ -628,7 +690,7 @@ void ZRun::Loop() {
 
 // Whatever path got here: the tree is dead and reported, the judge idle or restarted.
 void ZRun::Finish() {
-  if (init_pid_ > 0 && !reported_) {
+  if (started_ && !reported_) {
     KillTree();
     std::string msg;
     if (RecvMessage(warm_->zygote.ctl, &msg, kReportWaitMs)) {
@@ -639,9 +701,10 @@ void ZRun::Finish() {
     }
   }
   if (!end_ns_) end_ns_ = NowNs();
-  if (zygote_broken_) warm_->zygote.Stop();  // and its whole process tree with it (pdeathsig, pid namespace)
+  if (zygote_broken_) warm_->zygote.Stop();  // and, with namespaces, every process of its slot with it
   if (req_.has_judge && !judge_done_ && warm_->judge.alive()) warm_->judge.Stop();
-  if (init_pid_ > 0 && !use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);
+  // Without a pid namespace a setsid'd daemon escapes the test's session: the slot uid's sweep ends it.
+  if (started_ && !use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);
 }
 
 RunResult ZRun::Execute() {
@@ -650,26 +713,25 @@ RunResult ZRun::Execute() {
   if (err.empty()) Loop();
   Finish();
   bool file_hit = false;
-  std::string cleanup = workdir_.Remove(req_.limits.file_kb * 1024, &file_hit);
+  // Nothing of the test runs any more (reported, or the zygote and its namespace are gone).
+  std::string cleanup = warm_->workdir.Clear(req_.limits.file_kb * 1024, &file_hit);
+  if (!cleanup.empty()) warm_->zygote.Stop();  // a workdir we cannot empty is never handed to a later test
 
   ProcessOutcome& c = result_.candidate;
-  c.started = init_pid_ > 0;
+  c.started = started_;
   if (c.started) {
-    // The program's own status and rusage (reported by its init); absent when we killed the namespace
-    // first: then the init's status (SIGKILL) is the program's too.
-    size_t prog_at = report_.find("\"prog\": {");
-    std::string prog = prog_at == std::string::npos ? "" : report_.substr(prog_at + 8);
-    std::string outer = report_.substr(0, prog_at == std::string::npos ? report_.size() : prog_at);
+    // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
+    size_t setup_at = report_.find("\"setup\": {");
+    std::string setup = setup_at == std::string::npos ? "" : report_.substr(setup_at + 9);
+    std::string outer = report_.substr(0, setup_at == std::string::npos ? report_.size() : setup_at);
     double status = 0, utime = 0, stime = 0, maxrss = 0;
-    std::string stage = JsonText(prog, "stage");
-    if (!stage.empty() && err.empty()) err = "the test's init failed at " + stage + ": " + JsonText(prog, "error");
-    bool have_prog = JsonNumber(prog, "status", &status);
-    if (!have_prog) JsonNumber(outer, "status", &status);
-    const std::string& src = have_prog ? prog : outer;
-    JsonNumber(src, "utime", &utime);
-    JsonNumber(src, "stime", &stime);
-    JsonNumber(src, "maxrss", &maxrss);
-    if (!reported_ || report_.empty()) status = SIGKILL;  // no report: we killed it
+    std::string stage = JsonText(setup, "stage");
+    if (!stage.empty() && err.empty()) err = "the test process's isolation failed at " + stage + ": " + JsonText(setup, "error");
+    JsonNumber(outer, "status", &status);
+    JsonNumber(outer, "utime", &utime);
+    JsonNumber(outer, "stime", &stime);
+    JsonNumber(outer, "maxrss", &maxrss);
+    if (!reported_ || report_.empty()) status = SIGKILL;
     int st = static_cast<int>(status);
     if (WIFSIGNALED(st)) c.signal = WTERMSIG(st);
     else c.exit_code = WEXITSTATUS(st);

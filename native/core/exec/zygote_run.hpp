@@ -2,19 +2,23 @@
 //
 // Each supervisor slot (worker thread) keeps two long-lived TRUSTED processes of its own, started on
 // first use and restarted whenever one dies or the request asks for a different one:
-//   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded; per
-//     test it forks the test's init (pid 1 of a fresh pid namespace), which isolates itself exactly as
-//     the native path does (same plan: rlimits, setsid, uid drop, pdeathsig, no_new_privs, seccomp last,
-//     listener fd sent here) and only then forks the program. It never runs candidate code and never
-//     sees test data; it reports the init's host pid (and waits for our pidfd before it may reap it),
-//     then the init's status and the program's status and rusage.
+//   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded. With
+//     namespaces it is started as pid 1 of the slot's own pid namespace, in the slot's own mount, ipc and
+//     net namespaces (made once, here, with the slot's workdir bound on /tmp). Per test it forks ONE
+//     process, which isolates itself exactly as the native path does (same plan: rlimits, setsid, uid
+//     drop, pdeathsig, no_new_privs, seccomp last, listener fd sent here) and only then runs the program.
+//     It never runs candidate code and never sees test data; it hands us a pidfd of the test's process,
+//     and once that process is reaped it kills every other process of the namespace (kill(-1) from its
+//     pid 1: the test's whole tree, daemons included), reaps them, and reports the test's status.
 //   - the judge (lib/exec/python/judge.py, serve_forever): evaluates one test after another; each test
 //     reaches it over its private control socket together with the test's channel socket.
+// Between tests the slot's workdir is emptied (and its mode reset), SysV IPC is refused by the filter,
+// and no process of the test survives: a test finds the slot as the previous one found it.
 //
 // Why the orchestration is here, in C++, and not in TypeScript: the verdict-deciding facts (CPU, memory,
 // wall, output, seccomp violations, the tree's death) must be observed from outside the program by the
 // same epoll/pidfd/timerfd loop as the spawn path, off Node's event loop, and a run must end the same
-// way (kill the tree through a pidfd, drain, remove the workdir) whichever mode started it.
+// way (kill the tree through a pidfd, drain, clean the workdir) whichever mode started it.
 #pragma once
 #include <sys/types.h>
 
@@ -24,6 +28,7 @@
 #include "core/exec/policy.hpp"
 #include "core/exec/run_result.hpp"
 #include "core/exec/sandbox_run.hpp"
+#include "core/exec/workdir.hpp"
 
 namespace verpo::exec {
 
@@ -41,10 +46,11 @@ struct WarmProcess {
 // The warm processes of one slot; owned by its worker thread (so PR_SET_PDEATHSIG fires when it ends).
 struct WarmSlot {
   WarmProcess zygote, judge;
+  Workdir workdir;     // the zygote's /tmp: made with it, emptied after every test, removed with the slot
   std::string filter;  // the seccomp program's bytes, built once
   bool filter_built = false;
   ~WarmSlot() {
-    zygote.Stop();
+    zygote.Stop();  // first: nothing of a test may still write into the workdir
     judge.Stop();
   }
 };
