@@ -117,8 +117,27 @@ function toBuffer(v: Buffer | string | undefined, field: string): Buffer {
   throw new TypeError(`${field} must be a Buffer or a string`);
 }
 
-function normaliseProcess(p: ProcessSpec, field: string): NativeProcess {
+/** What a sandbox already checked: frozen argv arrays and env objects (the executor's, reused for every
+ *  test) are validated and resolved once; anything mutable is checked on every run. */
+interface CheckedCache {
+  argv: WeakMap<readonly string[], string[]>;
+  env: WeakMap<object, string[]>;
+}
+
+function normaliseProcess(p: ProcessSpec, field: string, cache?: CheckedCache): NativeProcess {
   if (p === null || typeof p !== 'object') throw new TypeError(`${field} must be an object`);
+  const argvHit = cache?.argv.get(p.argv);
+  const envHit = p.env !== null && typeof p.env === 'object' ? cache?.env.get(p.env) : undefined;
+  if (argvHit !== undefined && envHit !== undefined) return { argv: argvHit, env: envHit, stdin: toBuffer(p.stdin, `${field}.stdin`) };
+  const out = checkProcess(p, field);
+  if (cache !== undefined && Object.isFrozen(p.argv) && Object.isFrozen(p.env)) {
+    cache.argv.set(p.argv, out.argv);
+    cache.env.set(p.env, out.env);
+  }
+  return out;
+}
+
+function checkProcess(p: ProcessSpec, field: string): NativeProcess {
   if (!Array.isArray(p.argv) || p.argv.length === 0) throw new TypeError(`${field}.argv must be a non-empty array of strings`);
   p.argv.forEach((a, i) => {
     if (typeof a !== 'string' || a.includes('\0')) throw new TypeError(`${field}.argv[${i}] must be a string without NUL`);
@@ -142,13 +161,13 @@ function checkLimit(limits: SandboxLimits, key: keyof SandboxLimits, required: b
   if (v > 1e12) throw new RangeError(`limits.${key} is unreasonably large (${v})`);
 }
 
-function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers): NativeSpec {
+function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: CheckedCache): NativeSpec {
   if (spec === null || typeof spec !== 'object') throw new TypeError('spec must be an object');
   if (spec.limits === null || typeof spec.limits !== 'object') throw new TypeError('limits must be an object');
   for (const k of ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'] as const) checkLimit(spec.limits, k, true);
   for (const k of ['fileKb', 'nofile', 'nproc'] as const) checkLimit(spec.limits, k, false);
-  const candidate = normaliseProcess(spec.candidate, 'candidate');
-  const judge = spec.judge === undefined ? null : normaliseProcess(spec.judge, 'judge');
+  const candidate = normaliseProcess(spec.candidate, 'candidate', cache);
+  const judge = spec.judge === undefined ? null : normaliseProcess(spec.judge, 'judge', cache);
   if (spec.channel !== undefined && typeof spec.channel !== 'boolean') throw new TypeError('channel must be a boolean');
   const files: [string, Buffer][] = [];
   if (spec.files !== undefined) {
@@ -178,6 +197,7 @@ export class Sandbox {
   private readonly ownsWorkRoot: boolean;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly checked: CheckedCache = { argv: new WeakMap(), env: new WeakMap() };
 
   constructor(opts: { concurrency?: number; workRoot?: string; layers?: Partial<SandboxLayers> } = {}) {
     const a = addon();
@@ -196,7 +216,7 @@ export class Sandbox {
    *  with an Error after close() or when close() cancels the run. */
   async run(spec: SandboxSpec): Promise<SandboxResult> {
     if (this.closed) throw new Error('Sandbox is closed');
-    return this.handle.run(normaliseSpec(spec, this.layers));
+    return this.handle.run(normaliseSpec(spec, this.layers, this.checked));
   }
 
   /** The layers a run gets with this sandbox's defaults on this host. */

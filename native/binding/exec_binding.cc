@@ -5,6 +5,7 @@
 // worker or process teardown never leaves a sandboxed process behind.
 #include <napi.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -102,7 +103,33 @@ Layers ParseLayers(Napi::Value v) {
 }
 
 // spec: { candidate, judge?, channel, files: [[name, data]...], limits, layers } (normalised in TS)
-bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
+// The last few harness Buffers seen (main thread only): a test reuses their bytes and hash instead of
+// copying and hashing ~100 KB per run. Equal content is checked in full, so a changed Buffer is never stale.
+class BlobCache {
+ public:
+  exec::SharedBytes Get(const char* p, size_t n) {
+    for (const auto& b : entries_)
+      if (b.data->size() == n && memcmp(b.data->data(), p, n) == 0) return b;
+    exec::SharedBytes b;
+    b.data = std::make_shared<const std::string>(p, n);
+    b.hash = std::hash<std::string>{}(*b.data);
+    if (entries_.size() == 4) entries_.erase(entries_.begin());
+    entries_.push_back(b);
+    return b;
+  }
+
+ private:
+  std::vector<exec::SharedBytes> entries_;
+};
+
+bool GetBlob(Napi::Env env, Napi::Value v, const char* what, BlobCache& blobs, exec::SharedBytes* out) {
+  if (!v.IsBuffer()) return Fail(env, std::string(what) + " must be a Buffer");
+  auto b = v.As<Napi::Buffer<char>>();
+  *out = blobs.Get(b.Data(), b.Length());
+  return true;
+}
+
+bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
   if (!v.IsObject()) return Fail(env, "spec must be an object");
   Napi::Object o = v.As<Napi::Object>();
   if (!ParseProcess(env, o.Get("candidate"), "candidate", &r->candidate)) return false;
@@ -116,10 +143,10 @@ bool ParseSpec(Napi::Env env, Napi::Value v, RunRequest* r) {
   if (zyg.IsObject()) {
     Napi::Object z = zyg.As<Napi::Object>();
     r->zygote.enabled = true;
-    if (!GetString(env, z.Get("init"), "zygote.init", &r->zygote.init)) return false;
+    if (!GetBlob(env, z.Get("init"), "zygote.init", blobs, &r->zygote.init)) return false;
     if (!GetString(env, z.Get("mode"), "zygote.mode", &r->zygote.mode)) return false;
     Napi::Value ji = z.Get("judgeInit");
-    if (!ji.IsUndefined() && !ji.IsNull() && !GetString(env, ji, "zygote.judgeInit", &r->zygote.judge_init)) return false;
+    if (!ji.IsUndefined() && !ji.IsNull() && !GetBlob(env, ji, "zygote.judgeInit", blobs, &r->zygote.judge_init)) return false;
   }
   Napi::Value channel = o.Get("channel");
   r->channel = channel.IsBoolean() ? channel.As<Napi::Boolean>().Value() : true;
@@ -305,7 +332,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       return env.Undefined();
     }
     RunRequest req;
-    if (!ParseSpec(env, info[0], &req)) return env.Undefined();
+    if (!ParseSpec(env, info[0], blobs_, &req)) return env.Undefined();
     napi_deferred deferred;
     napi_value promise;
     napi_create_promise(env, &deferred, &promise);
@@ -390,6 +417,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   }
 
   std::unique_ptr<exec::Supervisor> supervisor_;
+  BlobCache blobs_;
   exec::SandboxConfig config_;
   Napi::ThreadSafeFunction tsfn_;
   int pending_ = 0;

@@ -3,6 +3,7 @@
 // that a freshly forked child applies to itself.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,11 +45,21 @@ struct ProcessSpec {
 // (started with candidate.argv, fed `init` once) instead of started fresh; `mode` tells it what to
 // run ("serve", "stdio", "compile"). With a judge, the judge is a warm server of the slot too
 // (started with judge.argv, fed `judge_init` once); judge.stdin_data is then the test it gets.
+// The harness bytes are the same for every test of an executor: shared, with their hash computed once.
+struct SharedBytes {
+  std::shared_ptr<const std::string> data;
+  size_t hash = 0;
+  const std::string& str() const {
+    static const std::string empty;
+    return data ? *data : empty;
+  }
+};
+
 struct ZygoteSpec {
   bool enabled = false;
-  std::string init;
+  SharedBytes init;
   std::string mode;
-  std::string judge_init;
+  SharedBytes judge_init;
 };
 
 struct RunRequest {

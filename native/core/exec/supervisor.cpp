@@ -117,6 +117,8 @@ void Supervisor::Worker(int slot, int cancel_fd) {
   // Before this slot counts as stopped: close() resolves only once no warm process of the slot is left.
   warm.zygote.Stop();
   warm.judge.Stop();
+  bool ignored = false;
+  warm.workdir.Remove(~0ull, &ignored);  // the slot's workdir too: close() may then remove the work root
   std::function<void()> last;
   {
     std::lock_guard<std::mutex> lock(mu_);

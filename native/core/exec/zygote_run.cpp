@@ -143,12 +143,12 @@ std::string JsonString(const std::string& v) {
   return o + "\"";
 }
 
-size_t KeyOf(const ProcessSpec& p, const std::string& init, const std::string& extra) {
+size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& extra) {
   std::string all;
   for (const auto& a : p.argv) all += a + '\0';
   all += '\1';
   for (const auto& e : p.env) all += e + '\0';
-  all += init;
+  all += std::to_string(init.hash) + ':' + std::to_string(init.str().size());
   all += '\2';
   all += extra;
   return std::hash<std::string>{}(all);
@@ -389,7 +389,7 @@ std::string ZRun::EnsureWarm() {
       view.workdir_bind = warm_->workdir.path().c_str();
       for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
     }
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init, false);
+    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false);
     if (!err.empty()) return err;
     z.key = zkey;
   }
@@ -398,7 +398,7 @@ std::string ZRun::EnsureWarm() {
     WarmProcess& j = warm_->judge;
     if (j.alive() && j.key != jkey) j.Stop();
     if (!j.alive()) {
-      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, nullptr, req_.zygote.judge_init, true);
+      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, nullptr, req_.zygote.judge_init.str(), true);
       if (!err.empty()) return err;
       j.key = jkey;
     }
