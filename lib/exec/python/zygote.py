@@ -57,7 +57,8 @@ SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 1 << 3
 SYS_SECCOMP = {'x86_64': 317, 'aarch64': 277}
 SYS_CLOSE_RANGE = 436  # same number on x86-64 and aarch64
 # Where the test process keeps its descriptors until the program runs: 0-2 stdio, 3 the judge channel,
-# 4 the listener socket, 5 the setup report (closed before any candidate code runs).
+# 5 the setup report (closed before any candidate code runs); 4 stays closed (the listener socket is
+# used where the zygote put it, then closed).
 LISTENER_FD, REPORT_FD = 4, 5
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -77,57 +78,94 @@ def _check(rc, what):
     return rc
 
 
-def _move_fds(mapping):
-    """dup2 each (fd -> target) without clobbering a source that is also a target: first above 9."""
-    high = [(fcntl.fcntl(fd, fcntl.F_DUPFD, 10), to) for fd, to in mapping]
-    for fd, to in high:
-        os.dup2(fd, to)
-    # every other descriptor (the zygote's control socket, the received copies)
-    _check(_syscall(SYS_CLOSE_RANGE, max(to for _, to in mapping) + 1, ctypes.c_uint(~0 & 0xffffffff), 0),
-           'close_range')
+class _Plan:
+    """One test's isolation, prepared in the zygote BEFORE the fork: work done here touches no page shared
+    with a child (the previous test's is gone), while every object the child builds or touches after the
+    fork costs it a copy-on-write fault. So the child gets ready-made values and only makes syscalls."""
+    __slots__ = ('moves', 'listener_fd', 'listener_sock', 'cwd', 'rlimits', 'drop', 'uid', 'gid', 'fprog', 'mode')
 
 
-def _seccomp(bpf, listener):
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
-    if _seccomp_nr is None:
-        raise OSError(0, 'seccomp: unsupported architecture')
-    flags = SECCOMP_FILTER_FLAG_NEW_LISTENER if listener else 0
-    fd = _syscall(_seccomp_nr, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
-    if fd < 0:
-        e = ctypes.get_errno()
-        raise OSError(e, 'seccomp: ' + os.strerror(e))
-    if listener:
-        s = socket.socket(fileno=LISTENER_FD)
-        socket.send_fds(s, [b'L'], [fd])
-        s.detach()  # fd 4 is closed once, by the caller
+_DEVNULL = os.open('/dev/null', os.O_RDWR | os.O_CLOEXEC)
+_ALL_FDS = ctypes.c_uint(0xffffffff)
+_LISTENER_MSG = [b'L']
+_fprog_cache = [None, None, None]  # bpf bytes, their buffer, the sock_fprog over it (one filter per slot)
+_env_now = None  # the environment the zygote holds (what a fork inherits)
+
+
+def _high(fd):
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+
+
+def _prepare(req, bpf, files, fds, report_w):
+    global _env_now
+    plan = _Plan()
+    by_name = dict(zip(req['fds'], fds))
+    # Every descriptor the child keeps goes above 9 first (close-on-exec copies), so that its dup2 onto
+    # 0..5 never clobbers a source.
+    plan.moves = [(_high(by_name['stdin']), 0), (_high(by_name['stdout']), 1), (_high(by_name['stderr']), 2),
+                  (_high(by_name.get('chan', _DEVNULL)), 3), (_high(report_w), REPORT_FD)]
+    plan.listener_fd, plan.listener_sock = -1, None
+    if 'listener' in by_name and req.get('listener'):
+        plan.listener_fd = _high(by_name['listener'])
+        plan.listener_sock = socket.socket(fileno=plan.listener_fd)
+    plan.cwd = req['cwd']
+    plan.rlimits = [(res, (value, value)) for res, value in req['rlimits']]
+    plan.drop, plan.uid, plan.gid = bool(req.get('drop')), req['uid'], req['gid']
+    plan.fprog = None
+    if bpf:
+        if _fprog_cache[0] != bpf:
+            buf = ctypes.create_string_buffer(bpf, len(bpf))
+            _fprog_cache[:] = [bpf, buf, _SockFprog(len(bpf) // 8, ctypes.addressof(buf))]
+        plan.fprog = ctypes.byref(_fprog_cache[2])
+    plan.mode = req['mode']
+    env = req['env']
+    if env != _env_now:  # the same for every test of an executor: set here once, inherited by each fork
+        os.environ.clear()
+        for kv in env:
+            k, _, v = kv.partition('=')
+            os.environ[k] = v
+        _env_now = env
+    INLINE_FILES.clear()  # noqa: F821 (runner.py)
+    INLINE_FILES.update(files)  # noqa: F821
+    return plan
+
+
+def _release(plan):
+    """The zygote's side of a forked test: its copies of the child's descriptors and sources go."""
+    for fd, _ in plan.moves:
         os.close(fd)
+    if plan.listener_sock is not None:
+        plan.listener_sock.close()
+    INLINE_FILES.clear()  # noqa: F821
 
 
-def _test_process(req, bpf, files, fds, report_w, ctl):
+def _test_process(plan, ctl):
     """The test's process: isolates itself, then runs the program. Never returns."""
     stage = 'fds'
     try:
         ctl.detach()  # fd 0 is about to become the test's stdin: the socket object must never close it
-        by_name = dict(zip(req['fds'], fds))
-        mapping = [(by_name['stdin'], 0), (by_name['stdout'], 1), (by_name['stderr'], 2)]
-        mapping.append((by_name['chan'], 3) if 'chan' in by_name else (os.open('/dev/null', os.O_RDWR), 3))
-        mapping.append((by_name['listener'], LISTENER_FD) if 'listener' in by_name
-                       else (os.open('/dev/null', os.O_RDWR), LISTENER_FD))
-        mapping.append((report_w, REPORT_FD))
-        _move_fds(mapping)
+        for fd, to in plan.moves:
+            os.dup2(fd, to)
+        # every other descriptor but the listener socket (sent on below, then closed); 4 is unused now
+        lfd = plan.listener_fd
+        _check(_syscall(SYS_CLOSE_RANGE, LISTENER_FD, LISTENER_FD, 0), 'close_range')
+        if lfd < 0:
+            _check(_syscall(SYS_CLOSE_RANGE, REPORT_FD + 1, _ALL_FDS, 0), 'close_range')
+        else:
+            _check(_syscall(SYS_CLOSE_RANGE, REPORT_FD + 1, lfd - 1, 0), 'close_range')
+            _check(_syscall(SYS_CLOSE_RANGE, lfd + 1, _ALL_FDS, 0), 'close_range')
         stage = 'chdir'
-        os.chdir(req['cwd'])
+        os.chdir(plan.cwd)
         stage = 'setrlimit'
-        for res, value in req['rlimits']:
-            resource.setrlimit(res, (value, value))
+        for res, lim in plan.rlimits:
+            resource.setrlimit(res, lim)
         stage = 'setsid'
         os.setsid()
-        if req.get('drop'):
+        if plan.drop:
             stage = 'uid/gid drop'
-            os.setgroups([])
-            os.setresgid(req['gid'], req['gid'], req['gid'])
-            os.setresuid(req['uid'], req['uid'], req['uid'])
+            os.setgroups(())
+            os.setresgid(plan.gid, plan.gid, plan.gid)
+            os.setresuid(plan.uid, plan.uid, plan.uid)
             # The uid change made us non-dumpable, which makes /proc/<pid> root's: the supervisor reads
             # the tree's usage there, and the program's own /proc/self should work as usual.
             _check(_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 'PR_SET_DUMPABLE')
@@ -135,30 +173,35 @@ def _test_process(req, bpf, files, fds, report_w, ctl):
         _check(_prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), 'PR_SET_PDEATHSIG')
         stage = 'PR_SET_NO_NEW_PRIVS'
         _check(_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'PR_SET_NO_NEW_PRIVS')
-        if bpf:
+        if plan.fprog is not None:
             stage = 'seccomp filter'
-            _seccomp(bpf, req.get('listener'))
-        os.close(LISTENER_FD)
-        stage = 'environment'
-        os.environ.clear()
-        for kv in req['env']:
-            k, _, v = kv.partition('=')
-            os.environ[k] = v
-        INLINE_FILES.update(files)  # noqa: F821 (runner.py)
+            if _seccomp_nr is None:
+                raise OSError(0, 'seccomp: unsupported architecture')
+            flags = SECCOMP_FILTER_FLAG_NEW_LISTENER if lfd >= 0 else 0
+            fd = _syscall(_seccomp_nr, SECCOMP_SET_MODE_FILTER, flags, plan.fprog)
+            if fd < 0:
+                e = ctypes.get_errno()
+                raise OSError(e, 'seccomp: ' + os.strerror(e))
+            if lfd >= 0:
+                socket.send_fds(plan.listener_sock, _LISTENER_MSG, [fd])
+                os.close(fd)
+        if lfd >= 0:
+            plan.listener_sock.detach()
+            os.close(lfd)
         os.close(REPORT_FD)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
-            os.write(REPORT_FD if stage != 'fds' else report_w,
+            os.write(REPORT_FD if stage != 'fds' else plan.moves[-1][0],
                      json.dumps({'stage': stage, 'error': '%s: %s' % (type(e).__name__, e)}).encode())
         finally:
             posix._exit(127)
-    _program(req['mode'])
+    _program(plan.mode)
 
 
 def _program(mode):
     """Candidate code starts running here, under every layer."""
     try:
-        random.seed()  # the fork copied the zygote's generator state: every test gets a fresh one
+        # (random reseeds itself in every fork: the module registers that with os.register_at_fork)
         if mode == 'compile':
             compile_check()  # noqa: F821 (runner.py)
         elif mode == 'stdio':
@@ -262,21 +305,25 @@ def zygote_main(ctl):
         if not data:
             posix._exit(0)  # the supervisor is gone
         report_r = report_w = -1
+        plan = None
         try:
             nl = data.index(b'\n')
             req = json.loads(data[:nl])
             bpf, files = _split_payload(req, data[nl + 1:])
             report_r, report_w = os.pipe()
+            plan = _prepare(req, bpf, files, fds, report_w)
             pid = os.fork()
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            if plan is not None:
+                _release(plan)
             for fd in fds + [report_r, report_w]:
                 if fd >= 0:
                     os.close(fd)
             ctl.send(json.dumps({'error': 'fork: %s' % e}).encode())
             continue
         if pid == 0:
-            os.close(report_r)
-            _test_process(req, bpf, files, fds, report_w, ctl)
+            _test_process(plan, ctl)
+        _release(plan)
         for fd in fds:
             os.close(fd)
         os.close(report_w)
