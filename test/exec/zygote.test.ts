@@ -155,6 +155,40 @@ describe('zygote mode', () => {
     expect(second[0].verdict, second[0].detail).toBe('AC');  // only itself (and init) in /proc, no mark
   });
 
+  it('one slot, test after test: nothing a test leaves reaches the next (daemons, files, cwd mode, SysV IPC)', async () => {
+    // concurrency 1: every test below runs in the same slot, forked from the same zygote
+    const own = new Executor({ concurrency: 1, workRoot: fixture.root, cache: false });
+    try {
+      const code = [
+        'import ctypes, os, time',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'def leave():',
+        '    if os.fork() == 0:',
+        '        os.setsid()',
+        '        if os.fork() == 0:',
+        '            while True: time.sleep(1)',
+        '        os._exit(0)',
+        '    open("/tmp/mark", "w").write("x")',
+        '    os.mkdir("/tmp/d")',
+        '    os.chmod("/tmp", 0)',
+        '    return 1',
+        'def shm():',
+        '    rc = libc.shmget(0, 4096, 0o1000 | 0o666)  # IPC_PRIVATE, IPC_CREAT',
+        '    return [rc, ctypes.get_errno()]',
+        'def look():',
+        '    procs = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())',
+        '    return [os.listdir("/tmp"), oct(os.stat("/tmp").st_mode & 0o777), procs == [1, os.getpid()]]',
+      ].join('\n');
+      const r = await own.run({ language: 'python', code, tests: [call('leave'), { type: 'call', fn: 'shm', args: [], expected: [-1, 1] }] });
+      expect(r.tests.map((t) => t.verdict), JSON.stringify(r.tests)).toEqual(['AC', 'AC']);  // shmget: EPERM
+      const pidNs = own.isolation().namespaces.includes('pid');  // without it, other host processes are visible
+      const after = await own.run({ language: 'python', code, tests: [{ type: 'call', fn: 'look', args: [], expected: [[], '0o700', pidNs] }] });
+      expect(after.tests[0].verdict, after.tests[0].detail).toBe('AC');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a zygote killed mid-test is never AC; the next test gets a fresh one', async () => {
     const code = 'import time\ndef slow():\n    time.sleep(1)\n    return 1\n';
     const before = warmProcesses();

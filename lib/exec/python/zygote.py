@@ -88,6 +88,7 @@ class _Plan:
 _DEVNULL = os.open('/dev/null', os.O_RDWR | os.O_CLOEXEC)
 _ALL_FDS = ctypes.c_uint(0xffffffff)
 _LISTENER_MSG = [b'L']
+_OK_MSG = [b'{"ok": 1}']
 _fprog_cache = [None, None, None]  # bpf bytes, their buffer, the sock_fprog over it (one filter per slot)
 _env_now = None  # the environment the zygote holds (what a fork inherits)
 
@@ -323,14 +324,17 @@ def zygote_main(ctl):
             continue
         if pid == 0:
             _test_process(plan, ctl)
+        # While the child lives, every page this process writes is copied (copy-on-write): do the least
+        # here, and the bookkeeping once it is gone. (Our copies of its descriptors stay open till then;
+        # the run waits for this report anyway.)
+        pidfd = os.pidfd_open(pid)
+        socket.send_fds(ctl, _OK_MSG, [pidfd])
+        _, status, ru = os.wait4(pid, 0)
+        os.close(pidfd)
         _release(plan)
         for fd in fds:
             os.close(fd)
         os.close(report_w)
-        pidfd = os.pidfd_open(pid)
-        socket.send_fds(ctl, [b'{"ok": 1}'], [pidfd])
-        os.close(pidfd)
-        _, status, ru = os.wait4(pid, 0)
         _end_test(pid, is_init)
         try:
             os.set_blocking(report_r, False)
