@@ -2,6 +2,8 @@
 // capped output pipe, feeding stdin, and reading a seccomp violation off the listener. The loops
 // keep their own epoll bookkeeping and decide what a result means for the run.
 #pragma once
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -26,6 +28,10 @@ Drained DrainStream(Stream& s, bool* overflow);
 // Writes what the pipe takes of data[*done..]. True when it is finished (all written, or the reader
 // is gone: the SIGPIPE this thread blocks is consumed); the caller then closes fd for EOF.
 bool FeedStdin(int fd, const std::string& data, size_t* done);
+
+// One message (non-blocking) from a unix socket, with the descriptor it carries (SCM_RIGHTS; -1 when
+// none, close-on-exec). Returns recvmsg's count (-1 with errno, 0 at EOF).
+ssize_t RecvWithFd(int sock, char* buf, size_t len, int* fd);
 
 enum class Notice { kNone, kListenerGone, kViolation };
 // One seccomp user notification: kViolation with *v filled (the first one only; the call is never

@@ -273,23 +273,11 @@ std::string Run::StartCandidate() {
   t.pid = lr.pid;
 
   if (listener_rx_.fd >= 0) {
-    char byte;
-    iovec iov = {&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
     // The child sent it before exec, and exec has happened: it is already queued.
-    if (recvmsg(listener_rx_.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
-      cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-      if (cm && cm->cmsg_type == SCM_RIGHTS) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-        listener_.Reset(fd);
-      }
-    }
+    char byte;
+    int fd = -1;
+    RecvWithFd(listener_rx_.fd, &byte, 1, &fd);
+    listener_.Reset(fd);
     listener_rx_.Reset();
     if (listener_.fd < 0) return "the seccomp listener did not arrive";
     Watch(listener_.fd, kListener);

@@ -85,20 +85,28 @@ bool SendWithFds(int sock, const std::string& data, const int* fds, int nfds) {
   return true;
 }
 
-// One message from a SOCK_SEQPACKET control socket, waiting at most `timeout_ms` (-1: forever).
-bool RecvMessage(int sock, std::string* out, int timeout_ms) {
+// One message from a SOCK_SEQPACKET control socket and the descriptor it carries (or -1), waiting at
+// most `timeout_ms` (-1: forever).
+bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
+  *fd = -1;
   pollfd p = {sock, POLLIN, 0};
   int r;
   do r = poll(&p, 1, timeout_ms);
   while (r < 0 && errno == EINTR);
   if (r <= 0) return false;
   char buf[4096];
-  ssize_t n;
-  do n = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = RecvWithFd(sock, buf, sizeof buf, fd);
   if (n <= 0) return false;
   out->assign(buf, static_cast<size_t>(n));
   return true;
+}
+
+// The same for a message that carries no descriptor (a stray one is closed).
+bool RecvMessage(int sock, std::string* out, int timeout_ms) {
+  int fd = -1;
+  bool ok = RecvMessageFd(sock, out, &fd, timeout_ms);
+  if (fd >= 0) close(fd);
+  return ok;
 }
 
 // Values from the zygote's small, flat JSON messages (we wrote both ends; no general parser needed).
@@ -196,32 +204,6 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
     return why;
   }
   return "";
-}
-
-// One control message and the descriptor it carries (or -1), waiting at most `timeout_ms`.
-bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
-  *fd = -1;
-  pollfd p = {sock, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
-  if (r <= 0) return false;
-  char buf[4096];
-  iovec iov = {buf, sizeof buf};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0) return false;
-  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(cm), sizeof(int));
-  out->assign(buf, static_cast<size_t>(n));
-  return true;
 }
 
 // The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.
@@ -561,22 +543,11 @@ void ZRun::OnStdin() {
 
 void ZRun::OnListenerRx() {
   char byte;
-  iovec iov = {&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(listener_rx_.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  if (n == 1) {
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    if (cm && cm->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-      listener_.Reset(fd);
-      Watch(listener_.fd, kListener);
-    }
+  int fd = -1;
+  ssize_t n = RecvWithFd(listener_rx_.fd, &byte, 1, &fd);
+  if (fd >= 0) {
+    listener_.Reset(fd);
+    Watch(listener_.fd, kListener);
   }
   if (n < 0 && errno == EAGAIN) return;
   Unwatch(listener_rx_.fd);
