@@ -146,17 +146,13 @@ export class Executor {
   }
 
   // Frozen and reused for every test: the sandbox validates and resolves them once (sandbox.ts).
-  private readonly candidateEnvFrozen = Object.freeze({
+  private readonly candidateEnv = Object.freeze({
     PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1',
     OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1',
     HOME: '{workdir}', TMPDIR: '{workdir}', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin',
   });
   private readonly judgeEnv = Object.freeze({ PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LANG: 'C.UTF-8', PATH: '/usr/bin:/bin' });
   private readonly argvs = new Map<string, readonly string[]>();
-
-  private candidateEnv(): Record<string, string> {
-    return this.candidateEnvFrozen;
-  }
 
   private frozenArgv(key: string, make: () => string[]): string[] {
     let a = this.argvs.get(key);
@@ -175,9 +171,9 @@ export class Executor {
 
   /** The candidate side of a spec: a fresh `runner.py <mode>`, or a fork of the slot's zygote running `mode`. */
   private candidate(mode: 'compile' | 'stdio' | 'serve', stdin: string): Pick<SandboxSpec, 'candidate' | 'zygote'> {
-    if (this.mode === 'spawn') return { candidate: { argv: this.runnerArgv(mode), env: this.candidateEnv(), stdin } };
+    if (this.mode === 'spawn') return { candidate: { argv: this.runnerArgv(mode), env: this.candidateEnv, stdin } };
     return {
-      candidate: { argv: this.frozenArgv('zygote', () => [this.python, ...this.candidateFlags, '-c', ZYGOTE_BOOT]), env: this.candidateEnv(), stdin },
+      candidate: { argv: this.frozenArgv('zygote', () => [this.python, ...this.candidateFlags, '-c', ZYGOTE_BOOT]), env: this.candidateEnv, stdin },
       zygote: { init: this.harness.zygote, mode, judgeInit: this.harness.judge },
     };
   }
@@ -267,24 +263,23 @@ export class Executor {
       ? { kind: 'assert', code: test.code }
       : callSpec(test);
     const testJson = Buffer.from(JSON.stringify({ ...spec, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes }), 'utf8');
-    const judgeEnv = this.judgeEnv;
     if (this.mode === 'zygote') {
       // the slot's warm judge gets only the test, over its private control socket
       return {
         ...this.candidate('serve', ''),
         files: p.files,
-        judge: { argv: this.frozenArgv('judge server', () => [this.python, '-S', '-s', '-B', '-c', JUDGE_SERVER_BOOT]), env: judgeEnv, stdin: testJson },
+        judge: { argv: this.frozenArgv('judge server', () => [this.python, '-S', '-s', '-B', '-c', JUDGE_SERVER_BOOT]), env: this.judgeEnv, stdin: testJson },
         channel: true,
         limits: p.limits,
       };
     }
     const judgeInput = Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, testJson]);
     return {
-      candidate: { argv: this.runnerArgv('serve'), env: this.candidateEnv(), stdin: '' },
+      candidate: { argv: this.runnerArgv('serve'), env: this.candidateEnv, stdin: '' },
       files: p.files,
       judge: {
         argv: this.frozenArgv('judge', () => [this.python, '-S', '-s', '-B', '-c', JUDGE_BOOT]),
-        env: judgeEnv,
+        env: this.judgeEnv,
         stdin: judgeInput,
       },
       channel: true,

@@ -52,7 +52,7 @@ namespace {
 
 constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms, as the spawn path
 constexpr uint64_t kDrainGraceMs = 200;
-constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed init at once; longer means it is broken
+constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed test at once; longer means it is broken
 
 bool SendWithFds(int sock, const std::string& data, const int* fds, int nfds) {
   iovec iov = {const_cast<char*>(data.data()), data.size()};
@@ -224,7 +224,7 @@ pid_t PidOfPidfd(int pidfd) {
 // larger ones are written into the slot's workdir.
 constexpr size_t kInlineFilesMax = 256 * 1024;
 
-enum Tag : uint64_t { kInitExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
+enum Tag : uint64_t { kTestExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
                       kListenerRx, kListener, kTimer, kCancel };
 
 class ZRun {
@@ -591,7 +591,7 @@ void ZRun::OnTick() {
 }
 
 void ZRun::Loop() {
-  Watch(test_pidfd_.fd, kInitExit);
+  Watch(test_pidfd_.fd, kTestExit);
   Watch(warm_->zygote.ctl, kZygoteCtl);
   if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
   if (req_.has_judge) {
@@ -627,7 +627,7 @@ void ZRun::Loop() {
     if (n < 0) break;
     for (int i = 0; i < n; ++i) {
       switch (events[i].data.u64) {
-        case kInitExit:
+        case kTestExit:
           test_exited_ = true;
           if (!end_ns_) end_ns_ = NowNs();
           Unwatch(test_pidfd_.fd);
