@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
+import { compileHarness, pythonDir, ZYGOTE_BOOT } from '../../lib/exec/interpreter';
+import { Sandbox, type SandboxSpec } from '../../lib/exec/sandbox';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
 import { hostCheckedExecutor, slotUids } from './host';
 
@@ -202,6 +204,29 @@ describe('zygote mode', () => {
     const again = await cells(code, [call('slow')]);
     expect(again[0].verdict).toBe('AC');
     for (const pid of zygotes) expect(warmProcesses()).not.toContain(pid);
+  });
+
+  it('an isolation step that fails in the forked process is an internal error with its stage, and the slot serves on', async () => {
+    // RLIMIT_NOFILE above fs.nr_open is refused (EPERM), even for root: the fork server's isolation step
+    // fails before the program's first line, and reports it on the setup pipe, not as the program's exit.
+    const python = fixture.ex.python;
+    const sb = new Sandbox({ concurrency: 1, workRoot: fixture.root });
+    try {
+      const spec: SandboxSpec = {
+        candidate: { argv: [python, '-S', '-s', '-B', '-c', ZYGOTE_BOOT], env: { PATH: '/usr/bin:/bin' }, stdin: '' },
+        files: { 'solution.py': 'print("ran")\n' },
+        zygote: { init: compileHarness(python, pythonDir()).zygote, mode: 'stdio' },
+        limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 64, nofile: 1 << 24 },
+      };
+      const bad = await sb.run(spec);
+      expect(bad.internalError).toMatch(/isolation failed at setrlimit: Operation not permitted/);
+      expect(bad.candidate.stdout.toString()).toBe('');
+      const ok = await sb.run({ ...spec, limits: { ...spec.limits, nofile: 64 } });
+      expect(ok.internalError).toBeNull();
+      expect(ok.candidate.stdout.toString()).toBe('ran\n');
+    } finally {
+      await sb.close();
+    }
   });
 
   it('at most one zygote and one warm judge per slot, all gone after close()', async () => {

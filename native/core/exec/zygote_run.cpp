@@ -1,5 +1,6 @@
 #include "core/exec/zygote_run.hpp"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -28,6 +29,7 @@
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
 #include "core/exec/workdir.hpp"
+#include "core/exec/zygote_wire.hpp"
 
 namespace verpo::exec {
 
@@ -109,48 +111,6 @@ bool RecvMessage(int sock, std::string* out, int timeout_ms) {
   return ok;
 }
 
-// Values from the zygote's small, flat JSON messages (we wrote both ends; no general parser needed).
-bool JsonNumber(const std::string& s, const char* key, double* out) {
-  std::string k = std::string("\"") + key + "\": ";
-  size_t at = s.find(k);
-  if (at == std::string::npos) return false;
-  const char* p = s.c_str() + at + k.size();
-  char* end = nullptr;
-  double v = strtod(p, &end);
-  if (end == p) return false;
-  *out = v;
-  return true;
-}
-
-std::string JsonText(const std::string& s, const char* key) {
-  std::string k = std::string("\"") + key + "\": \"";
-  size_t at = s.find(k);
-  if (at == std::string::npos) return "";
-  std::string v;
-  for (size_t i = at + k.size(); i < s.size() && s[i] != '"'; ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) ++i;
-    v += s[i];
-  }
-  return v;
-}
-
-std::string JsonString(const std::string& v) {
-  std::string o = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char b[8];
-      snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else {
-      o += c;
-    }
-  }
-  return o + "\"";
-}
-
 size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& extra) {
   std::string all;
   for (const auto& a : p.argv) all += a + '\0';
@@ -166,7 +126,8 @@ size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& e
 // session; SIGKILL when this worker thread ends. `clone_flags` and `mounts`: the namespaces the helper
 // lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
 std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
-                      unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix) {
+                      unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
+                      const std::string* then = nullptr) {
   int sv[2];
   if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
   Fd mine(sv[0]), theirs(sv[1]);
@@ -198,12 +159,26 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
   w->ctl = mine.Release();
   std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
-  if (!SendWithFds(w->ctl, first, nullptr, 0)) {
+  if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, nullptr, 0))) {
     std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
     w->Stop();
     return why;
   }
   return "";
+}
+
+// The zygote's fork server library: built with the addon and shipped beside it (binding.gyp,
+// CMakeLists.txt), found from where this code was loaded. Empty if it is not there.
+const std::string& ZygoteLibrary() {
+  static const std::string path = [] {
+    Dl_info info = {};
+    if (!dladdr(reinterpret_cast<void*>(&ZygoteLibrary), &info) || !info.dli_fname) return std::string();
+    std::string self = info.dli_fname;
+    size_t slash = self.rfind('/');
+    std::string lib = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/verpo_zygote.so";
+    return access(lib.c_str(), R_OK) == 0 ? lib : std::string();
+  }();
+  return path;
 }
 
 // The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.
@@ -371,7 +346,10 @@ std::string ZRun::EnsureWarm() {
       view.workdir_bind = warm_->workdir.path().c_str();
       for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
     }
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false);
+    // Its first message is the harness code, its second where the fork server library is.
+    const std::string& lib = ZygoteLibrary();
+    if (lib.empty()) return "zygote mode needs verpo_zygote.so beside the native addon (not found; rebuild the addon)";
+    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false, &lib);
     if (!err.empty()) return err;
     z.key = zkey;
   }
@@ -390,35 +368,52 @@ std::string ZRun::EnsureWarm() {
 
 std::string ZRun::Start() {
   const std::string cwd = use_ns_ ? "/tmp" : warm_->workdir.path();
-  std::string h = "{\"mode\": " + JsonString(req_.zygote.mode) + ", \"fds\": [\"stdin\", \"stdout\", \"stderr\"";
+  ZygoteRequest head = {};
+  head.magic = kZygoteRequestMagic;
+  head.size = sizeof head;
+  const std::string& mode = req_.zygote.mode;
+  head.mode = static_cast<uint8_t>(mode == "serve" ? ZygoteMode::kServe : mode == "stdio" ? ZygoteMode::kStdio : ZygoteMode::kCompile);
   int fds[5] = {in_r_.fd, out_w_.fd, err_w_.fd, -1, -1};
   int nfds = 3;
   if (chan_cand_.fd >= 0) {
-    h += ", \"chan\"";
+    head.has_channel = 1;
     fds[nfds++] = chan_cand_.fd;
   }
   if (listener_tx_.fd >= 0) {
-    h += ", \"listener\"";
+    head.has_listener = 1;
     fds[nfds++] = listener_tx_.fd;
   }
-  h += "], \"rlimits\": [";
   ChildPlan plan;
   AddCandidateRlimits(&plan, req_.limits, drop_uid_, req_.layers.address_space_limit);
-  for (int i = 0; i < plan.rlimit_count; ++i)
-    h += (i ? ", [" : "[") + std::to_string(plan.rlimits[i].resource) + ", " + std::to_string(plan.rlimits[i].value) + "]";
-  h += "], \"drop\": " + std::string(drop_uid_ ? "true" : "false");
-  h += ", \"uid\": " + std::to_string(run_uid_) + ", \"gid\": " + std::to_string(run_gid_);
-  h += ", \"cwd\": " + JsonString(cwd);
-  h += ", \"listener\": " + std::string(listener_tx_.fd >= 0 ? "true" : "false") + ", \"env\": [";
-  for (size_t i = 0; i < req_.candidate.env.size(); ++i) h += (i ? ", " : "") + JsonString(Substitute(req_.candidate.env[i], cwd));
-  h += "], \"bpf\": " + std::to_string(use_seccomp_ ? warm_->filter.size() : 0) + ", \"files\": [";
-  if (files_inline_)
-    for (size_t i = 0; i < req_.files.size(); ++i)
-      h += (i ? ", [" : "[") + JsonString(req_.files[i].first) + ", " + std::to_string(req_.files[i].second.size()) + "]";
-  h += "]}\n";
-  if (use_seccomp_) h += warm_->filter;
-  if (files_inline_)
+  static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
+  head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
+  for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].value};
+  head.drop_uid = drop_uid_ ? 1 : 0;
+  head.uid = run_uid_;
+  head.gid = run_gid_;
+  std::string env;
+  for (const auto& e : req_.candidate.env) {
+    env += Substitute(e, cwd);
+    env += '\0';
+  }
+  const std::string& bpf = use_seccomp_ ? warm_->filter : std::string();
+  head.cwd_len = static_cast<uint32_t>(cwd.size() + 1);
+  head.env_len = static_cast<uint32_t>(env.size());
+  head.bpf_len = static_cast<uint32_t>(bpf.size());
+  head.file_count = files_inline_ ? static_cast<uint32_t>(req_.files.size()) : 0;
+  std::string h(reinterpret_cast<const char*>(&head), sizeof head);
+  h.append(cwd.c_str(), cwd.size() + 1);
+  h += env;
+  h += bpf;
+  if (files_inline_) {
+    for (const auto& f : req_.files) {
+      ZygoteFile zf = {static_cast<uint32_t>(f.first.size()), static_cast<uint32_t>(f.second.size())};
+      h.append(reinterpret_cast<const char*>(&zf), sizeof zf);
+      h += f.first;
+    }
     for (const auto& f : req_.files) h += f.second;
+  }
+  if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
 
   WarmProcess& z = warm_->zygote;
   start_ns_ = NowNs();
@@ -440,9 +435,9 @@ std::string ZRun::Start() {
   }
   test_pidfd_.Reset(pidfd);
   ++z.runs;
-  if (test_pidfd_.fd < 0) {
-    std::string why = JsonText(reply, "error");
-    return "the zygote could not fork: " + (why.empty() ? reply : why);
+  if (test_pidfd_.fd < 0 || reply != "K") {
+    test_pidfd_.Reset();
+    return "the zygote could not fork: " + (reply.size() > 1 && reply[0] == 'E' ? reply.substr(1) : "malformed reply");
   }
   started_ = true;
   if (req_.has_judge) {
@@ -692,18 +687,18 @@ RunResult ZRun::Execute() {
   c.started = started_;
   if (c.started) {
     // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
-    size_t setup_at = report_.find("\"setup\": {");
-    std::string setup = setup_at == std::string::npos ? "" : report_.substr(setup_at + 9);
-    std::string outer = report_.substr(0, setup_at == std::string::npos ? report_.size() : setup_at);
-    double status = 0, utime = 0, stime = 0, maxrss = 0;
-    std::string stage = JsonText(setup, "stage");
-    if (!stage.empty() && err.empty()) err = "the test process's isolation failed at " + stage + ": " + JsonText(setup, "error");
-    JsonNumber(outer, "status", &status);
-    JsonNumber(outer, "utime", &utime);
-    JsonNumber(outer, "stime", &stime);
-    JsonNumber(outer, "maxrss", &maxrss);
-    if (!reported_ || report_.empty()) status = SIGKILL;
-    int st = static_cast<int>(status);
+    ZygoteReport rep = {};
+    bool have = reported_ && report_.size() >= sizeof rep;
+    if (have) memcpy(&rep, report_.data(), sizeof rep);
+    if (have && (rep.magic != kZygoteReportMagic || report_.size() != sizeof rep + rep.setup_len)) {
+      have = false;
+      if (err.empty()) err = "malformed report from the zygote";
+    }
+    if (have && rep.setup_len && err.empty())
+      err = "the test process's isolation failed at " + report_.substr(sizeof rep, rep.setup_len);
+    int st = have ? rep.status : SIGKILL;
+    double utime = have ? rep.utime_us / 1e6 : 0, stime = have ? rep.stime_us / 1e6 : 0;
+    double maxrss = have ? static_cast<double>(rep.maxrss_kb) : 0;
     if (WIFSIGNALED(st)) c.signal = WTERMSIG(st);
     else c.exit_code = WEXITSTATUS(st);
     c.cpu_ms = std::max(static_cast<uint64_t>((utime + stime) * 1000.0), polled_cpu_ms_);

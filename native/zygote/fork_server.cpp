@@ -1,0 +1,393 @@
+// The zygote's fork server: the per-test loop of lib/exec/python/zygote.py, in C, loaded by the zygote
+// (a warm trusted Python) through ctypes and called once; it returns to Python only in a forked test
+// process (after that process has isolated itself), when the environment must change, or to exit.
+//
+// Why in C: on fork every page of the zygote becomes copy-on-write in both processes, and Python writes
+// to every object it touches (reference counts), so each step of a Python loop costs page faults in the
+// zygote (about 200 per test were measured) and in the child before the program even starts (about
+// 100 for the isolation step). This loop touches a few pages of its own: receiving a request, forking,
+// applying the isolation plan (isolation_plan.cpp, the same code as the spawn path), waiting, ending
+// the test's other processes and reporting make no Python object at all.
+//
+// Built into its own small library (verpo_zygote.so, beside verpo.node) with no Node and no Python
+// headers: CPython's fork hooks (PyOS_BeforeFork and friends) are passed in as function pointers.
+// The wire format is zygote_wire.hpp; the supervisor's side is zygote_run.cpp.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/exec/isolation_plan.hpp"
+#include "core/exec/zygote_wire.hpp"
+
+using verpo::exec::ChildPlan;
+using verpo::exec::ChildStage;
+using verpo::exec::ZygoteFile;
+using verpo::exec::ZygoteReport;
+using verpo::exec::ZygoteRequest;
+
+extern "C" {
+
+// CPython's fork hooks, called exactly as os.fork() calls them.
+struct VerpoZygoteHooks {
+  void (*before_fork)(void);
+  void (*after_fork_parent)(void);
+  void (*after_fork_child)(void);
+};
+
+constexpr int kMaxInlineFiles = 16;
+
+// What a return hands to Python: in a test process, the mode and the inline sources (pointers into the
+// request, which the process inherited); for "configure", the environment to set.
+struct VerpoZygoteOut {
+  int32_t mode;
+  int32_t report_fd;  // a test process: write "<stage>: <error>" here on failure, close before the program
+  const char* env;
+  uint32_t env_len;
+  uint32_t file_count;
+  const char* names[kMaxInlineFiles];
+  uint32_t name_lens[kMaxInlineFiles];
+  const char* data[kMaxInlineFiles];
+  uint32_t data_lens[kMaxInlineFiles];
+};
+
+enum VerpoServeResult { kServeExit = 0, kServeChild = 1, kServeConfigure = 2 };
+
+int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, VerpoZygoteOut* out);
+
+}  // extern "C"
+
+namespace {
+
+// Descriptors of the test process, as the program finds them. 4 stays closed; the listener socket sits
+// at 6 until the filter's listener is sent through it, then it is closed too.
+constexpr int kChannelFd = 3, kReportFd = 5, kListenerFd = 6, kFirstFree = 7;
+constexpr int kMaxFds = 5;  // stdin, stdout, stderr, channel, listener
+constexpr size_t kEnvMax = 64 * 1024;
+
+// One request, as received; kept across a "configure" return until it is forked.
+struct Pending {
+  size_t len = 0;
+  int fds[kMaxFds];
+  int nfds = 0;
+  bool held = false;
+};
+
+alignas(16) char g_request[verpo::exec::kZygoteMaxRequest];
+Pending g_pending;
+char g_env_now[kEnvMax];  // the environment Python holds (what a fork inherits)
+size_t g_env_now_len = 0;
+bool g_env_known = false;
+
+// A parsed request: views into g_request.
+struct View {
+  const ZygoteRequest* head;
+  const char* cwd;
+  const char* env;
+  const char* bpf;
+  int file_count;
+  const char* names[kMaxInlineFiles];
+  uint32_t name_lens[kMaxInlineFiles];
+  const char* data[kMaxInlineFiles];
+  uint32_t data_lens[kMaxInlineFiles];
+};
+
+const char* Parse(size_t len, int nfds, View* v) {
+  if (len < sizeof(ZygoteRequest)) return "request too short";
+  const ZygoteRequest* h = reinterpret_cast<const ZygoteRequest*>(g_request);
+  if (h->magic != verpo::exec::kZygoteRequestMagic || h->size != sizeof(ZygoteRequest))
+    return "request from a different build (magic/size mismatch)";
+  if (h->rlimit_count > static_cast<uint32_t>(verpo::exec::kZygoteMaxRlimits)) return "too many rlimits";
+  if (h->mode > static_cast<uint8_t>(verpo::exec::ZygoteMode::kServe)) return "unknown mode";
+  if (h->file_count > static_cast<uint32_t>(kMaxInlineFiles)) return "too many inline files";
+  if (h->bpf_len % 8 != 0 || h->bpf_len / 8 > 0xffff) return "bad seccomp program length";
+  if (h->env_len > kEnvMax) return "environment block too large";
+  if (nfds != 3 + (h->has_channel ? 1 : 0) + (h->has_listener ? 1 : 0)) return "descriptor count does not match the request";
+  size_t at = sizeof(ZygoteRequest);
+  auto take = [&](size_t n, const char** p) {
+    if (n > len - at) return false;
+    *p = g_request + at;
+    at += n;
+    return true;
+  };
+  if (!take(h->cwd_len, &v->cwd) || !take(h->env_len, &v->env) || !take(h->bpf_len, &v->bpf)) return "request truncated";
+  if (h->cwd_len == 0 || v->cwd[h->cwd_len - 1] != '\0') return "bad cwd";
+  if (h->env_len && v->env[h->env_len - 1] != '\0') return "bad environment block";
+  v->head = h;
+  v->file_count = static_cast<int>(h->file_count);
+  for (int i = 0; i < v->file_count; ++i) {
+    const char* raw;
+    if (!take(sizeof(ZygoteFile), &raw)) return "request truncated";
+    ZygoteFile f;
+    memcpy(&f, raw, sizeof f);
+    if (!take(f.name_len, &v->names[i])) return "request truncated";
+    v->name_lens[i] = f.name_len;
+    v->data_lens[i] = f.data_len;
+  }
+  for (int i = 0; i < v->file_count; ++i)
+    if (!take(v->data_lens[i], &v->data[i])) return "request truncated";
+  if (at != len) return "request longer than its header says";
+  return nullptr;
+}
+
+bool Receive(int ctl, Pending* p, bool* closed) {
+  *closed = false;
+  iovec iov = {g_request, sizeof g_request};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    *closed = true;  // the supervisor is gone (or the socket is broken): nothing more will come
+    return false;
+  }
+  p->len = static_cast<size_t>(n);
+  p->nfds = 0;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    int count = static_cast<int>((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for (int i = 0; i < count; ++i) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+      if (p->nfds < kMaxFds) p->fds[p->nfds++] = fd;
+      else close(fd);
+    }
+  }
+  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) p->len = 0;  // refused below as "request too short"
+  return true;
+}
+
+void CloseAll(Pending* p) {
+  for (int i = 0; i < p->nfds; ++i) close(p->fds[i]);
+  p->nfds = 0;
+}
+
+void Send(int ctl, const void* data, size_t len, int fd) {
+  iovec iov = {const_cast<void*>(data), len};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    memset(control, 0, sizeof control);
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  }
+  ssize_t n;
+  do n = sendmsg(ctl, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  // A failed send means the supervisor is gone; the next receive sees it and we exit then.
+}
+
+void SendError(int ctl, const char* why) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "E%s", why);
+  Send(ctl, buf, static_cast<size_t>(n < 0 ? 1 : (n >= static_cast<int>(sizeof buf) ? sizeof buf - 1 : n)), -1);
+}
+
+// In the test process: a failure before the program runs goes to the report pipe (an internal error,
+// never the program's fault), then we leave.
+[[noreturn]] void ChildFail(int report_fd, const char* stage) {
+  int e = errno;
+  char buf[256];
+  int n = snprintf(buf, sizeof buf, "%s: %s", stage, strerror(e));
+  if (n > 0) {
+    ssize_t ignored = write(report_fd, buf, static_cast<size_t>(n < static_cast<int>(sizeof buf) ? n : sizeof buf - 1));
+    (void)ignored;
+  }
+  _exit(127);
+}
+
+// The test process, right after the fork: its descriptors, cwd and isolation plan, in ApplyIsolation's
+// order (rlimits, setsid, uid drop, dumpable, pdeathsig, no_new_privs, seccomp last).
+void BecomeTest(const View& v, const Pending& p, int report_w) {
+  const ZygoteRequest& h = *v.head;
+  // Every source goes above the targets first, so that no dup2 below clobbers a later source.
+  int src[kMaxFds + 1];
+  int n = 0;
+  for (int i = 0; i < p.nfds; ++i) src[n++] = p.fds[i];
+  src[n++] = report_w;
+  for (int i = 0; i < n; ++i) {
+    src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10);
+    if (src[i] < 0) ChildFail(report_w, "file descriptors");
+  }
+  report_w = src[n - 1];
+  int k = 0;
+  const int in = src[k++], outfd = src[k++], err = src[k++];
+  const int chan = h.has_channel ? src[k++] : -1;
+  const int listener = h.has_listener ? src[k++] : -1;
+  if (dup2(in, 0) < 0 || dup2(outfd, 1) < 0 || dup2(err, 2) < 0 || dup2(report_w, kReportFd) < 0)
+    ChildFail(report_w, "file descriptors");
+  report_w = kReportFd;
+  if (chan >= 0) {
+    if (dup2(chan, kChannelFd) < 0) ChildFail(report_w, "file descriptors");
+  } else {
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || (null != kChannelFd && (dup2(null, kChannelFd) < 0 || close(null) != 0)))
+      ChildFail(report_w, "file descriptors");
+  }
+  if (listener >= 0 && dup2(listener, kListenerFd) < 0) ChildFail(report_w, "file descriptors");
+  close(4);
+  if (listener < 0) close(kListenerFd);
+  if (syscall(SYS_close_range, kFirstFree, ~0U, 0) != 0) ChildFail(report_w, "close_range");
+  if (chdir(v.cwd) != 0) ChildFail(report_w, "chdir");
+
+  ChildPlan plan;
+  for (uint32_t i = 0; i < h.rlimit_count; ++i) plan.AddRlimit(h.rlimits[i].resource, h.rlimits[i].value);
+  plan.new_session = true;
+  plan.drop_uid = h.drop_uid != 0;
+  plan.uid = h.uid;
+  plan.gid = h.gid;
+  // The uid change made us non-dumpable, which makes /proc/<pid> root's: the supervisor reads the tree's
+  // usage there, and the program's own /proc/self should work as usual (an exec would have reset it).
+  plan.dumpable_after_drop = true;
+  plan.parent_death_kill = true;
+  plan.no_new_privs = true;
+  if (h.bpf_len) {
+    plan.filter = reinterpret_cast<const sock_filter*>(v.bpf);  // the kernel copies it; alignment is moot
+    plan.filter_len = static_cast<unsigned short>(h.bpf_len / 8);
+    plan.filter_listener = listener >= 0;
+  }
+  plan.listener_socket = listener >= 0 ? kListenerFd : -1;
+  ChildStage stage = ApplyIsolation(plan);
+  if (stage != ChildStage::kNone) ChildFail(report_w, verpo::exec::ChildStageName(stage));
+}
+
+// After the test's process is reaped: end every other process of the test and reap them all.
+void EndTest(pid_t pid, bool is_init) {
+  if (is_init) {
+    // pid 1 of a namespace holding only us and this test: kill(-1) reaches every process but us (a fork
+    // racing with it gets the signal too); orphans are ours to reap, until none is left.
+    kill(-1, SIGKILL);
+    for (;;) {
+      pid_t r = waitpid(-1, nullptr, __WALL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return;
+    }
+  }
+  // No pid namespace: the test's session now (the supervisor kills the slot uid's leftovers after the
+  // report); as a subreaper we reap what it leaves, now and before each later test.
+  kill(-pid, SIGKILL);
+  while (waitpid(-1, nullptr, WNOHANG | __WALL) > 0) {
+  }
+}
+
+int64_t Micros(const timeval& t) { return static_cast<int64_t>(t.tv_sec) * 1000000 + t.tv_usec; }
+
+}  // namespace
+
+extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, VerpoZygoteOut* out) {
+  for (;;) {
+    Pending& p = g_pending;
+    if (!p.held) {
+      bool closed = false;
+      if (!Receive(ctl, &p, &closed)) {
+        if (closed) return kServeExit;
+        continue;
+      }
+    }
+    p.held = false;
+    View v;
+    const char* bad = Parse(p.len, p.nfds, &v);
+    if (bad) {
+      CloseAll(&p);
+      SendError(ctl, bad);
+      continue;
+    }
+    const ZygoteRequest& h = *v.head;
+    // The same for every test of an executor: Python sets it once, and each fork inherits it.
+    if (!g_env_known || h.env_len != g_env_now_len || memcmp(v.env, g_env_now, h.env_len) != 0) {
+      memcpy(g_env_now, v.env, h.env_len);
+      g_env_now_len = h.env_len;
+      g_env_known = true;
+      p.held = true;
+      out->env = g_env_now;
+      out->env_len = static_cast<uint32_t>(g_env_now_len);
+      return kServeConfigure;
+    }
+    int report[2];
+    if (pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0) {
+      CloseAll(&p);
+      SendError(ctl, "pipe failed");
+      continue;
+    }
+    hooks->before_fork();
+    pid_t pid = fork();
+    if (pid == 0) {
+      hooks->after_fork_child();
+      close(report[0]);
+      BecomeTest(v, p, report[1]);
+      out->mode = h.mode;
+      out->report_fd = kReportFd;
+      out->file_count = static_cast<uint32_t>(v.file_count);
+      for (int i = 0; i < v.file_count; ++i) {
+        out->names[i] = v.names[i];
+        out->name_lens[i] = v.name_lens[i];
+        out->data[i] = v.data[i];
+        out->data_lens[i] = v.data_lens[i];
+      }
+      return kServeChild;
+    }
+    int fork_errno = errno;
+    hooks->after_fork_parent();
+    // The child has its copies: ours go now, so the supervisor's pipes see EOF exactly when the test's
+    // processes are gone.
+    CloseAll(&p);
+    close(report[1]);
+    if (pid < 0) {
+      close(report[0]);
+      SendError(ctl, strerror(fork_errno));
+      continue;
+    }
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+      int e = errno;
+      kill(pid, SIGKILL);
+      EndTest(pid, is_init != 0);
+      waitpid(pid, nullptr, 0);
+      close(report[0]);
+      SendError(ctl, strerror(e));
+      continue;
+    }
+    Send(ctl, "K", 1, pidfd);
+    close(pidfd);
+    int status = 0;
+    rusage ru = {};
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
+    EndTest(pid, is_init != 0);
+    struct {
+      ZygoteReport r;
+      char setup[1024];
+    } msg = {};
+    ssize_t got;
+    do got = read(report[0], msg.setup, sizeof msg.setup);
+    while (got < 0 && errno == EINTR);
+    close(report[0]);
+    msg.r.magic = verpo::exec::kZygoteReportMagic;
+    msg.r.status = status;
+    msg.r.utime_us = Micros(ru.ru_utime);
+    msg.r.stime_us = Micros(ru.ru_stime);
+    msg.r.maxrss_kb = ru.ru_maxrss;
+    msg.r.setup_len = got > 0 ? static_cast<uint32_t>(got) : 0;
+    Send(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
+  }
+}
