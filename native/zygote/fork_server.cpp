@@ -45,23 +45,20 @@ struct VerpoZygoteHooks {
 
 constexpr int kMaxInlineFiles = 16;
 
-// What a return hands to Python: in a test process, the mode and the inline sources (pointers into the
-// request, which the process inherited); for "configure", the environment to set.
-struct VerpoZygoteOut {
-  int32_t mode;
-  int32_t report_fd;  // a test process: write "<stage>: <error>" here on failure, close before the program
-  const char* env;
-  uint32_t env_len;
-  uint32_t file_count;
-  const char* names[kMaxInlineFiles];
-  uint32_t name_lens[kMaxInlineFiles];
-  const char* data[kMaxInlineFiles];
-  uint32_t data_lens[kMaxInlineFiles];
-};
+// What a return hands to Python, as 32-bit words (Python reads them through a memoryview, with no ctypes
+// call in the forked process): mode, report fd, then spans (offset, length) into the request buffer. A
+// test process gets its inline files as (name, data) span pairs; "configure" gets one span, the
+// environment block.
+enum VerpoOutWord { kOutMode = 0, kOutReportFd, kOutSpanCount, kOutSpans };
+constexpr int kOutWords = kOutSpans + 2 * 2 * kMaxInlineFiles;
 
 enum VerpoServeResult { kServeExit = 0, kServeChild = 1, kServeConfigure = 2 };
 
-int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, VerpoZygoteOut* out);
+int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out);
+// The request buffer (its address and size), for Python's zero-copy view of the spans.
+const char* verpo_zygote_request(void);
+size_t verpo_zygote_request_size(void);
+int verpo_zygote_out_words(void);
 
 }  // extern "C"
 
@@ -290,11 +287,17 @@ void EndTest(pid_t pid, bool is_init) {
   }
 }
 
+uint32_t Offset(const char* p) { return static_cast<uint32_t>(p - g_request); }
+
 int64_t Micros(const timeval& t) { return static_cast<int64_t>(t.tv_sec) * 1000000 + t.tv_usec; }
 
 }  // namespace
 
-extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, VerpoZygoteOut* out) {
+extern "C" const char* verpo_zygote_request(void) { return g_request; }
+extern "C" size_t verpo_zygote_request_size(void) { return sizeof g_request; }
+extern "C" int verpo_zygote_out_words(void) { return kOutWords; }
+
+extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out) {
   for (;;) {
     Pending& p = g_pending;
     if (!p.held) {
@@ -319,8 +322,9 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       g_env_now_len = h.env_len;
       g_env_known = true;
       p.held = true;
-      out->env = g_env_now;
-      out->env_len = static_cast<uint32_t>(g_env_now_len);
+      out[kOutSpanCount] = 2;
+      out[kOutSpans] = Offset(v.env);
+      out[kOutSpans + 1] = h.env_len;
       return kServeConfigure;
     }
     int report[2];
@@ -335,14 +339,15 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       hooks->after_fork_child();
       close(report[0]);
       BecomeTest(v, p, report[1]);
-      out->mode = h.mode;
-      out->report_fd = kReportFd;
-      out->file_count = static_cast<uint32_t>(v.file_count);
+      out[kOutMode] = h.mode;
+      out[kOutReportFd] = kReportFd;
+      out[kOutSpanCount] = static_cast<uint32_t>(4 * v.file_count);
       for (int i = 0; i < v.file_count; ++i) {
-        out->names[i] = v.names[i];
-        out->name_lens[i] = v.name_lens[i];
-        out->data[i] = v.data[i];
-        out->data_lens[i] = v.data_lens[i];
+        uint32_t* span = out + kOutSpans + 4 * i;
+        span[0] = Offset(v.names[i]);
+        span[1] = v.name_lens[i];
+        span[2] = Offset(v.data[i]);
+        span[3] = v.data_lens[i];
       }
       return kServeChild;
     }

@@ -284,14 +284,15 @@ class Codec:
 
 
 class Channel:
-    """Newline-framed messages over a stream socket/pipe fd, with a cap on one message's size."""
+    """Newline-framed messages over a stream socket/pipe fd, with a cap on one message's size.
+    Plain reads into a bytearray (no io objects): a forked runner gets it ready-made and cheap to use."""
 
     def __init__(self, fd, codec, max_bytes):
-        import io
         self.fd = fd
         self.codec = codec
         self.max_bytes = max_bytes
-        self._rfile = io.open(fd, 'rb', buffering=1 << 16, closefd=False)
+        self._buf = bytearray()
+        self._scanned = 0  # bytes of _buf known to hold no newline
 
     def send(self, msg):
         data = self.codec.dumps(msg)
@@ -302,15 +303,23 @@ class Channel:
 
     def recv(self):
         """Next message, or None at end of stream. Raises MessageTooLarge / DecodeError."""
-        line = self._rfile.readline(self.max_bytes + 1)
-        if not line:
-            return None
-        if not line.endswith(b'\n'):
-            if len(line) > self.max_bytes:
+        buf = self._buf
+        while True:
+            nl = buf.find(b'\n', self._scanned)
+            if nl >= 0:
+                if nl > self.max_bytes:
+                    raise MessageTooLarge(self.max_bytes)
+                line = bytes(buf[:nl + 1])
+                del buf[:nl + 1]
+                self._scanned = 0
+                return self.codec.loads(line)
+            self._scanned = len(buf)
+            if len(buf) > self.max_bytes:
                 raise MessageTooLarge(self.max_bytes)
-            return None  # the peer died mid-message: treat as end of stream
-        return self.codec.loads(line)
-
+            chunk = _posix.read(self.fd, 1 << 16)
+            if not chunk:
+                return None  # end of stream (a peer that died mid-message included)
+            buf += chunk
 
 class MessageTooLarge(Exception):
     def __init__(self, limit):

@@ -160,20 +160,36 @@ def describe_exception(e):
 _MUTABLE = (list, dict, set, bytearray)
 
 
+_SERVE = None  # (protocol, channel, namespace holder): made once, before a zygote's forks
+
+
+def prepare_serve():
+    """The judge channel and its codec, which do not depend on the program: a zygote makes them once and
+    every fork gets them ready (building them in each fork touched ~100 pages, each a copy-on-write fault).
+    A reference to a program function resolves through the holder, which serve() fills per process."""
+    global _SERVE
+    if _SERVE is None:
+        proto = load_protocol(here())
+        holder = []
+
+        def resolve_ref(name):
+            ns = holder[0]
+            if name not in ns:
+                raise proto.DecodeError('unknown name %r' % name)
+            return ns[name]
+
+        chan = proto.Channel(CHANNEL_FD, proto.Codec(resolve_ref=resolve_ref), MAX_MESSAGE)
+        _SERVE = (proto, chan, holder)
+    return _SERVE
+
+
 def serve():
     """Answer the judge: {"op":"get"|"call"|"exit"} requests, one reply each, strictly in order."""
     prepare_interpreter()
-    proto = load_protocol(here())
+    proto, chan, holder = prepare_serve()
     mod = new_module('solution')
     ns = mod.__dict__
-
-    def resolve_ref(name):
-        if name not in ns:
-            raise proto.DecodeError('unknown name %r' % name)
-        return ns[name]
-
-    codec = proto.Codec(resolve_ref=resolve_ref)
-    chan = proto.Channel(CHANNEL_FD, codec, MAX_MESSAGE)
+    holder[:] = [ns]
     try:
         exec_program(ns)
     except Exception as e:

@@ -54,7 +54,6 @@ PR_SET_CHILD_SUBREAPER = 36
 # verpo_zygote_serve's results (fork_server.cpp)
 SERVE_EXIT, SERVE_CHILD, SERVE_CONFIGURE = 0, 1, 2
 MODES = ('compile', 'stdio', 'serve')  # ZygoteMode's values, in order
-MAX_INLINE_FILES = 16
 
 
 class _Hooks(ctypes.Structure):
@@ -63,35 +62,36 @@ class _Hooks(ctypes.Structure):
                 ('after_fork_child', ctypes.c_void_p)]
 
 
-class _Out(ctypes.Structure):
-    """VerpoZygoteOut: what a return of the fork server hands over."""
-    _fields_ = [('mode', ctypes.c_int32), ('report_fd', ctypes.c_int32),
-                ('env', ctypes.c_void_p), ('env_len', ctypes.c_uint32), ('file_count', ctypes.c_uint32),
-                ('names', ctypes.c_void_p * MAX_INLINE_FILES), ('name_lens', ctypes.c_uint32 * MAX_INLINE_FILES),
-                ('data', ctypes.c_void_p * MAX_INLINE_FILES), ('data_lens', ctypes.c_uint32 * MAX_INLINE_FILES)]
+# What a return of the fork server hands over (fork_server.cpp, VerpoOutWord): 32-bit words, then
+# (offset, length) spans into its request buffer. Both are read through memoryviews made once, here:
+# a forked test process then reads its sources with builtins only (no ctypes call, few pages touched).
+OUT_MODE, OUT_REPORT_FD, OUT_SPAN_COUNT, OUT_SPANS = 0, 1, 2, 3
 
 
-def _set_env(block):
+def _set_env(out, req):
     os.environ.clear()
-    for kv in block.split(b'\0')[:-1]:
+    start, size = out[OUT_SPANS], out[OUT_SPANS + 1]
+    for kv in bytes(req[start:start + size]).split(b'\0')[:-1]:
         k, _, v = kv.decode('utf-8', 'surrogateescape').partition('=')
         os.environ[k] = v
 
 
-def _test_process(ctl, out):
+def _test_process(ctl, out, req):
     """A forked test process, already isolated: the program's sources to the runner, then the program.
     A failure here is the harness's, reported on the setup pipe (an internal error), never the program's."""
+    report_fd = out[OUT_REPORT_FD]
     try:
         ctl.detach()  # fd 0 is the test's stdin now: the socket object must never close it
-        INLINE_FILES.clear()  # noqa: F821 (runner.py)
-        for i in range(out.file_count):
-            name = ctypes.string_at(out.names[i], out.name_lens[i]).decode('utf-8', 'surrogateescape')
-            INLINE_FILES[name] = ctypes.string_at(out.data[i], out.data_lens[i])  # noqa: F821
-        mode = MODES[out.mode]
-        os.close(out.report_fd)  # from here on candidate code runs: it must not be able to write a report
+        files = INLINE_FILES  # noqa: F821 (runner.py)
+        files.clear()
+        for at in range(OUT_SPANS, OUT_SPANS + out[OUT_SPAN_COUNT], 4):
+            name, size, data, length = out[at:at + 4]
+            files[str(req[name:name + size], 'utf-8', 'surrogateescape')] = bytes(req[data:data + length])
+        mode = MODES[out[OUT_MODE]]
+        os.close(report_fd)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
-            os.write(out.report_fd, ('harness: %s: %s' % (type(e).__name__, e)).encode())
+            os.write(report_fd, ('harness: %s: %s' % (type(e).__name__, e)).encode())
         finally:
             posix._exit(127)
     _program(mode)
@@ -140,16 +140,20 @@ def _finalize():
 
 def zygote_main(ctl):
     import gc
-    lib = ctl.recv(4096).decode()
+    lib = ctypes.PyDLL(ctl.recv(4096).decode())
     # PyDLL: the call keeps the GIL, as os.fork() does around CPython's fork hooks.
-    serve = ctypes.PyDLL(lib).verpo_zygote_serve
-    serve.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Hooks), ctypes.POINTER(_Out)]
+    serve = lib.verpo_zygote_serve
+    serve.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Hooks), ctypes.POINTER(ctypes.c_uint32)]
     serve.restype = ctypes.c_int
+    lib.verpo_zygote_request.restype = ctypes.c_void_p
+    lib.verpo_zygote_request_size.restype = ctypes.c_size_t
+    req = memoryview((ctypes.c_ubyte * lib.verpo_zygote_request_size()).from_address(lib.verpo_zygote_request())).cast('B')
+    words = (ctypes.c_uint32 * lib.verpo_zygote_out_words())()
+    out = memoryview(words).cast('B').cast('I')  # ctypes says '<I', which a memoryview cannot index
     api = ctypes.pythonapi
     hooks = _Hooks(*(ctypes.cast(f, ctypes.c_void_p).value
                      for f in (api.PyOS_BeforeFork, api.PyOS_AfterFork_Parent, api.PyOS_AfterFork_Child)))
-    out = _Out()
-    load_protocol(here())  # noqa: F821 (runner.py): the forks share it instead of each building it
+    prepare_serve()  # noqa: F821 (runner.py): the forks share it instead of each building it
     is_init = os.getpid() == 1
     if not is_init:
         ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -159,11 +163,11 @@ def zygote_main(ctl):
     gc.freeze()
     fd = ctl.fileno()
     while True:
-        rc = serve(fd, 1 if is_init else 0, hooks, out)
+        rc = serve(fd, 1 if is_init else 0, hooks, words)
         if rc == SERVE_CHILD:
-            _test_process(ctl, out)
+            _test_process(ctl, out, req)
         elif rc == SERVE_CONFIGURE:
-            _set_env(ctypes.string_at(out.env, out.env_len))
+            _set_env(out, req)
         else:
             posix._exit(0)  # the supervisor is gone
 
