@@ -19,6 +19,10 @@ const DEFAULT_EXCERPT_BYTES = 4096;
 const DEFAULT_MAX_REPLY_KB = 16384;
 /** Cells kept by the content-hash cache (oldest dropped first); a cell is a few hundred bytes. */
 const CACHE_ENTRIES = 200_000;
+/** Programs whose syntax check (and compiled code, a few KB each) the cache keeps. */
+const COMPILE_CACHE_ENTRIES = 4096;
+/** The syntax check's output carries the program's compiled code (runner.py MAX_CODE_BYTES and its line). */
+const COMPILE_OUTPUT_KB = 1024;
 
 /** Counting semaphore: never more than `size` sandboxed tests at once, across all run() calls. */
 class Slots {
@@ -127,6 +131,8 @@ export class Executor {
       const msg = compile.result.message ?? 'the program does not compile';
       return { compile: compile.result, tests: req.tests.map(() => blankCell('CE', msg)), isolation: this.isolation() };
     }
+    // The tests run the code the syntax check compiled (once per program), not the source.
+    if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
     const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
     return { compile: compile.result, tests, isolation: this.isolation() };
   }
@@ -137,11 +143,12 @@ export class Executor {
     await this.sandbox.close();
   }
 
-  private programFiles(req: RunRequest): Record<string, string | Buffer> {
-    const files: Record<string, string | Buffer> = { 'solution.py': req.code };
+  /** The program's files: its source (and setup), or the code its syntax check compiled from them. */
+  private programFiles(req: RunRequest, code?: Buffer): Record<string, string | Buffer> {
+    const files: Record<string, string | Buffer> = code === undefined ? { 'solution.py': req.code } : { 'solution.code': code };
     // the zygote already holds the runner's code; a fresh interpreter loads it from the workdir
     if (this.mode === 'spawn') files['verpo_runner.bin'] = this.harness.runner;
-    if (typeof req.setup === 'string' && req.setup !== '') files['setup.py'] = req.setup;
+    if (code === undefined && typeof req.setup === 'string' && req.setup !== '') files['setup.py'] = req.setup;
     return files;
   }
 
@@ -187,7 +194,7 @@ export class Executor {
       return hit;
     }
     const fresh = this.checkSyntax(p);
-    remember(this.compileCache, p.key, fresh);
+    remember(this.compileCache, p.key, fresh, COMPILE_CACHE_ENTRIES);
     // an internal error is never kept: the next run checks again
     void fresh.then((c) => { if (c.kind === 'internal') this.compileCache?.delete(p.key); });
     return fresh;
@@ -216,11 +223,12 @@ export class Executor {
     let why = '';
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const r = await this.sandboxed({ ...this.candidate('compile', ''), files: p.files, limits: p.limits });
+        const limits = { ...p.limits, outputKb: Math.max(p.limits.outputKb, COMPILE_OUTPUT_KB) };
+        const r = await this.sandboxed({ ...this.candidate('compile', ''), files: p.files, limits });
         const c = compileFromRun(r);
         if (c !== null) {
           if (!c.ok && c.where === 'setup') return { kind: 'setup', message: `setup code does not compile: ${c.message}` };
-          return { kind: 'done', result: c.ok ? { ok: true } : { ok: false, message: c.message } };
+          return c.ok ? { kind: 'done', result: { ok: true }, code: c.code } : { kind: 'done', result: { ok: false, message: c.message } };
         }
         why = r.internalError ?? `exit ${r.candidate.exitCode ?? r.candidate.signal}: ${r.candidate.stderr.toString('utf8').slice(-300)}`;
       } catch (e) {
@@ -297,7 +305,7 @@ function callSpec(test: CallTest): Record<string, unknown> {
 }
 
 type CompileOutcome =
-  { kind: 'done'; result: CompileResult } | { kind: 'setup'; message: string } | { kind: 'internal'; message: string };
+  { kind: 'done'; result: CompileResult; code?: Buffer } | { kind: 'setup'; message: string } | { kind: 'internal'; message: string };
 
 function contentHash(parts: string[]): string {
   const h = createHash('sha256');
@@ -305,10 +313,10 @@ function contentHash(parts: string[]): string {
   return h.digest('base64');
 }
 
-/** Insert, dropping the oldest entries past CACHE_ENTRIES (a Map iterates in insertion order). */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
+/** Insert, dropping the oldest entries past `entries` (a Map iterates in insertion order). */
+function remember<V>(map: Map<string, V>, key: string, value: V, entries = CACHE_ENTRIES): void {
   map.set(key, value);
-  while (map.size > CACHE_ENTRIES) map.delete(map.keys().next().value as string);
+  while (map.size > entries) map.delete(map.keys().next().value as string);
 }
 
 /** A cell for which nothing ran (CE, or an internal error before the test could start). */

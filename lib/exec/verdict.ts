@@ -139,7 +139,7 @@ function lastLine(buf: Buffer): string {
 }
 
 /** The syntax check (run sandboxed, executes nothing): CompileResult, or null when the check itself failed. */
-export function compileFromRun(r: SandboxResult): (CompileResult & { where?: string }) | null {
+export function compileFromRun(r: SandboxResult): (CompileResult & { where?: string; code?: Buffer }) | null {
   const c = r.candidate;
   if (r.internalError !== null || c.violation !== null) return null;
   if (c.limit !== null) {
@@ -148,8 +148,16 @@ export function compileFromRun(r: SandboxResult): (CompileResult & { where?: str
   }
   if (c.exitCode !== 0) return null;
   try {
-    const v = JSON.parse(c.stdout.toString('utf8')) as { ok?: unknown; message?: unknown; where?: unknown };
-    if (v.ok === true) return { ok: true };
+    // one JSON line; when it compiled, `marshal` bytes of compiled code follow it (runner.compile_check)
+    const nl = c.stdout.indexOf(10);
+    const v = JSON.parse(c.stdout.subarray(0, nl < 0 ? c.stdout.length : nl).toString('utf8')) as
+      { ok?: unknown; message?: unknown; where?: unknown; marshal?: unknown };
+    if (v.ok === true) {
+      const rest = nl < 0 ? Buffer.alloc(0) : c.stdout.subarray(nl + 1);
+      const code = typeof v.marshal === 'number' && v.marshal > 0 && rest.length === v.marshal && !c.stdoutTruncated
+        ? Buffer.from(rest) : undefined;
+      return code ? { ok: true, code } : { ok: true };
+    }
     if (v.ok === false && typeof v.message === 'string') {
       return { ok: false, message: v.message, where: typeof v.where === 'string' ? v.where : 'program' };
     }

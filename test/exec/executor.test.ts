@@ -193,6 +193,25 @@ describe('compile errors', () => {
   });
 });
 
+describe('compiled once', () => {
+  it('tests run the code the syntax check compiled, with the program\'s file and line numbers', async () => {
+    const res = await run('import sys\n\n\nraise KeyError("boom")\n', [{ type: 'stdio', stdin: '', stdout: '' }]);
+    expect(res.tests[0].verdict).toBe('RE');
+    expect(res.tests[0].stderr).toContain('File "solution.py", line 4');
+    // (zygote mode) what the test process was handed: the compiled code, not the source
+    const look = 'import sys\nf = sys._getframe()\nwhile "INLINE_FILES" not in f.f_globals:\n    f = f.f_back\nprint(sorted(f.f_globals["INLINE_FILES"]))\n';
+    const seen = await run(look, [{ type: 'stdio', stdin: '', stdout: "['solution.code']\n" }]);
+    expect(seen.tests[0].verdict, seen.tests[0].stdout).toBe('AC');
+  });
+  it('a program whose compiled code is too large to carry still runs, from source', async () => {
+    // a 300,000-element constant: ~1.5 MB of marshalled code (over the runner's cap) from ~600 KB of source
+    const code = `v = [${'7,'.repeat(300_000)}]\nprint(len(v), v[-1])\n`;
+    const res = await run(code, [{ type: 'stdio', stdin: '', stdout: '300000 7\n' }]);
+    expect(res.compile.ok).toBe(true);
+    expect(res.tests[0].verdict, res.tests[0].detail).toBe('AC');
+  });
+});
+
 describe('internal errors', () => {
   it('a test that cannot be evaluated is IE after one retry, and the other cells are still reported', async () => {
     const res = await run(ADD, [{ type: 'assert', code: 'assert (' }, { type: 'assert', code: 'assert add(1, 1) == 2' }]);

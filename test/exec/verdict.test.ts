@@ -91,6 +91,16 @@ describe('the syntax check', () => {
     expect(compileFromRun(result({}, null, { internalError: 'x' }))).toBeNull();
     expect(compileFromRun(result({ limit: 'cpu' }, null))).toMatchObject({ ok: false });
   });
+  it('takes the compiled code that follows an ok line only when it is whole', () => {
+    const code = Buffer.from([0xe3, 0, 10, 0xff, 10]);  // marshal bytes may hold newlines
+    const out = (n: number, body: Buffer, extra: Partial<CandidateResult> = {}) =>
+      compileFromRun(result({ stdout: Buffer.concat([Buffer.from(`{"ok":true,"marshal":${n}}\n`), body]), ...extra }, null));
+    expect(out(5, code)).toEqual({ ok: true, code });
+    expect(out(6, code)).toEqual({ ok: true });  // shorter than announced: the tests compile from source
+    expect(out(4, code)).toEqual({ ok: true });
+    expect(out(5, code, { stdoutTruncated: true })).toEqual({ ok: true });
+  });
+
   it('parses exactly one judge line', () => {
     expect(parseJudgeOutput(Buffer.from('{"verdict":"WA"}\n'))).toEqual({ verdict: 'WA' });
     expect(parseJudgeOutput(Buffer.from(''))).toBeNull();
