@@ -8,7 +8,8 @@ objects, made once per Executor by the same interpreter; see lib/exec/interprete
 compiling ~500 lines of source on every start. Run from source it behaves the same.
 
 Usage (cwd = the private workdir holding solution.py, optional setup.py, and verpo_protocol.py):
-    python -I -S verpo_runner.py compile   check syntax only (never executes): one JSON line on stdout
+    python -I -S verpo_runner.py compile   check syntax only (never executes): one JSON line on stdout,
+                                           then the compiled code (marshal) when it compiles
     python -I -S verpo_runner.py stdio     run setup + program as __main__ with the test's stdin
     python -I -S verpo_runner.py serve     load setup + program as module 'solution' (so its
                                            `if __name__ == "__main__":` block does not run), then
