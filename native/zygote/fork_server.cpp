@@ -30,6 +30,7 @@
 
 using verpo::exec::ChildPlan;
 using verpo::exec::ChildStage;
+using verpo::exec::SendWithFd;
 using verpo::exec::ZygoteFile;
 using verpo::exec::ZygoteReport;
 using verpo::exec::ZygoteRequest;
@@ -172,32 +173,10 @@ void CloseAll(Pending* p) {
   p->nfds = 0;
 }
 
-void Send(int ctl, const void* data, size_t len, int fd) {
-  iovec iov = {const_cast<void*>(data), len};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  }
-  ssize_t n;
-  do n = sendmsg(ctl, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  // A failed send means the supervisor is gone; the next receive sees it and we exit then.
-}
-
 void SendError(int ctl, const char* why) {
   char buf[512];
   int n = snprintf(buf, sizeof buf, "E%s", why);
-  Send(ctl, buf, static_cast<size_t>(n < 0 ? 1 : (n >= static_cast<int>(sizeof buf) ? sizeof buf - 1 : n)), -1);
+  SendWithFd(ctl, buf, static_cast<size_t>(n < 0 ? 1 : (n >= static_cast<int>(sizeof buf) ? sizeof buf - 1 : n)), -1);
 }
 
 // In the test process: a failure before the program runs goes to the report pipe (an internal error,
@@ -372,7 +351,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       SendError(ctl, strerror(e));
       continue;
     }
-    Send(ctl, "K", 1, pidfd);
+    SendWithFd(ctl, "K", 1, pidfd);  // (a failed send: the supervisor is gone; the next receive says so)
     close(pidfd);
     int status = 0;
     rusage ru = {};
@@ -393,6 +372,6 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
     msg.r.stime_us = Micros(ru.ru_stime);
     msg.r.maxrss_kb = ru.ru_maxrss;
     msg.r.setup_len = got > 0 ? static_cast<uint32_t>(got) : 0;
-    Send(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
+    SendWithFd(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
   }
 }

@@ -60,30 +60,27 @@ const char* RlimitName(int resource) {
   return "RLIMIT_?";
 }
 
-namespace {
-
-bool SendFd(int sock, int fd) {
-  char dummy = 'L';
-  iovec iov = {&dummy, 1};
+bool SendWithFd(int sock, const void* data, size_t len, int fd) {
+  iovec iov = {const_cast<void*>(data), len};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  memset(control, 0, sizeof control);
   msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  if (fd >= 0) {
+    memset(control, 0, sizeof control);
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  }
   ssize_t n;
   do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  return n == 1;
+  return n == static_cast<ssize_t>(len);
 }
-
-}  // namespace
 
 ChildStage ApplyIsolation(const ChildPlan& plan) {
   for (int i = 0; i < plan.rlimit_count; ++i) {
@@ -107,7 +104,7 @@ ChildStage ApplyIsolation(const ChildPlan& plan) {
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
     if (fd < 0) return ChildStage::kSeccomp;
     if (plan.filter_listener) {
-      bool sent = SendFd(plan.listener_socket, static_cast<int>(fd));
+      bool sent = SendWithFd(plan.listener_socket, "L", 1, static_cast<int>(fd));
       close(static_cast<int>(fd));
       if (!sent) return ChildStage::kSendListener;
     }
