@@ -31,6 +31,7 @@ set once, inherited by each fork), or when the supervisor is gone.
 import atexit
 import os
 import posix
+import socket
 import sys
 
 # Modules candidate programs commonly import, loaded once here so a fork gets them for free; plus what
@@ -140,7 +141,15 @@ def _finalize():
 
 def zygote_main(ctl):
     import gc
-    lib = ctypes.PyDLL(ctl.recv(4096).decode())
+    # The library's path, and the file itself: the path may be hidden by the slot's mount view (an addon
+    # installed under /tmp), the open file is not.
+    path, fds, _, _ = socket.recv_fds(ctl, 4096, 1)
+    path = path.decode()
+    if fds and os.path.exists('/proc/self/fd/%d' % fds[0]):
+        path = '/proc/self/fd/%d' % fds[0]
+    lib = ctypes.PyDLL(path)
+    for fd in fds:
+        os.close(fd)  # the loader keeps its own mapping
     # PyDLL: the call keeps the GIL, as os.fork() does around CPython's fork hooks.
     serve = lib.verpo_zygote_serve
     serve.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Hooks), ctypes.POINTER(ctypes.c_uint32)]

@@ -127,7 +127,7 @@ size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& e
 // lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
 std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
                       unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
-                      const std::string* then = nullptr) {
+                      const std::string* then = nullptr, int then_fd = -1) {
   int sv[2];
   if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
   Fd mine(sv[0]), theirs(sv[1]);
@@ -159,7 +159,7 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
   w->ctl = mine.Release();
   std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
-  if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, nullptr, 0))) {
+  if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
     std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
     w->Stop();
     return why;
@@ -346,10 +346,14 @@ std::string ZRun::EnsureWarm() {
       view.workdir_bind = warm_->workdir.path().c_str();
       for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
     }
-    // Its first message is the harness code, its second where the fork server library is.
+    // Its first message is the harness code, its second the fork server library: its path, and the file
+    // open, because the zygote's mount view may hide the path (an addon installed under /tmp).
     const std::string& lib = ZygoteLibrary();
     if (lib.empty()) return "zygote mode needs verpo_zygote.so beside the native addon (not found; rebuild the addon)";
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false, &lib);
+    Fd lib_fd(open(lib.c_str(), O_RDONLY | O_CLOEXEC));
+    if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
+    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false,
+                    &lib, lib_fd.fd);
     if (!err.empty()) return err;
     z.key = zkey;
   }
