@@ -136,8 +136,8 @@ const char* Parse(size_t len, int nfds, View* v) {
   return nullptr;
 }
 
-bool Receive(int ctl, Pending* p, bool* closed) {
-  *closed = false;
+// False when nothing more will come: the supervisor is gone (or the socket is broken).
+bool Receive(int ctl, Pending* p) {
   iovec iov = {g_request, sizeof g_request};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
   msghdr msg = {};
@@ -148,10 +148,7 @@ bool Receive(int ctl, Pending* p, bool* closed) {
   ssize_t n;
   do n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
-  if (n <= 0) {
-    *closed = true;  // the supervisor is gone (or the socket is broken): nothing more will come
-    return false;
-  }
+  if (n <= 0) return false;
   p->len = static_cast<size_t>(n);
   p->nfds = 0;
   for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
@@ -279,13 +276,7 @@ extern "C" int verpo_zygote_out_words(void) { return kOutWords; }
 extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out) {
   for (;;) {
     Pending& p = g_pending;
-    if (!p.held) {
-      bool closed = false;
-      if (!Receive(ctl, &p, &closed)) {
-        if (closed) return kServeExit;
-        continue;
-      }
-    }
+    if (!p.held && !Receive(ctl, &p)) return kServeExit;
     p.held = false;
     View v;
     const char* bad = Parse(p.len, p.nfds, &v);
