@@ -35,12 +35,13 @@ async function runWith(cpuMs: number): Promise<TestResult> {
 
 describe('verdicts under load', () => {
   it('the same program near its CPU limit gets the same verdict idle and beside a CPU hog', async () => {
-    const probe = await runWith(30000);
-    expect(probe.verdict).toBe('AC');
-    const used = Math.max(probe.cpuMs, 50);
-    // one limit comfortably above what the work needs, one below it
-    const above = Math.ceil(used * 1.8) + 100;
-    const below = Math.max(20, Math.floor(used * 0.5));
+    const probes = [await runWith(30000), await runWith(30000)];
+    expect(probes.map((c) => c.verdict)).toEqual(['AC', 'AC']);
+    const used = Math.max(Math.min(probes[0].cpuMs, probes[1].cpuMs), 50);
+    // One limit above what the work needs, one below it, each with room for the CPU time of the same work
+    // to vary: on this kind of host (SMT siblings, a shared VM) it moves by up to ~2x with what runs beside it.
+    const above = Math.ceil(used * 2.5) + 100;
+    const below = Math.max(20, Math.floor(used * 0.4));
     const idle = [await runWith(above), await runWith(below)];
     expect(idle.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
     expect(idle[1].limit).toBe('cpu');
