@@ -82,6 +82,22 @@ describe('assert tests', () => {
     expect(res.tests.map((t) => t.verdict)).toEqual(['WA', 'AC']);
   });
 
+  it('a program function rebound by a call is looked up again after that call', async () => {
+    // `ready` lists f and g as callables; once f has run, g is a value and the test must see the value
+    const code = 'def f():\n    global g\n    g = 5\n    return 1\ndef g():\n    return 2\n';
+    expect(await verdicts(code, [
+      { type: 'assert', code: 'assert g() == 2' },
+      { type: 'assert', code: 'assert f() == 1\nassert g == 5' },
+      { type: 'call', fn: 'g', args: [], expected: 2 },
+    ])).toEqual(['AC', 'AC', 'AC']);
+  });
+
+  it('a test text run again (compiled once per warm judge) gets a fresh namespace every time', async () => {
+    const test: TestCase = { type: 'assert', code: 'assert "seen" not in globals()\nseen = add(1, 2)\nassert seen == 3' };
+    // with two slots, four runs in a row send the same text to one judge at least twice
+    for (let i = 0; i < 4; i++) expect(await verdicts(ADD, [test], { cache: false })).toEqual(['AC']);
+  });
+
   it('a name the program does not define fails the test (WA)', async () => {
     expect(await verdicts(ADD, [{ type: 'assert', code: 'assert mul(2, 3) == 6' }])).toEqual(['WA']);
   });

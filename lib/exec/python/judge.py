@@ -24,6 +24,7 @@ import sys
 CHANNEL_FD = 3
 DEFAULT_MAX_REPLY = 16 << 20
 TEXT_CAP = 400
+CODE_CACHE_ENTRIES = 1024  # the warm judge's compiled test and setup code, by text
 # stdlib modules the program imported that the judge may import for the test under the same name
 _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'webbrowser',
                         'pydoc', 'ensurepip', 'venv', 'lib2to3', '__main__', 'pdb', 'code'))
@@ -113,6 +114,7 @@ class Remote:
         self.fault = None  # (verdict, detail, extra) once the candidate is at fault; sticky
         self.calls = 0
         self.last_call = None
+        self.ready_fns = frozenset()  # the program's top-level callables as of `ready`
 
     def set_fault(self, verdict, detail, **extra):
         if self.fault is None:
@@ -137,6 +139,9 @@ class Remote:
     def wait_ready(self):
         msg = self.recv('start-up message')
         if msg.get('op') == 'ready':
+            fns = msg.get('fns')
+            if type(fns) is list:
+                self.ready_fns = frozenset(n for n in fns if type(n) is str)
             return
         if msg.get('op') == 'load_error' and type(msg.get('exc')) is dict:
             exc = msg['exc']
@@ -202,7 +207,10 @@ class Remote:
         return value
 
     def resolve(self, name):
-        """A program-defined top-level name -> proxy, trusted module, or decoded value; KeyError if absent."""
+        """A program-defined top-level name -> proxy, trusted module, or decoded value; KeyError if absent.
+        A name `ready` listed as callable needs no round trip until the first call (which may rebind it)."""
+        if self.calls == 0 and name in self.ready_fns and self.fault is None:
+            return CandidateCallable(self, name), True
         reply = self.request({'op': 'get', 'name': name})
         kind = reply.get('kind')
         if kind == 'callable':
@@ -365,9 +373,9 @@ def judge(spec, proto):
     ns['__builtins__'] = builtins
     try:
         code = spec.get('code') or ''
-        compiled = compile(code, '<test>', 'exec', dont_inherit=True) if kind == 'assert' else None
+        compiled = compile_cached(code, '<test>') if kind == 'assert' else None
         setup = spec.get('setup')
-        compiled_setup = compile(setup, '<setup>', 'exec', dont_inherit=True) if setup else None
+        compiled_setup = compile_cached(setup, '<setup>') if setup else None
     except SyntaxError as e:
         return {'verdict': 'IE', 'detail': 'test or setup code does not compile: %s' % clip(e)}
     verdict = detail = exc_type = None
@@ -402,6 +410,22 @@ def judge(spec, proto):
     except BaseException as e:
         verdict, detail, exc_type = outcome_of_exception(e, code, remote)
     return finish(remote, verdict, detail, exc_type)
+
+
+_CODE_CACHE = {}
+
+
+def compile_cached(text, filename):
+    """Test and setup code compiled once per text: a warm judge sees the same tests for every rollout of a
+    problem. Code objects are immutable and each test execs into a fresh namespace."""
+    key = (filename, text)
+    code = _CODE_CACHE.get(key)
+    if code is None:
+        code = compile(text, filename, 'exec', dont_inherit=True)
+        if len(_CODE_CACHE) >= CODE_CACHE_ENTRIES:
+            del _CODE_CACHE[next(iter(_CODE_CACHE))]
+        _CODE_CACHE[key] = code
+    return code
 
 
 def outcome_of_exception(e, code, remote):
@@ -442,13 +466,6 @@ def judge_bytes(data, proto):
             traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
 
 
-def end_channel(codec):
-    try:
-        posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))
-    except OSError:
-        pass
-
-
 def main():
     harden()
     if hasattr(sys, 'set_int_max_str_digits'):
@@ -458,7 +475,10 @@ def main():
     proto = load_protocol()
     codec = proto.Codec()
     result = judge_bytes(sys.stdin.buffer.read(), proto)
-    end_channel(codec)
+    try:
+        posix.close(CHANNEL_FD)  # the runner reads end-of-file and exits
+    except OSError:
+        pass
     posix.write(verdict_fd, codec.dumps(result))
     sys.stdout.flush()
     posix._exit(0)
@@ -503,9 +523,8 @@ def serve_forever():
             if fd != CHANNEL_FD:  # (it arrives as fd 3 itself when that is the lowest free one)
                 posix.close(fd)
         result = judge_bytes(b''.join(parts), proto)
-        end_channel(codec)
         try:
-            posix.close(CHANNEL_FD)
+            posix.close(CHANNEL_FD)  # the runner reads end-of-file and exits
         except OSError:
             pass
         ctl.sendall(codec.dumps(result))

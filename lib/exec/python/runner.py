@@ -13,7 +13,7 @@ Usage (cwd = the private workdir holding solution.py, optional setup.py, and ver
     python -I -S verpo_runner.py stdio     run setup + program as __main__ with the test's stdin
     python -I -S verpo_runner.py serve     load setup + program as module 'solution' (so its
                                            `if __name__ == "__main__":` block does not run), then
-                                           answer the judge's requests on fd 3 until told to exit
+                                           answer the judge's requests on fd 3 until it closes
 The functions below are separate so that a pre-forked interpreter (zygote) can reuse them.
 """
 
@@ -27,6 +27,7 @@ SETUP_FILE = 'setup.py'
 CODE_FILE = 'solution.code'  # marshal((setup code or None, program code)) from compile_check
 MAX_CODE_BYTES = 512 * 1024
 EXC_TEXT_CAP = 2000
+READY_NAMES_MAX = 256  # top-level callables announced with `ready` (more are still found with `get`)
 
 
 def here():
@@ -213,7 +214,8 @@ def prepare_serve():
 
 
 def serve():
-    """Answer the judge: {"op":"get"|"call"|"exit"} requests, one reply each, strictly in order."""
+    """Answer the judge: {"op":"get"|"call"} requests, one reply each, strictly in order, until it closes
+    the channel (or sends {"op":"exit"})."""
     prepare_interpreter()
     proto, chan, holder = prepare_serve()
     mod = new_module('solution')
@@ -228,7 +230,7 @@ def serve():
         chan.send({'op': 'load_error', 'exc': describe_exception(e)})
         flush_and_exit(1)
     flush_output()
-    chan.send({'op': 'ready'})
+    chan.send({'op': 'ready', 'fns': top_level_callables(ns)})
     while True:
         msg = chan.recv()
         if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
@@ -238,6 +240,18 @@ def serve():
         # printed before answering, so its output excerpt is complete and deterministic.
         flush_output()
         chan.send(reply)
+
+
+def top_level_callables(ns):
+    """The program's top-level functions and classes, sent with `ready`: the judge then needs no `get`
+    round trip for them (a hint only; what a call finds is decided when it is made)."""
+    names = []
+    for k, v in ns.items():
+        if type(k) is str and not k.startswith('__') and type(v) is not type(sys) and callable(v):
+            names.append(k)
+            if len(names) == READY_NAMES_MAX:
+                break
+    return names
 
 
 def handle(msg, ns, proto):
