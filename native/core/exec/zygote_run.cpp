@@ -419,6 +419,19 @@ std::string ZRun::Start() {
   }
   if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
 
+  // The judge first: it parses and compiles the test and runs its setup while the zygote forks. Should the
+  // fork fail, the judge meets a closed channel and is stopped with the run (Finish).
+  if (req_.has_judge) {
+    WarmProcess& j = warm_->judge;
+    std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
+    int jfds[1] = {chan_judge_.fd};
+    if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
+      j.Stop();
+      return std::string("sending the test to the judge: ") + strerror(errno);
+    }
+    chan_judge_.Reset();
+    ++j.runs;
+  }
   WarmProcess& z = warm_->zygote;
   start_ns_ = NowNs();
   deadline_ns_ = start_ns_ + req_.limits.wall_ms * 1000000ull;
@@ -444,17 +457,6 @@ std::string ZRun::Start() {
     return "the zygote could not fork: " + (reply.size() > 1 && reply[0] == 'E' ? reply.substr(1) : "malformed reply");
   }
   started_ = true;
-  if (req_.has_judge) {
-    WarmProcess& j = warm_->judge;
-    std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
-    int jfds[1] = {chan_judge_.fd};
-    if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
-      j.Stop();
-      return std::string("sending the test to the judge: ") + strerror(errno);
-    }
-    chan_judge_.Reset();
-    ++j.runs;
-  }
   return "";
 }
 
