@@ -24,7 +24,12 @@ const COMPILE_CACHE_ENTRIES = 4096;
 /** The syntax check's output carries the program's compiled code (runner.py MAX_CODE_BYTES and its line). */
 const COMPILE_OUTPUT_KB = 1024;
 
-/** Counting semaphore: never more than `size` sandboxed tests at once, across all run() calls. */
+/** Tests handed to the native supervisor beyond the ones running, per slot: the supervisor runs at most one
+ *  per slot (never more than `concurrency` at once) and starts a queued one as soon as a slot frees, without
+ *  waiting for this thread. A queued test's time limits start when it starts. */
+const QUEUED_PER_SLOT = 1;
+
+/** Counting semaphore: never more than `size` sandboxed runs handed to the sandbox, across all run() calls. */
 class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
@@ -91,7 +96,7 @@ export class Executor {
     this.cache = opts.cache === false ? null : new Map();
     this.compileCache = opts.cache === false ? null : new Map();
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
-    this.slots = new Slots(this.concurrency);
+    this.slots = new Slots(this.concurrency * (1 + QUEUED_PER_SLOT));
     // The candidate runs as an unprivileged uid: an interpreter under /root (pyenv) would fail every test.
     if (this.sandbox.isolation().dropUid && !(reachableByOthers(this.python, 0o001) && reachableByOthers(`${py.stdlib}/os.py`, 0o004))) {
       void this.sandbox.close();
