@@ -7,7 +7,7 @@ import {
   compileHarness, describePython, JUDGE_BOOT, JUDGE_SERVER_BOOT, pythonDir, reachableByOthers, RUNNER_BOOT, ZYGOTE_BOOT,
   type CompiledHarness,
 } from './interpreter';
-import { Sandbox, type SandboxResult, type SandboxSpec } from './sandbox';
+import { Sandbox, zygoteLibrary, type SandboxResult, type SandboxSpec } from './sandbox';
 import type {
   CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
   TestResult,
@@ -75,6 +75,7 @@ export class Executor {
   private readonly harness: CompiledHarness;
   private readonly candidateFlags: string[];
   readonly mode: 'zygote' | 'spawn';
+  private readonly modeNote: string | null;
   private readonly cache: Map<string, Promise<TestResult>> | null;
   private readonly compileCache: Map<string, Promise<CompileOutcome>> | null;
   private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0 };
@@ -92,7 +93,16 @@ export class Executor {
     // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
     // -s: no user site; -B: no .pyc writes; -S unless site-packages are wanted (stdlib-only by default).
     this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
-    this.mode = opts.mode ?? 'zygote';
+    // Zygote mode needs the fork server library beside the addon (a hand-copied .node may lack it): asked
+    // for, that is an error; by default, spawn mode serves instead (slower) and the isolation notes say so.
+    const forkServer = zygoteLibrary();
+    if (opts.mode === 'zygote' && forkServer === null) {
+      throw new Error("mode 'zygote' needs verpo_zygote.so beside the native addon, which is missing " +
+        "(rebuild the addon with `npm run build:native`, or use mode: 'spawn')");
+    }
+    this.mode = opts.mode ?? (forkServer === null ? 'spawn' : 'zygote');
+    this.modeNote = opts.mode === undefined && forkServer === null
+      ? 'spawn mode: verpo_zygote.so (the zygote\'s fork server) is missing beside the native addon' : null;
     this.cache = opts.cache === false ? null : new Map();
     this.compileCache = opts.cache === false ? null : new Map();
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
@@ -107,7 +117,9 @@ export class Executor {
 
   /** The isolation layers this host allows and the sandbox applies. */
   isolation(): IsolationLayers {
-    return this.sandbox.isolation();
+    const report = this.sandbox.isolation();
+    if (this.modeNote !== null) report.notes.push(this.modeNote);
+    return report;
   }
 
   /** Executions and cache hits since construction. */

@@ -57,6 +57,7 @@ interface NativeSandbox {
 interface ExecAddon {
   ExecSandbox: new (opts: { concurrency: number; workRoot: string }) => NativeSandbox;
   execProbeIsolation(layers: SandboxLayers): IsolationReport;
+  execZygoteLibrary(): string | null;
 }
 
 const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid: true, cgroup: true, addressSpaceLimit: false };
@@ -248,6 +249,11 @@ export class Sandbox {
   get queued(): number {
     return this.handle.counters().queued;
   }
+}
+
+/** The fork server library zygote mode needs (verpo_zygote.so, beside the addon), or null when missing. */
+export function zygoteLibrary(): string | null {
+  return addon().execZygoteLibrary();
 }
 
 /** The isolation layers this host gives a sandbox with default layers. */

@@ -141,7 +141,9 @@ export interface ExecutorOptions {
   workRoot?: string;
   /** How each test's process starts. 'zygote' (default): forked from a warm interpreter of the slot,
    *  isolated in the child before any program code runs, judged by a warm judge of the slot.
-   *  'spawn': a fresh interpreter (and a fresh judge) per test. Same layers, same verdicts. */
+   *  'spawn': a fresh interpreter (and a fresh judge) per test. Same layers, same verdicts.
+   *  Without verpo_zygote.so beside the addon the default is 'spawn' (the isolation notes say so), and
+   *  asking for 'zygote' throws. */
   mode?: 'zygote' | 'spawn';
   /** Content-hash cache of (program, setup, test, limits) -> cell (default true): duplicate rollouts run once. */
   cache?: boolean;

@@ -15,6 +15,7 @@
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/sandbox_run.hpp"
 #include "core/exec/seccomp_filter.hpp"
+#include "core/exec/zygote_run.hpp"
 #include "core/exec/supervisor.hpp"
 
 namespace verpo::binding {
@@ -432,6 +433,12 @@ Napi::Value ProbeIsolation(const Napi::CallbackInfo& info) {
   return IsolationToJs(info.Env(), exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg));
 }
 
+// execZygoteLibrary(): the path of the fork server library zygote mode needs, or null when it is missing.
+Napi::Value ZygoteLibraryPath(const Napi::CallbackInfo& info) {
+  const std::string& path = exec::ZygoteLibrary();
+  return path.empty() ? info.Env().Null() : Napi::Value(Napi::String::New(info.Env(), path));
+}
+
 // execSeccompFilter(): the candidate filter as struct sock_filter[] bytes (for a pre-forked
 // interpreter that installs it itself), and whether it reports through a listener.
 Napi::Value SeccompFilter(const Napi::CallbackInfo& info) {
@@ -504,6 +511,7 @@ void InitExec(Napi::Env env, Napi::Object exports) {
   exports.Set("ExecSandbox", SandboxHandle::Define(env));
   exports.Set("execProbeIsolation", Napi::Function::New(env, ProbeIsolation, "execProbeIsolation"));
   exports.Set("execSeccompFilter", Napi::Function::New(env, SeccompFilter, "execSeccompFilter"));
+  exports.Set("execZygoteLibrary", Napi::Function::New(env, ZygoteLibraryPath, "execZygoteLibrary"));
   exports.Set("execCandidatePlan", Napi::Function::New(env, CandidatePlan, "execCandidatePlan"));
 }
 

@@ -2,7 +2,11 @@
 // verdicts as in spawn mode, the isolation is in place before the program's first line, the supervisor
 // owns every limit, the warm processes are bounded and gone after close(), a dead zygote never yields
 // AC, and duplicate rollouts run once (content-hash cache).
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import nodeGypBuild from 'node-gyp-build';
 import { describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import { compileHarness, pythonDir, ZYGOTE_BOOT } from '../../lib/exec/interpreter';
@@ -236,6 +240,35 @@ describe('zygote mode', () => {
     expect(warmProcesses().length - before).toBeLessThanOrEqual(4);
     await own.close();
     expect(warmProcesses().length).toBe(before);
+  });
+
+  it('an addon without its fork server library: spawn mode by default (and said so), zygote mode refused', () => {
+    // A separate Node process loads a copy of the addon alone (VERPO_NATIVE_PATH), as a hand-copied .node would be.
+    const root = path.resolve(__dirname, '..', '..');
+    const dir = mkdtempSync(path.join(tmpdir(), 'verpo-lone-addon-'));
+    try {
+      const lone = path.join(dir, 'verpo.node');
+      copyFileSync(nodeGypBuild.path(root), lone);
+      const script = `
+        const { Executor } = require(${JSON.stringify(path.join(root, 'dist', 'exec'))});
+        (async () => {
+          let refused = null;
+          try { new Executor({ mode: 'zygote' }); } catch (e) { refused = e.message; }
+          const ex = new Executor({ concurrency: 1, workRoot: ${JSON.stringify(fixture.root)} });
+          const r = await ex.run({ language: 'python', code: 'def f():\\n    return 1\\n', tests: [{ type: 'call', fn: 'f', args: [], expected: 1 }] });
+          console.log(JSON.stringify({ mode: ex.mode, notes: r.isolation.notes, verdict: r.tests[0].verdict, refused }));
+          await ex.close();
+        })();`;
+      const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, VERPO_NATIVE_PATH: lone } });
+      expect(out.status, out.stderr).toBe(0);
+      const got = JSON.parse(out.stdout);
+      expect(got.mode).toBe('spawn');
+      expect(got.verdict).toBe('AC');
+      expect(got.notes.join('\n')).toContain('verpo_zygote.so');
+      expect(got.refused).toContain('verpo_zygote.so');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

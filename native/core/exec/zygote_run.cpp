@@ -50,6 +50,20 @@ void WarmProcess::Stop() {
   runs = 0;
 }
 
+// The zygote's fork server library: built with the addon and shipped beside it (binding.gyp,
+// CMakeLists.txt), found from where this code was loaded. Empty if it is not there.
+const std::string& ZygoteLibrary() {
+  static const std::string path = [] {
+    Dl_info info = {};
+    if (!dladdr(reinterpret_cast<void*>(&ZygoteLibrary), &info) || !info.dli_fname) return std::string();
+    std::string self = info.dli_fname;
+    size_t slash = self.rfind('/');
+    std::string lib = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/verpo_zygote.so";
+    return access(lib.c_str(), R_OK) == 0 ? lib : std::string();
+  }();
+  return path;
+}
+
 namespace {
 
 constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms, as the spawn path
@@ -165,20 +179,6 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
     return why;
   }
   return "";
-}
-
-// The zygote's fork server library: built with the addon and shipped beside it (binding.gyp,
-// CMakeLists.txt), found from where this code was loaded. Empty if it is not there.
-const std::string& ZygoteLibrary() {
-  static const std::string path = [] {
-    Dl_info info = {};
-    if (!dladdr(reinterpret_cast<void*>(&ZygoteLibrary), &info) || !info.dli_fname) return std::string();
-    std::string self = info.dli_fname;
-    size_t slash = self.rfind('/');
-    std::string lib = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/verpo_zygote.so";
-    return access(lib.c_str(), R_OK) == 0 ? lib : std::string();
-  }();
-  return path;
 }
 
 // The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.

@@ -59,4 +59,8 @@ struct WarmSlot {
 // Same contract as RunSandboxed; request.zygote.enabled must be set.
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm);
 
+// The fork server library (verpo_zygote.so) beside this code's own binary, or "" when it is missing:
+// zygote mode cannot run without it (the Executor then uses spawn mode unless zygote mode was asked for).
+const std::string& ZygoteLibrary();
+
 }  // namespace verpo::exec
