@@ -64,6 +64,33 @@ const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid
 // When root, each slot runs as its own unprivileged uid, leased natively and exclusively across
 // processes (native/core/exec/uid_lease.hpp).
 let sandboxCount = 0;
+let sweptStaleRoots = false;
+
+/** Default work roots (`verpo-sandbox-<pid>-<n>` in `dir`) of processes that are gone, killed before close()
+ *  could remove them: each is removed with its empty slot dirs. One that still holds a file is left alone, and
+ *  so is any whose pid is alive (ours, or a reused pid). Returns the roots removed. */
+export function sweepStaleWorkRoots(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^verpo-sandbox-(\d+)-\d+$/.exec(name);
+    if (m === null || Number(m[1]) === process.pid || fs.existsSync(`/proc/${m[1]}`)) continue;
+    const root = path.join(dir, name);
+    try {
+      for (const sub of fs.readdirSync(root)) fs.rmdirSync(path.join(root, sub));
+      fs.rmdirSync(root);
+      removed.push(root);
+    } catch {
+      // not empty, not ours to remove, or gone meanwhile: leave it
+    }
+  }
+  return removed;
+}
 
 function addon(): ExecAddon {
   const a = native() as unknown as Partial<ExecAddon> | null;
@@ -209,6 +236,10 @@ export class Sandbox {
     if (opts.workRoot !== undefined && (typeof opts.workRoot !== 'string' || opts.workRoot.length === 0))
       throw new TypeError('workRoot must be a non-empty path');
     this.ownsWorkRoot = opts.workRoot === undefined;
+    if (this.ownsWorkRoot && !sweptStaleRoots) {
+      sweptStaleRoots = true;
+      sweepStaleWorkRoots(os.tmpdir());
+    }
     this.workRoot = path.resolve(opts.workRoot ?? path.join(os.tmpdir(), `verpo-sandbox-${process.pid}-${sandboxCount++}`));
     this.handle = new a.ExecSandbox({ concurrency, workRoot: this.workRoot });
   }

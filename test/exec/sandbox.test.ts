@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { probeIsolation, Sandbox, type SandboxLimits, type SandboxResult, type SandboxSpec } from '../../lib/exec/sandbox';
+import { probeIsolation, Sandbox, sweepStaleWorkRoots, type SandboxLimits, type SandboxResult, type SandboxSpec } from '../../lib/exec/sandbox';
 
 const LIMITS: SandboxLimits = { cpuMs: 800, wallMs: 2000, memoryMb: 128, outputKb: 64, fileKb: 1024, nproc: 32 };
 const ENV = { PYTHONHASHSEED: '0', HOME: '{workdir}', LANG: 'C.UTF-8', OPENBLAS_NUM_THREADS: '1' };
@@ -383,6 +383,25 @@ describe('sandbox: E. process lifetime', () => {
 });
 
 describe('sandbox: living inside Node', () => {
+  it('work roots left by killed processes are swept; a root holding a file, or of a live pid, is kept', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verpo-sweep-'));
+    try {
+      const dead = spawnSync('true').pid as number;  // exited: its pid names no process (unless reused at once)
+      const stale = path.join(dir, `verpo-sandbox-${dead}-0`);
+      fs.mkdirSync(path.join(stale, 'slot-1'), { recursive: true });
+      const withFile = path.join(dir, `verpo-sandbox-${dead}-1`);
+      fs.mkdirSync(path.join(withFile, 'slot-2'), { recursive: true });
+      fs.writeFileSync(path.join(withFile, 'slot-2', 'left'), 'x');
+      const live = path.join(dir, `verpo-sandbox-${process.pid}-99`);
+      const other = path.join(dir, 'verpo-sandbox-notapid');
+      for (const d of [live, other]) fs.mkdirSync(d);
+      expect(sweepStaleWorkRoots(dir)).toEqual(fs.existsSync(`/proc/${dead}`) ? [] : [stale]);
+      for (const d of [withFile, live, other]) expect(fs.existsSync(d)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("Node's child_process keeps working while runs are in flight", async () => {
     const runs = [sandbox.run(spec('import time\ntime.sleep(0.5)')), sandbox.run(spec('import time\ntime.sleep(0.5)'))];
     expect(spawnSync('true').status).toBe(0);
