@@ -229,9 +229,9 @@ void BecomeTest(const View& v, const Pending& p, int report_w) {
   plan.drop_uid = h.drop_uid != 0;
   plan.uid = h.uid;
   plan.gid = h.gid;
-  // The uid change made us non-dumpable, which makes /proc/<pid> root's: the supervisor reads the tree's
-  // usage there, and the program's own /proc/self should work as usual (an exec would have reset it).
-  plan.dumpable_after_drop = true;
+  // Not dumpable (a uid change clears it; the zygote is not, see verpo_zygote_serve), /proc/<pid> would be
+  // root's: the supervisor reads the tree's usage there, and /proc/self should work as after an exec.
+  plan.dumpable = true;
   plan.parent_death_kill = true;
   plan.no_new_privs = true;
   if (h.bpf_len) {
@@ -267,6 +267,22 @@ uint32_t Offset(const char* p) { return static_cast<uint32_t>(p - g_request); }
 
 int64_t Micros(const timeval& t) { return static_cast<int64_t>(t.tv_sec) * 1000000 + t.tv_usec; }
 
+// Tests may run as the zygote's own uid (not root: there is no other uid to drop to), so the zygote guards
+// itself once: not dumpable (nothing of the same uid may ptrace it or open its /proc/<pid>/mem), and SIGINT,
+// the one signal CPython handles, ignored: as pid 1 of the slot's pid namespace it then takes no signal from
+// a test at all (init gets only the signals it handles). Each test process gets CPython's handler back.
+struct sigaction g_python_sigint;
+bool g_guarded = false;
+
+void GuardZygote() {
+  if (g_guarded) return;
+  g_guarded = true;
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct sigaction ignore = {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ignore, &g_python_sigint);
+}
+
 }  // namespace
 
 extern "C" const char* verpo_zygote_request(void) { return g_request; }
@@ -274,6 +290,7 @@ extern "C" size_t verpo_zygote_request_size(void) { return sizeof g_request; }
 extern "C" int verpo_zygote_out_words(void) { return kOutWords; }
 
 extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out) {
+  GuardZygote();
   for (;;) {
     Pending& p = g_pending;
     if (!p.held && !Receive(ctl, &p)) return kServeExit;
@@ -307,6 +324,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
     pid_t pid = fork();
     if (pid == 0) {
       hooks->after_fork_child();
+      sigaction(SIGINT, &g_python_sigint, nullptr);
       close(report[0]);
       BecomeTest(v, p, report[1]);
       out[kOutMode] = h.mode;

@@ -30,9 +30,10 @@ struct ChildPlan {
   bool new_session = true;
   bool drop_uid = false;  // setgroups({}), setresgid(gid), setresuid(uid)
   uint32_t uid = 0, gid = 0;
-  // PR_SET_DUMPABLE 1 after the drop (which cleared it): for a forked process that will not exec (the
-  // zygote path), so /proc/<pid> stays the slot uid's for the supervisor's accounting and /proc/self works.
-  bool dumpable_after_drop = false;
+  // PR_SET_DUMPABLE 1 after the uid step, as an exec would leave it: for a forked process that will not exec
+  // (the zygote path), whose dumpable flag a uid drop cleared or the (non-dumpable) zygote passed on, so that
+  // /proc/<pid> is the test uid's for the supervisor's accounting and /proc/self works.
+  bool dumpable = false;
   bool parent_death_kill = true;  // PR_SET_PDEATHSIG(SIGKILL): supervisor thread gone => child gone
   bool no_new_privs = true;
   const sock_filter* filter = nullptr;  // nullptr: no seccomp

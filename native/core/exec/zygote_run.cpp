@@ -141,7 +141,8 @@ size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& e
 // lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
 std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
                       unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
-                      const std::string* then = nullptr, int then_fd = -1) {
+                      const std::string* then = nullptr, int then_fd = -1, const char* uid_map = nullptr,
+                      const char* gid_map = nullptr) {
   int sv[2];
   if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
   Fd mine(sv[0]), theirs(sv[1]);
@@ -161,6 +162,8 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   plan.fds[plan.fd_count++] = {devnull.fd, 2};
   plan.cwd = "/";
   plan.clone_flags = clone_flags;
+  plan.user_ns_uid_map = uid_map;
+  plan.user_ns_gid_map = gid_map;
   if (mounts) {
     plan.mounts = *mounts;
     plan.cwd_after = "/tmp";
@@ -268,11 +271,6 @@ class ZRun {
 std::string ZRun::Prepare() {
   result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
   IsolationReport& iso = result_.isolation;
-  if (!iso.namespaces.empty() && host_.needs_user_namespace) {
-    // The zygote would need its own user namespace (and a second uid in it to drop to); not done: say so.
-    iso.namespaces.clear();
-    iso.notes.push_back("namespaces: zygote mode creates them only when started as root");
-  }
   use_ns_ = !iso.namespaces.empty();
   drop_uid_ = iso.drop_uid;
   use_seccomp_ = iso.seccomp;
@@ -339,8 +337,16 @@ std::string ZRun::EnsureWarm() {
     for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
     MountView view;
     unsigned long flags = 0;
+    std::string uid_map, gid_map;
     if (use_ns_) {
       flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
+      if (host_.needs_user_namespace) {
+        // Not root: the namespaces hang off a user namespace of our own, our uid mapped to itself (the
+        // zygote keeps no capability past its exec, and its tests run as that uid, as in spawn mode).
+        flags |= CLONE_NEWUSER;
+        uid_map = std::to_string(host_.uid) + " " + std::to_string(host_.uid) + " 1\n";
+        gid_map = std::to_string(host_.gid) + " " + std::to_string(host_.gid) + " 1\n";
+      }
       view.enabled = true;
       view.mount_proc = host_.mount_proc;
       view.workdir_bind = warm_->workdir.path().c_str();
@@ -353,7 +359,8 @@ std::string ZRun::EnsureWarm() {
     Fd lib_fd(open(lib.c_str(), O_RDONLY | O_CLOEXEC));
     if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
     err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false,
-                    &lib, lib_fd.fd);
+                    &lib, lib_fd.fd, uid_map.empty() ? nullptr : uid_map.c_str(),
+                    gid_map.empty() ? nullptr : gid_map.c_str());
     if (!err.empty()) return err;
     z.key = zkey;
   }
@@ -388,7 +395,9 @@ std::string ZRun::Start() {
     fds[nfds++] = listener_tx_.fd;
   }
   ChildPlan plan;
-  AddCandidateRlimits(&plan, req_.limits, drop_uid_, req_.layers.address_space_limit);
+  // RLIMIT_NPROC counts per uid, and per user namespace: meaningful with a slot uid or our own user namespace.
+  AddCandidateRlimits(&plan, req_.limits, drop_uid_ || (use_ns_ && host_.needs_user_namespace),
+                      req_.layers.address_space_limit);
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
   for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].value};

@@ -4,8 +4,9 @@
 // first use and restarted whenever one dies or the request asks for a different one:
 //   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded. With
 //     namespaces it is started as pid 1 of the slot's own pid namespace, in the slot's own mount, ipc and
-//     net namespaces (made once, here, with the slot's workdir bound on /tmp). Its per-test loop is the C
-//     fork server (native/zygote/fork_server.cpp; wire format zygote_wire.hpp). Per test it forks ONE
+//     net namespaces (made once, here, with the slot's workdir bound on /tmp; when not root, inside a user
+//     namespace of its own with our uid mapped to itself, and the tests run as that uid). Its per-test
+//     loop is the C fork server (native/zygote/fork_server.cpp; wire format zygote_wire.hpp). Per test it forks ONE
 //     process, which isolates itself exactly as the native path does (same plan and code: rlimits, setsid, uid
 //     drop, pdeathsig, no_new_privs, seccomp last, listener fd sent here) and only then runs the program.
 //     It never runs candidate code and never sees test data; it hands us a pidfd of the test's process,

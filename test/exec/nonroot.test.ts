@@ -1,0 +1,103 @@
+// The executor as an unprivileged user: zygote mode with the slot's namespaces made in a user namespace of
+// our own (the uid mapped to itself), every layer in the report really in place, and the verdicts right.
+// As root, the run happens in a separate Node process under uid/gid 65534 (a copy of the compiled library,
+// the harness and the addon in a world-readable temp dir: the checkout may not be readable by that uid).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import nodeGypBuild from 'node-gyp-build';
+import { describe, expect, it } from 'vitest';
+import { describePython } from '../../lib/exec/interpreter';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const NOBODY = 65534;
+
+// Runs in the program's process: what the test process sees and can do.
+const PROBE = `import os, signal
+def probe():
+    facts = {'uid': os.getuid(), 'me': os.getpid(), 'tmp': os.listdir('/tmp')}
+    facts['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+    try:
+        with open('/proc/1/mem', 'rb') as f:
+            f.read(1)
+        facts['zygote_mem'] = 'read'
+    except OSError as e:
+        facts['zygote_mem'] = type(e).__name__
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
+        try:
+            os.kill(1, sig)  # the zygote is pid 1 here: none of these may reach it
+        except OSError:
+            pass
+    return facts
+def add(a, b):
+    return a + b
+def spin():
+    while True:
+        pass
+`;
+
+function script(lib: string, python: string): string {
+  return `
+    const { Executor } = require(${JSON.stringify(path.join(lib, 'dist', 'exec'))});
+    (async () => {
+      const ex = new Executor({ concurrency: 1, python: ${JSON.stringify(python)}, limits: { cpuMs: 1000, wallMs: 5000 } });
+      const tests = [
+        { type: 'call', fn: 'probe', args: [], expected: null },
+        { type: 'assert', code: 'assert add(1, 2) == 3' },
+        { type: 'assert', code: 'assert add(1, 2) == 4' },
+        { type: 'call', fn: 'spin', args: [], expected: 0 },
+        { type: 'assert', code: 'assert add(2, 2) == 4' },
+      ];
+      const r = await ex.run({ language: 'python', code: ${JSON.stringify(PROBE)}, tests, cache: false });
+      console.log(JSON.stringify({ mode: ex.mode, isolation: r.isolation, cells: r.tests, uid: process.getuid() }));
+      await ex.close();
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+}
+
+describe('as an unprivileged user', () => {
+  const root = process.getuid?.() === 0;
+
+  it('zygote mode makes the slot namespaces in its own user namespace; the test cannot reach the zygote', () => {
+    const lib = mkdtempSync(path.join(tmpdir(), 'verpo-nonroot-'));
+    try {
+      // what the library needs at run time: compiled JS, the Python harness, the addon and its fork server
+      for (const d of ['dist/exec', 'dist/native', 'lib/exec/python']) cpSync(path.join(ROOT, d), path.join(lib, d), { recursive: true });
+      const addon = nodeGypBuild.path(ROOT);
+      cpSync(addon, path.join(lib, 'addon', 'verpo.node'));
+      cpSync(path.join(path.dirname(addon), 'verpo_zygote.so'), path.join(lib, 'addon', 'verpo_zygote.so'));
+      chmodSync(lib, 0o755);
+      const python = describePython(undefined).executable;
+      const out = spawnSync(process.execPath, ['-e', script(lib, python)], {
+        encoding: 'utf8', cwd: lib, timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VERPO_NATIVE_PATH: path.join(lib, 'addon', 'verpo.node') },
+        ...(root ? { uid: NOBODY, gid: NOBODY } : {}),
+      });
+      expect(out.status, out.stderr).toBe(0);
+      const got = JSON.parse(out.stdout);
+      const uid = got.uid as number;
+      if (root) expect(uid).toBe(NOBODY);
+      expect(got.mode).toBe('zygote');
+      expect(got.isolation.dropUid).toBe(false);
+      expect(got.isolation.seccomp).toBe(true);
+      const cells = got.cells as { verdict: string; detail?: string; retries?: number; limit?: string }[];
+      expect(cells.map((c) => c.verdict)).toEqual(['WA', 'AC', 'WA', 'TLE', 'AC']);
+      expect(cells[3].limit).toBe('cpu');
+      for (const c of cells) expect(c.retries).toBeUndefined();  // the zygote was never lost (no IE, no retry)
+      // the probe's facts arrive in the WA detail (expected null): check them there
+      const facts = cells[0].detail ?? '';
+      expect(facts).toContain(`'uid': ${uid}`);
+      if (got.isolation.namespaces.length === 0) {
+        // a host that refuses unprivileged user namespaces: the report says so, and claims none
+        expect(got.isolation.notes.join('\n')).toMatch(/namespace/);
+        return;
+      }
+      expect(got.isolation.namespaces).toEqual(expect.arrayContaining(['user', 'pid', 'net', 'mount', 'ipc']));
+      expect(facts).toMatch(/'pids': \[1, \d+\]/);  // only the zygote (pid 1) and the test itself
+      expect(facts).toContain("'tmp': []");
+      expect(facts).toContain("'zygote_mem': 'PermissionError'");
+    } finally {
+      rmSync(lib, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
