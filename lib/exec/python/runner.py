@@ -246,7 +246,7 @@ def top_level_callables(ns):
     """The program's top-level functions and classes, sent with `ready`: the judge then needs no `get`
     round trip for them (a hint only; what a call finds is decided when it is made)."""
     names = []
-    for k, v in ns.items():
+    for k, v in list(ns.items()):  # one copy, made under the GIL: a thread of the program may be rebinding names
         if type(k) is str and not k.startswith('__') and type(v) is not type(sys) and callable(v):
             names.append(k)
             if len(names) == READY_NAMES_MAX:
