@@ -95,7 +95,7 @@ export class Executor {
     this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
     // Zygote mode needs the fork server library beside the addon (a hand-copied .node may lack it): asked
     // for, that is an error; by default, spawn mode serves instead (slower) and the isolation notes say so.
-    const forkServer = zygoteLibrary();
+    const forkServer = opts.mode === 'spawn' ? null : zygoteLibrary();
     if (opts.mode === 'zygote' && forkServer === null) {
       throw new Error("mode 'zygote' needs verpo_zygote.so beside the native addon, which is missing " +
         "(rebuild the addon with `npm run build:native`, or use mode: 'spawn')");

@@ -66,9 +66,11 @@ const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid
 let sandboxCount = 0;
 let sweptStaleRoots = false;
 
-/** Default work roots (`verpo-sandbox-<pid>-<n>` in `dir`) of processes that are gone, killed before close()
- *  could remove them: each is removed with its empty slot dirs. One that still holds a file is left alone, and
- *  so is any whose pid is alive (ours, or a reused pid). Returns the roots removed. */
+/** Default work roots (`verpo-sandbox-<pid>-<n>` in `dir`) left empty by processes that are gone (killed before
+ *  close() could remove them): removed. Only a real directory (not a symlink) of our own uid, with nothing in
+ *  it, whose pid names no process here: a root still holding a slot dir is left alone, since its owner may be
+ *  alive in another pid namespace that shares the temp dir (an empty root holds no one's workdir, and the
+ *  sandbox makes it again on its next run). Returns the roots removed. */
 export function sweepStaleWorkRoots(dir: string): string[] {
   const removed: string[] = [];
   let names: string[];
@@ -77,16 +79,18 @@ export function sweepStaleWorkRoots(dir: string): string[] {
   } catch {
     return removed;
   }
+  const uid = process.geteuid?.();
   for (const name of names) {
     const m = /^verpo-sandbox-(\d+)-\d+$/.exec(name);
     if (m === null || Number(m[1]) === process.pid || fs.existsSync(`/proc/${m[1]}`)) continue;
     const root = path.join(dir, name);
     try {
-      for (const sub of fs.readdirSync(root)) fs.rmdirSync(path.join(root, sub));
-      fs.rmdirSync(root);
+      const st = fs.lstatSync(root);
+      if (!st.isDirectory() || st.uid !== uid) continue;
+      fs.rmdirSync(root);  // fails unless empty (and never follows a symlink)
       removed.push(root);
     } catch {
-      // not empty, not ours to remove, or gone meanwhile: leave it
+      // not empty, or gone meanwhile: leave it
     }
   }
   return removed;
@@ -284,7 +288,8 @@ export class Sandbox {
 
 /** The fork server library zygote mode needs (verpo_zygote.so, beside the addon), or null when missing. */
 export function zygoteLibrary(): string | null {
-  return addon().execZygoteLibrary();
+  const a = addon();
+  return typeof a.execZygoteLibrary === 'function' ? a.execZygoteLibrary() : null;
 }
 
 /** The isolation layers this host gives a sandbox with default layers. */

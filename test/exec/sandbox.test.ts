@@ -383,20 +383,23 @@ describe('sandbox: E. process lifetime', () => {
 });
 
 describe('sandbox: living inside Node', () => {
-  it('work roots left by killed processes are swept; a root holding a file, or of a live pid, is kept', () => {
+  it('empty work roots left by killed processes are swept; one holding a slot dir, a symlink, or a live pid\'s is kept', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verpo-sweep-'));
     try {
       const dead = spawnSync('true').pid as number;  // exited: its pid names no process (unless reused at once)
       const stale = path.join(dir, `verpo-sandbox-${dead}-0`);
-      fs.mkdirSync(path.join(stale, 'slot-1'), { recursive: true });
-      const withFile = path.join(dir, `verpo-sandbox-${dead}-1`);
-      fs.mkdirSync(path.join(withFile, 'slot-2'), { recursive: true });
-      fs.writeFileSync(path.join(withFile, 'slot-2', 'left'), 'x');
+      fs.mkdirSync(stale);
+      const withSlot = path.join(dir, `verpo-sandbox-${dead}-1`);
+      fs.mkdirSync(path.join(withSlot, 'slot-2'), { recursive: true });
+      const victim = path.join(dir, 'victim');
+      fs.mkdirSync(path.join(victim, 'empty'), { recursive: true });
+      fs.symlinkSync(victim, path.join(dir, `verpo-sandbox-${dead}-2`));
       const live = path.join(dir, `verpo-sandbox-${process.pid}-99`);
       const other = path.join(dir, 'verpo-sandbox-notapid');
       for (const d of [live, other]) fs.mkdirSync(d);
       expect(sweepStaleWorkRoots(dir)).toEqual(fs.existsSync(`/proc/${dead}`) ? [] : [stale]);
-      for (const d of [withFile, live, other]) expect(fs.existsSync(d)).toBe(true);
+      for (const d of [withSlot, path.join(withSlot, 'slot-2'), path.join(victim, 'empty'), live, other]) expect(fs.existsSync(d)).toBe(true);
+      expect(fs.lstatSync(path.join(dir, `verpo-sandbox-${dead}-2`)).isSymbolicLink()).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
