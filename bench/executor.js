@@ -66,7 +66,7 @@ async function baseline(python, problems, concurrency) {
 /** The modules the zygote loads before it forks (its `import x` lines): the zygote-sized floor loads them too. */
 function zygoteModules() {
   const src = fs.readFileSync(path.join(__dirname, '..', 'lib', 'exec', 'python', 'zygote.py'), 'utf8');
-  return [...src.matchAll(/^import (\w+)/gm)].map((m) => m[1]);
+  return [...src.matchAll(/^import ([\w, ]+)/gm)].flatMap((m) => m[1].split(',').map((x) => x.trim()).filter(Boolean));
 }
 
 /** Fork floor: `concurrency` warm interpreters, each forking `n` children that exit at once. With `modules`,

@@ -24,7 +24,9 @@ import sys
 CHANNEL_FD = 3
 DEFAULT_MAX_REPLY = 16 << 20
 TEXT_CAP = 400
-CODE_CACHE_ENTRIES = 1024  # the warm judge's compiled test and setup code, by text
+CODE_CACHE_ENTRIES = 1024  # the warm judge's compiled test and setup code, by text...
+CODE_CACHE_MAX_TEXT = 64 << 10  # ...for texts up to this size (a bigger one is compiled each time)
+READY_NAMES_MAX = 256  # as runner.py: the most program names `ready` may list
 # stdlib modules the program imported that the judge may import for the test under the same name
 _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'webbrowser',
                         'pydoc', 'ensurepip', 'venv', 'lib2to3', '__main__', 'pdb', 'code'))
@@ -141,7 +143,7 @@ class Remote:
         if msg.get('op') == 'ready':
             fns = msg.get('fns')
             if type(fns) is list:
-                self.ready_fns = frozenset(n for n in fns if type(n) is str)
+                self.ready_fns = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
             return
         if msg.get('op') == 'load_error' and type(msg.get('exc')) is dict:
             exc = msg['exc']
@@ -422,6 +424,8 @@ def compile_cached(text, filename):
     code = _CODE_CACHE.get(key)
     if code is None:
         code = compile(text, filename, 'exec', dont_inherit=True)
+        if len(text) > CODE_CACHE_MAX_TEXT:
+            return code
         if len(_CODE_CACHE) >= CODE_CACHE_ENTRIES:
             del _CODE_CACHE[next(iter(_CODE_CACHE))]
         _CODE_CACHE[key] = code
