@@ -268,19 +268,36 @@ uint32_t Offset(const char* p) { return static_cast<uint32_t>(p - g_request); }
 int64_t Micros(const timeval& t) { return static_cast<int64_t>(t.tv_sec) * 1000000 + t.tv_usec; }
 
 // Tests may run as the zygote's own uid (not root: there is no other uid to drop to), so the zygote guards
-// itself once: not dumpable (nothing of the same uid may ptrace it or open its /proc/<pid>/mem), and SIGINT,
-// the one signal CPython handles, ignored: as pid 1 of the slot's pid namespace it then takes no signal from
-// a test at all (init gets only the signals it handles). Each test process gets CPython's handler back.
-struct sigaction g_python_sigint;
+// itself once: not dumpable (nothing of the same uid may ptrace it or open its /proc/<pid>/mem or environ),
+// and every signal it catches (CPython's SIGINT, and any a module installed) ignored instead: as pid 1 of the
+// slot's pid namespace it then takes no signal from a test at all (init gets only the signals it catches).
+// SIGCHLD stays as it is (ignoring it would reap the tests behind wait4's back). Each test process gets the
+// handlers back. False if a step failed: the zygote then does not serve.
+struct sigaction g_handlers[NSIG];
+bool g_caught[NSIG];
 bool g_guarded = false;
 
-void GuardZygote() {
-  if (g_guarded) return;
-  g_guarded = true;
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+bool GuardZygote() {
+  if (g_guarded) return true;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return false;
   struct sigaction ignore = {};
   ignore.sa_handler = SIG_IGN;
-  sigaction(SIGINT, &ignore, &g_python_sigint);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD) continue;
+    struct sigaction now = {};
+    if (sigaction(sig, nullptr, &now) != 0) continue;  // (the C library's own real-time signals)
+    if (now.sa_handler == SIG_DFL || now.sa_handler == SIG_IGN) continue;
+    g_handlers[sig] = now;
+    g_caught[sig] = true;
+    if (sigaction(sig, &ignore, nullptr) != 0) return false;
+  }
+  g_guarded = true;
+  return true;
+}
+
+void RestoreHandlers() {
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (g_caught[sig]) sigaction(sig, &g_handlers[sig], nullptr);
 }
 
 }  // namespace
@@ -290,7 +307,7 @@ extern "C" size_t verpo_zygote_request_size(void) { return sizeof g_request; }
 extern "C" int verpo_zygote_out_words(void) { return kOutWords; }
 
 extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out) {
-  GuardZygote();
+  if (!GuardZygote()) return kServeExit;
   for (;;) {
     Pending& p = g_pending;
     if (!p.held && !Receive(ctl, &p)) return kServeExit;
@@ -324,7 +341,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
     pid_t pid = fork();
     if (pid == 0) {
       hooks->after_fork_child();
-      sigaction(SIGINT, &g_python_sigint, nullptr);
+      RestoreHandlers();
       close(report[0]);
       BecomeTest(v, p, report[1]);
       out[kOutMode] = h.mode;

@@ -29,6 +29,7 @@ const char* ChildStageName(ChildStage stage) {
     case ChildStage::kSeccomp: return "seccomp filter";
     case ChildStage::kSendListener: return "sending the seccomp listener";
     case ChildStage::kExec: return "execve";
+    case ChildStage::kDumpable: return "PR_SET_DUMPABLE";
   }
   return "unknown";
 }
@@ -95,7 +96,7 @@ ChildStage ApplyIsolation(const ChildPlan& plan) {
     if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) return ChildStage::kUid;
     if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) return ChildStage::kUid;
   }
-  if (plan.dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return ChildStage::kUid;
+  if (plan.dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return ChildStage::kDumpable;
   if (plan.parent_death_kill && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return ChildStage::kPdeathsig;
   if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return ChildStage::kNoNewPrivs;
   if (plan.filter) {

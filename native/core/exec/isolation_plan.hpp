@@ -54,7 +54,7 @@ const char* RlimitName(int resource);
 // Which step failed (reported to the supervisor with errno).
 enum class ChildStage : int {
   kNone = 0, kClone, kSignals, kUserNamespace, kFds, kMounts, kChdir, kRlimit, kSession, kUid,
-  kPdeathsig, kNoNewPrivs, kSeccomp, kSendListener, kExec,
+  kPdeathsig, kNoNewPrivs, kSeccomp, kSendListener, kExec, kDumpable,
 };
 const char* ChildStageName(ChildStage stage);
 
