@@ -3,8 +3,8 @@
 // owns every limit, the warm processes are bounded and gone after close(), a dead zygote never yields
 // AC, and duplicate rollouts run once (content-hash cache).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,40 @@ describe('zygote mode', () => {
     // stdin, stdout, stderr and the judge channel only (the listing's own descriptor is the 5th)
     expect((facts[6] as number[]).slice(0, 4)).toEqual([0, 1, 2, 3]);
     expect((facts[6] as number[]).length).toBeLessThanOrEqual(5);
+  });
+
+  it('the filesystem is read-only but the workdir, whatever its permissions (both modes)', async () => {
+    // a world-writable directory outside /tmp that the shared-dir hiding does not cover
+    const open = mkdtempSync(path.join(existsSync('/run') ? '/run' : homedir(), 'verpo-ro-'));
+    chmodSync(open, 0o777);
+    const code = `import errno
+def probe():
+    out = []
+    for p in (${JSON.stringify(path.join(open, 'x'))}, '/tmp/x'):
+        try:
+            with open(p, 'w') as f:
+                f.write('1')
+            out.append('written')
+        except OSError as e:
+            out.append(errno.errorcode.get(e.errno, str(e.errno)))
+    return out
+`;
+    const spawnEx = new Executor({ concurrency: 1, mode: 'spawn', workRoot: fixture.root, cache: false });
+    try {
+      for (const ex of [fixture.ex, spawnEx]) {
+        const iso = ex.isolation();
+        const r = await ex.run({ language: 'python', code, tests: [{ type: 'call', fn: 'probe', args: [], expected: ['EROFS', 'written'] }] });
+        if (iso.namespaces.includes('mount') && !iso.notes.some((n) => n.includes('no read-only view'))) {
+          expect(r.tests[0].verdict, `${ex.mode}: ${r.tests[0].detail}`).toBe('AC');
+          expect(readdirSync(open)).toEqual([]);
+        } else {
+          expect(r.tests[0].verdict).toBe('WA');  // (no mount namespace or no mount_setattr: said in the notes)
+        }
+      }
+    } finally {
+      await spawnEx.close();
+      rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it('the zygote holds no test data: the expected value is nowhere in the program process', async () => {

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,11 +20,21 @@ struct FdMapping {
 };
 
 // The candidate's view of the filesystem inside its own mount namespace.
+// mount_setattr(2) (Linux >= 5.12), spelled out here: older C library headers lack it. Its number is the
+// same on every architecture (the shared syscall table from 424 on).
+struct MountAttr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+constexpr long kSysMountSetattr = 442;
+constexpr unsigned kAtRecursive = 0x8000;
+constexpr uint64_t kMountAttrRdonly = 0x1;
+
 struct MountView {
   bool enabled = false;
   bool mount_proc = false;             // fresh /proc for the new pid namespace
   const char* workdir_bind = nullptr;  // host path bound onto /tmp (its cwd)
   std::vector<const char*> read_only_empty;  // shared world-writable dirs, hidden by empty ro tmpfs
+  bool read_only_rest = false;  // every mount but /tmp read-only (mount_setattr, Linux >= 5.12)
 };
 
 struct LaunchPlan {

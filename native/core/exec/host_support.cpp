@@ -19,6 +19,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/exec/child_launch.hpp"
 #include "core/exec/raw_clone.hpp"
 
 namespace verpo::exec {
@@ -127,17 +128,24 @@ HostSupport Probe() {
       if (!WriteAll("/proc/self/gid_map", gid_map, strlen(gid_map))) return 12;
     }
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 13;
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return 20;
-    return 0;
+    int missing = 0;  // 20: no fresh /proc; + 1: no read-only view (mount_setattr)
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) missing += 20;
+    MountAttr ro = {kMountAttrRdonly, 0, 0, 0};
+    if (syscall(kSysMountSetattr, AT_FDCWD, "/", kAtRecursive, &ro, sizeof ro) != 0) missing += 1;
+    return missing;
   };
   int rc = InChild(ns, enter);
-  h.namespaces = rc == 0 || rc == 20;
-  h.mount_proc = rc == 0;
+  h.namespaces = rc == 0 || rc == 1 || rc == 20 || rc == 21;
+  h.mount_proc = rc == 0 || rc == 1;
+  h.read_only_view = rc == 0 || rc == 20;
   if (!h.namespaces)
     h.notes.push_back(std::string("namespaces: unavailable (") +
                       (h.needs_user_namespace ? "unprivileged user namespaces refused" : "clone failed") + ")");
   else if (!h.mount_proc)
     h.notes.push_back("namespaces: cannot mount a fresh /proc; host /proc stays visible");
+  if (h.namespaces && !h.read_only_view)
+    h.notes.push_back("filesystem: no read-only view (mount_setattr needs Linux 5.12): what the test's uid may write "
+                      "outside its workdir stays writable");
 
   const char* candidates[] = {"/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock", "/dev/mqueue", "/var/crash"};
   for (const char* d : candidates) {

@@ -14,6 +14,7 @@ struct HostSupport {
   bool namespaces = false;
   bool needs_user_namespace = false;
   bool mount_proc = false;      // a fresh /proc for the new pid namespace could be mounted
+  bool read_only_view = false;  // the mount namespace can be made read-only but the workdir (mount_setattr)
   bool seccomp = false;         // SECCOMP_SET_MODE_FILTER works
   bool seccomp_notify = false;  // SECCOMP_FILTER_FLAG_NEW_LISTENER works (syscall-level reports)
   bool pidfd = false;           // pidfd_open (else the supervisor polls waitpid(pid, WNOHANG))

@@ -253,6 +253,7 @@ std::string Run::StartCandidate() {
     }
     plan.mounts.enabled = true;
     plan.mounts.mount_proc = host_.mount_proc;
+    plan.mounts.read_only_rest = host_.read_only_view;
     plan.mounts.workdir_bind = workdir_.path().c_str();
     for (const std::string& d : host_.shared_writable_dirs) plan.mounts.read_only_empty.push_back(d.c_str());
     plan.cwd_after = "/tmp";

@@ -349,6 +349,7 @@ std::string ZRun::EnsureWarm() {
       }
       view.enabled = true;
       view.mount_proc = host_.mount_proc;
+      view.read_only_rest = host_.read_only_view;
       view.workdir_bind = warm_->workdir.path().c_str();
       for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
     }
@@ -429,7 +430,7 @@ std::string ZRun::Start() {
   if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
 
   // The judge first: it parses and compiles the test and runs its setup while the zygote forks. Should the
-  // fork fail, the judge meets a closed channel and is stopped with the run (Finish).
+  // fork fail, the judge, still waiting for the program, is stopped with the run (Finish).
   if (req_.has_judge) {
     WarmProcess& j = warm_->judge;
     std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
