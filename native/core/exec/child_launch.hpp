@@ -4,6 +4,7 @@
 // means the exec succeeded.
 #pragma once
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -20,12 +21,16 @@ struct FdMapping {
 };
 
 // The candidate's view of the filesystem inside its own mount namespace.
-// mount_setattr(2) (Linux >= 5.12), spelled out here: older C library headers lack it. Its number is the
-// same on every architecture (the shared syscall table from 424 on).
+// mount_setattr(2) (Linux >= 5.12), spelled out here: older C library headers lack it. 442 on x86-64 and
+// aarch64, the sandbox's only targets (seccomp_filter.cpp).
 struct MountAttr {
   uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
+#ifdef SYS_mount_setattr
+constexpr long kSysMountSetattr = SYS_mount_setattr;
+#else
 constexpr long kSysMountSetattr = 442;
+#endif
 constexpr unsigned kAtRecursive = 0x8000;
 constexpr uint64_t kMountAttrRdonly = 0x1;
 

@@ -144,8 +144,8 @@ HostSupport Probe() {
   else if (!h.mount_proc)
     h.notes.push_back("namespaces: cannot mount a fresh /proc; host /proc stays visible");
   if (h.namespaces && !h.read_only_view)
-    h.notes.push_back("filesystem: no read-only view (mount_setattr needs Linux 5.12): what the test's uid may write "
-                      "outside its workdir stays writable");
+    h.notes.push_back("filesystem: no read-only view (mount_setattr unavailable: Linux < 5.12, or refused): what the "
+                      "test's uid may write outside its workdir stays writable");
 
   const char* candidates[] = {"/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock", "/dev/mqueue", "/var/crash"};
   for (const char* d : candidates) {

@@ -553,7 +553,11 @@ IsolationReport EffectiveIsolation(const Layers& requested, int slot, const Sand
   r.uid = r.drop_uid ? config.SlotUid(slot) : h.uid;
   if (h.is_root && !requested.drop_uid) r.notes.push_back("uid: runs as root by request (rlimits can be raised by root only through seccomp-denied calls)");
   if (!h.is_root) r.notes.push_back("uid: not root, the candidate runs as the caller's uid");
-  if (!r.drop_uid && r.namespaces.empty()) r.notes.push_back("process tree: killed by process group only (a setsid daemon could escape)");
+  if (!r.drop_uid && r.namespaces.empty()) {
+    r.notes.push_back("process tree: killed by process group only (a setsid daemon could escape)");
+    r.notes.push_back("uid and pid namespace shared with the caller: a test can signal the caller's processes and write "
+                      "the caller's files (run untrusted code as another user, or where user namespaces are allowed)");
+  }
   if (r.namespaces.empty()) r.notes.push_back("filesystem: host /tmp stays writable to the candidate");
   r.cgroup = false;
   if (requested.cgroup && !h.cgroup_v2_dir.empty())
