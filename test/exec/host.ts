@@ -1,8 +1,8 @@
 // Host-health checks for executor tests: after a hostile program, no process of ours survives, no file is
 // left in the work root, no descriptor of this process points into it, and a bystander process lives.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { homedir, release, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { Executor } from '../../lib/exec/executor';
@@ -11,6 +11,24 @@ import type { ExecutorOptions } from '../../lib/exec/types';
 /** A private work root per test file, so leftovers are attributable. */
 export function makeWorkRoot(tag: string): string {
   return mkdtempSync(path.join(tmpdir(), `verpo-${tag}-`));
+}
+
+/** A directory outside /tmp that this user may write and the sandbox's uid may traverse. */
+export function writableDirOutsideTmp(): string {
+  const candidates = process.getuid?.() === 0 ? ['/run', '/var/lib', '/opt'] : [homedir()];
+  for (const d of candidates) {
+    try {
+      accessSync(d, constants.W_OK | constants.X_OK);
+      return d;
+    } catch { /* next */ }
+  }
+  throw new Error(`no writable directory outside /tmp among ${candidates.join(', ')}`);
+}
+
+/** The running kernel is at least major.minor. */
+export function kernelAtLeast(major: number, minor: number): boolean {
+  const [a, b] = release().split('.').map((x) => parseInt(x, 10));
+  return a > major || (a === major && b >= minor);
 }
 
 export function removeWorkRoot(dir: string): void {
