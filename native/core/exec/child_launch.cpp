@@ -128,11 +128,8 @@ bool CloseFrom(int first) {
     // Then the whole view read-only but the workdir: a test can write nothing else, whatever the file
     // permissions say (as non-root, a test shares the caller's uid and so its files).
     if (m.read_only_rest) {
-      MountAttr ro = {kMountAttrRdonly, 0, 0, 0};
-      if (syscall(kSysMountSetattr, AT_FDCWD, "/", kAtRecursive, &ro, sizeof ro) != 0) Fail(report_fd, ChildStage::kMounts);
-      MountAttr rw = {0, kMountAttrRdonly, 0, 0};
-      if (m.workdir_bind && syscall(kSysMountSetattr, AT_FDCWD, "/tmp", 0, &rw, sizeof rw) != 0)
-        Fail(report_fd, ChildStage::kMounts);
+      if (!SetMountReadOnly("/", true, true)) Fail(report_fd, ChildStage::kMounts);
+      if (m.workdir_bind && !SetMountReadOnly("/tmp", false, false)) Fail(report_fd, ChildStage::kMounts);
     }
   }
   if (plan.cwd_after && chdir(plan.cwd_after) != 0) Fail(report_fd, ChildStage::kChdir);

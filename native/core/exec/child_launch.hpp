@@ -3,9 +3,11 @@
 // A failure in the child is written as {stage, errno} to a close-on-exec pipe; EOF on that pipe
 // means the exec succeeded.
 #pragma once
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <string>
@@ -33,6 +35,13 @@ constexpr long kSysMountSetattr = 442;
 #endif
 constexpr unsigned kAtRecursive = 0x8000;
 constexpr uint64_t kMountAttrRdonly = 0x1;
+
+// Makes the mount at `path` (and, recursive, every mount under it) read-only, or writable again.
+// Async-signal-safe (one syscall); true on success.
+inline bool SetMountReadOnly(const char* path, bool read_only, bool recursive) {
+  MountAttr attr = {read_only ? kMountAttrRdonly : 0, read_only ? 0 : kMountAttrRdonly, 0, 0};
+  return syscall(kSysMountSetattr, AT_FDCWD, path, recursive ? kAtRecursive : 0, &attr, sizeof attr) == 0;
+}
 
 struct MountView {
   bool enabled = false;

@@ -116,22 +116,21 @@ HostSupport Probe() {
   h.needs_user_namespace = !h.is_root;
   unsigned long ns = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
   if (h.needs_user_namespace) ns |= CLONE_NEWUSER;
-  static char uid_map[64], gid_map[64];
-  snprintf(uid_map, sizeof uid_map, "%u %u 1\n", h.uid, h.uid);
-  snprintf(gid_map, sizeof gid_map, "%u %u 1\n", h.gid, h.gid);
+  static std::string uid_map, gid_map;  // made before the fork: the child only writes them
+  uid_map = SelfIdMap(h.uid);
+  gid_map = SelfIdMap(h.gid);
   static bool with_user;
   with_user = h.needs_user_namespace;
   auto enter = [] {
     if (with_user) {
       if (!WriteAll("/proc/self/setgroups", "deny", 4)) return 10;
-      if (!WriteAll("/proc/self/uid_map", uid_map, strlen(uid_map))) return 11;
-      if (!WriteAll("/proc/self/gid_map", gid_map, strlen(gid_map))) return 12;
+      if (!WriteAll("/proc/self/uid_map", uid_map.data(), uid_map.size())) return 11;
+      if (!WriteAll("/proc/self/gid_map", gid_map.data(), gid_map.size())) return 12;
     }
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 13;
     int missing = 0;  // 20: no fresh /proc; + 1: no read-only view (mount_setattr)
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) missing += 20;
-    MountAttr ro = {kMountAttrRdonly, 0, 0, 0};
-    if (syscall(kSysMountSetattr, AT_FDCWD, "/", kAtRecursive, &ro, sizeof ro) != 0) missing += 1;
+    if (!SetMountReadOnly("/", true, true)) missing += 1;
     return missing;
   };
   int rc = InChild(ns, enter);
@@ -159,6 +158,10 @@ HostSupport Probe() {
 }
 
 }  // namespace
+
+std::string SelfIdMap(uint32_t id) {
+  return std::to_string(id) + " " + std::to_string(id) + " 1\n";
+}
 
 const HostSupport& Host() {
   static std::once_flag once;

@@ -26,6 +26,9 @@ struct HostSupport {
   std::vector<std::string> notes;  // why a layer is missing
 };
 
+// A user namespace map of one id to itself ("id id 1\n"): a namespace of our own without privilege.
+std::string SelfIdMap(uint32_t id);
+
 // Probed on first call; thread-safe.
 const HostSupport& Host();
 

@@ -246,8 +246,8 @@ std::string Run::StartCandidate() {
     plan.clone_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
     if (host_.needs_user_namespace) {
       plan.clone_flags |= CLONE_NEWUSER;
-      uid_map = std::to_string(host_.uid) + " " + std::to_string(host_.uid) + " 1\n";
-      gid_map = std::to_string(host_.gid) + " " + std::to_string(host_.gid) + " 1\n";
+      uid_map = SelfIdMap(host_.uid);
+      gid_map = SelfIdMap(host_.gid);
       plan.user_ns_uid_map = uid_map.c_str();
       plan.user_ns_gid_map = gid_map.c_str();
     }

@@ -344,8 +344,8 @@ std::string ZRun::EnsureWarm() {
         // Not root: the namespaces hang off a user namespace of our own, our uid mapped to itself (the
         // zygote keeps no capability past its exec, and its tests run as that uid, as in spawn mode).
         flags |= CLONE_NEWUSER;
-        uid_map = std::to_string(host_.uid) + " " + std::to_string(host_.uid) + " 1\n";
-        gid_map = std::to_string(host_.gid) + " " + std::to_string(host_.gid) + " 1\n";
+        uid_map = SelfIdMap(host_.uid);
+        gid_map = SelfIdMap(host_.gid);
       }
       view.enabled = true;
       view.mount_proc = host_.mount_proc;
