@@ -1,89 +1,137 @@
 // Line input (a file, gzipped or not, or stdin) and line output that survives interruption:
-// each result is written whole as soon as it is ready, and --resume finds where a run stopped.
+// each result is written whole as soon as it is ready, and --resume finds where a run stopped,
+// after checking that the output it continues belongs to this input.
 import * as fs from 'fs';
-import * as readline from 'readline';
-import { createGunzip } from 'zlib';
-import { Readable } from 'stream';
-import { NumberedLine } from '../pipeline/score';
+import type { OutputLine } from '../pipeline/contract';
+import { InputError, notUtf8, readInputLines } from '../pipeline/lines';
+import { NumberedLine, UnreadableLine } from '../pipeline/score';
 
-/** A stream that gunzips when its first bytes are the gzip magic, and passes through otherwise. */
-async function* maybeGunzip(input: Readable): AsyncGenerator<Buffer> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await it.next();
-  if (first.done) return;
-  const rest = (async function* () {
-    yield first.value;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value;
-    }
-  })();
-  if (first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b) yield* Readable.from(rest).pipe(createGunzip());
-  else yield* rest;
-}
-
-function open(path: string | undefined): Readable {
-  if (path === undefined || path === '-') return process.stdin;
-  if (!fs.existsSync(path)) throw new Error(`input file not found: ${path}`);
-  return fs.createReadStream(path);
-}
+export type ReadLine = NumberedLine | UnreadableLine;
 
 /**
  * The non-empty lines of a file, a pipe or stdin ('-' or undefined), gzipped or not, each with its
- * physical line number; the first `skip` non-empty lines are passed over (for --resume).
+ * physical line number. A line that is not valid UTF-8 comes as an UnreadableLine (scored as an
+ * error line); an input that cannot be read throws an InputError naming its path.
  */
-export async function* readLines(path: string | undefined, skip = 0): AsyncGenerator<NumberedLine> {
-  const rl = readline.createInterface({ input: Readable.from(maybeGunzip(open(path))), crlfDelay: Infinity });
-  let physical = 0, seen = 0;
-  for await (const line of rl) {
-    physical++;
-    if (line.trim() === '') continue;
-    if (seen++ < skip) continue;
-    yield new NumberedLine(physical, line);
+export async function* readLines(path: string | undefined): AsyncGenerator<ReadLine> {
+  for await (const l of readInputLines(path)) {
+    if (l.text === null) yield new UnreadableLine(l.line, notUtf8(l));
+    else if (l.text.trim() !== '') yield new NumberedLine(l.line, l.text);
   }
 }
 
-/** Counts the non-empty lines of a regular file, for progress totals (undefined for pipes, stdin). */
+/** Counts the non-empty lines of a regular file, for progress totals (undefined for pipes, stdin, or
+ *  a file that cannot be read to its end: the scoring read reports that, after the lines before it). */
 export async function countLines(path: string | undefined): Promise<number | undefined> {
   if (path === undefined || path === '-' || !fs.existsSync(path) || !fs.statSync(path).isFile()) return undefined;
   let n = 0;
-  for await (const _ of readLines(path)) n++;
+  try {
+    for await (const _ of readLines(path)) n++;
+  } catch (e) {
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
   return n;
 }
 
+/** The id an input line's result line carries: its `id` when it parses to an object with a string or
+ *  number id, else null (as score() writes it on an error line). */
+export function expectedId(l: ReadLine): unknown {
+  if (l instanceof UnreadableLine) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(l.text);
+  } catch {
+    return null;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const id = (v as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
+}
+
+export interface ResumePoint {
+  /** The finished result lines already in the file, parsed, in order. */
+  lines: OutputLine[];
+  /** Bytes of the file they occupy; a torn last line (the run died mid-write) lies beyond. */
+  keepBytes: number;
+  /** Bytes of the torn last line (0 when the file ends with a newline). */
+  tornBytes: number;
+}
+
+function isResultLine(v: unknown): v is OutputLine {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'id' in v && 'error' in v;
+}
+
 /**
- * For --resume: the complete result lines already in `path` (each a JSON object ending in a
- * newline). A torn last line (the run died mid-write) is cut off so appending continues cleanly.
+ * For --resume: reads the complete result lines already in `path` (each a JSON object with `id` and
+ * `error`, ending in a newline) without changing the file. Anything else before the last line means
+ * the file is not this program's output, and that is an error (nothing is changed).
  */
-export function resumePoint(path: string): { done: number; lines: string[] } {
-  if (!fs.existsSync(path)) return { done: 0, lines: [] };
-  const text = fs.readFileSync(path, 'utf8');
-  const lines: string[] = [];
-  let end = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', end);
-    if (nl < 0) break;
-    const line = text.slice(end, nl);
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
+export async function readResumePoint(path: string): Promise<ResumePoint> {
+  if (!fs.existsSync(path)) return { lines: [], keepBytes: 0, tornBytes: 0 };
+  const lines: OutputLine[] = [];
+  let keepBytes = 0, tornBytes = 0;
+  for await (const l of readInputLines(path, { gunzip: false })) {
+    if (!l.terminated) {
+      tornBytes = l.end - l.start;
       break;
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) break; // not a result line
-    lines.push(line);
-    end = nl + 1;
+    let v: unknown;
+    try {
+      v = l.text === null ? undefined : JSON.parse(l.text);
+    } catch { /* reported below */ }
+    if (!isResultLine(v)) {
+      throw new InputError(`--resume: ${path} line ${l.line} is not a verpo result line (${l.text === null ? 'not valid UTF-8' : 'expected a JSON object with id and error'}): ` +
+        'is this the output of `verpo score`/`run`? Nothing was changed');
+    }
+    lines.push(v);
+    keepBytes = l.end;
   }
-  if (end < Buffer.byteLength(text)) fs.truncateSync(path, Buffer.byteLength(text.slice(0, end)));
-  return { done: lines.length, lines };
+  return { lines, keepBytes, tornBytes };
+}
+
+function shown(id: unknown): string {
+  return JSON.stringify(id) ?? 'null';
+}
+
+/**
+ * Checks that the result lines already written (`done`) are those of the input's first lines, in
+ * order, by id, reading those input lines from `input` (so stdin works too). A mismatch, or an output
+ * with more lines than the input, is an InputError naming the output file, the line and both ids.
+ */
+export async function verifyResume(out: string, done: OutputLine[], input: AsyncIterator<ReadLine>): Promise<void> {
+  for (let i = 0; i < done.length; i++) {
+    const next = await input.next();
+    if (next.done) {
+      throw new InputError(`--resume: ${out} has ${done.length} result lines but the input has only ${i}: ` +
+        `output line ${i + 1} (id ${shown(done[i].id)}) has no input line; is this the output of another input? Nothing was changed`);
+    }
+    const want = expectedId(next.value);
+    if (shown(want) !== shown(done[i].id)) {
+      throw new InputError(`--resume: ${out} line ${i + 1} has id ${shown(done[i].id)}, but input line ${next.value.line} has id ${shown(want)}: ` +
+        'the output belongs to another input (or the input changed); nothing was changed');
+    }
+  }
+}
+
+/** Cuts a torn last line off a file whose first `keepBytes` bytes are whole lines. */
+export function cutTornLine(path: string, point: ResumePoint): void {
+  if (point.tornBytes > 0) fs.truncateSync(path, point.keepBytes);
 }
 
 /** Writes whole lines to a file (appending when resuming) or to stdout. */
 export class LineWriter {
   private fd: number | null;
   constructor(path: string | undefined, append: boolean) {
-    this.fd = path === undefined || path === '-' ? null : fs.openSync(path, append ? 'a' : 'w');
+    if (path === undefined || path === '-') this.fd = null;
+    else {
+      try {
+        this.fd = fs.openSync(path, append ? 'a' : 'w');
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new Error(`cannot write ${path}: ${err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOENT' ? 'no such directory' : err.message}`);
+      }
+    }
   }
   write(line: string): void {
     if (this.fd === null) process.stdout.write(line + '\n');

@@ -5,12 +5,12 @@ import { parseArgs } from 'util';
 import { convertCommand } from './convert';
 import { HELP } from './help';
 import { SERVE_HELP, serveCommand } from './serve';
-import { countLines, LineWriter, readLines, resumePoint } from './io';
+import { countLines, cutTornLine, LineWriter, readLines, readResumePoint, verifyResume } from './io';
+import { checkInput, InputError } from '../pipeline/lines';
 import { EXEC_FLAGS, REWARD_FLAGS, scoreOptions, UsageError } from './options';
 import { ProgressView } from './progress';
 import { formatSummary, SummaryBuilder } from './summary';
 import { score } from '../pipeline/score';
-import type { OutputLine } from '../pipeline/contract';
 
 async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -26,14 +26,35 @@ async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<numb
   if (values.resume && (out === undefined || out === '-')) throw new UsageError('--resume needs -o FILE (it continues that file)');
   const options = scoreOptions(values, mode);
 
+  checkInput(input);
   const summary = new SummaryBuilder();
+  // One read of the input (it may be stdin): with --resume its first lines are checked against the
+  // output's, by id, before anything is written; then the rest is scored.
+  const source = readLines(input)[Symbol.asyncIterator]();
   let skip = 0;
   if (values.resume) {
-    const r = resumePoint(out!);
-    skip = r.done;
-    for (const l of r.lines) summary.add(JSON.parse(l) as OutputLine);
+    const point = await readResumePoint(out!);
+    await verifyResume(out!, point.lines, source);
+    cutTornLine(out!, point);
+    skip = point.lines.length;
+    for (const l of point.lines) summary.add(l);
     if (!values.quiet) process.stderr.write(`verpo: resuming after ${skip} finished lines of ${out}\n`);
   }
+  // An input that breaks off (a truncated .gz) ends the lines read so far, which are all scored and
+  // written; then the error is reported (exit 1).
+  let inputError = null as InputError | null;
+  const rest = (async function* () {
+    try {
+      for (;;) {
+        const n = await source.next();
+        if (n.done) return;
+        yield n.value;
+      }
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      inputError = e;
+    }
+  })();
   const total = await countLines(input);
   const view = new ProgressView(total === undefined ? undefined : Math.max(0, total - skip), Boolean(values.quiet));
   const writer = new LineWriter(out, Boolean(values.resume));
@@ -48,7 +69,7 @@ async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<numb
   };
   process.on('SIGINT', onSigint);
   try {
-    for await (const r of score(readLines(input, skip), { ...options, firstLine: skip + 1, onProgress: (p) => view.update(p) })) {
+    for await (const r of score(rest, { ...options, firstLine: skip + 1, onProgress: (p) => view.update(p) })) {
       writer.write(JSON.stringify(r.output));
       written++;
       summary.add(r.output);
@@ -60,6 +81,7 @@ async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<numb
   view.finish();
   const s = summary.result();
   if (!values.quiet) process.stderr.write(formatSummary(s) + '\n');
+  if (inputError !== null) throw inputError;
   return s.failed > 0 ? 1 : 0;
 }
 

@@ -66,6 +66,12 @@ export class NumberedLine {
   constructor(readonly line: number, readonly text: string) {}
 }
 
+/** An input line that could not be read as text (its bytes are not valid UTF-8): it becomes an error
+ *  line saying why (`line 7: not valid UTF-8 (byte offset 12)`), and the other lines are still scored. */
+export class UnreadableLine {
+  constructor(readonly line: number, readonly reason: string) {}
+}
+
 function emptyVerdicts(): Record<Verdict, number> {
   return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
 }
@@ -118,6 +124,7 @@ function rewards(p: Problem, passed: number[][], options: ScoreOptions): RewardO
 
 async function scoreLine(raw: unknown, line: number, executor: () => Executor, options: ScoreOptions): Promise<ScoredLine> {
   let id: string | number | null = null;
+  if (raw instanceof UnreadableLine) return { line, failed: true, stats: null, output: { id, error: `line ${line}: ${raw.reason}` } };
   try {
     const value = typeof raw === 'string' ? parseJson(raw) : raw;
     if (value && typeof value === 'object' && 'id' in value) {
@@ -223,6 +230,8 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
     if (raw instanceof NumberedLine) {
       lineNo = raw.line;
       raw = raw.text;
+    } else if (raw instanceof UnreadableLine) {
+      lineNo = raw.line;
     }
     pending.push(scoreLine(raw, lineNo++, executor, options));
   };
