@@ -76,24 +76,81 @@ export function checkInterpreterPath(python: string): void {
   if (!isFile) throw new TypeError(`python: ${python} is not a file`);
 }
 
-/** JSON values only: null, booleans, finite numbers, strings, arrays and plain objects (no cycles). */
-export function checkJson(v: unknown, field: string, seen: Set<object> = new Set()): void {
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new TypeError(`${field} must be JSON: ${v} is not a finite number`);
-    return;
+/**
+ * Nesting accepted in a call test's values (each argument, each keyword argument, the expected
+ * value): the wire limit, MAX_DEPTH in lib/exec/python/protocol.py, whose encoder refuses a value
+ * nested deeper (keep the two equal). `[[1]]` is nested 2 levels; a number, string or null 0.
+ */
+export const MAX_JSON_DEPTH = 400;
+
+/** A node of the walk below: parent links make a node's path only when an error needs it. */
+interface Frame {
+  v: unknown;
+  parent: Frame | null;
+  key: string | number;
+  depth: number;
+  /** Set on the marker pushed after a container's children: leaving it takes it off the path. */
+  leave?: object;
+}
+
+function pathOf(f: Frame, field: string): string {
+  const keys: Array<string | number> = [];
+  for (let x: Frame | null = f; x !== null && x.parent !== null; x = x.parent) keys.push(x.key);
+  let out = field;
+  for (let i = keys.length - 1; i >= 0; i--) out += typeof keys[i] === 'number' ? `[${keys[i]}]` : `.${keys[i]}`;
+  return out;
+}
+
+/** The error for a value nested deeper than MAX_JSON_DEPTH (the same text in the contract's checks). */
+export function tooDeep(depth: number, limit = MAX_JSON_DEPTH): string {
+  return `nested ${depth} levels deep; at most ${limit} are allowed`;
+}
+
+/** An error about the value at `path`; `reason` is the message without the path (for the contract's LineError). */
+export type ValueError = (TypeError | RangeError) & { path: string; reason: string };
+
+function valueError(Ctor: typeof TypeError | typeof RangeError, path: string, sep: string, reason: string): ValueError {
+  return Object.assign(new Ctor(`${path}${sep}${reason}`), { path, reason });
+}
+
+/**
+ * JSON values only: null, booleans, finite numbers, strings, arrays and plain objects (no cycles),
+ * nested at most `maxDepth` levels. Walked with an explicit stack (no recursion, whatever the depth:
+ * a value nested a million levels is measured, not a stack overflow); errors name the path of the
+ * offending value, and a value too deep is reported with its full depth.
+ */
+export function checkJson(v: unknown, field: string, maxDepth = Infinity): void {
+  const onPath = new Set<object>();
+  const stack: Frame[] = [{ v, parent: null, key: '', depth: 0 }];
+  let deepest = 0;
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (f.leave !== undefined) {
+      onPath.delete(f.leave);
+      continue;
+    }
+    const x = f.v;
+    if (x === null || typeof x === 'boolean' || typeof x === 'string') continue;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw valueError(TypeError, pathOf(f, field), ' ', `must be JSON: ${x} is not a finite number`);
+      continue;
+    }
+    if (typeof x !== 'object') throw valueError(TypeError, pathOf(f, field), ' ', `must be JSON: got ${typeof x}`);
+    if (onPath.has(x)) throw valueError(TypeError, pathOf(f, field), ' ', 'must be JSON: it contains a cycle');
+    const depth = f.depth + 1;
+    if (depth > deepest) deepest = depth;
+    onPath.add(x);
+    stack.push({ v: null, parent: null, key: '', depth: 0, leave: x });
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) stack.push({ v: x[i], parent: f, key: i, depth });
+    } else {
+      const proto = Object.getPrototypeOf(x);
+      if (proto !== Object.prototype && proto !== null) throw valueError(TypeError, pathOf(f, field), ' ', `must be JSON: got a ${proto?.constructor?.name ?? 'non-plain'} object`);
+      const entries = Object.entries(x);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i][1], parent: f, key: entries[i][0], depth });
+    }
   }
-  if (typeof v !== 'object') throw new TypeError(`${field} must be JSON: got ${typeof v}`);
-  if (seen.has(v)) throw new TypeError(`${field} must be JSON: it contains a cycle`);
-  seen.add(v);
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => checkJson(x, `${field}[${i}]`, seen));
-  } else {
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) throw new TypeError(`${field} must be JSON: got a ${proto?.constructor?.name ?? 'non-plain'} object`);
-    for (const [k, x] of Object.entries(v)) checkJson(x, `${field}.${k}`, seen);
-  }
-  seen.delete(v);
+  if (deepest > maxDepth) throw valueError(RangeError, field, ': ', tooDeep(deepest, maxDepth));
 }
 
 function checkTolerance(t: unknown, field: string): void {
@@ -124,18 +181,20 @@ export function validateTest(t: unknown, field: string): TestCase {
         throw new TypeError(`${field}.fn must be a Python identifier, got ${describe(test.fn)}`);
       }
       if (!Array.isArray(test.args)) throw new TypeError(`${field}.args must be an array, got ${describe(test.args)}`);
-      checkJson(test.args, `${field}.args`);
+      // each argument travels as its own value: the depth limit applies to each (as on the wire)
+      test.args.forEach((a, i) => checkJson(a, `${field}.args[${i}]`, MAX_JSON_DEPTH));
       if (test.kwargs !== undefined) {
-        if (test.kwargs === null || typeof test.kwargs !== 'object' || Array.isArray(test.kwargs)) {
+        if (test.kwargs === null || typeof test.kwargs !== 'object' || Array.isArray(test.kwargs) ||
+            ![Object.prototype, null].includes(Object.getPrototypeOf(test.kwargs))) {
           throw new TypeError(`${field}.kwargs must be an object`);
         }
         for (const k of Object.keys(test.kwargs)) {
           if (!PY_IDENTIFIER.test(k)) throw new TypeError(`${field}.kwargs key ${JSON.stringify(k)} is not a Python identifier`);
         }
-        checkJson(test.kwargs, `${field}.kwargs`);
+        for (const [k, x] of Object.entries(test.kwargs)) checkJson(x, `${field}.kwargs.${k}`, MAX_JSON_DEPTH);
       }
       if (!('expected' in test) || test.expected === undefined) throw new TypeError(`${field}.expected is required (JSON; use null for None)`);
-      checkJson(test.expected, `${field}.expected`);
+      checkJson(test.expected, `${field}.expected`, MAX_JSON_DEPTH);
       checkTolerance(test.tolerance, `${field}.tolerance`);
       break;
     case 'stdio':

@@ -2,6 +2,7 @@
 // order. This file turns a parsed input line into a checked Problem, with errors that name the
 // field; the JSON Schemas in schema/ state the same contract for other tools.
 import type { Limits, TestCase, Verdict } from '../exec/types';
+import { checkJson, MAX_JSON_DEPTH, type ValueError } from '../exec/validate';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
@@ -90,12 +91,28 @@ function checkTests(v: unknown): TestCase[] {
       case 'call':
         if (typeof t.fn !== 'string' || t.fn === '') throw new LineError(`${f}.fn`, 'expected a function name');
         if (!Array.isArray(t.args)) throw new LineError(`${f}.args`, `expected a JSON array of arguments (got ${describe(t.args)})`);
+        if (t.kwargs !== undefined && !isObject(t.kwargs)) throw new LineError(`${f}.kwargs`, `expected a JSON object of keyword arguments (got ${describe(t.kwargs)})`);
         if (!('expected' in t)) throw new LineError(`${f}.expected`, 'expected the JSON return value');
+        // each value goes to the sandbox on its own: at most MAX_JSON_DEPTH levels each, checked without recursion
+        t.args.forEach((a, j) => checkValue(a, `${f}.args[${j}]`));
+        if (isObject(t.kwargs)) for (const [k, x] of Object.entries(t.kwargs)) checkValue(x, `${f}.kwargs.${k}`);
+        checkValue(t.expected, `${f}.expected`);
         return t as unknown as TestCase;
       default:
         throw new LineError(`${f}.type`, `is ${JSON.stringify(t.type)}: expected 'assert', 'stdio' or 'call'`);
     }
   });
+}
+
+/** A call test's value: JSON, nested at most MAX_JSON_DEPTH levels (the wire limit), or a LineError naming its path. */
+function checkValue(v: unknown, field: string): void {
+  try {
+    checkJson(v, field, MAX_JSON_DEPTH);
+  } catch (e) {
+    const err = e as Partial<ValueError>;
+    if (err.path !== undefined && err.reason !== undefined) throw new LineError(err.path, err.reason);
+    throw e;
+  }
 }
 
 function checkPrograms(v: unknown, field: string): string[] {

@@ -1,10 +1,11 @@
 // Bad input is a TypeError/RangeError naming the field, before anything runs.
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import type { RunRequest } from '../../lib/exec';
+import { MAX_JSON_DEPTH } from '../../lib/exec/validate';
 import { harnessProcesses } from './host';
 
 const ex = new Executor({ concurrency: 1 });
@@ -50,6 +51,33 @@ describe('run() rejects bad requests', () => {
     await expect(call({ expected: Infinity })).rejects.toThrow(/tests\[1\]\.expected/);
     await expect(call({ fn: 'os.system' })).rejects.toThrow(/tests\[1\]\.fn/);
     await expect(call({ tolerance: { abs: -1 } })).rejects.toThrow(RangeError);
+  });
+  it('values nested deeper than the wire limit (400, protocol.py MAX_DEPTH): a RangeError naming the value and its depth, no stack overflow', async () => {
+    const nest = (n: number, leaf: unknown = 1): unknown => {
+      let v = leaf;
+      for (let i = 0; i < n; i++) v = [v];
+      return v;
+    };
+    const objects = (n: number): unknown => {
+      let v: unknown = 0;
+      for (let i = 0; i < n; i++) v = { k: v };
+      return v;
+    };
+    const call = (x: Record<string, unknown>) => bad({ tests: [ok.tests[0], ok.tests[0], { type: 'call', fn: 'f', args: [1], expected: 1, ...x }] });
+    await expect(call({ args: [1, nest(5001)] })).rejects.toThrow(RangeError);
+    await expect(call({ args: [1, nest(5001)] })).rejects.toThrow(/^tests\[2\]\.args\[1\]: nested 5001 levels deep; at most 400 are allowed$/);
+    await expect(call({ kwargs: { x: objects(1_000_000) } })).rejects.toThrow(/^tests\[2\]\.kwargs\.x: nested 1000000 levels deep; at most 400 are allowed$/);
+    await expect(call({ expected: nest(401) })).rejects.toThrow(/^tests\[2\]\.expected: nested 401 levels deep; at most 400 are allowed$/);
+    // an invalid value deep inside is still found by its path, without recursion
+    await expect(call({ args: [nest(300, NaN)] })).rejects.toThrow(/^tests\[2\]\.args\[0\](\[0\]){300} must be JSON: NaN is not a finite number$/);
+    expect(MAX_JSON_DEPTH).toBe(Number(/^MAX_DEPTH = (\d+)/m.exec(readFileSync(path.join(__dirname, '..', '..', 'lib', 'exec', 'python', 'protocol.py'), 'utf8'))![1]));
+  });
+  it('values exactly at the limit run: a 400-level argument travels to the program and back', async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < MAX_JSON_DEPTH; i++) v = [v];
+    const res = await ex.run({ language: 'python', code: 'def f(x):\n    return x\n', tests: [
+      { type: 'call', fn: 'f', args: [v], expected: v }, { type: 'call', fn: 'f', args: [], kwargs: { x: v }, expected: v }] });
+    expect(res.tests.map((t) => t.verdict)).toEqual(['AC', 'AC']);
   });
   it('limits <= 0 or not numbers', async () => {
     await expect(bad({ limits: { cpuMs: 0 } })).rejects.toThrow(RangeError);

@@ -1,6 +1,7 @@
 // The JSONL contract's line checks: every malformed shape gets an error naming the field.
 import { describe, expect, it } from 'vitest';
-import { checkLine } from '../../lib/pipeline/contract';
+import { checkLine, LineError } from '../../lib/pipeline/contract';
+import { MAX_JSON_DEPTH } from '../../lib/exec/validate';
 
 const tests = [{ type: 'assert', code: 'assert f(1) == 1' }];
 
@@ -49,6 +50,26 @@ describe('checkLine', () => {
   ];
   it.each(bad)('rejects %s', (_name, line, message) => {
     expect(() => checkLine(line)).toThrow(message);
+  });
+
+  it('call values nested deeper than 400 levels (the wire limit): the field path and the depth, checked without recursion', () => {
+    const nest = (n: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < n; i++) v = i % 2 ? { k: v } : [v];
+      return v;
+    };
+    const call = (x: Record<string, unknown>) => ({ id: 'p', tests: [tests[0], tests[0], { type: 'call', fn: 'f', args: [1], expected: 1, ...x }], rollouts: ['x'] });
+    expect(() => checkLine(call({ args: [nest(5001)] }))).toThrow(LineError);
+    expect(() => checkLine(call({ args: [nest(5001)] }))).toThrow(/^tests\[2\]\.args\[0\]: nested 5001 levels deep; at most 400 are allowed$/);
+    expect(() => checkLine(call({ kwargs: { a: 1, b: nest(200_000) } }))).toThrow(/^tests\[2\]\.kwargs\.b: nested 200000 levels deep; at most 400 are allowed$/);
+    expect(() => checkLine(call({ expected: nest(401) }))).toThrow(/^tests\[2\]\.expected: nested 401 levels deep; at most 400 are allowed$/);
+    expect(() => checkLine(call({ kwargs: [1] }))).toThrow(/^tests\[2\]\.kwargs: expected a JSON object/);
+    // a line as JSON text: JSON.parse copes with the depth, and so does everything after it
+    const text = '{"id": "deep", "tests": [{"type": "call", "fn": "f", "args": [' + '['.repeat(100_000) + ']'.repeat(100_000) + '], "expected": 1}], "rollouts": ["x"]}';
+    expect(() => checkLine(JSON.parse(text))).toThrow(/^tests\[0\]\.args\[0\]: nested 100000 levels deep; at most 400 are allowed$/);
+    // at the limit is fine
+    expect(checkLine(call({ args: [nest(400)], kwargs: { a: nest(400) }, expected: nest(400) })).tests).toHaveLength(3);
+    expect(MAX_JSON_DEPTH).toBe(400);
   });
 
   it('run mode refuses precomputed matrices', () => {

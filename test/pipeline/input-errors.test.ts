@@ -89,6 +89,24 @@ describe('input lines that are not valid UTF-8', () => {
   });
 });
 
+describe('a line nested thousands of levels deep', () => {
+  it('does not crash the process: its error line names the field and the limit, the other lines are scored', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const bad = `{"id": "deep", "tests": [{"type": "assert", "code": "assert f() == 1"}, {"type": "assert", "code": "assert f() == 1"}, ` +
+      `{"type": "call", "fn": "f", "args": [${deep(5001)}], "expected": 1}], "rollouts": ["def f():\\n    return 1\\n"]}`;
+    const expectedOnly = `{"id": "deep2", "tests": [{"type": "call", "fn": "f", "args": [], "expected": ${deep(1_000_000)}}], "rollouts": ["x = 1"]}`;
+    const r = verpo(['score', '-q'], [line('a'), bad, expectedOnly, line('c')].join('\n') + '\n');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/call stack|RangeError/);
+    expect(ids(r.stdout)).toEqual([
+      expect.objectContaining({ id: 'a', error: null }),
+      { id: 'deep', error: 'line 2: tests[2].args[0]: nested 5001 levels deep; at most 400 are allowed' },
+      { id: 'deep2', error: 'line 3: tests[0].expected: nested 1000000 levels deep; at most 400 are allowed' },
+      expect.objectContaining({ id: 'c', error: null }),
+    ]);
+  });
+});
+
 describe('a UTF-8 BOM at the start of the input', () => {
   const bom = '\ufeff';
   it('is dropped for .jsonl, .gz and stdin: line 1 is scored like any other', () => {

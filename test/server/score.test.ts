@@ -47,6 +47,19 @@ describe('POST /score', () => {
     expect(r.json.results[2].error).toBe('problems[2]: passed[0][1]: is 2: expected 0 or 1');
   });
 
+  it('a group whose call arguments nest 5,000+ levels: an error line naming the field and the limit, the others scored', async () => {
+    const deep = '['.repeat(5001) + ']'.repeat(5001);
+    const group = (id: string, where: 'args' | 'expected') =>
+      `{"id": "${id}", "tests": [{"type": "call", "fn": "add", "args": ${where === 'args' ? `[1, ${deep}]` : '[1, 2]'}, "expected": ${where === 'expected' ? deep : '3'}}], "rollouts": ["def add(a, b):\\n    return a + b\\n"]}`;
+    const body = `{"problems": [${JSON.stringify(passedGroups(1)[0])}, ${group('da', 'args')}, ${group('de', 'expected')}]}`;
+    const r = await post(server.url, '/score', body);
+    expect(r.status).toBe(200);
+    expect(r.json.results[0].error).toBeNull();
+    expect(r.json.results[1]).toEqual({ id: 'da', error: 'problems[1]: tests[0].args[1]: nested 5001 levels deep; at most 400 are allowed' });
+    expect(r.json.results[2]).toEqual({ id: 'de', error: 'problems[2]: tests[0].expected: nested 5001 levels deep; at most 400 are allowed' });
+    expect((await post(server.url, '/score', { problems: passedGroups(1) })).status).toBe(200); // still serving
+  });
+
   it('a group asking for limits above the server\'s ceilings is refused, the rest scored', async () => {
     const greedy = { ...programGroup('greedy'), limits: { wall_ms: 600_000 } };
     const r = await post(server.url, '/score', { problems: [greedy, passedGroups(1)[0]] });
