@@ -85,25 +85,33 @@ export function compileHarness(python: string, dir: string): CompiledHarness {
   return { runner, judge, zygote };
 }
 
+/** First lines of every TRUSTED process's bootstrap (judge, warm judge, zygote), before any import that is
+ *  not built in: `python -c` puts '' (the working directory) first on sys.path, and a spawn-mode judge
+ *  starts in the program's workdir, so a lazy `import decimal` would load a decimal.py the program wrote
+ *  there, as root, outside the sandbox. The working directory becomes '/', and sys.path keeps only the
+ *  interpreter's own absolute directories (sys and posix are built into every CPython). */
+export const TRUSTED_PRELUDE =
+  "import sys, posix\nposix.chdir('/')\nsys.path[:] = [_p for _p in sys.path if _p.startswith('/')]\n";
+
 /** Candidate bootstrap (`python -c`): run the runner from verpo_runner.bin in the workdir (cwd). */
 export const RUNNER_BOOT = '# verpo runner\n' +
   "import marshal\nwith open('verpo_runner.bin', 'rb') as f:\n    _r, PROTOCOL_CODE = marshal.loads(f.read())\n" +
   'exec(_r)\n'; // in __main__'s own namespace, as if run as a script
 
 /** Judge bootstrap (`python -c`): stdin = "<length>\n" + marshal((judge, protocol)) + the test JSON. */
-export const JUDGE_BOOT = '# verpo judge\n' +
-  'import sys, marshal\n_b = sys.stdin.buffer\n_j, PROTOCOL_CODE = marshal.loads(_b.read(int(_b.readline())))\n' +
+export const JUDGE_BOOT = '# verpo judge\n' + TRUSTED_PRELUDE +
+  'import marshal\n_b = sys.stdin.buffer\n_j, PROTOCOL_CODE = marshal.loads(_b.read(int(_b.readline())))\n' +
   'exec(_j)\n';
 
 /** Zygote bootstrap (`python -c`, zygote mode): fd 0 is a SOCK_SEQPACKET control socket whose first message
  *  is marshal((runner, protocol, zygote)); runner.py is exec'd for its functions only, then zygote.py serves. */
-export const ZYGOTE_BOOT = '# verpo zygote (one per slot, lives until close)\n' +
+export const ZYGOTE_BOOT = '# verpo zygote (one per slot, lives until close)\n' + TRUSTED_PRELUDE +
   'import marshal, socket\n_ctl = socket.socket(fileno=0)\n_r, PROTOCOL_CODE, _z = marshal.loads(_ctl.recv(1 << 24))\n' +
   'VERPO_ZYGOTE = True\nexec(_r)\nexec(_z)\n';
 
 /** Warm judge bootstrap (`python -c`, zygote mode): fd 0 is a stream socket carrying "<length>\\n" +
  *  marshal((judge, protocol)) once, then one test after another (judge.py serve_forever). */
-export const JUDGE_SERVER_BOOT = '# verpo warm judge (one per slot, lives until close)\n' +
+export const JUDGE_SERVER_BOOT = '# verpo warm judge (one per slot, lives until close)\n' + TRUSTED_PRELUDE +
   'import marshal, socket\n_c = socket.socket(fileno=0)\n_h = b""\n' +
   'while not _h.endswith(b"\\n"):\n    _b = _c.recv(1)\n    if not _b: raise SystemExit(0)\n    _h += _b\n' +
   '_n = int(_h)\n_p = []\nwhile _n > 0:\n    _b = _c.recv(min(_n, 1 << 20))\n    if not _b: raise SystemExit(0)\n    _p.append(_b)\n    _n -= len(_b)\n' +

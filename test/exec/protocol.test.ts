@@ -77,4 +77,47 @@ print(json.dumps([bad(b'{"v": {"t": "nope", "v": 1}}\\n'), bad(b'{"v": {"t": "di
 `) as boolean[];
     expect(r).toEqual(new Array(r.length).fill(true));
   });
+
+  it('bounds what one reply may make the judge build, before any arithmetic (the judge\'s decoder)', () => {
+    const r = py(`
+import collections, decimal, fractions
+judge = proto.Codec(bounded=True)
+def jrt(v): return judge.loads(codec.dumps({"v": proto.encode_value(v)}))["v"]
+def jbad(v):
+    try: jrt(v); return False
+    except proto.DecodeError: return True
+def jbad_line(line):
+    try: judge.loads(line); return False
+    except proto.DecodeError: return True
+P = collections.namedtuple('P', 'x y')
+fine = [2**200000, -(2**200000), 10**600, {i: i for i in range(1000)}, {(i, -i) for i in range(1000)},
+        fractions.Fraction(3**1000, 2**1000), decimal.Decimal('1.5e-300'), [P(1, 2)] * 50, {-1, -2}]
+ok = [jrt(v) == v and type(jrt(v)) is type(v) for v in fine]
+M = (1 << 61) - 1
+refused = [jbad(2**(1 << 19)),                                     # one int past REPLY_INT_BITS
+           jbad([2**250000] * 5),                                  # ints past the reply's budget, together
+           jbad({i * M for i in range(1, 1000)}),                  # distinct keys sharing one hash
+           jbad(collections.Counter({i * M: 1 for i in range(1, 100)})),
+           jbad(fractions.Fraction(2**70000 + 1, 3)),              # gcd on a huge part
+           jbad(decimal.Decimal('1e100000')),                      # int(d) would be huge
+           jbad([collections.namedtuple('N%d' % i, 'a')(i) for i in range(40)]),  # a class per value
+           not bad(b'{"v": ' + b'7' * 100000 + b'}') and jbad_line(b'{"v": ' + b'7' * 100000 + b'}')]  # a plain-JSON int of 100k digits
+print(json.dumps([ok, refused, sys.get_int_max_str_digits()]))
+`);
+    const [ok, refused, digits] = r as [boolean[], boolean[], number];
+    expect(ok).toEqual(new Array(ok.length).fill(true));
+    expect(refused).toEqual(new Array(refused.length).fill(true));
+    expect(digits, 'the decoder gives the int_max_str_digits setting back').toBe(0);
+  });
+
+  it('keeps a bounded cache of namedtuple classes across replies', () => {
+    const r = py(`
+import collections
+judge = proto.Codec(bounded=True)
+for i in range(2000):
+    judge.loads(codec.dumps({"v": proto.encode_value(collections.namedtuple('N%d' % i, 'a')(i))}))
+print(json.dumps([len(proto._namedtuples), proto.NAMEDTUPLE_CACHE]))
+`) as number[];
+    expect(r[0]).toBeLessThanOrEqual(r[1]);
+  });
 });

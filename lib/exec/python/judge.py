@@ -30,7 +30,13 @@ READY_NAMES_MAX = 256  # as runner.py: the most program names `ready` may list
 # stdlib modules the program imported that the judge may import for the test under the same name
 _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'webbrowser',
                         'pydoc', 'ensurepip', 'venv', 'lib2to3', '__main__', 'pdb', 'code'))
-_NOT_REBUILT = (SystemExit, KeyboardInterrupt, GeneratorExit)
+# Exceptions with control-flow meaning in the judge's own code: a StopIteration raised by a proxied call
+# inside `all(map(f, xs))` would end the test's iteration early and pass it (PEP 479's reasoning). A
+# program's exception of these classes reaches the test as a CandidateControlFlowError (a RuntimeError, as
+# PEP 479 turns a StopIteration leaking from a generator into one), an error of the call.
+_NOT_REBUILT = (SystemExit, KeyboardInterrupt, GeneratorExit, StopIteration, StopAsyncIteration)
+# Modules the judge may import lazily: loaded when a warm judge starts, before any program has run.
+_PRELOADED = ('collections', 'decimal', 'fractions', 'traceback', 'importlib', 'math')
 
 
 PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
@@ -83,6 +89,10 @@ class CandidateError(Exception):
     """A candidate exception whose class has no builtin counterpart."""
 
 
+class CandidateControlFlowError(RuntimeError):
+    """A candidate exception with control-flow meaning (StopIteration, GeneratorExit...), as an ordinary error."""
+
+
 class TestError(BaseException):
     """The test itself cannot be evaluated (e.g. it passes a lambda to the candidate): IE. Sticky and not an
     Exception, so a test's `except Exception:` cannot pass without the call having happened."""
@@ -110,7 +120,7 @@ class CandidateCallable:
 class Remote:
     def __init__(self, proto, max_reply):
         self.proto = proto
-        self.codec = proto.Codec()
+        self.codec = proto.Codec(bounded=True)
         self.chan = proto.Channel(CHANNEL_FD, self.codec, max_reply)
         self.next_id = 0
         self.fault = None  # (verdict, detail, extra) once the candidate is at fault; sticky
@@ -151,7 +161,10 @@ class Remote:
                            % (clip(exc.get('type'), 100), clip(exc.get('msg'))), exc=clip(exc.get('type'), 100))
         self.set_fault('WA', 'unexpected start-up message from the program')
 
-    def request(self, msg):
+    def request(self, msg, may_raise=False):
+        """Send one request and return its reply. Only a call's reply may carry a program exception
+        (may_raise); an exception in any other reply (a name lookup) is a protocol violation, so that a
+        program cannot raise into the test's name resolution."""
         if self.fault is not None:
             raise CandidateFault(self.fault[1])
         self.next_id += 1
@@ -167,7 +180,7 @@ class Remote:
         if reply.get('id') != self.next_id:
             self.set_fault('WA', 'out-of-order reply from the program')
         if reply.get('ok') is not True:
-            if type(reply.get('exc')) is dict:
+            if may_raise and type(reply.get('exc')) is dict:
                 raise rebuild_exception(reply['exc'])
             if type(reply.get('unser')) is str:
                 self.set_fault('WA', 'the program produced a value that cannot be judged: %s' % clip(reply['unser']))
@@ -187,7 +200,7 @@ class Remote:
         self.calls += 1
         self.last_call = (name, None)
         reply = self.request({'op': 'call', 'name': name, 'args': self.encode_args(list(args)),
-                              'kwargs': self.encode_args(dict(kwargs))})
+                              'kwargs': self.encode_args(dict(kwargs))}, may_raise=True)
         # Everything below reads program-controlled data. A malformed reply must become a sticky fault,
         # never an ordinary exception that test code could catch (`except ValueError:`) and pass on.
         try:
@@ -257,12 +270,16 @@ def rebuild_exception(info):
     exc = None
     for n in mro:
         cls = getattr(builtins, n, None) if type(n) is str else None
-        if isinstance(cls, type) and issubclass(cls, BaseException) and not issubclass(cls, _NOT_REBUILT):
-            try:
-                exc = cls(msg)
-                break
-            except Exception:
-                continue  # e.g. UnicodeDecodeError needs five arguments: fall back to its base
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            continue
+        if issubclass(cls, _NOT_REBUILT):
+            exc = CandidateControlFlowError('%s: %s' % (cls.__name__, msg) if msg else cls.__name__)
+            break
+        try:
+            exc = cls(msg)
+            break
+        except Exception:
+            continue  # e.g. UnicodeDecodeError needs five arguments: fall back to its base
     if exc is None:
         exc = CandidateError(msg)
     exc.verpo_candidate = clip(info.get('type'), 100)
@@ -304,9 +321,79 @@ def describe_last_call(remote):
         return ''
     name, value = remote.last_call
     try:
-        return '; last call %s(...) returned %s' % (name, clip(repr(value), 200))
+        return '; last call %s(...) returned %s' % (name, brief(value, 200))
     except Exception:
         return ''
+
+
+class _Full(Exception):
+    pass
+
+
+BRIEF_INT_BITS = 4096  # a larger int is described by its size: its decimal repr costs quadratic time
+
+
+def brief(v, n=TEXT_CAP):
+    """repr(v) cut to about n characters, built without ever making more than that: a reply may be 16 MiB,
+    or hold an int whose decimal form alone would cost the judge seconds. Values here are trusted types
+    (our decoder's, or the test's own)."""
+    out = []
+    left = [n]
+
+    def put(text):
+        if len(text) > left[0]:
+            text = text[:left[0]]
+        out.append(text)
+        left[0] -= len(text)
+        if left[0] <= 0:
+            raise _Full()
+
+    def items(opening, xs, closing, depth, pairs=False):
+        put(opening)
+        first = True
+        for x in xs:
+            if not first:
+                put(', ')
+            first = False
+            if pairs:
+                walk(x[0], depth + 1)
+                put(': ')
+                walk(x[1], depth + 1)
+            else:
+                walk(x, depth + 1)
+        put(closing)
+
+    def walk(x, depth):
+        t = type(x)
+        if depth > 20:
+            put('...')
+        elif t is int:
+            put(repr(x) if x.bit_length() <= BRIEF_INT_BITS else '<int of %d bits>' % x.bit_length())
+        elif t is str or t is bytes or t is bytearray:
+            put(repr(x[:n]))
+        elif t is list:
+            items('[', x, ']', depth)
+        elif isinstance(x, tuple):
+            items(('(' if t is tuple else t.__name__ + '('), x, ',)' if t is tuple and len(x) == 1 else ')', depth)
+        elif t is set or t is frozenset:
+            if not x:
+                put('%s()' % t.__name__)
+            else:
+                items('{' if t is set else 'frozenset({', x, '}' if t is set else '})', depth)
+        elif isinstance(x, dict):
+            items('{' if t is dict else t.__name__ + '({', x.items(), '}' if t is dict else '})', depth, pairs=True)
+        elif t.__name__ == 'deque':
+            items('deque([', x, '])', depth)
+        else:
+            put(repr(x))
+
+    try:
+        walk(v, 0)
+    except _Full:
+        return ''.join(out) + '...'
+    except Exception:
+        return '<%s>' % type(v).__name__
+    return ''.join(out)
 
 
 # --- comparison of a `call` test's return value with the expected JSON value ----------------------
@@ -332,7 +419,7 @@ def compare(got, exp, tol, path='result'):
             import math
             if math.isfinite(got) and abs(got - exp) <= max(tol[0], tol[1] * abs(exp)):
                 return None
-        return '%s: expected %r, got %r' % (path, exp, got)
+        return '%s: expected %s, got %s' % (path, brief(exp, 120), brief(got, 120))
     if te is str:
         return None if tg is str and got == exp else '%s: expected %s, got %s' % (path, short(exp), short(got))
     if te is list:
@@ -360,7 +447,7 @@ def compare(got, exp, tol, path='result'):
 
 def short(v):
     try:
-        return '%s %s' % (type(v).__name__, clip(repr(v), 120))
+        return '%s %s' % (type(v).__name__, brief(v, 120))
     except Exception:
         return type(v).__name__
 
@@ -499,6 +586,9 @@ def serve_forever():
     survives into the next but imported trusted modules. It never runs candidate code, and is not dumpable."""
     import socket
     harden()
+    import importlib
+    for name in _PRELOADED:  # resolved now, before any program runs (the judge lives across programs)
+        importlib.import_module(name)
     if hasattr(sys, 'set_int_max_str_digits'):
         sys.set_int_max_str_digits(0)
     posix.dup2(2, 1)  # test code's prints: never on the control socket
