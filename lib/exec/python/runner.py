@@ -20,6 +20,8 @@ The functions below are separate so that a pre-forked interpreter (zygote) can r
 import posix
 import sys
 
+import _sitebuiltins  # exit() / quit(), which `site` would define (the candidate runs with -S)
+
 CHANNEL_FD = 3
 MAX_MESSAGE = 64 << 20  # requests from the trusted judge; generous, the judge caps its own sends
 PROGRAM_FILE = 'solution.py'
@@ -119,10 +121,25 @@ def format_compile_error(e):
 
 
 def prepare_interpreter():
-    # Interpreter fidelity (executor-anchors §2.3 item 17): big ints print, argv looks like a script run.
+    # Interpreter fidelity (executor-anchors §2.3 item 17): big ints print, argv looks like a script run,
+    # exit()/quit() exist as under `site`, and the program's directory is first on sys.path, as for
+    # `python solution.py` (the trusted zygote this process may be forked from removed it from its own).
     if hasattr(sys, 'set_int_max_str_digits'):
         sys.set_int_max_str_digits(0)
     sys.argv = [PROGRAM_FILE]
+    import builtins
+    if not hasattr(builtins, 'exit'):
+        builtins.exit = _sitebuiltins.Quitter('exit', 'Ctrl-D (i.e. EOF)')
+        builtins.quit = _sitebuiltins.Quitter('quit', 'Ctrl-D (i.e. EOF)')
+    try:
+        cwd = posix.getcwd()
+    except OSError:
+        cwd = None
+    if cwd:
+        if sys.path[:1] == ['']:
+            sys.path[0] = cwd  # `python -c` (spawn mode) put '' there: the same directory, named as a script run names it
+        elif sys.path[:1] != [cwd]:
+            sys.path.insert(0, cwd)
 
 
 def new_module(name):
@@ -152,9 +169,12 @@ def exec_program(ns):
 
 
 def run_stdio():
-    """The program as __main__: exceptions print a traceback (without this file's frame) and exit 1."""
+    """The program as __main__: an uncaught exception prints its traceback (without this file's frame) and
+    exits 1 through SystemExit, so that what plain CPython does at exit (atexit, module teardown and the
+    `__del__` methods it runs, flushing) happens after it too, in both modes."""
     prepare_interpreter()
     mod = new_module('__main__')
+    failed = False
     try:
         exec_program(mod.__dict__)
     except SystemExit:
@@ -162,7 +182,11 @@ def run_stdio():
     except BaseException as e:
         flush_output()
         print_traceback(e)
-        flush_and_exit(1)
+        e.__traceback__ = None  # the program's frames must not outlive it (teardown frees its objects)
+        failed = True
+    del mod
+    if failed:
+        raise SystemExit(1)
 
 
 def print_traceback(e):

@@ -100,6 +100,7 @@ def _test_process(ctl, out, req):
 
 def _program(mode):
     """Candidate code starts running here, under every layer."""
+    code = 0
     try:
         # (random reseeds itself in every fork: the module registers that with os.register_at_fork)
         if mode == 'compile':
@@ -108,35 +109,83 @@ def _program(mode):
             run_stdio()  # noqa: F821
         elif mode == 'serve':
             serve()  # noqa: F821
-        _finalize()
-        flush_and_exit(0)  # noqa: F821
     except SystemExit as e:
         code = e.code
-        _finalize()
-        flush_output()  # noqa: F821
-        if code is None:
-            posix._exit(0)
-        if type(code) is int:
-            posix._exit(code & 0xff)
-        try:
-            sys.stderr.write('%s\n' % (code,))
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        posix._exit(1)
+        e.__traceback__ = None  # its frames hold the program's globals: teardown must be able to free them
     except BaseException:
         posix._exit(1)
+    # SystemExit's message is printed first, then the exit-time work, as Py_Exit does.
+    status = 0
+    if code is not None:
+        if type(code) is int:
+            status = code & 0xff
+        else:
+            try:
+                sys.stderr.write('%s\n' % (code,))
+            except BaseException:
+                pass
+            status = 1
+    code = None
+    _finalize()
+    flush_output()  # noqa: F821
+    posix._exit(status)
+
+
+_ZYGOTE_MODULES = {}  # name -> module of the zygote itself, recorded before the first fork
 
 
 def _finalize():
-    """What interpreter shutdown would do for a program run as a fresh process: join non-daemon threads,
-    run atexit handlers (we leave with _exit, so nothing of the zygote's own shutdown runs)."""
+    """What interpreter shutdown would do for a program run as a fresh process, in CPython's order: join
+    non-daemon threads, run atexit handlers, then tear the program's modules down so that the `__del__`
+    methods plain CPython runs at exit run here too (and print what they print). We leave with _exit, so
+    nothing of the zygote's own shutdown runs."""
     try:
         if 'threading' in sys.modules:
             sys.modules['threading']._shutdown()
         atexit._run_exitfuncs()
     except BaseException:
         pass
+    try:
+        _teardown_program_modules()
+    except BaseException:
+        pass
+
+
+def _teardown_program_modules():
+    """CPython's finalize_modules for the modules the program brought (its __main__ or solution module and
+    what it imported after the fork): standard streams restored, the modules removed from sys.modules in
+    order (each freed at once when nothing else holds it), a collection (the usual case: a module's
+    functions and its dict form a cycle), then the dicts of modules still alive cleared in reverse order,
+    names starting with one underscore first (as _PyModule_ClearDict), and a last collection."""
+    import gc
+    import weakref
+    for name in ('stdin', 'stdout', 'stderr'):
+        orig = getattr(sys, '__%s__' % name, None)
+        if orig is not None:
+            setattr(sys, name, orig)
+    weak = []
+    for name in [n for n, m in list(sys.modules.items()) if _ZYGOTE_MODULES.get(n) is not m]:
+        mod = sys.modules.pop(name, None)
+        try:
+            weak.append(weakref.ref(mod))
+        except TypeError:
+            pass
+        mod = None
+    gc.collect()
+    for ref in reversed(weak):
+        mod = ref()
+        if mod is None:
+            continue
+        d = getattr(mod, '__dict__', None)
+        mod = None
+        if type(d) is not dict:
+            continue
+        for first in (True, False):
+            for k in list(d):
+                if type(k) is str and k != '__builtins__' and (not first or (k[:1] == '_' and k[1:2] != '_')):
+                    d[k] = None
+        d = None
+    gc.collect()
 
 
 def zygote_main(ctl):
@@ -166,6 +215,7 @@ def zygote_main(ctl):
     is_init = os.getpid() == 1
     if not is_init:
         ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _ZYGOTE_MODULES.update(sys.modules)
     # Everything loaded so far goes to the permanent generation: a collection in a forked child then never
     # walks (and so never copies, page by page) the zygote's objects.
     gc.collect()
