@@ -1,5 +1,6 @@
 // `verpo serve`: the reward server (lib/server) from the command line. Runs until SIGINT/SIGTERM,
-// then stops accepting, lets running requests finish and closes the sandbox.
+// then drains: it keeps listening and answers new requests with 503 (Retry-After) while the running
+// ones finish, then closes the port and the sandbox. A second signal stops at once.
 import { parseArgs } from 'util';
 import { startServer, type ServerOptions } from '../server/app';
 import { UsageError } from './options';
@@ -94,16 +95,26 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.stderr.write(`verpo: serving on ${server.url} (${state}; queue ${server.queue.capacity} groups${options.token ? '; bearer token required' : ''})\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`verpo: ${sig}: finishing running requests, then stopping\n`);
-      server.close().then(() => resolve(0), (e: Error) => {
-        process.stderr.write(`verpo: shutdown: ${e.message}\n`);
-        resolve(1);
-      });
+    const onSigint = () => stop('SIGINT');
+    const onSigterm = () => stop('SIGTERM');
+    const done = (code: number) => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      resolve(code);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    function stop(sig: string): void {
+      if (stopping) {
+        process.stderr.write(`verpo: ${sig} again: stopping without waiting for ${server.activeRequests} running requests\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`verpo: ${sig}: finishing ${server.activeRequests} running requests (new ones get 503), then stopping\n`);
+      server.close().then(() => done(0), (e: Error) => {
+        process.stderr.write(`verpo: shutdown: ${e.message}\n`);
+        done(1);
+      });
+    }
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
   });
 }

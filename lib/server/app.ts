@@ -35,7 +35,7 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** /healthz re-runs the sandbox self-test (in the background) when the last is older, ms (default 30 s). */
   recheckMs?: number;
-  /** Retry-After seconds on 429 (default 1). */
+  /** Retry-After seconds on 429, and on the 503s of a server that is shutting down (default 1). */
   retryAfterSeconds?: number;
   python?: string;
   /** Default limits for groups that set none. */
@@ -87,6 +87,9 @@ export class VerpoServer {
   private readonly executor: Executor | null;
   private readonly readiness: Readiness;
   private url_ = '';
+  /** HTTP requests being answered (those refused while draining excluded). */
+  private active = 0;
+  private closing_: Promise<void> | null = null;
 
   private constructor(app: FastifyInstance, executor: Executor | null, queue: GroupQueue, metrics: ServerMetrics, readiness: Readiness) {
     this.app = app;
@@ -152,12 +155,27 @@ export class VerpoServer {
     return this.url_;
   }
 
-  /** Stops accepting, lets running requests finish (new ones get 503), then closes the executor. */
-  async close(): Promise<void> {
-    this.readiness.closing = true;
-    this.readiness.ready = false;
-    this.readiness.reason = 'shutting down';
-    await this.app.close();
+  /**
+   * Drains, then stops: the server keeps listening, answers every new request but /healthz with 503
+   * (JSON saying it is shutting down, Retry-After, Connection: close; /healthz says 503 'shutting
+   * down' itself), lets the requests already being answered and their groups finish, then closes
+   * the port and the executor. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing_ ??= (async () => {
+      this.readiness.closing = true;
+      this.readiness.ready = false;
+      this.readiness.reason = 'shutting down';
+      // a group whose client went away still runs to its end: wait for it before closing the sandbox
+      while (this.active > 0 || this.queue.inFlight > 0 || this.queue.depth > 0) await new Promise((r) => setTimeout(r, 20));
+      await this.app.close();
+    })();
+    return this.closing_;
+  }
+
+  /** HTTP requests being answered now (a draining server waits for them). */
+  get activeRequests(): number {
+    return this.active;
   }
 
   /** Readiness: one trivial program through the sandbox must print what it should. */
@@ -189,6 +207,18 @@ export class VerpoServer {
     const token = options.token !== undefined && options.token !== '' ? new BearerToken(options.token) : null;
 
     app.setErrorHandler(errorHandler((reason) => metrics.rejected.inc({ reason })));
+    // first of all hooks: while draining, new work is refused (retryable elsewhere); what was
+    // accepted before is counted until its reply is done or its client is gone
+    const retryAfter = String(options.retryAfterSeconds ?? 1);
+    app.addHook('onRequest', async (request, reply) => {
+      if (this.readiness.closing && request.url.split('?')[0] !== '/healthz') {
+        metrics.rejected.inc({ reason: 'shutting_down' });
+        return reply.code(503).header('retry-after', retryAfter).header('connection', 'close')
+          .send({ error: 'the server is shutting down: retry on another server, or on this one once it is back' });
+      }
+      this.active++;
+      reply.raw.once('close', () => this.active--);
+    });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send({ error: `no route ${request.method} ${redactPaths(request.url.split('?')[0])}` });
     });

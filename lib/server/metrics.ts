@@ -77,7 +77,7 @@ export class Histogram {
 export class ServerMetrics {
   readonly requests = new Counter('verpo_http_requests_total', 'HTTP requests answered, by route and status code.');
   readonly rejected = new Counter('verpo_rejected_requests_total',
-    'Requests refused before any work: queue_full (429), too_large (413), unauthorized (401), invalid (400).');
+    'Requests refused before any work: queue_full (429), too_large (413), unauthorized (401), invalid (400), shutting_down (503 while draining).');
   readonly latency = new Histogram('verpo_request_duration_seconds', 'Time from request to the last byte of the reply, by route.',
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
   readonly groups = new Counter('verpo_groups_total', 'Problem groups finished, by outcome (scored, error, cancelled).');
