@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCase, TestResult } from '../../lib/exec';
+import { Executor } from '../../lib/exec/executor';
 import { resolvePython } from '../../lib/exec/interpreter';
 import { hostCheckedExecutor } from './host';
 
@@ -45,17 +46,18 @@ describe.each(['zygote', 'spawn'] as const)('%s mode', (mode) => {
     });
     afterAll(() => rmSync(marks, { recursive: true, force: true }));
 
-    it('modules the judge loads lazily, written into the program\'s working directory, are never imported by it', async () => {
-      // Each fake module leaves a mark when it is imported by a trusted process (the judge or the zygote),
-      // which runs outside the sandbox and could write there.
+    /** Runs a program that writes fake stdlib modules into its working directory; each fake leaves a mark
+     *  (its name, the importing process's boot line and uid) when imported. */
+    async function fakeModules(ex: Executor): Promise<void> {
       const fake = [
         'import posix',
         'try:',
         '    _f = posix.open("/proc/self/cmdline", posix.O_RDONLY); _c = posix.read(_f, 4096); posix.close(_f)',
         'except OSError:',
         '    _c = b""',
-        'if b"verpo judge" in _c or b"verpo warm judge" in _c or b"verpo zygote" in _c:',
-        `    posix.close(posix.open(${JSON.stringify(marks)} + "/imported-" + __name__, posix.O_WRONLY | posix.O_CREAT, 0o666))`,
+        '_k = "judge" if b"verpo judge" in _c or b"verpo warm judge" in _c else "zygote" if b"verpo zygote" in _c else ""',
+        'if _k:',
+        `    posix.close(posix.open("%s/imported-%s-%s-%d" % (${JSON.stringify(marks)}, __name__, _k, posix.getuid()), posix.O_WRONLY | posix.O_CREAT, 0o666))`,
       ].join('\n');
       const names = ['decimal', 'fractions', 'collections', 'traceback', 'importlib', 'math', 'socket', 'json', 're',
         'numbers', 'operator', 'keyword', 'functools', 'copy', 'weakref', 'types', 'enum', 'string', 'typing'];
@@ -80,11 +82,29 @@ describe.each(['zygote', 'spawn'] as const)('%s mode', (mode) => {
         assertTest('import math, json, re\nassert math.isclose(1.0, 1.0) and json.loads("[1]") == [1]'),
         assertTest('try:\n    boom()\n    assert False\nexcept ValueError:\n    pass'),
       ];
-      const first = await fixture.ex.run({ language: 'python', code, tests });
+      const first = await ex.run({ language: 'python', code, tests });
       // a second run in the same slots: the warm judge and zygote have now served a program that wrote them
-      const second = await fixture.ex.run({ language: 'python', code, tests });
+      const second = await ex.run({ language: 'python', code, tests });
       for (const r of [first, second]) expect(r.tests.map((t) => t.verdict), show(r.tests)).toEqual(tests.map(() => 'AC'));
-      expect(readdirSync(marks), 'modules a trusted process imported from the program\'s directory').toEqual([]);
+      // A judge mark is always a trusted import. A zygote mark is one only when made with our own uid while
+      // tests run as other uids (as root): a test process is a fork of the zygote and shares its boot line.
+      const me = process.getuid?.() ?? -1;
+      const trusted = readdirSync(marks).filter((m) => m.includes('-judge-') || (me === 0 && ex.isolation().dropUid && m.endsWith(`-zygote-${me}`)));
+      expect(trusted, 'modules a trusted process imported from the program\'s directory').toEqual([]);
+    }
+
+    it('modules the judge loads lazily, written into the program\'s working directory, are never imported by it', async () => {
+      await fakeModules(fixture.ex);
+    });
+
+    it('the same without namespaces, where the program\'s directory is a host directory', async () => {
+      const ex = new Executor({ concurrency: 1, mode, cache: false, workRoot: fixture.root, layers: { namespaces: false },
+        limits: { cpuMs: 5000, wallMs: 20000, memoryMb: 512, outputKb: 1024 } });
+      try {
+        await fakeModules(ex);
+      } finally {
+        await ex.close();
+      }
     });
 
     it('the program itself still finds the modules it wrote in its own directory, as `python solution.py` does', async () => {
