@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark and writes bench/RESULTS.md with the machine and the date.
 // Each benchmark module exports main() returning a markdown section. `node bench/run.js reward`
-// runs one.
+// runs one and replaces its section in RESULTS.md (matched by its `## ` heading's first words), keeping
+// the rest. `soak` (100,000 executions through one server) is not part of the full run: it takes minutes.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -34,8 +35,33 @@ async function main() {
   ].join('\n');
   const out = path.join(__dirname, 'RESULTS.md');
   const body = header + '\n' + sections.join('\n');
-  if (wanted.length === ALL.length) fs.writeFileSync(out, body);
+  if (wanted.length === ALL.length && ALL.every((n) => wanted.includes(n))) {
+    const kept = fs.existsSync(out) ? splitSections(fs.readFileSync(out, 'utf8')).filter((s) => s.startsWith('## Soak')) : [];
+    fs.writeFileSync(out, [body, ...kept].join('\n'));
+  } else if (fs.existsSync(out)) {
+    fs.writeFileSync(out, mergeSections(fs.readFileSync(out, 'utf8'), sections));
+  }
   process.stdout.write(body);
+}
+
+/** The file's `## ` sections (the text before the first is the header, element 0). */
+function splitSections(text) {
+  return text.split(/\n(?=## )/);
+}
+
+/** A section's identity: its heading up to the first colon or parenthesis (figures in headings change). */
+function sectionKey(section) {
+  return section.split('\n')[0].replace(/[:(].*$/, '').replace(/[\d,]+/g, 'N').trim();
+}
+
+function mergeSections(text, fresh) {
+  const parts = splitSections(text);
+  for (const sec of fresh) {
+    const at = parts.findIndex((p, i) => i > 0 && sectionKey(p) === sectionKey(sec));
+    if (at > 0) parts[at] = sec.trimEnd() + '\n';
+    else parts.push(sec.trimEnd() + '\n');
+  }
+  return parts.join('\n');
 }
 
 main().catch((e) => {

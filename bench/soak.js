@@ -1,0 +1,206 @@
+'use strict';
+// Soak: VERPO_SOAK_EXECUTIONS (default 100,000) sandboxed test executions through one `verpo serve`, with
+// the cell cache off, and the resources of every long-lived process sampled as it goes: the server's RSS,
+// descriptors and threads, and the RSS of each slot's warm judge and zygote (found as the server's
+// descendants by their boot line). The workload is a real RL-like mix: HumanEval canonical and broken
+// rollouts, plus programs aimed at the trusted side's caches (a namedtuple class per rollout, big ints,
+// __del__ at exit, exceptions). `node bench/run.js soak` merges the section into bench/RESULTS.md.
+const fs = require('fs');
+const path = require('path');
+const { spawn } = require('child_process');
+const { loadHumanEval, humanEvalProgram } = require('../dist/datasets/humaneval');
+const { fmt, median } = require('./stats');
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
+const LIMITS = { cpu_ms: 3000, wall_ms: 10000 };
+const TARGET = Number(process.env.VERPO_SOAK_EXECUTIONS || 100000);
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--max-queue', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`verpo serve did not start: ${err}`)), 60000);
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /serving on (http:\/\/\S+) \(sandbox ready/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`verpo serve exited ${code}: ${err}`)));
+  });
+}
+
+function readOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return fallback;
+  }
+}
+
+function rssKb(pid) {
+  const m = /^VmRSS:\s+(\d+)/m.exec(readOr(`/proc/${pid}/status`, ''));
+  return m ? Number(m[1]) : 0;
+}
+
+function count(dir) {
+  try {
+    return fs.readdirSync(dir).length;
+  } catch {
+    return 0;
+  }
+}
+
+function parentOf(pid) {
+  const stat = readOr(`/proc/${pid}/stat`, '');
+  return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : 0;
+}
+
+function descends(pid, root) {
+  for (let p = parentOf(pid), hops = 0; p > 1 && hops < 32; p = parentOf(p), hops++) if (p === root) return true;
+  return false;
+}
+
+/** The server's long-lived helpers: its warm judges and zygotes (the zygote is pid 1 of its namespace but
+ *  a descendant of the server on the host). */
+function helpers(root) {
+  const out = { judges: [], zygotes: [] };
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmd = readOr(`/proc/${name}/cmdline`, '');
+    const kind = cmd.includes('# verpo warm judge') ? 'judges' : cmd.includes('# verpo zygote') ? 'zygotes' : null;
+    if (kind && descends(Number(name), root)) out[kind].push(rssKb(Number(name)));
+  }
+  return out;
+}
+
+function sample(server, executions) {
+  const pid = server.child.pid;
+  const h = helpers(pid);
+  return {
+    executions,
+    rssMb: rssKb(pid) / 1024,
+    fds: count(`/proc/${pid}/fd`),
+    threads: count(`/proc/${pid}/task`),
+    judges: h.judges.length,
+    judgeMaxMb: Math.max(0, ...h.judges) / 1024,
+    zygoteMaxMb: Math.max(0, ...h.zygotes) / 1024,
+  };
+}
+
+/** Programs aimed at the trusted processes' state: each rollout differs (no two are alike). */
+function hostileGroup(round) {
+  const tests = [
+    { type: 'assert', code: 'assert f(3) == (3,)' },
+    { type: 'assert', code: 'assert g(20000) % 7 == pow(3, 20000, 7)' },
+    { type: 'call', fn: 'h', args: [2], expected: 4 },
+  ];
+  const rollouts = [];
+  for (let k = 0; k < 4; k++) {
+    const tag = `${round}_${k}`;
+    rollouts.push([
+      'import collections',
+      `T = collections.namedtuple("T${tag}", ["a${tag}"])`,
+      'def f(x):\n    return T(x)',
+      'def g(n):\n    return 3 ** n',
+      k % 2 ? 'def h(x):\n    raise ValueError("no")' : 'def h(x):\n    return x * x',
+    ].join('\n') + '\n');
+  }
+  const stdio = {
+    id: `stdio-${round}`,
+    tests: [{ type: 'stdio', stdin: '2 3\n', stdout: '5\nbye\n' }],
+    rollouts: [
+      `class A:\n    def __del__(self):\n        print("bye")\na = A()\nx, y = map(int, input().split())\nprint(x + y)  # ${round}\n`,
+      `print(int(input().split()[0]) * 2)  # ${round}\n`,
+    ],
+    limits: LIMITS,
+  };
+  return [{ id: `hostile-${round}`, tests, rollouts, limits: LIMITS }, stdio];
+}
+
+function humanEvalGroups(round) {
+  return loadHumanEval(FIXTURE).map((p) => ({
+    id: p.id,
+    tests: p.tests,
+    rollouts: [humanEvalProgram(p, p.canonicalSolution) + `# ${round}\n`, humanEvalProgram(p, `    return None  # ${round}\n`)],
+    limits: LIMITS,
+  }));
+}
+
+async function postJson(url, body) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}: ${(await r.text()).slice(0, 400)}`);
+  return r.json();
+}
+
+function executionsOf(results) {
+  let n = 0;
+  for (const r of results) for (const row of r.rollouts ?? []) n += row.verdicts ? row.verdicts.length : 0;
+  return n;
+}
+
+async function main() {
+  const server = await startServer();
+  const samples = [];
+  const verdicts = {};
+  let executions = 0, round = 0, nextSample = 0;
+  const t0 = process.hrtime.bigint();
+  try {
+    while (executions < TARGET) {
+      const groups = [...humanEvalGroups(round), ...hostileGroup(round)];
+      round++;
+      const batches = [];
+      for (let i = 0; i < groups.length; i += 8) batches.push(groups.slice(i, i + 8));
+      let next = 0;
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (next < batches.length && executions < TARGET) {
+          const batch = batches[next++];
+          const { results } = await postJson(server.url + '/score', { problems: batch, options: { cache: false } });
+          executions += executionsOf(results);
+          for (const r of results) for (const row of r.rollouts ?? []) for (const v of row.verdicts ?? []) verdicts[v] = (verdicts[v] ?? 0) + 1;
+          if (executions >= nextSample) {
+            samples.push(sample(server, executions));
+            nextSample = executions + TARGET / 20;
+            process.stderr.write(`soak: ${executions} executions, server RSS ${fmt(samples.at(-1).rssMb)} MB, judge max ${fmt(samples.at(-1).judgeMaxMb)} MB\n`);
+          }
+        }
+      }));
+    }
+    samples.push(sample(server, executions));
+  } finally {
+    server.child.removeAllListeners('exit');
+    server.child.kill('SIGTERM');
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const q = Math.max(1, Math.floor(samples.length / 4));
+  const early = samples.slice(1, 1 + q), late = samples.slice(-q);
+  const row = (label, key, digits = 1) =>
+    `| ${label} | ${samples[0][key].toFixed(digits)} | ${median(early.map((s) => s[key])).toFixed(digits)} | ${median(late.map((s) => s[key])).toFixed(digits)} | ${Math.max(...samples.map((s) => s[key])).toFixed(digits)} |`;
+  return [
+    `## Soak: ${executions.toLocaleString('en-US')} executions through one server`,
+    '',
+    `\`node bench/soak.js\` (\`node bench/run.js soak\`): one \`verpo serve\` (default concurrency), cache off, ${round} rounds of`,
+    'HumanEval canonical + broken rollouts (164 problems) and programs aimed at the trusted side (a new namedtuple',
+    `class per rollout, 3**20000, exceptions, \`__del__\` at exit), 8 groups/request, 4 clients; ${fmt(seconds)} s,`,
+    `${fmt(executions / seconds)} executions/s. Sampled every ${(TARGET / 20).toLocaleString('en-US')} executions; "early" and "late" are the`,
+    'medians of the first and last quarter of the samples.',
+    '',
+    '| | first sample | early | late | max |',
+    '|---|---:|---:|---:|---:|',
+    row('server RSS (MB)', 'rssMb'),
+    row('server descriptors', 'fds', 0),
+    row('server threads', 'threads', 0),
+    row('warm judges alive', 'judges', 0),
+    row('largest warm judge RSS (MB)', 'judgeMaxMb'),
+    row('largest zygote RSS (MB)', 'zygoteMaxMb'),
+    '',
+    `Verdicts: ${Object.entries(verdicts).sort().map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}.`,
+    '',
+  ].join('\n');
+}
+
+module.exports = { main };
+if (require.main === module) main().then((s) => process.stdout.write(s), (e) => { console.error(e); process.exit(1); });
