@@ -32,17 +32,21 @@ Execution options:
   --python PATH     interpreter (default /usr/bin/python3 when present)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N   default limits per test (a line's "limits" override them)
   --no-cache        run duplicate rollouts again instead of reusing their verdicts
+  --cache-mb N      bound of that cache of cells, MiB (default 256; least recently used go first)
 Output:
   -o, --output FILE   write results here instead of stdout
   --resume            continue an interrupted run: keep FILE's complete lines, skip those input lines
+                      (their ids must be the input's, in order: another input's output is refused)
   -q, --quiet         no progress or summary on stderr
-Exit status: 0 when every line was scored, 1 when any line failed (its output line says why), 2 on usage errors.`,
+Input is UTF-8 (a leading BOM is dropped); a line that is not valid UTF-8 gets an error line.
+Exit status: 0 when every line was scored, 1 when any line failed (its output line says why) or the
+input could not be read to its end (a truncated .gz: the lines before are scored), 2 on usage errors.`,
   run: `Usage: verpo run [in.jsonl|-] [-o out.jsonl] [options]
 
 Executes each line's rollouts (or turns) against its tests and writes the verdict matrix
 ({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
 
-Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache -o --resume -q
+Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb -o --resume -q
 (as for 'verpo score').`,
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench> <file> [--with-solutions] [-o out.jsonl]
 

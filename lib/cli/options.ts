@@ -14,6 +14,7 @@ export const EXEC_FLAGS = {
   'memory-mb': { type: 'string' },
   'output-kb': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  'cache-mb': { type: 'string' },
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -43,6 +44,8 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   const concurrency = number(values, 'concurrency', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   if (concurrency !== undefined) o.concurrency = concurrency;
   if (typeof values.python === 'string') o.python = values.python;
+  const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
+  if (cacheMb !== undefined) o.cacheMb = cacheMb;
   const limits: Partial<Limits> = {};
   const lim: Array<[string, keyof Limits]> = [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']];
   for (const [flag, key] of lim) {

@@ -24,6 +24,7 @@ Options:
   --concurrency N    sandboxed tests at once (default: the number of cores)
   --max-queue N      groups that may wait before requests get 429 (default 1024)
   --max-body-mb N    largest request body in MiB; larger gets 413 (default 64)
+  --cache-mb N       bound of the cache of cells already run, MiB (default 256)
   --python PATH      Python interpreter for programs
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N
                      default limits for groups that set none
@@ -48,7 +49,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options: {
       host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
       concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
-      python: { type: 'string' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
+      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
       'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -66,6 +67,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (maxQueue !== undefined) o.maxQueue = maxQueue;
   const maxBodyMb = positive(values, 'max-body-mb', false);
   if (maxBodyMb !== undefined) o.maxBodyMb = maxBodyMb;
+  const cacheMb = positive(values, 'cache-mb', false);
+  if (cacheMb !== undefined) o.cacheMb = cacheMb;
   if (values.python !== undefined) o.python = values.python;
   const limits: NonNullable<ServerOptions['limits']> = {};
   for (const [flag, key] of [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']] as const) {

@@ -1,6 +1,7 @@
 // Input validation for the executor: bad input is a TypeError/RangeError naming the field, thrown before
 // anything runs (a malformed request must never turn into verdicts that look like the program's fault).
 import { accessSync, constants, statSync } from 'node:fs';
+import { cacheBytes, type CellCacheOptions } from './cell-cache';
 import type { ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
 
 export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
@@ -57,6 +58,8 @@ export function validateExecutorOptions(opts: unknown): ExecutorOptions {
   if (o.cache !== undefined && typeof o.cache !== 'boolean') {
     throw new TypeError(`cache must be a boolean, got ${describe(o.cache)}`);
   }
+  const cacheMb = (o as CellCacheOptions).cacheMb;
+  if (cacheMb !== undefined) cacheBytes(cacheMb);
   if (o.sitePackages !== undefined && typeof o.sitePackages !== 'boolean') {
     throw new TypeError(`sitePackages must be a boolean, got ${describe(o.sitePackages)}`);
   }

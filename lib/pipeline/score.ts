@@ -3,6 +3,7 @@
 // earlier line is done, and a bad line becomes an error result while the rest is still scored.
 import { availableParallelism } from 'os';
 import { performance } from 'perf_hooks';
+import { cacheBytes, type CellCacheOptions } from '../exec/cell-cache';
 import { Executor } from '../exec/executor';
 import type { ExecutorOptions, RunResult, TestResult, Verdict } from '../exec/types';
 import { computeRewards } from '../reward/compute';
@@ -20,6 +21,9 @@ export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorO
   /** Use the executor's content-hash cache: a (program, setup, limits, test) cell already run, or
    *  running, is not run again (default true). */
   cache?: boolean;
+  /** Bound of that cache, MiB of estimated cell bytes (default 256; lib/exec/cell-cache.ts), for the
+   *  executor score() makes (an `executor` given has its own). */
+  cacheMb?: number;
   /** Lines in flight at once (default: 4 x the executor's concurrency). */
   window?: number;
   /** Line number of the first input line, for messages (default 1; --resume passes more). */
@@ -194,18 +198,20 @@ function parseJson(s: string): unknown {
  */
 export async function* score(input: Input, options: ScoreOptions = {}): AsyncGenerator<ScoredLine> {
   if ((options.mode ?? 'score') === 'score') checkOptions(options); // bad hyperparameters fail before anything runs
+  if (options.cacheMb !== undefined) cacheBytes(options.cacheMb, 'options.cacheMb');
   // Made on first need: lines with a precomputed matrix need no executor (nor the native addon).
   let own: Executor | null = null;
   const executor = (): Executor => {
     if (options.executor) return options.executor;
     if (!own) {
-      const o: ExecutorOptions = {};
+      const o: ExecutorOptions & CellCacheOptions = {};
       if (options.concurrency !== undefined) o.concurrency = options.concurrency;
       if (options.python !== undefined) o.python = options.python;
       if (options.limits !== undefined) o.limits = options.limits;
       // one switch for both caches: identical programs within a line (below) and the executor's
       // content-hash cache across lines (--no-cache turns both off)
       o.cache = options.cache ?? true;
+      if (options.cacheMb !== undefined) o.cacheMb = options.cacheMb;
       own = new Executor(o);
     }
     return own;

@@ -6,7 +6,8 @@ import { availableParallelism } from 'os';
 import { Readable } from 'stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Executor } from '../exec/executor';
-import type { IsolationLayers, Limits } from '../exec/types';
+import type { CellCacheOptions, CellCacheStats } from '../exec/cell-cache';
+import type { ExecutorOptions, IsolationLayers, Limits } from '../exec/types';
 import { SCHEMES, ESTIMATORS } from '../reward/codes';
 import { BearerToken } from './auth';
 import { errorHandler, HttpError, redactPaths } from './errors';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   recheckMs?: number;
   /** Retry-After seconds on 429, and on the 503s of a server that is shutting down (default 1). */
   retryAfterSeconds?: number;
+  /** Bound of the executor's cache of cells already run, MiB of estimated bytes (default 256). */
+  cacheMb?: number;
   python?: string;
   /** Default limits for groups that set none. */
   limits?: Partial<Limits>;
@@ -117,17 +120,19 @@ export class VerpoServer {
     let executor: Executor | null = null;
     try {
       // excerpts as large as the output limit: /run_code returns the program's whole stdout, as SandboxFusion does
-      executor = new Executor({
+      const executorOptions: ExecutorOptions & CellCacheOptions = {
         concurrency,
         excerptBytes: Math.ceil(outputKb * 1024),
+        ...(options.cacheMb !== undefined ? { cacheMb: options.cacheMb } : {}),
         ...(options.python !== undefined ? { python: options.python } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
-      });
+      };
+      executor = new Executor(executorOptions);
     } catch (e) {
       readiness.reason = `sandbox unavailable: ${redactPaths((e as Error).message)}`;
     }
     const queue = new GroupQueue(options.slots ?? 4 * concurrency, options.maxQueue ?? 1024);
-    const metrics = new ServerMetrics(() => queue.depth, () => queue.inFlight);
+    const metrics = new ServerMetrics(() => queue.depth, () => queue.inFlight, () => cellCacheStats(executor));
     const app = Fastify({
       logger: options.logger ?? false,
       bodyLimit: Math.floor((options.maxBodyMb ?? 64) * 2 ** 20),
@@ -295,6 +300,16 @@ export class VerpoServer {
       return sandboxError(e instanceof TypeError || e instanceof RangeError ? e.message : 'internal error');
     }
   }
+}
+
+/**
+ * The size of the executor's cell cache, for /metrics: null when caching is off, or while the
+ * executor does not expose `cacheStats()` (the byte-bounded CellCache of lib/exec/cell-cache.ts,
+ * which lib/exec/executor.ts is to adopt).
+ */
+function cellCacheStats(executor: Executor | null): CellCacheStats | null {
+  const withStats = executor as (Executor & { cacheStats?: () => CellCacheStats | null }) | null;
+  return typeof withStats?.cacheStats === 'function' ? withStats.cacheStats() : null;
 }
 
 function wantsNdjson(request: FastifyRequest): boolean {

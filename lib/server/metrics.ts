@@ -1,6 +1,8 @@
 // Prometheus text exposition (format 0.0.4) for the reward server, written by hand: a handful of
 // counters, gauges and one histogram do not justify a dependency.
 
+import type { CellCacheStats } from '../exec/cell-cache';
+
 type Labels = Record<string, string>;
 
 function labelText(labels: Labels): string {
@@ -86,17 +88,34 @@ export class ServerMetrics {
   readonly verdicts = new Counter('verpo_verdicts_total', 'Verdicts of executed tests, by verdict.');
   readonly runCode = new Counter('verpo_run_code_total', 'SandboxFusion /run_code requests, by top-level status.');
   private readonly gauges: Gauge[];
+  private readonly cacheStats: () => CellCacheStats | null;
 
-  constructor(queueDepth: () => number, inFlight: () => number) {
+  /** `cache` reads the executor's cell-cache size (null: no cache, and no cache metrics). */
+  constructor(queueDepth: () => number, inFlight: () => number, cache: () => CellCacheStats | null = () => null) {
     this.gauges = [
       new Gauge('verpo_queue_depth', 'Groups admitted and waiting for a slot.', queueDepth),
       new Gauge('verpo_in_flight', 'Groups (and /run_code programs) running now.', inFlight),
+    ];
+    this.cacheStats = cache;
+  }
+
+  /** The cell cache's size, read once per scrape so the series agree with each other. */
+  private renderCache(): string[] {
+    const s = this.cacheStats();
+    if (s === null) return [];
+    return [
+      new Gauge('verpo_cache_entries', 'Cells held by the content-hash cache (finished or running).', () => s.entries).render(),
+      new Gauge('verpo_cache_bytes', 'Estimated bytes of those cells (key and string lengths plus a fixed overhead each).', () => s.bytes).render(),
+      new Gauge('verpo_cache_limit_bytes', 'The cache\'s bound (--cache-mb); least recently used cells are dropped beyond it.', () => s.maxBytes).render(),
+      [`# HELP verpo_cache_evictions_total Cells dropped from the cache to stay under its bound.`, '# TYPE verpo_cache_evictions_total counter',
+        `verpo_cache_evictions_total ${s.evictions}`].join('\n'),
     ];
   }
 
   render(): string {
     return [
       ...this.gauges.map((g) => g.render()),
+      ...this.renderCache(),
       this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
       this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(),
     ].join('\n') + '\n';

@@ -114,6 +114,12 @@ describe('new Executor() rejects bad options', () => {
   it('an interpreter that is not Python', () => {
     expect(() => new Executor({ python: '/bin/false' })).toThrow(/python/);
   });
+  it('a cell-cache bound (cacheMb) that is not a number of MiB > 0', () => {
+    for (const cacheMb of [0, -5, NaN, '256']) {
+      expect(() => new Executor({ cacheMb } as unknown as ConstructorParameters<typeof Executor>[0])).toThrow(RangeError);
+      expect(() => new Executor({ cacheMb } as unknown as ConstructorParameters<typeof Executor>[0])).toThrow(/^cacheMb must be a number of MiB > 0/);
+    }
+  });
   it('limits <= 0, concurrency < 1', () => {
     expect(() => new Executor({ limits: { cpuMs: -1 } })).toThrow(RangeError);
     expect(() => new Executor({ limits: { outputKb: 0 } })).toThrow(/limits\.outputKb/);
