@@ -5,6 +5,7 @@
 // worker or process teardown never leaves a sandboxed process behind.
 #include <napi.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -72,6 +73,14 @@ bool GetNumber(Napi::Env env, Napi::Object o, const char* key, uint64_t* out) {
   if (!(d > 0) || d > 9.0e15) return Fail(env, std::string("limits.") + key + " must be a positive finite number");
   *out = static_cast<uint64_t>(d);
   return true;
+}
+
+bool ParseLimits(Napi::Env env, Napi::Object L, exec::Limits* lim) {
+  return GetNumber(env, L, "cpuMs", &lim->cpu_ms) && GetNumber(env, L, "wallMs", &lim->wall_ms) &&
+         GetNumber(env, L, "memoryMb", &lim->memory_mb) && GetNumber(env, L, "outputKb", &lim->output_kb) &&
+         GetNumber(env, L, "fileKb", &lim->file_kb) && GetNumber(env, L, "nofile", &lim->nofile) &&
+         GetNumber(env, L, "nproc", &lim->nproc) && GetNumber(env, L, "tmpfsMb", &lim->tmpfs_mb) &&
+         GetNumber(env, L, "inodes", &lim->inodes);
 }
 
 bool GetBool(Napi::Object o, const char* key, bool* out) {
@@ -167,12 +176,16 @@ bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
   if (!limits.IsObject()) return Fail(env, "limits must be an object");
   Napi::Object L = limits.As<Napi::Object>();
   exec::Limits& lim = r->limits;
-  if (!GetNumber(env, L, "cpuMs", &lim.cpu_ms) || !GetNumber(env, L, "wallMs", &lim.wall_ms) ||
-      !GetNumber(env, L, "memoryMb", &lim.memory_mb) || !GetNumber(env, L, "outputKb", &lim.output_kb) ||
-      !GetNumber(env, L, "fileKb", &lim.file_kb) || !GetNumber(env, L, "nofile", &lim.nofile) ||
-      !GetNumber(env, L, "nproc", &lim.nproc))
-    return false;
+  if (!ParseLimits(env, L, &lim)) return false;
   r->layers = ParseLayers(o.Get("layers"));
+  Napi::Value bound = o.Get("judgeMaxRssMb");  // 0: never recycle
+  if (bound.IsNumber()) {
+    double d = bound.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d > 9.0e15) return Fail(env, "judgeMaxRssMb must be a finite number >= 0");
+    r->judge_max_rss_mb = static_cast<uint64_t>(d);
+  } else if (!bound.IsUndefined()) {
+    return Fail(env, "judgeMaxRssMb must be a number");
+  }
   return true;
 }
 
@@ -187,6 +200,8 @@ Napi::Value IsolationToJs(Napi::Env env, const IsolationReport& r) {
   o.Set("dropUid", r.drop_uid);
   o.Set("uid", Napi::Number::New(env, r.uid));
   o.Set("cgroup", r.cgroup);
+  o.Set("privateTmpfs", r.private_tmpfs);
+  o.Set("ownRlimits", r.own_rlimits);
   o.Set("privateWorkdir", r.private_workdir);
   o.Set("cleanEnv", r.clean_env);
   Napi::Array notes = Napi::Array::New(env, r.notes.size());
@@ -228,6 +243,7 @@ Napi::Value ResultToJs(Napi::Env env, RunResult& r) {
   o.Set("candidate", cand);
   o.Set("judge", r.has_judge ? Napi::Value(ProcessToJs(env, r.judge)) : env.Null());
   o.Set("isolation", IsolationToJs(env, r.isolation));
+  o.Set("judgeRecycled", r.judge_recycled);
   o.Set("internalError", r.internal_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, r.internal_error)));
   return o;
 }
@@ -439,12 +455,14 @@ Napi::Value ZygoteLibraryPath(const Napi::CallbackInfo& info) {
   return path.empty() ? info.Env().Null() : Napi::Value(Napi::String::New(info.Env(), path));
 }
 
-// execSeccompFilter(): the candidate filter as struct sock_filter[] bytes (for a pre-forked
+// execSeccompFilter(layers): the candidate filter as struct sock_filter[] bytes (for a pre-forked
 // interpreter that installs it itself), and whether it reports through a listener.
 Napi::Value SeccompFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool notify = exec::Host().seccomp_notify;
-  exec::SeccompProgram p = exec::BuildSeccompFilter(notify ? exec::ViolationAction::kNotify : exec::ViolationAction::kKillProcess);
+  exec::SandboxConfig cfg;
+  bool own = exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg).own_rlimits;
+  exec::SeccompProgram p = exec::BuildSeccompFilter(notify ? exec::ViolationAction::kNotify : exec::ViolationAction::kKillProcess, own);
   Napi::Object o = Napi::Object::New(env);
   o.Set("program", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
   o.Set("listener", notify);
@@ -462,12 +480,7 @@ Napi::Value CandidatePlan(const Napi::CallbackInfo& info) {
   req.limits = exec::Limits{};
   if (info[0].IsObject()) {
     Napi::Object L = info[0].As<Napi::Object>();
-    exec::Limits& lim = req.limits;
-    if (!GetNumber(env, L, "cpuMs", &lim.cpu_ms) || !GetNumber(env, L, "wallMs", &lim.wall_ms) ||
-        !GetNumber(env, L, "memoryMb", &lim.memory_mb) || !GetNumber(env, L, "outputKb", &lim.output_kb) ||
-        !GetNumber(env, L, "fileKb", &lim.file_kb) || !GetNumber(env, L, "nofile", &lim.nofile) ||
-        !GetNumber(env, L, "nproc", &lim.nproc))
-      return env.Undefined();
+    if (!ParseLimits(env, L, &req.limits)) return env.Undefined();
   }
   Layers layers = ParseLayers(info[1]);
   exec::SandboxConfig cfg;
@@ -483,7 +496,10 @@ Napi::Value CandidatePlan(const Napi::CallbackInfo& info) {
     Napi::Object r = Napi::Object::New(env);
     r.Set("name", exec::RlimitName(plan.rlimits[i].resource));
     r.Set("resource", Napi::Number::New(env, plan.rlimits[i].resource));
-    r.Set("value", Napi::Number::New(env, static_cast<double>(plan.rlimits[i].value)));
+    // RLIM_INFINITY (2^64 - 1) reads as Infinity
+    auto limit = [&](uint64_t v) { return Napi::Number::New(env, v == RLIM_INFINITY ? INFINITY : static_cast<double>(v)); };
+    r.Set("soft", limit(plan.rlimits[i].soft));
+    r.Set("hard", limit(plan.rlimits[i].hard));
     rl.Set(static_cast<uint32_t>(i), r);
   }
   o.Set("rlimits", rl);
@@ -494,7 +510,8 @@ Napi::Value CandidatePlan(const Napi::CallbackInfo& info) {
   o.Set("noNewPrivs", true);
   if (iso.seccomp) {
     exec::SeccompProgram p = exec::BuildSeccompFilter(host.seccomp_notify ? exec::ViolationAction::kNotify
-                                                                          : exec::ViolationAction::kKillProcess);
+                                                                          : exec::ViolationAction::kKillProcess,
+                                                      iso.own_rlimits);
     o.Set("seccompProgram", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
     o.Set("seccompListener", host.seccomp_notify);
   } else {

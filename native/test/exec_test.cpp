@@ -88,7 +88,7 @@ RunRequest PythonRun(const std::string& code) {
 }  // namespace
 
 TEST_CASE("exec: seccomp filter is well-formed and names denied syscalls") {
-  SeccompProgram p = BuildSeccompFilter(ViolationAction::kNotify);
+  SeccompProgram p = BuildSeccompFilter(ViolationAction::kNotify, true);
   CHECK(p.bytes.size() % sizeof(sock_filter) == 0);
   CHECK(p.instructions() > 40 && p.instructions() < 4096);
   CHECK(SyscallName(__NR_ptrace) == "ptrace");
@@ -103,7 +103,7 @@ TEST_CASE("exec: seccomp filter is well-formed and names denied syscalls") {
 
 TEST_CASE("exec: the isolation plan applies to a freshly forked process on its own (zygote path)") {
   if (!Host().seccomp) return;
-  static SeccompProgram filter = BuildSeccompFilter(ViolationAction::kKillProcess);
+  static SeccompProgram filter = BuildSeccompFilter(ViolationAction::kKillProcess, false);  // root here: refused
   static ChildPlan plan;
   plan = ChildPlan{};
   Limits limits;
@@ -210,10 +210,46 @@ TEST_CASE("exec: seccomp violations are reported with the syscall") {
   RunResult unix_ok = RunSandboxed(PythonRun("import socket; socket.socketpair(); print('ok')"), 0, Config(), -1);
   CHECK(!unix_ok.violation.hit);
   CHECK(unix_ok.candidate.stdout_data == "ok\n");
+  // Its own limits: lowering is allowed, and so is the unlimited-stack idiom (the hard limit is unlimited); the
+  // kernel refuses a raise, the filter another process's limits (EPERM); memfd_create is ENOSYS.
   RunResult rl = RunSandboxed(PythonRun(
-      "import resource\ntry:\n resource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))\nexcept (OSError, ValueError) as e: print('denied')"), 0, Config(), -1);
+      "import os, resource as r\n"
+      "r.setrlimit(r.RLIMIT_NOFILE, (8, 8))\n"
+      "try:\n r.setrlimit(r.RLIMIT_NOFILE, (64, 64))\nexcept (OSError, ValueError): print('raise denied')\n"
+      "r.setrlimit(r.RLIMIT_STACK, (r.RLIM_INFINITY, r.RLIM_INFINITY))\n"
+      "try:\n r.prlimit(1, r.RLIMIT_NOFILE, (4, 4))\nexcept OSError as e: print('other', e.errno)\n"
+      "try:\n os.memfd_create('x')\nexcept OSError as e: print('memfd', e.errno)\n"
+      "print(r.getrlimit(r.RLIMIT_NOFILE), r.getrlimit(r.RLIMIT_STACK)[0] == r.RLIM_INFINITY)"), 0, Config(), -1);
   CHECK(!rl.violation.hit);
-  CHECK(rl.candidate.stdout_data == "denied\n");
+  CHECK(rl.isolation.own_rlimits);
+  CHECK(rl.candidate.stdout_data == "raise denied\nother 1\nmemfd 38\n(8, 8) True\n");
+  if (rl.candidate.stdout_data != "raise denied\nother 1\nmemfd 38\n(8, 8) True\n")
+    std::fprintf(stderr, "  got %s / %s\n", rl.candidate.stdout_data.c_str(), rl.candidate.stderr_data.c_str());
+}
+
+TEST_CASE("exec: the sandbox's own tmpfs on /tmp and /dev/shm: size and inode limits, counted as memory") {
+  const HostSupport& h = Host();
+  if (!h.namespaces || !h.tmpfs || !Python()) return;
+  // Files past the memory limit: ENOSPC at the tmpfs size, and the run is over the memory limit.
+  RunRequest big = PythonRun(
+      "import os\nf = open('/tmp/big', 'wb')\nchunk = b'x' * (1 << 20)\n"
+      "try:\n for i in range(200): f.write(chunk); f.flush()\nexcept OSError as e: print('full', e.errno)\n"
+      "import time; time.sleep(0.3)");
+  big.limits.memory_mb = 64;
+  big.limits.file_kb = 1 << 20;
+  RunResult b = RunSandboxed(big, 0, Config(), -1);
+  CHECK(b.internal_error.empty());
+  CHECK(b.isolation.private_tmpfs);
+  CHECK(b.limit == LimitHit::kMemory);
+  CHECK(b.candidate.memory_kb > 64 * 1024);
+  // Inodes: many small files end in ENOSPC, nothing reaches the host.
+  RunRequest many = PythonRun(
+      "n = 0\ntry:\n while n < 100000: open('/dev/shm/f%d' % n, 'w').close(); n += 1\nexcept OSError as e: print(e.errno, n < 100)");
+  many.limits.inodes = 64;
+  RunResult m = RunSandboxed(many, 0, Config(), -1);
+  CHECK(m.internal_error.empty());
+  CHECK(m.candidate.stdout_data == "28 True\n");
+  CHECK(EntriesIn(TestRoot()) == 0);
 }
 
 TEST_CASE("exec: a judge talks to the candidate over fd 3 and its exit ends the run") {

@@ -224,7 +224,7 @@ void BecomeTest(const View& v, const Pending& p, int report_w) {
   if (chdir(v.cwd) != 0) ChildFail(report_w, "chdir");
 
   ChildPlan plan;
-  for (uint32_t i = 0; i < h.rlimit_count; ++i) plan.AddRlimit(h.rlimits[i].resource, h.rlimits[i].value);
+  for (uint32_t i = 0; i < h.rlimit_count; ++i) plan.AddRlimit(h.rlimits[i].resource, h.rlimits[i].soft, h.rlimits[i].hard);
   plan.new_session = true;
   plan.drop_uid = h.drop_uid != 0;
   plan.uid = h.uid;

@@ -6,13 +6,17 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "core/exec/raw_clone.hpp"
+#include "core/exec/run_io.hpp"
+#include "core/exec/run_util.hpp"
 
 namespace verpo::exec {
 namespace {
@@ -68,7 +72,28 @@ bool CloseFrom(int first) {
   }
 }
 
-[[noreturn]] void ChildMain(LaunchPlan& plan, int report_fd) {
+// Writes the program's files into the fresh /tmp (`dir`): read-only to the test, never through a link.
+// Async-signal-safe: the names and bytes were made before the clone.
+bool WriteFilesInChild(int dir, const FileList& files) {
+  for (const auto& f : files) {
+    int fd = openat(dir, f.first.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0) return false;
+    size_t done = 0;
+    while (done < f.second.size()) {
+      ssize_t n = write(fd, f.second.data() + done, f.second.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(fd);
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+    close(fd);
+  }
+  return true;
+}
+
+[[noreturn]] void ChildMain(LaunchPlan& plan, int report_fd, int dir_socket) {
   ResetSignalsInChild();
   if (plan.user_ns_uid_map) {
     if (!WriteFileInChild("/proc/self/setgroups", "deny") ||
@@ -99,6 +124,10 @@ bool CloseFrom(int first) {
     exit_report = fcntl(plan.exit_report_fd, F_DUPFD_CLOEXEC, kHigh);
     if (exit_report < 0) Fail(report_fd, ChildStage::kFds);
   }
+  if (dir_socket >= 0) {
+    dir_socket = fcntl(dir_socket, F_DUPFD_CLOEXEC, kHigh);
+    if (dir_socket < 0) Fail(report_fd, ChildStage::kFds);
+  }
   for (int i = 0; i < plan.fd_count; ++i)
     if (dup2(moved[i], plan.fds[i].to) < 0) Fail(report_fd, ChildStage::kFds);
   int next = plan.fd_count;
@@ -112,6 +141,10 @@ bool CloseFrom(int first) {
     if (dup3(exit_report, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
     exit_report = next++;
   }
+  if (dir_socket >= 0) {
+    if (dup3(dir_socket, next, O_CLOEXEC) < 0) Fail(report_fd, ChildStage::kFds);
+    dir_socket = next++;
+  }
   CloseFrom(next);
 
   if (plan.cwd && chdir(plan.cwd) != 0) Fail(report_fd, ChildStage::kChdir);
@@ -120,8 +153,15 @@ bool CloseFrom(int first) {
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report_fd, ChildStage::kMounts);
     if (m.mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
       Fail(report_fd, ChildStage::kMounts);
-    if (m.workdir_bind && mount(m.workdir_bind, "/tmp", nullptr, MS_BIND, nullptr) != 0)
+    if (m.tmp_tmpfs) {
+      // Its own /tmp and /dev/shm: size- and inode-limited, made in its own mount namespace (so without
+      // privilege too, in a user namespace), gone with it.
+      if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, m.tmp_tmpfs) != 0) Fail(report_fd, ChildStage::kTmpfs);
+    } else if (m.workdir_bind && mount(m.workdir_bind, "/tmp", nullptr, MS_BIND, nullptr) != 0) {
       Fail(report_fd, ChildStage::kMounts);
+    }
+    if (m.shm_tmpfs && mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, m.shm_tmpfs) != 0)
+      Fail(report_fd, ChildStage::kTmpfs);
     for (const char* dir : m.read_only_empty)
       if (mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0)
         Fail(report_fd, ChildStage::kMounts);
@@ -129,9 +169,23 @@ bool CloseFrom(int first) {
     // permissions say (as non-root, a test shares the caller's uid and so its files).
     if (m.read_only_rest) {
       if (!SetMountReadOnly("/", true, true)) Fail(report_fd, ChildStage::kMounts);
-      if (m.workdir_bind && !SetMountReadOnly("/tmp", false, false)) Fail(report_fd, ChildStage::kMounts);
+      if ((m.tmp_tmpfs || m.workdir_bind) && !SetMountReadOnly("/tmp", false, false)) Fail(report_fd, ChildStage::kMounts);
+      if (m.shm_tmpfs && !SetMountReadOnly("/dev/shm", false, false)) Fail(report_fd, ChildStage::kMounts);
+    }
+    if (m.tmp_tmpfs) {
+      int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (tmp < 0) Fail(report_fd, ChildStage::kTmpfs);
+      if (m.files && !WriteFilesInChild(tmp, *m.files)) Fail(report_fd, ChildStage::kFiles);
+      int shm = m.shm_tmpfs ? open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+      if (m.shm_tmpfs && shm < 0) Fail(report_fd, ChildStage::kTmpfs);
+      // The supervisor's handles on both (queued now; it reads them once the exec succeeded).
+      if (dir_socket < 0 || !SendWithFd(dir_socket, "T", 1, tmp) || (shm >= 0 && !SendWithFd(dir_socket, "S", 1, shm)))
+        Fail(report_fd, ChildStage::kSendDirs);
+      close(tmp);
+      if (shm >= 0) close(shm);
     }
   }
+  if (dir_socket >= 0) close(dir_socket);
   if (plan.cwd_after && chdir(plan.cwd_after) != 0) Fail(report_fd, ChildStage::kChdir);
 
   ChildStage stage = ApplyIsolation(plan.isolation);
@@ -155,6 +209,28 @@ std::vector<char*> CStrings(std::vector<std::string>& owned) {
   return out;
 }
 
+std::string TmpfsOptions(uint64_t size_bytes, uint64_t inodes, unsigned mode, uint32_t uid, uint32_t gid) {
+  char buf[160];
+  snprintf(buf, sizeof buf, "size=%llu,nr_inodes=%llu,mode=%o,uid=%u,gid=%u", static_cast<unsigned long long>(size_bytes),
+           static_cast<unsigned long long>(inodes), mode, uid, gid);
+  return buf;
+}
+
+// The child's /tmp and /dev/shm, as it sent them (already queued: it sent them before its exec).
+static bool ReceiveDirs(int sock, bool with_shm, LaunchResult* r) {
+  for (int i = 0; i < (with_shm ? 2 : 1); ++i) {
+    char tag = 0;
+    int fd = -1;
+    ssize_t n = RecvWithFd(sock, &tag, 1, &fd);
+    if (n != 1 || tag != (i == 0 ? 'T' : 'S') || fd < 0) {
+      if (fd >= 0) close(fd);
+      return false;
+    }
+    (i == 0 ? r->tmp_fd : r->shm_fd) = fd;
+  }
+  return true;
+}
+
 LaunchResult Launch(LaunchPlan& plan) {
   LaunchResult r;
   int report[2];
@@ -163,12 +239,24 @@ LaunchResult Launch(LaunchPlan& plan) {
     r.stage = ChildStage::kFds;
     return r;
   }
+  int dirs[2] = {-1, -1};
+  bool want_dirs = plan.mounts.enabled && plan.mounts.tmp_tmpfs;
+  if (want_dirs && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, dirs) != 0) {
+    r.error = errno;
+    r.stage = ChildStage::kFds;
+    close(report[0]);
+    close(report[1]);
+    return r;
+  }
   pid_t pid = RawClone(plan.clone_flags);
   if (pid == 0) {
     close(report[0]);
-    ChildMain(plan, report[1]);
+    if (dirs[0] >= 0) close(dirs[0]);
+    ChildMain(plan, report[1], dirs[1]);
   }
   close(report[1]);
+  if (dirs[1] >= 0) close(dirs[1]);
+  Fd dir_rx(dirs[0]);
   if (pid < 0) {
     close(report[0]);
     r.error = -pid;
@@ -184,8 +272,15 @@ LaunchResult Launch(LaunchPlan& plan) {
   while (ready < 0 && errno == EINTR);
   ssize_t n = ready > 0 ? read(report[0], &failure, sizeof failure) : -1;
   close(report[0]);
-  if (n == 0) return r;  // EOF: exec succeeded
-  if (n == static_cast<ssize_t>(sizeof failure)) {
+  if (n == 0) {  // EOF: exec succeeded
+    if (!want_dirs || ReceiveDirs(dir_rx.fd, plan.mounts.shm_tmpfs != nullptr, &r)) return r;
+    r.stage = ChildStage::kSendDirs;
+    r.error = EPROTO;
+    for (int* fd : {&r.tmp_fd, &r.shm_fd}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
+  } else if (n == static_cast<ssize_t>(sizeof failure)) {
     r.stage = static_cast<ChildStage>(failure.stage);
     r.error = failure.error;
   } else {

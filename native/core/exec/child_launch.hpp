@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/exec/isolation_plan.hpp"
@@ -43,13 +44,26 @@ inline bool SetMountReadOnly(const char* path, bool read_only, bool recursive) {
   return syscall(kSysMountSetattr, AT_FDCWD, path, recursive ? kAtRecursive : 0, &attr, sizeof attr) == 0;
 }
 
+using FileList = std::vector<std::pair<std::string, std::string>>;
+
 struct MountView {
   bool enabled = false;
   bool mount_proc = false;             // fresh /proc for the new pid namespace
-  const char* workdir_bind = nullptr;  // host path bound onto /tmp (its cwd)
+  // /tmp (its cwd): a tmpfs of its own, mounted with these options ("size=..,nr_inodes=..,mode=..,uid=..,gid=.."),
+  // or else (nullptr) the host path `workdir_bind` bound there.
+  const char* tmp_tmpfs = nullptr;
+  const char* workdir_bind = nullptr;
+  const char* shm_tmpfs = nullptr;     // a tmpfs of its own on /dev/shm with these options, or nullptr
+  // With tmp_tmpfs: written into the fresh /tmp before the exec (mode 0444, by the launching uid). The child
+  // then sends the supervisor its /tmp and /dev/shm as directory fds (LaunchResult::tmp_fd, shm_fd), which
+  // keep both filesystems alive, and measurable, after the namespace dies.
+  const FileList* files = nullptr;
   std::vector<const char*> read_only_empty;  // shared world-writable dirs, hidden by empty ro tmpfs
-  bool read_only_rest = false;  // every mount but /tmp read-only (mount_setattr, Linux >= 5.12)
+  bool read_only_rest = false;  // every mount but /tmp (and /dev/shm) read-only (mount_setattr, Linux >= 5.12)
 };
+
+// The tmpfs options for one of the sandbox's own filesystems (built before the clone: the child allocates nothing).
+std::string TmpfsOptions(uint64_t size_bytes, uint64_t inodes, unsigned mode, uint32_t uid, uint32_t gid);
 
 struct LaunchPlan {
   const char* path = nullptr;
@@ -80,6 +94,7 @@ struct ExitReport {
 
 struct LaunchResult {
   pid_t pid = -1;
+  int tmp_fd = -1, shm_fd = -1;  // with a private tmpfs: its /tmp and /dev/shm (ours to close)
   int error = 0;                 // errno of the failure
   ChildStage stage = ChildStage::kNone;
   std::string message() const;

@@ -128,15 +128,17 @@ HostSupport Probe() {
       if (!WriteAll("/proc/self/gid_map", gid_map.data(), gid_map.size())) return 12;
     }
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 13;
-    int missing = 0;  // 20: no fresh /proc; + 1: no read-only view (mount_setattr)
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) missing += 20;
-    if (!SetMountReadOnly("/", true, true)) missing += 1;
-    return missing;
+    int missing = 0;  // bits: 1 no read-only view (mount_setattr), 2 no fresh /proc, 4 no tmpfs of its own
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,nr_inodes=16,mode=0700") != 0) missing |= 4;
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) missing |= 2;
+    if (!SetMountReadOnly("/", true, true)) missing |= 1;
+    return 64 + missing;
   };
   int rc = InChild(ns, enter);
-  h.namespaces = rc == 0 || rc == 1 || rc == 20 || rc == 21;
-  h.mount_proc = rc == 0 || rc == 1;
-  h.read_only_view = rc == 0 || rc == 20;
+  h.namespaces = rc >= 64 && rc < 72;
+  h.mount_proc = h.namespaces && !(rc & 2);
+  h.read_only_view = h.namespaces && !(rc & 1);
+  h.tmpfs = h.namespaces && !(rc & 4);
   if (!h.namespaces)
     h.notes.push_back(std::string("namespaces: unavailable (") +
                       (h.needs_user_namespace ? "unprivileged user namespaces refused" : "clone failed") + ")");
@@ -146,8 +148,14 @@ HostSupport Probe() {
     h.notes.push_back("filesystem: no read-only view (mount_setattr unavailable: Linux < 5.12, or refused): what the "
                       "test's uid may write outside its workdir stays writable");
 
+  if (h.namespaces && !h.tmpfs)
+    h.notes.push_back("filesystem: no tmpfs of its own (mount refused): the test's /tmp is a host directory, its files "
+                      "bounded only by RLIMIT_FSIZE each and by the host's disk, and not counted as memory");
+  struct stat shm;
+  h.private_shm = h.tmpfs && lstat("/dev/shm", &shm) == 0 && S_ISDIR(shm.st_mode);
   const char* candidates[] = {"/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock", "/dev/mqueue", "/var/crash"};
   for (const char* d : candidates) {
+    if (h.private_shm && !strcmp(d, "/dev/shm")) continue;  // its own tmpfs there instead
     struct stat st;
     if (lstat(d, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH)) h.shared_writable_dirs.push_back(d);
   }

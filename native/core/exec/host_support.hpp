@@ -15,13 +15,15 @@ struct HostSupport {
   bool needs_user_namespace = false;
   bool mount_proc = false;      // a fresh /proc for the new pid namespace could be mounted
   bool read_only_view = false;  // the mount namespace can be made read-only but the workdir (mount_setattr)
+  bool tmpfs = false;           // a tmpfs can be mounted there (the sandbox's own /tmp, size- and inode-limited)
+  bool private_shm = false;     // /dev/shm is a directory: the sandbox gets a tmpfs of its own there too
   bool seccomp = false;         // SECCOMP_SET_MODE_FILTER works
   bool seccomp_notify = false;  // SECCOMP_FILTER_FLAG_NEW_LISTENER works (syscall-level reports)
   bool pidfd = false;           // pidfd_open (else the supervisor polls waitpid(pid, WNOHANG))
   bool close_range = false;
   std::string cgroup_v2_dir;    // a delegated, writable cgroup v2 with memory+pids, or ""
   // World-writable directories the candidate must not write to; covered by read-only empty tmpfs
-  // in its mount namespace (/tmp itself is replaced by the private workdir).
+  // in its mount namespace (/tmp itself is replaced by the private workdir, /dev/shm by its own tmpfs).
   std::vector<std::string> shared_writable_dirs;
   std::vector<std::string> notes;  // why a layer is missing
 };

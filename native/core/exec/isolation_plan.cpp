@@ -30,6 +30,9 @@ const char* ChildStageName(ChildStage stage) {
     case ChildStage::kSendListener: return "sending the seccomp listener";
     case ChildStage::kExec: return "execve";
     case ChildStage::kDumpable: return "PR_SET_DUMPABLE";
+    case ChildStage::kTmpfs: return "mounting the private tmpfs";
+    case ChildStage::kFiles: return "writing the program's files";
+    case ChildStage::kSendDirs: return "sending the tmpfs directories";
   }
   return "unknown";
 }
@@ -39,7 +42,7 @@ void AddCandidateRlimits(ChildPlan* plan, const Limits& L, bool with_nproc, bool
   plan->AddRlimit(RLIMIT_FSIZE, L.file_kb * 1024);
   plan->AddRlimit(RLIMIT_NOFILE, L.nofile);
   plan->AddRlimit(RLIMIT_CORE, 0);
-  plan->AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024);
+  plan->AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024, RLIM_INFINITY);
   plan->AddRlimit(RLIMIT_MEMLOCK, 0);
   plan->AddRlimit(RLIMIT_MSGQUEUE, 0);
   if (with_nproc) plan->AddRlimit(RLIMIT_NPROC, L.nproc);
@@ -85,7 +88,7 @@ bool SendWithFd(int sock, const void* data, size_t len, int fd) {
 
 ChildStage ApplyIsolation(const ChildPlan& plan) {
   for (int i = 0; i < plan.rlimit_count; ++i) {
-    rlimit lim = {static_cast<rlim_t>(plan.rlimits[i].value), static_cast<rlim_t>(plan.rlimits[i].value)};
+    rlimit lim = {static_cast<rlim_t>(plan.rlimits[i].soft), static_cast<rlim_t>(plan.rlimits[i].hard)};
     if (setrlimit(plan.rlimits[i].resource, &lim) != 0) return ChildStage::kRlimit;
   }
   if (plan.new_session && setsid() < 0) return ChildStage::kSession;

@@ -6,7 +6,7 @@
 //
 // Order matters and is fixed here: rlimits (while still privileged, so hard limits can be set),
 // new session, groups/gid/uid drop, parent-death signal (a uid change clears it), no_new_privs,
-// then the seccomp filter last (it denies setrlimit and friends). With a listener, the filter's
+// then the seccomp filter last (it refuses rlimit changes to a test that would hold CAP_SYS_RESOURCE). With a listener, the filter's
 // notification fd is sent to the supervisor over `listener_socket` and closed here.
 #pragma once
 #include <linux/filter.h>
@@ -21,7 +21,7 @@ namespace verpo::exec {
 
 struct RlimitSetting {
   int resource;
-  uint64_t value;  // hard = soft = value
+  uint64_t soft, hard;
 };
 
 struct ChildPlan {
@@ -41,20 +41,24 @@ struct ChildPlan {
   bool filter_listener = false;  // install with SECCOMP_FILTER_FLAG_NEW_LISTENER
   int listener_socket = -1;      // AF_UNIX socket to send the listener fd over (SCM_RIGHTS)
 
-  void AddRlimit(int resource, uint64_t value) { rlimits[rlimit_count++] = {resource, value}; }
+  void AddRlimit(int resource, uint64_t value) { rlimits[rlimit_count++] = {resource, value, value}; }
+  void AddRlimit(int resource, uint64_t soft, uint64_t hard) { rlimits[rlimit_count++] = {resource, soft, hard}; }
 };
 
-// The candidate's rlimits for `limits` (hard = soft): CPU as a backstop (the supervisor kills at
-// cpu_ms; at the hard limit the kernel sends SIGKILL), FSIZE, NOFILE, CORE = 0, STACK, MEMLOCK = 0,
-// MSGQUEUE = 0; NPROC only when the uid is the slot's own (it counts every process of the real
-// uid); AS only on request.
+// The candidate's rlimits for `limits`, hard = soft but for STACK: CPU as a backstop (the supervisor kills at
+// cpu_ms; at the hard limit the kernel sends SIGKILL), FSIZE, NOFILE, CORE = 0, STACK (soft = stack_mb, hard
+// unlimited: the competitive-programming idiom setrlimit(RLIMIT_STACK, (RLIM_INFINITY, RLIM_INFINITY)) must
+// succeed; stack pages are resident memory, bounded by the memory limit), MEMLOCK = 0, MSGQUEUE = 0; NPROC only
+// when the uid is the slot's own or the test has its own user namespace (it counts every process of the real
+// uid there); AS only on request. A test without CAP_SYS_RESOURCE may lower any of them and raise a soft limit
+// up to its hard one (the filter lets it change its own limits then; the kernel refuses every hard raise).
 void AddCandidateRlimits(ChildPlan* plan, const Limits& limits, bool with_nproc, bool with_address_space);
 const char* RlimitName(int resource);
 
 // Which step failed (reported to the supervisor with errno).
 enum class ChildStage : int {
   kNone = 0, kClone, kSignals, kUserNamespace, kFds, kMounts, kChdir, kRlimit, kSession, kUid,
-  kPdeathsig, kNoNewPrivs, kSeccomp, kSendListener, kExec, kDumpable,
+  kPdeathsig, kNoNewPrivs, kSeccomp, kSendListener, kExec, kDumpable, kTmpfs, kFiles, kSendDirs,
 };
 const char* ChildStageName(ChildStage stage);
 

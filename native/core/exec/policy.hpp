@@ -19,6 +19,10 @@ struct Layers {
   bool address_space_limit = false;  // RLIMIT_AS = memory limit; off: it breaks BLAS/JIT heaps
 };
 
+// The defaults of the limits not every caller sets (the TypeScript side leaves them to these).
+constexpr uint64_t kDefaultTmpfsInodes = 4096;   // files + directories in each of /tmp and /dev/shm
+constexpr uint64_t kDefaultJudgeMaxRssMb = 256;  // a warm judge grown past this is recycled after its test
+
 struct Limits {
   uint64_t cpu_ms = 1000;
   uint64_t wall_ms = 3000;
@@ -27,7 +31,12 @@ struct Limits {
   uint64_t file_kb = 16384;   // RLIMIT_FSIZE: the largest file the candidate may write
   uint64_t nofile = 64;       // RLIMIT_NOFILE
   uint64_t nproc = 64;        // RLIMIT_NPROC (per uid; meaningful when the uid is not root)
-  uint64_t stack_mb = 256;    // RLIMIT_STACK: deep Python recursion needs a big main stack
+  uint64_t stack_mb = 256;    // RLIMIT_STACK soft limit (the hard one is unlimited): deep recursion needs a big stack
+  // The sandbox's own tmpfs on /tmp (its cwd) and on /dev/shm, with a mount namespace: each at most this many
+  // MiB (0: the memory limit) and inodes. What they hold counts as the test's memory (tree RSS + their bytes).
+  uint64_t tmpfs_mb = 0;
+  uint64_t inodes = kDefaultTmpfsInodes;
+  uint64_t TmpfsBytes() const { return (tmpfs_mb ? tmpfs_mb : memory_mb) * 1024 * 1024; }
 };
 
 // Slot i of a root supervisor runs as its own leased uid (gid likewise; uid_lease.hpp), so that
@@ -71,6 +80,9 @@ struct RunRequest {
   std::vector<std::pair<std::string, std::string>> files;  // name -> content, written read-only
   Limits limits;
   Layers layers;
+  // Zygote mode: the slot's warm judge is killed after the test (and restarted on next use) when its resident
+  // memory has grown past this (0: never). A spawn-mode judge lives for one test anyway.
+  uint64_t judge_max_rss_mb = kDefaultJudgeMaxRssMb;
 };
 
 }  // namespace verpo::exec

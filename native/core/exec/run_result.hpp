@@ -33,6 +33,11 @@ struct IsolationReport {
   bool drop_uid = false;
   uint32_t uid = 0;  // the uid the candidate runs as (host view); per slot when dropped
   bool cgroup = false;
+  // The test may change its own rlimits (lower them, raise a soft one up to its hard one): it holds no
+  // CAP_SYS_RESOURCE (a dropped uid, or a non-root caller). Root without the uid drop: every change refused.
+  bool own_rlimits = false;
+  // Its /tmp and /dev/shm are tmpfs of its own (size and inode limits), counted as its memory.
+  bool private_tmpfs = false;
   bool private_workdir = true;
   bool clean_env = true;
   std::vector<std::string> notes;
@@ -45,6 +50,7 @@ struct RunResult {
   bool has_judge = false;
   ProcessOutcome judge;
   IsolationReport isolation;
+  bool judge_recycled = false;  // zygote mode: the warm judge outgrew its memory bound and was stopped after the test
   std::string internal_error;  // never the program's fault (fork EAGAIN, no workdir, ...)
 };
 

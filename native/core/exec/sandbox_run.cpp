@@ -133,10 +133,12 @@ class Run {
   int cancel_fd_;
   const HostSupport& host_;
   RunResult result_;
-  Workdir workdir_;
+  Workdir workdir_;                // a host directory (bound on /tmp, or the cwd without namespaces), or
+  Workdir tmp_, shm_;              // the sandbox's own tmpfs on /tmp and /dev/shm (adopted after the launch)
   std::string candidate_workdir_;  // the workdir as the candidate sees it
+  std::string tmp_options_, shm_options_;
   Layers layers_;
-  bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
+  bool use_ns_ = false, use_tmpfs_ = false, drop_uid_ = false, use_seccomp_ = false;
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
   SeccompProgram filter_;
@@ -150,6 +152,8 @@ class Run {
   bool wall_hit_ = false;
   uint64_t ticks_ = 0;
   ProcessUsage tree_;  // the candidate's tree minus its main process, as of the last scan
+  uint64_t last_rss_kb_ = 0;  // the tree's RSS at the last tick it was alive
+  uint64_t TmpfsKb() const { return tmp_.UsedKb() + shm_.UsedKb(); }
 };
 
 bool Run::Watch(int fd, uint64_t tag, uint32_t events) {
@@ -168,13 +172,23 @@ std::string Run::Prepare() {
   run_uid_ = result_.isolation.uid;
   run_gid_ = drop_uid_ ? static_cast<gid_t>(result_.isolation.uid) : host_.gid;
 
+  use_tmpfs_ = use_ns_ && host_.tmpfs;
   std::string err = EnsureWorkRoot(cfg_.work_root);
   if (!err.empty()) return err;
-  err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
-  if (!err.empty()) return err;
-  for (const auto& f : req_.files) {
-    err = workdir_.WriteFile(f.first, f.second);
+  if (use_tmpfs_) {
+    // Its own tmpfs: the child mounts it and writes the files there before its exec (it has the plan's data).
+    for (const auto& f : req_.files)
+      if (!IsPlainFileName(f.first)) return "file name '" + f.first + "' is not a plain name";
+    const Limits& L = req_.limits;
+    tmp_options_ = TmpfsOptions(L.TmpfsBytes(), L.inodes, 0700, run_uid_, run_gid_);
+    if (host_.private_shm) shm_options_ = TmpfsOptions(L.TmpfsBytes(), L.inodes, 01777, run_uid_, run_gid_);
+  } else {
+    err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
     if (!err.empty()) return err;
+    for (const auto& f : req_.files) {
+      err = workdir_.WriteFile(f.first, f.second);
+      if (!err.empty()) return err;
+    }
   }
   candidate_workdir_ = use_ns_ ? "/tmp" : workdir_.path();
 
@@ -183,7 +197,8 @@ std::string Run::Prepare() {
   if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
   if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
   if (use_seccomp_) {
-    filter_ = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess);
+    filter_ = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
+                                 result_.isolation.own_rlimits);
     if (host_.seccomp_notify) {
       int sv[2];
       if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
@@ -241,7 +256,7 @@ std::string Run::StartCandidate() {
   }
 
   std::string uid_map, gid_map;
-  plan.cwd = workdir_.path().c_str();
+  plan.cwd = use_tmpfs_ ? cfg_.work_root.c_str() : workdir_.path().c_str();
   if (use_ns_) {
     plan.clone_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
     if (host_.needs_user_namespace) {
@@ -254,7 +269,13 @@ std::string Run::StartCandidate() {
     plan.mounts.enabled = true;
     plan.mounts.mount_proc = host_.mount_proc;
     plan.mounts.read_only_rest = host_.read_only_view;
-    plan.mounts.workdir_bind = workdir_.path().c_str();
+    if (use_tmpfs_) {
+      plan.mounts.tmp_tmpfs = tmp_options_.c_str();
+      plan.mounts.shm_tmpfs = shm_options_.empty() ? nullptr : shm_options_.c_str();
+      plan.mounts.files = &req_.files;
+    } else {
+      plan.mounts.workdir_bind = workdir_.path().c_str();
+    }
     for (const std::string& d : host_.shared_writable_dirs) plan.mounts.read_only_empty.push_back(d.c_str());
     plan.cwd_after = "/tmp";
     plan.init_reaper = true;
@@ -272,6 +293,8 @@ std::string Run::StartCandidate() {
   exit_report_w_.Reset();
   if (lr.pid < 0) return "starting the candidate failed at " + lr.message();
   t.pid = lr.pid;
+  if (lr.tmp_fd >= 0) tmp_.Adopt(lr.tmp_fd, 0700);
+  if (lr.shm_fd >= 0) shm_.Adopt(lr.shm_fd, 01777);
 
   if (listener_rx_.fd >= 0) {
     // The child sent it before exec, and exec has happened: it is already queued.
@@ -293,9 +316,10 @@ std::string Run::StartJudge() {
   t.out.cap = t.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
   t.stdin_data = req_.judge.stdin_data;
   std::vector<std::string> argv, env;
-  // The judge runs on the host: it sees the real workdir path.
-  for (const auto& a : req_.judge.argv) argv.push_back(Substitute(a, workdir_.path()));
-  for (const auto& e : req_.judge.env) env.push_back(Substitute(e, workdir_.path()));
+  // The judge runs on the host: it sees the real workdir path (the work root when the candidate's is a tmpfs).
+  const std::string& judge_dir = use_tmpfs_ ? cfg_.work_root : workdir_.path();
+  for (const auto& a : req_.judge.argv) argv.push_back(Substitute(a, judge_dir));
+  for (const auto& e : req_.judge.env) env.push_back(Substitute(e, judge_dir));
   LaunchPlan plan;
   plan.path = argv[0].c_str();
   plan.argv = CStrings(argv);
@@ -304,7 +328,7 @@ std::string Run::StartJudge() {
   plan.fds[plan.fd_count++] = {judge_out_w_.fd, 1};
   plan.fds[plan.fd_count++] = {judge_err_w_.fd, 2};
   if (chan_judge_.fd >= 0) plan.fds[plan.fd_count++] = {chan_judge_.fd, 3};
-  plan.cwd = workdir_.path().c_str();
+  plan.cwd = judge_dir.c_str();
   plan.isolation.new_session = true;  // its own group, killed as a whole at the end
   plan.isolation.no_new_privs = false;
   t.start_ns = NowNs();
@@ -406,7 +430,9 @@ void Run::OnTick() {
       if (use_ns_ || ++ticks_ % 5 == 0) tree_ = ScanTree(drop_uid_, run_uid_, cand_.pid, cand_.pid);
       rest = tree_;
       cand_.polled_cpu_ms = std::max(cand_.polled_cpu_ms, main.cpu_ms + rest.cpu_ms);
-      cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, main.rss_kb + rest.rss_kb);
+      // Memory: the tree's resident pages plus what its own tmpfs hold (files count as memory there).
+      last_rss_kb_ = main.rss_kb + rest.rss_kb;
+      cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, last_rss_kb_ + TmpfsKb());
     }
     if (cand_.polled_cpu_ms >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
     else if (cand_.peak_rss_kb > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
@@ -510,8 +536,15 @@ RunResult Run::Execute() {
   if (err.empty() && req_.has_judge) err = StartJudge();
   if (err.empty()) Loop();
   Finish();
+  // Nothing of the tree runs any more. What its tmpfs still hold was written while it lived, beside (at least)
+  // the RSS the last tick saw: that is its memory at the end.
+  if (tmp_.active()) cand_.peak_rss_kb = std::max(cand_.peak_rss_kb, last_rss_kb_ + TmpfsKb());
   bool file_hit = false;
   std::string cleanup = workdir_.Remove(req_.limits.file_kb * 1024, &file_hit);
+  // The tmpfs go with our descriptors; emptied first for the file-size check. An error there concerns nothing
+  // that survives the run (the filesystem is freed anyway), so it is no internal error.
+  tmp_.Remove(req_.limits.file_kb * 1024, &file_hit);
+  shm_.Remove(req_.limits.file_kb * 1024, &file_hit);
 
   result_.has_judge = req_.has_judge;
   result_.candidate = Summarize(cand_);
@@ -551,6 +584,8 @@ IsolationReport EffectiveIsolation(const Layers& requested, int slot, const Sand
   }
   r.drop_uid = h.is_root && requested.drop_uid;
   r.uid = r.drop_uid ? config.SlotUid(slot) : h.uid;
+  r.own_rlimits = r.drop_uid || !h.is_root;
+  r.private_tmpfs = !r.namespaces.empty() && h.tmpfs;
   if (h.is_root && !requested.drop_uid) r.notes.push_back("uid: runs as root by request (rlimits can be raised by root only through seccomp-denied calls)");
   if (!h.is_root) r.notes.push_back("uid: not root, the candidate runs as the caller's uid");
   if (!r.drop_uid && r.namespaces.empty()) {
@@ -558,10 +593,20 @@ IsolationReport EffectiveIsolation(const Layers& requested, int slot, const Sand
     r.notes.push_back("uid and pid namespace shared with the caller: a test can signal the caller's processes and write "
                       "the caller's files (run untrusted code as another user, or where user namespaces are allowed)");
   }
-  if (r.namespaces.empty()) r.notes.push_back("filesystem: host /tmp stays writable to the candidate");
+  if (r.namespaces.empty()) {
+    r.notes.push_back("filesystem: host /tmp stays writable to the candidate");
+    r.notes.push_back("files: the workdir is a host directory: what a test writes is bounded only by RLIMIT_FSIZE per "
+                      "file and the host's disk, and is not counted as memory");
+  }
+  if (r.private_tmpfs && !h.private_shm) r.notes.push_back("filesystem: no /dev/shm directory to give the test a tmpfs of its own");
+  // How memory is counted, and what no layer here counts without a memory cgroup.
+  r.notes.push_back(std::string("memory: polled every 10 ms, the tree's RSS") +
+                    (r.private_tmpfs ? " + the bytes in its own /tmp and /dev/shm tmpfs" : " (files are not counted)") +
+                    "; memfd_create is refused (ENOSYS): its pages could be counted nowhere without a memory cgroup; "
+                    "kernel memory of pipe and socket buffers is not counted (bounded by nofile x nproc)");
   r.cgroup = false;
   if (requested.cgroup && !h.cgroup_v2_dir.empty())
-    r.notes.push_back("cgroup: delegated v2 found at " + h.cgroup_v2_dir + " but not used yet; memory is polled (RSS)");
+    r.notes.push_back("cgroup: delegated v2 found at " + h.cgroup_v2_dir + " but not used yet; memory is polled");
   if (requested.address_space_limit) r.notes.push_back("address space: RLIMIT_AS = memory limit");
   return r;
 }

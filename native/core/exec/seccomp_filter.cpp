@@ -108,7 +108,7 @@ class Emitter {
 
 }  // namespace
 
-SeccompProgram BuildSeccompFilter(ViolationAction action) {
+SeccompProgram BuildSeccompFilter(ViolationAction action, bool own_rlimits) {
   const uint32_t violate = action == ViolationAction::kNotify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_KILL_PROCESS;
   const uint32_t allow = SECCOMP_RET_ALLOW;
   const uint32_t eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
@@ -156,18 +156,41 @@ SeccompProgram BuildSeccompFilter(ViolationAction action) {
   e.IfNr(__NR_clone3, 1);
   e.Ret(enosys);
 
-  // prlimit64(pid, resource, new_limit, old_limit): reading is fine, setting is refused.
-  e.IfNr(__NR_prlimit64, 6);
-  e.LoadAbs(kArgLow(2));
-  e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
-  e.LoadAbs(kArgHigh(2));
-  e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
-  e.Ret(allow);
-  e.Ret(eperm);
-#if defined(__x86_64__)
-  e.IfNr(__NR_setrlimit, 1);
-  e.Ret(eperm);
+  // Anonymous memory files: without a memory cgroup their pages are counted nowhere (no filesystem of the
+  // sandbox holds them, and unmapped or untouched they are in no RSS). ENOSYS: programs fall back to files.
+  e.IfNr(__NR_memfd_create, 1);
+  e.Ret(enosys);
+#ifdef __NR_memfd_secret
+  e.IfNr(__NR_memfd_secret, 1);
+  e.Ret(enosys);
 #endif
+
+  // prlimit64(pid, resource, new_limit, old_limit): reading is fine; setting only the caller's own limits
+  // (pid 0), and only with own_rlimits (no CAP_SYS_RESOURCE: the kernel refuses every hard raise itself).
+  // The kernel takes pid as an int: its low 32 bits are exactly what it uses.
+  if (own_rlimits) {
+    e.IfNr(__NR_prlimit64, 8);
+    e.LoadAbs(kArgLow(2));
+    e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2);  // new_limit low word 0: look at the high word
+    e.LoadAbs(kArgHigh(2));
+    e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0);  // new_limit == NULL: a read, allowed
+    e.LoadAbs(kArgLow(0));
+    e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);  // pid 0: itself
+    e.Ret(allow);
+    e.Ret(eperm);
+  } else {
+    e.IfNr(__NR_prlimit64, 6);
+    e.LoadAbs(kArgLow(2));
+    e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+    e.LoadAbs(kArgHigh(2));
+    e.Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+    e.Ret(allow);
+    e.Ret(eperm);
+#if defined(__x86_64__)
+    e.IfNr(__NR_setrlimit, 1);  // always the caller's own
+    e.Ret(eperm);
+#endif
+  }
 
   // ioctl(fd, cmd, ...): no typing into a terminal (stdin is a pipe, but belt and braces).
   e.IfNr(__NR_ioctl, 5);

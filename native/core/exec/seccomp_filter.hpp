@@ -14,9 +14,16 @@
 //    With a listener (SECCOMP_RET_USER_NOTIF) the supervisor reads the syscall number; without
 //    one (kernels < 5.0) the same calls are SECCOMP_RET_KILL_PROCESS and show as SIGSYS.
 //  - Plain error, the program goes on: clone3 -> ENOSYS (glibc falls back to clone, whose flags
-//    the filter can inspect), setrlimit / prlimit64 with a new limit -> EPERM (a common
-//    "raise the stack limit" idiom must not become SV; lowering is refused too, which is
-//    harmless), ioctl TIOCSTI / TIOCLINUX -> EPERM.
+//    the filter can inspect), memfd_create / memfd_secret -> ENOSYS (their pages live in no
+//    filesystem the supervisor can measure and, unmapped, in no process's RSS: without a memory
+//    cgroup they could be counted nowhere; programs fall back to files), SysV IPC and POSIX
+//    message queues -> EPERM, ioctl TIOCSTI / TIOCLINUX -> EPERM, and rlimits (below).
+//  - rlimits: with `own_rlimits` (the test holds no CAP_SYS_RESOURCE: a dropped uid, or a non-root
+//    caller), setrlimit and prlimit64 on itself (pid 0) are allowed: the kernel itself then refuses
+//    any raise of a hard limit, so a test may only lower its limits or raise a soft one up to its
+//    hard one (the competitive-programming "unlimited stack" idiom). prlimit64 setting another
+//    process's limits (a sibling, the zygote of the same uid) -> EPERM. Without `own_rlimits` (a
+//    test running as root by request) every rlimit change -> EPERM, as root could raise them all.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -32,7 +39,7 @@ struct SeccompProgram {
 };
 
 // The filter for the architecture this code was compiled for (x86-64 or aarch64).
-SeccompProgram BuildSeccompFilter(ViolationAction action);
+SeccompProgram BuildSeccompFilter(ViolationAction action, bool own_rlimits);
 
 // Name of a syscall number of the native ABI as the filter reports it ("ptrace"), or "" if unknown.
 std::string SyscallName(int nr);

@@ -118,7 +118,8 @@ void Supervisor::Worker(int slot, int cancel_fd) {
   warm.zygote.Stop();
   warm.judge.Stop();
   bool ignored = false;
-  warm.workdir.Remove(~0ull, &ignored);  // the slot's workdir too: close() may then remove the work root
+  // the slot's workdir and tmpfs too: close() may then remove the work root
+  for (Workdir* w : {&warm.workdir, &warm.tmp, &warm.shm}) w->Remove(~0ull, &ignored);
   std::function<void()> last;
   {
     std::lock_guard<std::mutex> lock(mu_);

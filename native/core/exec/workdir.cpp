@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -34,7 +35,9 @@ std::string ClearFilesFindSubdir(int dir, uint64_t limit, bool* hit, int* error)
     close(scan);
     return "";
   }
+  rewinddir(d);  // the dup shares the position: `dir` may have been listed before (it is again after a removal)
   std::string subdir;
+  bool writable = false;
   while (dirent* e = readdir(d)) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     struct stat st;
@@ -44,7 +47,13 @@ std::string ClearFilesFindSubdir(int dir, uint64_t limit, bool* hit, int* error)
       continue;
     }
     if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= limit) *hit = true;
-    if (unlinkat(dir, e->d_name, 0) != 0 && errno != ENOENT) *error = errno;
+    int rc = unlinkat(dir, e->d_name, 0);
+    if (rc != 0 && errno == EACCES && !writable) {
+      // A directory the candidate made read-only (only matters without a uid switch: root writes anyway).
+      writable = fchmod(dir, 0700) == 0;
+      rc = unlinkat(dir, e->d_name, 0);
+    }
+    if (rc != 0 && errno != ENOENT) *error = errno;
   }
   closedir(d);
   return subdir;
@@ -74,10 +83,10 @@ std::string Workdir::Create(const std::string& root, uid_t owner_uid, gid_t owne
 
 std::string Workdir::WriteFile(const std::string& name, const std::string& content) {
   if (!IsPlainFileName(name)) return "file name '" + name + "' is not a plain name";
-  int dir = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir = fd_ >= 0 ? fd_ : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return Errno("open workdir");
   int fd = openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-  close(dir);
+  if (dir != fd_) close(dir);
   if (fd < 0) return Errno("create " + name);
   size_t done = 0;
   while (done < content.size()) {
@@ -94,12 +103,11 @@ std::string Workdir::WriteFile(const std::string& name, const std::string& conte
   return "";
 }
 
-// Deletes everything under the directory `root` (not `root` itself), without following links.
-static std::string EmptyTree(const std::string& root, uint64_t file_limit_bytes, bool* file_limit_hit) {
+// Deletes everything under the directory `cur` (not the directory itself), without following links; takes
+// `cur` over (closes it).
+static std::string EmptyTree(int cur, uint64_t file_limit_bytes, bool* file_limit_hit) {
   int error = 0;
   std::vector<std::string> stack;  // names from the workdir down to `cur`
-  int cur = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (cur < 0) return Errno("open workdir " + root);
   for (size_t guard = 0; guard < (1u << 24); ++guard) {
     std::string sub = ClearFilesFindSubdir(cur, file_limit_bytes, file_limit_hit, &error);
     if (!sub.empty()) {
@@ -132,36 +140,65 @@ static std::string EmptyTree(const std::string& root, uint64_t file_limit_bytes,
   return "";
 }
 
+void Workdir::Adopt(int dir_fd, unsigned mode) {
+  bool ignored = false;
+  Remove(~0ull, &ignored);
+  fd_ = dir_fd;
+  mode_ = mode;
+}
+
+uint64_t Workdir::UsedKb() const {
+  struct statfs fs;
+  if (fd_ < 0 || fstatfs(fd_, &fs) != 0 || fs.f_blocks < fs.f_bfree) return 0;
+  return static_cast<uint64_t>(fs.f_blocks - fs.f_bfree) * static_cast<uint64_t>(fs.f_bsize) / 1024;
+}
+
 std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
+  if (fd_ >= 0) {
+    // The tmpfs goes with its last reference; emptying it first tells whether a file reached the size limit.
+    std::string err = Clear(file_limit_bytes, file_limit_hit);
+    close(fd_);
+    fd_ = -1;
+    return err;
+  }
   if (path_.empty()) return "";
   std::string root = path_;
   path_.clear();
-  std::string err = EmptyTree(root, file_limit_bytes, file_limit_hit);
+  int cur = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  std::string err = cur < 0 ? Errno("open workdir " + root) : EmptyTree(cur, file_limit_bytes, file_limit_hit);
   if (rmdir(root.c_str()) != 0 && errno != ENOENT) return Errno("remove workdir " + root);
   return err;
 }
 
 std::string Workdir::Clear(uint64_t file_limit_bytes, bool* file_limit_hit) {
-  if (path_.empty()) return "";
-  int fd = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Errno("open workdir " + path_);
+  if (fd_ < 0 && path_.empty()) return "";
+  int fd = fd_ >= 0 ? fcntl(fd_, F_DUPFD_CLOEXEC, 0) : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  std::string what = fd_ >= 0 ? std::string("the sandbox's tmpfs") : "workdir " + path_;
+  if (fd < 0) return Errno("open " + what);
+  // The program owns its cwd: a mode it set (say 0) must not reach the next test, nor keep us out of it.
+  struct stat st;
+  if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode_) fchmod(fd, mode_);
   // Most tests leave nothing: one listing says so without walking anything.
   bool empty = true;
-  if (DIR* d = fdopendir(fd)) {
-    while (dirent* e = readdir(d))
-      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-        empty = false;
-        break;
-      }
-    // The program owns its cwd: a mode it set (say 0) must not reach the next test.
-    struct stat st;
-    if (fstat(dirfd(d), &st) == 0 && (st.st_mode & 07777) != 0700) fchmod(dirfd(d), 0700);
-    closedir(d);
-  } else {
+  int scan = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d) {
+    if (scan >= 0) close(scan);
     close(fd);
-    return Errno("list workdir " + path_);
+    return Errno("list " + what);
   }
-  return empty ? "" : EmptyTree(path_, file_limit_bytes, file_limit_hit);
+  rewinddir(d);  // an adopted fd shares its position with every earlier listing
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      empty = false;
+      break;
+    }
+  closedir(d);
+  if (empty) {
+    close(fd);
+    return "";
+  }
+  return EmptyTree(fd, file_limit_bytes, file_limit_hit);
 }
 
 Workdir::~Workdir() {

@@ -43,9 +43,11 @@ void WarmProcess::Stop() {
   }
   if (pidfd >= 0) close(pidfd);
   if (ctl >= 0) close(ctl);
+  if (stat_fd >= 0) close(stat_fd);
   pid = -1;
   pidfd = -1;
   ctl = -1;
+  stat_fd = -1;
   key = 0;
   runs = 0;
 }
@@ -142,7 +144,7 @@ size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& e
 std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
                       unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
                       const std::string* then = nullptr, int then_fd = -1, const char* uid_map = nullptr,
-                      const char* gid_map = nullptr) {
+                      const char* gid_map = nullptr, Workdir* tmp = nullptr, Workdir* shm = nullptr) {
   int sv[2];
   if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
   Fd mine(sv[0]), theirs(sv[1]);
@@ -173,7 +175,17 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   LaunchResult lr = Launch(plan);
   if (lr.pid < 0) return "starting a warm helper failed at " + lr.message();
   w->pid = lr.pid;
+  // Its own tmpfs (a zygote's /tmp and /dev/shm), as its namespace's first process sent them.
+  if (lr.tmp_fd >= 0) {
+    if (tmp) tmp->Adopt(lr.tmp_fd, 0700);
+    else close(lr.tmp_fd);
+  }
+  if (lr.shm_fd >= 0) {
+    if (shm) shm->Adopt(lr.shm_fd, 01777);
+    else close(lr.shm_fd);
+  }
   w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
+  w->stat_fd = open(("/proc/" + std::to_string(lr.pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
   w->ctl = mine.Release();
   std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
   if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
@@ -199,7 +211,7 @@ pid_t PidOfPidfd(int pidfd) {
 }
 
 // Sources this small travel in the test's control message (no file is written or removed per test);
-// larger ones are written into the slot's workdir.
+// larger ones are written into the slot's /tmp.
 constexpr size_t kInlineFilesMax = 256 * 1024;
 
 enum Tag : uint64_t { kTestExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
@@ -264,6 +276,12 @@ class ZRun {
   bool zygote_broken_ = false;
   uint64_t start_ns_ = 0, end_ns_ = 0, deadline_ns_ = 0;
   uint64_t polled_cpu_ms_ = 0, peak_rss_kb_ = 0;
+  uint64_t last_rss_kb_ = 0;  // the tree's RSS at the last tick
+  bool use_tmpfs_ = false;
+  bool judge_cpu_known_ = false;
+  uint64_t judge_cpu_start_ms_ = 0;
+  uint64_t TmpfsKb() const { return warm_->tmp.UsedKb() + warm_->shm.UsedKb(); }
+  Workdir& Files() { return use_tmpfs_ ? warm_->tmp : warm_->workdir; }
   bool wall_hit_ = false, cancelled_ = false;
   std::string error_;
 };
@@ -272,6 +290,7 @@ std::string ZRun::Prepare() {
   result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
   IsolationReport& iso = result_.isolation;
   use_ns_ = !iso.namespaces.empty();
+  use_tmpfs_ = iso.private_tmpfs;
   drop_uid_ = iso.drop_uid;
   use_seccomp_ = iso.seccomp;
   run_uid_ = iso.uid;
@@ -298,10 +317,12 @@ std::string ZRun::Prepare() {
     return std::string("pipe: ") + strerror(errno);
   out_.cap = err_.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
   stdin_data_ = req_.candidate.stdin_data;
-  if (use_seccomp_ && !warm_->filter_built) {
-    SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess);
+  if (use_seccomp_ && (!warm_->filter_built || warm_->filter_own_rlimits != iso.own_rlimits)) {
+    SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
+                                          iso.own_rlimits);
     warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
     warm_->filter_built = true;
+    warm_->filter_own_rlimits = iso.own_rlimits;
   }
   std::string err = EnsureWarm();
   if (!err.empty()) return err;
@@ -313,7 +334,7 @@ std::string ZRun::Prepare() {
   files_inline_ = total <= kInlineFilesMax;
   if (!files_inline_) {
     for (const auto& f : req_.files) {
-      err = warm_->workdir.WriteFile(f.first, f.second);
+      err = Files().WriteFile(f.first, f.second);
       if (!err.empty()) return err;
     }
   }
@@ -321,18 +342,22 @@ std::string ZRun::Prepare() {
 }
 
 std::string ZRun::EnsureWarm() {
-  // What the zygote's namespaces and workdir were made for: a different answer needs a new zygote.
+  // What the zygote's namespaces and workdir were made for: a different answer needs a new zygote (its tmpfs'
+  // size and inode limits are set when they are mounted, in its namespace).
+  const Limits& L = req_.limits;
   std::string made_for = std::string(use_ns_ ? "ns" : "-") + (drop_uid_ ? "uid" : "-") + std::to_string(run_uid_) + ':' +
                          std::to_string(run_gid_) + ':' + cfg_.work_root;
+  if (use_tmpfs_) made_for += ":tmpfs " + std::to_string(L.TmpfsBytes()) + " " + std::to_string(L.inodes);
   size_t zkey = KeyOf(req_.candidate, req_.zygote.init, made_for);
   WarmProcess& z = warm_->zygote;
   if (z.alive() && z.key != zkey) z.Stop();
   if (!z.alive()) {
     bool ignored = false;
-    warm_->workdir.Remove(~0ull, &ignored);
+    for (Workdir* w : {&warm_->workdir, &warm_->tmp, &warm_->shm}) w->Remove(~0ull, &ignored);
     std::string err = EnsureWorkRoot(cfg_.work_root);
-    if (err.empty()) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
+    if (err.empty() && !use_tmpfs_) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
     if (!err.empty()) return err;
+    std::string tmp_options, shm_options;
     std::vector<std::string> zenv;
     for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
     MountView view;
@@ -350,7 +375,16 @@ std::string ZRun::EnsureWarm() {
       view.enabled = true;
       view.mount_proc = host_.mount_proc;
       view.read_only_rest = host_.read_only_view;
-      view.workdir_bind = warm_->workdir.path().c_str();
+      if (use_tmpfs_) {
+        tmp_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 0700, run_uid_, run_gid_);
+        view.tmp_tmpfs = tmp_options.c_str();
+        if (host_.private_shm) {
+          shm_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 01777, run_uid_, run_gid_);
+          view.shm_tmpfs = shm_options.c_str();
+        }
+      } else {
+        view.workdir_bind = warm_->workdir.path().c_str();
+      }
       for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
     }
     // Its first message is the harness code, its second the fork server library: its path, and the file
@@ -361,7 +395,7 @@ std::string ZRun::EnsureWarm() {
     if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
     err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false,
                     &lib, lib_fd.fd, uid_map.empty() ? nullptr : uid_map.c_str(),
-                    gid_map.empty() ? nullptr : gid_map.c_str());
+                    gid_map.empty() ? nullptr : gid_map.c_str(), &warm_->tmp, &warm_->shm);
     if (!err.empty()) return err;
     z.key = zkey;
   }
@@ -401,7 +435,7 @@ std::string ZRun::Start() {
                       req_.layers.address_space_limit);
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
-  for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].value};
+  for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
   head.drop_uid = drop_uid_ ? 1 : 0;
   head.uid = run_uid_;
   head.gid = run_gid_;
@@ -433,6 +467,10 @@ std::string ZRun::Start() {
   // fork fail, the judge, still waiting for the program, is stopped with the run (Finish).
   if (req_.has_judge) {
     WarmProcess& j = warm_->judge;
+    // Its CPU time so far: the test's share is what it adds until it answers.
+    ProcessUsage before;
+    judge_cpu_known_ = j.stat_fd >= 0 && ReadProcessUsage(j.stat_fd, true, &before);
+    judge_cpu_start_ms_ = before.cpu_ms;
     std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
     int jfds[1] = {chan_judge_.fd};
     if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
@@ -590,7 +628,9 @@ void ZRun::OnTick() {
       tree = ScanTree(drop_uid_, run_uid_, test_host_pid_, -1);
     }
     polled_cpu_ms_ = std::max(polled_cpu_ms_, tree.cpu_ms);
-    peak_rss_kb_ = std::max(peak_rss_kb_, tree.rss_kb);
+    // Memory: the tree's resident pages plus what the slot's tmpfs hold (emptied before every test).
+    last_rss_kb_ = tree.rss_kb;
+    peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + TmpfsKb());
     if (polled_cpu_ms_ >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
     else if (peak_rss_kb_ > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
   }
@@ -696,8 +736,22 @@ RunResult ZRun::Execute() {
   Finish();
   bool file_hit = false;
   // Nothing of the test runs any more (reported, or the zygote and its namespace are gone).
-  std::string cleanup = warm_->workdir.Clear(req_.limits.file_kb * 1024, &file_hit);
-  if (!cleanup.empty()) warm_->zygote.Stop();  // a workdir we cannot empty is never handed to a later test
+  // What the tmpfs still hold was written by the test while it lived, beside (at least) the RSS the last tick saw.
+  if (use_tmpfs_ && started_) peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + TmpfsKb());
+  std::string cleanup = Files().Clear(req_.limits.file_kb * 1024, &file_hit);
+  if (use_tmpfs_ && warm_->shm.active()) {
+    std::string shm = warm_->shm.Clear(req_.limits.file_kb * 1024, &file_hit);
+    if (cleanup.empty()) cleanup = shm;
+  }
+  if (!cleanup.empty()) {
+    warm_->zygote.Stop();  // a workdir we cannot empty is never handed to a later test
+    if (use_tmpfs_) {
+      // The slot's tmpfs go with the zygote (the next one mounts new ones): nothing of this test is handed on.
+      bool ignored = false;
+      for (Workdir* w : {&warm_->tmp, &warm_->shm}) w->Remove(~0ull, &ignored);
+      cleanup.clear();
+    }
+  }
 
   ProcessOutcome& c = result_.candidate;
   c.started = started_;
@@ -730,6 +784,19 @@ RunResult ZRun::Execute() {
     ProcessOutcome& j = result_.judge;
     j.started = true;
     j.wall_ms = c.wall_ms;
+    // The warm judge's CPU over this test (utime + stime from /proc/<pid>/stat, in clock ticks: per test it moves
+    // in steps of 10 ms, and the steps add up to the judge's real time over many tests), and its size now: one that
+    // has grown past the bound (a cache of a program's classes, leaks in setup code) is recycled after its test.
+    WarmProcess& wj = warm_->judge;
+    ProcessUsage after;
+    if (judge_done_ && wj.alive() && wj.stat_fd >= 0 && ReadProcessUsage(wj.stat_fd, true, &after)) {
+      if (judge_cpu_known_ && after.cpu_ms >= judge_cpu_start_ms_) j.cpu_ms = after.cpu_ms - judge_cpu_start_ms_;
+      j.memory_kb = after.rss_kb;
+      if (req_.judge_max_rss_mb && after.rss_kb > req_.judge_max_rss_mb * 1024) {
+        wj.Stop();  // restarted on next use
+        result_.judge_recycled = true;
+      }
+    }
     if (!judge_line_.empty()) {
       j.exit_code = 0;  // the warm judge answered: as a one-shot judge that printed its line and exited 0
       j.stdout_data = judge_line_;

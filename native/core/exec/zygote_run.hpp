@@ -4,9 +4,9 @@
 // first use and restarted whenever one dies or the request asks for a different one:
 //   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded. With
 //     namespaces it is started as pid 1 of the slot's own pid namespace, in the slot's own mount, ipc and
-//     net namespaces (made once, here, with the slot's workdir bound on /tmp; when not root, inside a user
-//     namespace of its own with our uid mapped to itself, and the tests run as that uid). Its per-test
-//     loop is the C fork server (native/zygote/fork_server.cpp; wire format zygote_wire.hpp). Per test it forks ONE
+//     net namespaces (made once, here; when not root, inside a user namespace of its own with our uid mapped
+//     to itself, and the tests run as that uid), with its own size- and inode-limited tmpfs on /tmp and
+//     /dev/shm, whose bytes count as each test's memory. Its per-test loop is the C fork server (native/zygote/fork_server.cpp; wire format zygote_wire.hpp). Per test it forks ONE
 //     process, which isolates itself exactly as the native path does (same plan and code: rlimits, setsid, uid
 //     drop, pdeathsig, no_new_privs, seccomp last, listener fd sent here) and only then runs the program.
 //     It never runs candidate code and never sees test data; it hands us a pidfd of the test's process,
@@ -14,7 +14,7 @@
 //     pid 1: the test's whole tree, daemons included), reaps them, and reports the test's status.
 //   - the judge (lib/exec/python/judge.py, serve_forever): evaluates one test after another; each test
 //     reaches it over its private control socket together with the test's channel socket.
-// Between tests the slot's workdir is emptied (and its mode reset), SysV IPC is refused by the filter,
+// Between tests the slot's /tmp and /dev/shm are emptied (and their mode reset), SysV IPC is refused by the filter,
 // and no process of the test survives: a test finds the slot as the previous one found it.
 //
 // Why the orchestration is here, in C++, and not in TypeScript: the verdict-deciding facts (CPU, memory,
@@ -39,6 +39,7 @@ struct WarmProcess {
   pid_t pid = -1;
   int pidfd = -1;
   int ctl = -1;
+  int stat_fd = -1;  // /proc/<pid>/stat (its CPU time and size)
   size_t key = 0;  // hash of what it was started with
   uint64_t runs = 0;
   bool alive() const { return pid > 0; }
@@ -48,9 +49,12 @@ struct WarmProcess {
 // The warm processes of one slot; owned by its worker thread (so PR_SET_PDEATHSIG fires when it ends).
 struct WarmSlot {
   WarmProcess zygote, judge;
-  Workdir workdir;     // the zygote's /tmp: made with it, emptied after every test, removed with the slot
-  std::string filter;  // the seccomp program's bytes, built once
-  bool filter_built = false;
+  // The tests' files: with a mount namespace, the slot's own tmpfs on /tmp and /dev/shm (made with the zygote,
+  // in its namespace; held here as directory fds); without one, a host directory (`workdir`). Made with the
+  // zygote, emptied (and their mode reset) after every test, removed with the slot or a new zygote.
+  Workdir workdir, tmp, shm;
+  std::string filter;  // the seccomp program's bytes, built once (per variant)
+  bool filter_built = false, filter_own_rlimits = false;
   ~WarmSlot() {
     zygote.Stop();  // first: nothing of a test may still write into the workdir
     judge.Stop();

@@ -15,7 +15,7 @@
 
 namespace verpo::exec {
 
-constexpr uint32_t kZygoteRequestMagic = 0x315a5956;  // "VYZ1"
+constexpr uint32_t kZygoteRequestMagic = 0x325a5956;  // "VYZ2"
 constexpr uint32_t kZygoteReportMagic = 0x525a5956;   // "VYZR"
 constexpr int kZygoteMaxRlimits = 10;
 // The largest request the zygote accepts (its receive buffer): inline sources are capped well below.
@@ -26,7 +26,7 @@ enum class ZygoteMode : uint8_t { kCompile = 0, kStdio = 1, kServe = 2 };
 struct ZygoteRlimit {
   int32_t resource;
   uint32_t pad;
-  uint64_t value;  // hard = soft
+  uint64_t soft, hard;
 };
 
 struct ZygoteRequest {
