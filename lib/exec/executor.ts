@@ -62,6 +62,8 @@ export interface ExecutorCounters {
   cacheHits: number;
   /** Syntax checks answered from the cache. */
   compileCacheHits: number;
+  /** Zygote mode: warm judges stopped after a test because their RSS had grown past `judgeMaxRssMb`. */
+  judgeRecycles: number;
 }
 
 export class Executor {
@@ -78,7 +80,9 @@ export class Executor {
   private readonly modeNote: string | null;
   private readonly cache: Map<string, Promise<TestResult>> | null;
   private readonly compileCache: Map<string, Promise<CompileOutcome>> | null;
-  private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0 };
+  private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
+  /** undefined: the native default (policy.hpp). */
+  private readonly judgeMaxRssMb: number | undefined;
   private closed = false;
 
   constructor(options?: ExecutorOptions) {
@@ -89,6 +93,11 @@ export class Executor {
     this.limits = { ...DEFAULT_LIMITS, ...validateLimits(opts.limits, 'limits') };
     this.excerptBytes = opts.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
     this.maxReplyBytes = (opts.maxReplyKb ?? DEFAULT_MAX_REPLY_KB) * 1024;
+    const bound = opts.judgeMaxRssMb;
+    if (bound !== undefined && (typeof bound !== 'number' || !Number.isInteger(bound) || bound < 0)) {
+      throw new RangeError(`judgeMaxRssMb must be an integer >= 0, got ${String(bound)}`);
+    }
+    this.judgeMaxRssMb = bound;
     this.harness = compileHarness(this.python, pythonDir());
     // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
     // -s: no user site; -B: no .pyc writes; -S unless site-packages are wanted (stdlib-only by default).
@@ -190,7 +199,9 @@ export class Executor {
 
   private async sandboxed(spec: SandboxSpec): Promise<SandboxResult> {
     this.stats.executions++;
-    return this.slots.use(() => this.sandbox.run(spec));
+    const r = await this.slots.use(() => this.sandbox.run(spec));
+    if (r.judgeRecycled) this.stats.judgeRecycles++;
+    return r;
   }
 
   /** The candidate side of a spec: a fresh `runner.py <mode>`, or a fork of the slot's zygote running `mode`. */
@@ -296,6 +307,7 @@ export class Executor {
         judge: { argv: this.frozenArgv('judge server', () => [this.python, '-S', '-s', '-B', '-c', JUDGE_SERVER_BOOT]), env: this.judgeEnv, stdin: testJson },
         channel: true,
         limits: p.limits,
+        ...(this.judgeMaxRssMb === undefined ? {} : { judgeMaxRssMb: this.judgeMaxRssMb }),
       };
     }
     const judgeInput = Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, testJson]);

@@ -9,7 +9,9 @@ import * as path from 'path';
 
 import { native, nativeLoadError } from '../native/load';
 
-export interface SandboxLimits { cpuMs: number; wallMs: number; memoryMb: number; outputKb: number; fileKb?: number; nofile?: number; nproc?: number }
+/** tmpfsMb, inodes: the test's own /tmp and /dev/shm (with a mount namespace); their defaults (the memory limit,
+ *  4096) live in native/core/exec/policy.hpp only. */
+export interface SandboxLimits { cpuMs: number; wallMs: number; memoryMb: number; outputKb: number; fileKb?: number; nofile?: number; nproc?: number; tmpfsMb?: number; inodes?: number }
 /** All optional in specs; defaults: every layer the host allows, except the address-space limit. */
 export interface SandboxLayers { seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }
 export interface ProcessSpec { argv: string[]; env: Record<string, string>; stdin?: Buffer | string }
@@ -30,12 +32,16 @@ export interface SandboxSpec {
    *  (fed `init` once), which forks this test's process tree and runs `mode` in it; `judge.argv`
    *  starts the slot's warm judge (fed `judgeInit` once) and `judge.stdin` is the test it gets. */
   zygote?: ZygoteSpec;
+  /** Zygote mode: recycle the slot's warm judge after this test when its RSS is past this many MiB (0: never;
+   *  default 256, native/core/exec/policy.hpp). */
+  judgeMaxRssMb?: number;
 }
 export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer }
 export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
 export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
-export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
-export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; internalError: string | null }
+export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateTmpfs: boolean; ownRlimits: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
+/** judgeRecycled: zygote mode, the slot's warm judge outgrew judgeMaxRssMb and was stopped after this test. */
+export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; judgeRecycled: boolean; internalError: string | null }
 
 // The binding's surface (native/binding/exec_binding.cc).
 interface NativeProcess { argv: string[]; env: string[]; stdin: Buffer }
@@ -47,6 +53,7 @@ interface NativeSpec {
   limits: SandboxLimits;
   layers: SandboxLayers;
   zygote?: ZygoteSpec;
+  judgeMaxRssMb?: number;
 }
 interface NativeSandbox {
   run(spec: NativeSpec): Promise<SandboxResult>;
@@ -197,7 +204,14 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: 
   if (spec === null || typeof spec !== 'object') throw new TypeError('spec must be an object');
   if (spec.limits === null || typeof spec.limits !== 'object') throw new TypeError('limits must be an object');
   for (const k of ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'] as const) checkLimit(spec.limits, k, true);
-  for (const k of ['fileKb', 'nofile', 'nproc'] as const) checkLimit(spec.limits, k, false);
+  for (const k of ['fileKb', 'nofile', 'nproc', 'tmpfsMb', 'inodes'] as const) checkLimit(spec.limits, k, false);
+  for (const k of ['tmpfsMb', 'inodes'] as const) {
+    const v = spec.limits[k];
+    if (v !== undefined && !Number.isInteger(v)) throw new RangeError(`limits.${k} must be an integer (got ${v})`);
+  }
+  const bound = spec.judgeMaxRssMb;
+  if (bound !== undefined && (typeof bound !== 'number' || !Number.isInteger(bound) || bound < 0 || bound > 1e9))
+    throw new RangeError(`judgeMaxRssMb must be an integer >= 0 (got ${String(bound)})`);
   const candidate = normaliseProcess(spec.candidate, 'candidate', cache);
   const judge = spec.judge === undefined ? null : normaliseProcess(spec.judge, 'judge', cache);
   if (spec.channel !== undefined && typeof spec.channel !== 'boolean') throw new TypeError('channel must be a boolean');
@@ -219,6 +233,7 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: 
     if (judge !== null && !Buffer.isBuffer(z.judgeInit)) throw new TypeError('zygote.judgeInit must be a Buffer when there is a judge');
     out.zygote = { init: z.init, mode: z.mode, judgeInit: z.judgeInit };
   }
+  if (bound !== undefined) out.judgeMaxRssMb = bound;
   return out;
 }
 

@@ -14,6 +14,11 @@ export interface Limits {
   memoryMb: number;
   /** stdout/stderr bytes kept per stream before the run is stopped with OLE, KiB. */
   outputKb: number;
+  /** Size of each of the test's own tmpfs (/tmp, its cwd, and /dev/shm), MiB. Default (and the one place it is
+   *  set: native/core/exec/policy.hpp): the memory limit. What they hold counts as the test's memory either way. */
+  tmpfsMb?: number;
+  /** Files and directories each of those tmpfs may hold (default 4096, policy.hpp). Past it: ENOSPC. */
+  inodes?: number;
 }
 
 export interface Tolerance {
@@ -80,7 +85,8 @@ export interface TestResult {
   verdict: Verdict;
   cpuMs: number;
   wallMs: number;
-  /** Peak memory of the candidate, KiB. */
+  /** Peak memory of the candidate, KiB: its process tree's resident memory plus the bytes in its own /tmp and
+   *  /dev/shm tmpfs (sampled every 10 ms; the larger of that and the main process's own peak RSS). */
   memoryKb: number;
   /** The program's exit status, when its own end decided the verdict (stdio tests; a judged test whose
    *  program ended mid-test). Absent when the sandbox ended a program that was still serving the judge. */
@@ -100,6 +106,10 @@ export interface TestResult {
   /** The cell was answered from the executor's content-hash cache (an identical program, setup, test and
    *  limits ran already, or was running). */
   cached?: boolean;
+  /** assert/call tests: CPU time the trusted judge spent on this test, ms (spawn mode: the judge process's
+   *  rusage; zygote mode: the warm judge's utime + stime over the test, in 10 ms clock ticks). Not counted against
+   *  the program's cpuMs. */
+  judgeCpuMs?: number;
 }
 
 export interface IsolationLayers {
@@ -110,6 +120,10 @@ export interface IsolationLayers {
   dropUid: boolean;
   uid: number;
   cgroup: boolean;
+  /** /tmp and /dev/shm are tmpfs of the test's own (size- and inode-limited, counted as its memory). */
+  privateTmpfs: boolean;
+  /** The test may lower its rlimits and raise a soft one up to its hard one (it holds no CAP_SYS_RESOURCE). */
+  ownRlimits: boolean;
   privateWorkdir: boolean;
   cleanEnv: boolean;
   notes: string[];
@@ -147,4 +161,8 @@ export interface ExecutorOptions {
   mode?: 'zygote' | 'spawn';
   /** Content-hash cache of (program, setup, test, limits) -> cell (default true): duplicate rollouts run once. */
   cache?: boolean;
+  /** Zygote mode: a slot's warm judge whose resident memory has grown past this many MiB is recycled (killed
+   *  after its test, restarted on next use; counted in `counters().judgeRecycles`). Default 256
+   *  (native/core/exec/policy.hpp); 0: never. */
+  judgeMaxRssMb?: number;
 }

@@ -88,8 +88,15 @@ function crashCell(c: CandidateResult, ctx: CellContext, what: string): TestResu
   return baseCell(c, ctx, 'RE', `${what}: exit code ${c.exitCode}`);
 }
 
-/** An assert or call test: the judge's verdict, refined by what the sandbox saw. */
+/** An assert or call test: the judge's verdict, refined by what the sandbox saw; with the CPU time the judge
+ *  spent on it (`judgeCpuMs`) whenever a judge ran. */
 export function judgedCell(r: SandboxResult, ctx: CellContext): TestResult {
+  const cell = judgedVerdict(r, ctx);
+  if (r.judge !== null) cell.judgeCpuMs = r.judge.cpuMs;
+  return cell;
+}
+
+function judgedVerdict(r: SandboxResult, ctx: CellContext): TestResult {
   const early = supervisorVerdict(r, ctx);
   if (early !== null) return early;
   const c = r.candidate;
