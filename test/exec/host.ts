@@ -1,12 +1,14 @@
 // Host-health checks for executor tests: after a hostile program, no process of ours survives, no file is
 // left in the work root, no descriptor of this process points into it, and a bystander process lives.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, chmodSync, chownSync, constants, cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { homedir, release, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import nodeGypBuild from 'node-gyp-build';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec/executor';
-import type { ExecutorOptions } from '../../lib/exec/types';
+import type { ExecutorCounters } from '../../lib/exec/executor';
+import type { ExecutorOptions, IsolationLayers, RunRequest, TestResult } from '../../lib/exec/types';
 
 /** A private work root per test file, so leftovers are attributable. */
 export function makeWorkRoot(tag: string): string {
@@ -161,4 +163,139 @@ export function hostCheckedExecutor(tag: string, options: ExecutorOptions): { re
     get ex() { return state.ex; },
     get root() { return state.root; },
   };
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** The uid (and gid) the unprivileged runs use when the tests run as root. */
+export const NOBODY = 65534;
+
+/** One request's outcome: its cells, and the executor's counters right after it. */
+export interface RequestOutcome {
+  tests: TestResult[];
+  counters: ExecutorCounters;
+}
+
+export interface UnprivilegedRun {
+  mode: 'zygote' | 'spawn';
+  isolation: IsolationLayers;
+  outcomes: RequestOutcome[];
+}
+
+/**
+ * Runs `requests` (one after another) through an Executor per mode in a separate Node process as uid/gid 65534
+ * when the tests run as root (as this user otherwise), from a copy of the compiled library (dist/: run tsc first),
+ * the harness and the addon in a world-readable temp dir (the checkout may not be readable by that uid): the
+ * executor as an unprivileged user, with the slot's namespaces in a user namespace of its own. Its work root is
+ * checked to be empty afterwards.
+ */
+export function runUnprivileged(modes: ('zygote' | 'spawn')[], options: ExecutorOptions, requests: RunRequest[]): { uid: number; runs: UnprivilegedRun[] } {
+  const root = process.getuid?.() === 0;
+  const lib = mkdtempSync(path.join(tmpdir(), 'verpo-unpriv-'));
+  try {
+    for (const d of ['dist/exec', 'dist/native', 'lib/exec/python']) cpSync(path.join(ROOT, d), path.join(lib, d), { recursive: true });
+    const addon = nodeGypBuild.path(ROOT);
+    cpSync(addon, path.join(lib, 'addon', 'verpo.node'));
+    cpSync(path.join(path.dirname(addon), 'verpo_zygote.so'), path.join(lib, 'addon', 'verpo_zygote.so'));
+    chmodSync(lib, 0o755);
+    const workRoot = mkdtempSync(path.join(lib, 'work-'));
+    if (root) chownSync(workRoot, NOBODY, NOBODY);
+    const script = `
+      const { Executor } = require(${JSON.stringify(path.join(lib, 'dist', 'exec'))});
+      let input = '';
+      process.stdin.on('data', (d) => { input += d; });
+      process.stdin.on('end', async () => {
+        try {
+          const { modes, options, requests } = JSON.parse(input);
+          const runs = [];
+          for (const mode of modes) {
+            const ex = new Executor({ ...options, mode, workRoot: ${JSON.stringify(workRoot)} });
+            const outcomes = [];
+            for (const r of requests) outcomes.push({ tests: (await ex.run(r)).tests, counters: ex.counters() });
+            runs.push({ mode, isolation: ex.isolation(), outcomes });
+            await ex.close();
+          }
+          process.stdout.write(JSON.stringify({ uid: process.getuid(), runs }));
+        } catch (e) {
+          console.error(e);
+          process.exit(1);
+        }
+      });`;
+    const out = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8', cwd: lib, timeout: 240_000, input: JSON.stringify({ modes, options, requests }),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', VERPO_NATIVE_PATH: path.join(lib, 'addon', 'verpo.node') },
+      ...(root ? { uid: NOBODY, gid: NOBODY } : {}),
+    });
+    expect(out.status, out.stderr).toBe(0);
+    expect(readdirSync(workRoot), 'leftovers in the unprivileged work root').toEqual([]);
+    const got = JSON.parse(out.stdout) as { uid: number; runs: UnprivilegedRun[] };
+    if (root) expect(got.uid).toBe(NOBODY);
+    return got;
+  } finally {
+    rmSync(lib, { recursive: true, force: true });
+  }
+}
+
+/** What a scenario's check gets: the cells of each of its requests, in order, and where they ran. */
+export interface ScenarioRun {
+  mode: 'zygote' | 'spawn';
+  cells: TestResult[][];
+  isolation: IsolationLayers;
+  /** Counter increments over the scenario's requests. */
+  counters: ExecutorCounters;
+  unprivileged: boolean;
+}
+
+/** Requests run one after another on one executor, and what must hold for their cells. */
+export interface Scenario {
+  name: string;
+  requests: RunRequest[];
+  check(run: ScenarioRun): void;
+}
+
+function counterDelta(after: ExecutorCounters, before: ExecutorCounters): ExecutorCounters {
+  const out = { ...after };
+  for (const k of Object.keys(out) as (keyof ExecutorCounters)[]) out[k] = after[k] - before[k];
+  return out;
+}
+
+/**
+ * Every scenario in both modes: in this process (as root when the tests run as root: each slot under its own uid)
+ * with the host checked after each one, and as an unprivileged user (`runUnprivileged`, all scenarios in one
+ * child process per suite), with the same checks.
+ */
+export function scenarioSuite(tag: string, options: ExecutorOptions, scenarios: Scenario[]): void {
+  for (const mode of ['zygote', 'spawn'] as const) {
+    describe(`${mode} mode`, () => {
+      const fx = hostCheckedExecutor(`${tag}-${mode}`, { ...options, mode });
+      for (const s of scenarios) {
+        it(s.name, async () => {
+          const before = fx.ex.counters();
+          const cells: TestResult[][] = [];
+          for (const r of s.requests) cells.push((await fx.ex.run(r)).tests);
+          s.check({ mode, cells, isolation: fx.ex.isolation(), counters: counterDelta(fx.ex.counters(), before), unprivileged: false });
+        });
+      }
+    });
+  }
+  describe('as an unprivileged user (uid 65534 when run as root), both modes', () => {
+    it('every scenario', () => {
+      const got = runUnprivileged(['zygote', 'spawn'], options, scenarios.flatMap((s) => s.requests));
+      for (const run of got.runs) {
+        let at = 0;
+        let before: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
+        for (const s of scenarios) {
+          const outcomes = run.outcomes.slice(at, at + s.requests.length);
+          at += s.requests.length;
+          const after = outcomes[outcomes.length - 1].counters;
+          try {
+            s.check({ mode: run.mode, cells: outcomes.map((o) => o.tests), isolation: run.isolation, counters: counterDelta(after, before), unprivileged: true });
+          } catch (e) {
+            (e as Error).message = `${run.mode} mode, ${s.name}: ${(e as Error).message}`;
+            throw e;
+          }
+          before = after;
+        }
+      }
+    }, 240_000);
+  });
 }

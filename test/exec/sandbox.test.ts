@@ -291,7 +291,8 @@ describe('sandbox: D. escape and host access', () => {
     for (const p of ['/etc/verpo-x', '/root/verpo-x', '/usr/verpo-x']) expect(out).toContain(`${p} denied`);
     if (r.isolation.namespaces.includes('mount')) {
       expect(out).toContain('/var/tmp/verpo-x denied');
-      expect(out).toContain('/dev/shm/verpo-x denied');
+      // /dev/shm: the run's own tmpfs (writable, gone with the run), else hidden like /var/tmp
+      expect(out).toContain(r.isolation.privateTmpfs ? '/dev/shm/verpo-x ok' : '/dev/shm/verpo-x denied');
     }
     expect(out).toContain('here ok');
     for (const p of ['/etc/verpo-x', '/root/verpo-x', '/var/tmp/verpo-x', '/dev/shm/verpo-x', '/usr/verpo-x']) expect(fs.existsSync(p)).toBe(false);
