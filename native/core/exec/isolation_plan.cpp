@@ -45,6 +45,7 @@ void AddCandidateRlimits(ChildPlan* plan, const Limits& L, bool with_nproc, bool
   plan->AddRlimit(RLIMIT_STACK, L.stack_mb * 1024 * 1024, RLIM_INFINITY);
   plan->AddRlimit(RLIMIT_MEMLOCK, 0);
   plan->AddRlimit(RLIMIT_MSGQUEUE, 0);
+  plan->AddRlimit(RLIMIT_RTPRIO, 0);
   if (with_nproc) plan->AddRlimit(RLIMIT_NPROC, L.nproc);
   if (with_address_space) plan->AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
 }
@@ -58,6 +59,7 @@ const char* RlimitName(int resource) {
     case RLIMIT_STACK: return "RLIMIT_STACK";
     case RLIMIT_MEMLOCK: return "RLIMIT_MEMLOCK";
     case RLIMIT_MSGQUEUE: return "RLIMIT_MSGQUEUE";
+    case RLIMIT_RTPRIO: return "RLIMIT_RTPRIO";
     case RLIMIT_NPROC: return "RLIMIT_NPROC";
     case RLIMIT_AS: return "RLIMIT_AS";
   }

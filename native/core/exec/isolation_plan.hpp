@@ -25,7 +25,7 @@ struct RlimitSetting {
 };
 
 struct ChildPlan {
-  RlimitSetting rlimits[10];
+  RlimitSetting rlimits[12];
   int rlimit_count = 0;
   bool new_session = true;
   bool drop_uid = false;  // setgroups({}), setresgid(gid), setresuid(uid)
@@ -50,8 +50,10 @@ struct ChildPlan {
 // unlimited: the competitive-programming idiom setrlimit(RLIMIT_STACK, (RLIM_INFINITY, RLIM_INFINITY)) must
 // succeed; stack pages are resident memory, bounded by the memory limit), MEMLOCK = 0, MSGQUEUE = 0; NPROC only
 // when the uid is the slot's own or the test has its own user namespace (it counts every process of the real
-// uid there); AS only on request. A test without CAP_SYS_RESOURCE may lower any of them and raise a soft limit
-// up to its hard one (the filter lets it change its own limits then; the kernel refuses every hard raise).
+// uid there); AS only on request; RTPRIO = 0 (no realtime scheduling that could starve the supervisor, whatever
+// the host's hard limit). A test without CAP_SYS_RESOURCE may lower any of them and raise a soft limit up to its
+// hard one (the filter lets it change its own limits then; the kernel refuses every hard raise); the limits not
+// set here keep the supervisor's values.
 void AddCandidateRlimits(ChildPlan* plan, const Limits& limits, bool with_nproc, bool with_address_space);
 const char* RlimitName(int resource);
 

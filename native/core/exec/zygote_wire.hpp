@@ -17,7 +17,7 @@ namespace verpo::exec {
 
 constexpr uint32_t kZygoteRequestMagic = 0x325a5956;  // "VYZ2"
 constexpr uint32_t kZygoteReportMagic = 0x525a5956;   // "VYZR"
-constexpr int kZygoteMaxRlimits = 10;
+constexpr int kZygoteMaxRlimits = 12;
 // The largest request the zygote accepts (its receive buffer): inline sources are capped well below.
 constexpr uint32_t kZygoteMaxRequest = 1u << 20;
 
