@@ -10,6 +10,9 @@
 // `meta.tests` counts each set. Only Python 3 programs (language 3 = PYTHON3 in contest_problem.proto, or
 // the enum name) become rollouts; Python 2 (language 1) is not runnable here. The time limit becomes
 // limits.cpu_ms (wall_ms = 3 x cpu_ms) and memory_limit_bytes limits.memory_mb, unless datasetLimits is false.
+// Outputs are compared as the contest judges compare them without a special checker: whitespace-separated
+// tokens (Codeforces' default wcmp), numbers within 1e-6 absolute or relative (the usual checker for real
+// outputs; integer tokens always exactly): `compare: 'tokens-float'`.
 import type { StdioTest } from '../exec/types';
 import { asRecord, capped, describeValue, idPart, isRecord, lf, optStr, type Rec } from './fields';
 import { DatasetRecordError, type ContractLimits, type ContractLine, type ConvertOptions, type RecordRef } from './types';
@@ -17,6 +20,7 @@ import { DatasetRecordError, type ContractLimits, type ContractLine, type Conver
 // 1 = PYTHON is Python 2 in the proto enum: not accepted, and neither is a bare "python" (ambiguous)
 const PYTHON3 = new Set<unknown>([3, '3', 'PYTHON3', 'python3', 'Python3']);
 type TestSet = 'public' | 'private' | 'generated';
+const JUDGE_COMPARE = 'tokens-float' as const;
 const SETS: readonly TestSet[] = ['public', 'private', 'generated'];
 const CAMEL: Record<string, string> = {
   public_tests: 'publicTests', private_tests: 'privateTests', generated_tests: 'generatedTests',
@@ -40,7 +44,7 @@ function testSet(v: unknown, field: string, ref: RecordRef): StdioTest[] {
     if (typeof x !== 'string') throw new DatasetRecordError(ref, `${field}.input[${i}]`, `expected a string, got ${describeValue(x)}`);
     const y = output[i];
     if (typeof y !== 'string') throw new DatasetRecordError(ref, `${field}.output[${i}]`, `expected a string, got ${describeValue(y)}`);
-    return { type: 'stdio', stdin: x, stdout: y };
+    return { type: 'stdio', stdin: x, stdout: y, compare: JUDGE_COMPARE };
   });
 }
 
@@ -113,7 +117,7 @@ function commonOjLine(rec: Rec, ref: RecordRef, options: ConvertOptions): Contra
     }
     if (typeof c.input.stdin !== 'string') throw new DatasetRecordError(ref, `${f}.input.stdin`, `expected a string, got ${describeValue(c.input.stdin)}`);
     if (typeof c.output.stdout !== 'string') throw new DatasetRecordError(ref, `${f}.output.stdout`, `expected a string, got ${describeValue(c.output.stdout)}`);
-    return { type: 'stdio', stdin: c.input.stdin, stdout: c.output.stdout };
+    return { type: 'stdio', stdin: c.input.stdin, stdout: c.output.stdout, compare: JUDGE_COMPARE };
   });
   if (tests.length === 0) throw new DatasetRecordError(ref, 'test', 'is empty: the problem has no tests');
   let rollouts: string[] = [];

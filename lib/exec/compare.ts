@@ -1,6 +1,10 @@
 // stdout comparators for stdio tests. They run in the trainer's process: the expected output never
 // enters the sandbox. None is lenient by default: no prefix match, no case folding, no token sets.
-import type { Comparator, Tolerance } from './types';
+// The judges' own comparisons, as testlib's standard checkers make them: `tokens` is wcmp (whitespace-
+// separated tokens, exact), `lines` is lcmp (line by line, each line's tokens), `tokens-float` (alias
+// `float`) compares numeric tokens within a tolerance (integers always exactly), and `case: 'insensitive'`
+// folds ASCII case (YES/yes) in any of them.
+import type { CaseMode, Comparator, Tolerance } from './types';
 
 export interface CompareOutcome {
   ok: boolean;
@@ -11,14 +15,30 @@ export interface CompareOutcome {
 export const DEFAULT_FLOAT_TOLERANCE: Required<Tolerance> = { abs: 1e-6, rel: 1e-6 };
 const SNIPPET = 40;
 
+/** Every comparator name a stdio test may give (`float` is the older name of `tokens-float`). */
+export const COMPARATORS: readonly Comparator[] = ['whitespace', 'exact', 'tokens', 'tokens-float', 'float', 'lines'];
+
 export function compareOutput(actual: Buffer | string, expected: string, mode: Comparator = 'whitespace',
-                              tolerance?: Tolerance): CompareOutcome {
-  const got = typeof actual === 'string' ? actual : actual.toString('utf8');
+                              tolerance?: Tolerance, caseMode: CaseMode = 'sensitive'): CompareOutcome {
+  let got = typeof actual === 'string' ? actual : actual.toString('utf8');
+  if (caseMode === 'insensitive') {
+    // ASCII only, as testlib's case-insensitive checkers: the byte length stays, so positions still hold
+    got = asciiLower(got);
+    expected = asciiLower(expected);
+    if (mode === 'exact') actual = got;
+  }
   switch (mode) {
     case 'exact': return compareExact(actual, expected, got);
     case 'whitespace': return compareLines(normaliseWhitespace(got), normaliseWhitespace(expected));
-    case 'float': return compareFloat(got, expected, { ...DEFAULT_FLOAT_TOLERANCE, ...definedOnly(tolerance) });
+    case 'tokens': return compareTokens(got, expected, null);
+    case 'tokens-float':
+    case 'float': return compareTokens(got, expected, { ...DEFAULT_FLOAT_TOLERANCE, ...definedOnly(tolerance) });
+    case 'lines': return compareLineTokens(got, expected);
   }
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 function definedOnly(t?: Tolerance): Tolerance {
@@ -68,18 +88,42 @@ function compareLines(got: string[], exp: string[]): CompareOutcome {
 const NUMBER = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)$/i;
 const INTEGER = /^[+-]?\d+$/;
 
-/** Whitespace-separated tokens; numeric tokens equal within max(abs, rel*|expected|), others exactly.
- *  Two integer tokens compare exactly as integers (no precision loss past 2^53). */
-function compareFloat(got: string, exp: string, tol: Required<Tolerance>): CompareOutcome {
-  const g = tokens(got);
-  const e = tokens(exp);
+/** Whitespace-separated tokens. With a tolerance, numeric tokens are equal within max(abs, rel*|expected|)
+ *  and others exactly; two integer tokens always compare exactly as integers (no precision loss past 2^53,
+ *  and a wrong count is never "close"). Without one (tolerance null), every token exactly. */
+function compareTokens(got: string, exp: string, tol: Required<Tolerance> | null): CompareOutcome {
+  return compareTokenLists(tokens(got), tokens(exp), tol);
+}
+
+/** testlib's lcmp: the same number of lines (trailing blank lines aside), each line the same tokens. */
+function compareLineTokens(got: string, exp: string): CompareOutcome {
+  const g = normaliseWhitespace(got);
+  const e = normaliseWhitespace(exp);
+  const n = Math.min(g.length, e.length);
+  for (let i = 0; i < n; i++) {
+    const a = g[i].split(/\s+/).filter(Boolean);
+    const b = e[i].split(/\s+/).filter(Boolean);
+    if (a.length !== b.length || a.some((t, k) => t !== b[k])) {
+      const k = a.findIndex((t, j) => t !== b[j]);
+      const at = k < 0 ? Math.min(a.length, b.length) : k;
+      return { ok: false, detail: `line ${i + 1}, token ${at + 1}: expected ${at < b.length ? JSON.stringify(b[at]) : 'end of line'}, got ${at < a.length ? JSON.stringify(a[at]) : 'end of line'}` };
+    }
+  }
+  if (g.length !== e.length) return compareLines(g, e);
+  return { ok: true };
+}
+
+function compareTokenLists(g: { text: string; line: number }[], e: { text: string; line: number }[],
+                           tol: Required<Tolerance> | null): CompareOutcome {
   const n = Math.min(g.length, e.length);
   for (let i = 0; i < n; i++) {
     const a = g[i].text;
     const b = e[i].text;
     if (a === b) continue;
     let equal = false;
-    if (INTEGER.test(a) && INTEGER.test(b)) {
+    if (tol === null) {
+      equal = false;
+    } else if (INTEGER.test(a) && INTEGER.test(b)) {
       equal = BigInt(a) === BigInt(b);
     } else if (NUMBER.test(a) && NUMBER.test(b)) {
       const x = Number(normaliseNumber(a));
@@ -90,7 +134,7 @@ function compareFloat(got: string, exp: string, tol: Required<Tolerance>): Compa
     }
     if (!equal) {
       return { ok: false, detail: `token ${i + 1} (line ${g[i].line}): expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}` +
-        (NUMBER.test(a) && NUMBER.test(b) ? ` (abs tol ${tol.abs}, rel tol ${tol.rel})` : '') };
+        (tol !== null && NUMBER.test(a) && NUMBER.test(b) ? ` (abs tol ${tol.abs}, rel tol ${tol.rel})` : '') };
     }
   }
   if (g.length > e.length) return { ok: false, detail: `token ${n + 1} (line ${g[n].line}): expected end of output, got ${JSON.stringify(g[n].text)}` };

@@ -45,7 +45,13 @@ export interface CallTest {
   tolerance?: Tolerance;
 }
 
-export type Comparator = 'exact' | 'whitespace' | 'float';
+/** How a stdio test's output is compared (compare.ts): 'whitespace' (default: line by line, trailing spaces and
+ *  blank lines ignored), 'exact' (bytes), 'tokens' (testlib's wcmp: whitespace-separated tokens, exact),
+ *  'tokens-float' (numeric tokens within a tolerance, integers exactly; 'float' is its older name),
+ *  'lines' (testlib's lcmp: line by line, each line's tokens). */
+export type Comparator = 'exact' | 'whitespace' | 'tokens' | 'tokens-float' | 'float' | 'lines';
+/** 'insensitive': ASCII case folded before comparing (YES = yes). */
+export type CaseMode = 'sensitive' | 'insensitive';
 
 /** The program runs as __main__ with `stdin`; its stdout is compared with `stdout` outside the sandbox. */
 export interface StdioTest {
@@ -54,8 +60,10 @@ export interface StdioTest {
   stdout: string;
   /** Default 'whitespace'. */
   compare?: Comparator;
-  /** For compare: 'float'. */
+  /** For compare: 'tokens-float' (default abs 1e-6, rel 1e-6). */
   tolerance?: Tolerance;
+  /** Default 'sensitive'. */
+  case?: CaseMode;
 }
 
 export type TestCase = AssertTest | CallTest | StdioTest;

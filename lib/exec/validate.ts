@@ -2,11 +2,11 @@
 // anything runs (a malformed request must never turn into verdicts that look like the program's fault).
 import { accessSync, constants, statSync } from 'node:fs';
 import { cacheBytes, type CellCacheOptions } from './cell-cache';
+import { COMPARATORS } from './compare';
 import type { ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
 
 export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
 const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'];
-const COMPARATORS = ['exact', 'whitespace', 'float'];
 const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function describe(v: unknown): string {
@@ -205,6 +205,9 @@ export function validateTest(t: unknown, field: string): TestCase {
       checkString(test.stdout, `${field}.stdout`);
       if (test.compare !== undefined && !COMPARATORS.includes(test.compare)) {
         throw new TypeError(`${field}.compare must be one of ${COMPARATORS.join(', ')}, got ${describe(test.compare)}`);
+      }
+      if (test.case !== undefined && test.case !== 'sensitive' && test.case !== 'insensitive') {
+        throw new TypeError(`${field}.case must be 'sensitive' or 'insensitive', got ${describe(test.case)}`);
       }
       checkTolerance(test.tolerance, `${field}.tolerance`);
       break;

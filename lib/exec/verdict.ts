@@ -136,7 +136,7 @@ export function stdioCell(r: SandboxResult, test: StdioTest, ctx: CellContext): 
     return cell;
   }
   if (c.stdoutTruncated) return baseCell(c, ctx, 'OLE', 'output limit exceeded');
-  const cmp = compareOutput(c.stdout, test.stdout, test.compare ?? 'whitespace', test.tolerance);
+  const cmp = compareOutput(c.stdout, test.stdout, test.compare ?? 'whitespace', test.tolerance, test.case);
   return cmp.ok ? baseCell(c, ctx, 'AC') : baseCell(c, ctx, 'WA', cmp.detail);
 }
 

@@ -21,7 +21,7 @@ describe('convert codecontests (HF export)', () => {
   it('keeps public, private and generated tests in that order, as stdio tests', () => {
     expect(hf.id).toBe('codecontests/1000_A. Sum of Two');
     expect(hf.tests.map((t) => (t as { stdin: string }).stdin)).toEqual(['1 2\n', '-5 5\n', '1000000000 1000000000\n', '7 8\n']);
-    expect(hf.tests[1]).toEqual({ type: 'stdio', stdin: '-5 5\n', stdout: '0\n' });
+    expect(hf.tests[1]).toEqual({ type: 'stdio', stdin: '-5 5\n', stdout: '0\n', compare: 'tokens-float' });
     expect(hf.meta).toMatchObject({ tests: { public: 1, private: 2, generated: 1 }, cf_rating: 800, difficulty: 7 });
     expect(hf.prompt).toBe('Given a and b, print a + b.');
   });
@@ -54,8 +54,8 @@ describe('convert codecontests (protobuf JSON names)', () => {
     const [, proto] = convert({ withSolutions: true, withIncorrectSolutions: true });
     expect(proto.id).toBe('codecontests/1001_B. Largest');
     expect(proto.tests).toEqual([
-      { type: 'stdio', stdin: '3\n1 5 2\n', stdout: '5\n' },
-      { type: 'stdio', stdin: '1\n-7\n', stdout: '-7\n' },
+      { type: 'stdio', stdin: '3\n1 5 2\n', stdout: '5\n', compare: 'tokens-float' },
+      { type: 'stdio', stdin: '1\n-7\n', stdout: '-7\n', compare: 'tokens-float' },
     ]);
     expect(proto.rollouts!.length).toBe(2);
     expect(proto.meta).toMatchObject({ solution_correct: [true, false], cf_rating: 1000, tests: { public: 1, private: 1, generated: 0 } });
@@ -80,9 +80,9 @@ describe('convert codecontests (SandboxFusion CommonOJ rows)', () => {
     expectValidLine(l);
     expect(l.id).toBe('codecontests/cc_valid_17');
     expect(l.tests).toEqual([
-      { type: 'stdio', stdin: '3\n', stdout: '9\n' },
-      { type: 'stdio', stdin: '-4\n', stdout: '16\n' },
-      { type: 'stdio', stdin: '0\n', stdout: '0\n' },
+      { type: 'stdio', stdin: '3\n', stdout: '9\n', compare: 'tokens-float' },
+      { type: 'stdio', stdin: '-4\n', stdout: '16\n', compare: 'tokens-float' },
+      { type: 'stdio', stdin: '0\n', stdout: '0\n', compare: 'tokens-float' },
     ]);
     expect(l.rollouts).toEqual(['n = int(input())\nprint(n * n)\n']);
     expect(l.meta).toMatchObject({ shape: 'sandboxfusion-commonoj', labels: { problem_format: 'Standard' } });

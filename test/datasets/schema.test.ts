@@ -26,6 +26,11 @@ const validInputs: [string, unknown][] = [
       { type: 'call', fn: 'f', args: [], kwargs: { x: 1 }, expected: null, tolerance: { abs: 0.1 } }],
     rollouts: ['print(0.5)'], limits: { cpu_ms: 1000, wall_ms: 3000, memory_mb: 256, output_kb: 64 },
   }],
+  ['the judges\' comparators', {
+    id: 'cf/1', tests: [{ type: 'stdio', stdin: '', stdout: 'YES', compare: 'tokens', case: 'insensitive' },
+      { type: 'stdio', stdin: '', stdout: '1 2', compare: 'lines' }, { type: 'stdio', stdin: '', stdout: '0.5', compare: 'tokens-float' }],
+    rollouts: ['print("yes")'],
+  }],
 ];
 
 const invalidInputs: [string, unknown][] = [
@@ -35,7 +40,8 @@ const invalidInputs: [string, unknown][] = [
   ['trajectory without passed', { ...example, trajectory: [0, 0] }],
   ['a cell of 2', { id: 'p', passed: [[1, 2]] }],
   ['an unknown test type', { id: 'p', tests: [{ type: 'pytest', code: 'x' }], rollouts: ['x'] }],
-  ['a comparator the executor lacks', { id: 'p', tests: [{ type: 'stdio', stdin: '', stdout: '', compare: 'tokens' }], rollouts: ['x'] }],
+  ['a comparator the executor lacks', { id: 'p', tests: [{ type: 'stdio', stdin: '', stdout: '', compare: 'set-of-tokens' }], rollouts: ['x'] }],
+  ['an unknown case mode', { id: 'p', tests: [{ type: 'stdio', stdin: '', stdout: '', compare: 'tokens', case: 'upper' }], rollouts: ['x'] }],
   ['the executor option name instead of the contract one', { ...example, limits: { cpuMs: 1000 } }],
   ['a call test without expected', { id: 'p', tests: [{ type: 'call', fn: 'f', args: [] }], rollouts: ['x'] }],
   ['a call to a non-identifier', { id: 'p', tests: [{ type: 'call', fn: 'a.b', args: [], expected: 1 }], rollouts: ['x'] }],

@@ -76,3 +76,37 @@ describe('float', () => {
     expect(r.detail).toContain('expected "4", got "5"');
   });
 });
+
+describe('the judges\' comparators (testlib\'s standard checkers)', () => {
+  it('tokens (wcmp): any whitespace between tokens, tokens exactly', () => {
+    expect(compareOutput('1  2\n\n3   \n', '1 2 3', 'tokens').ok).toBe(true);
+    expect(compareOutput('  1\t2\r\n3', '1 2\n3\n', 'tokens').ok).toBe(true);
+    expect(compareOutput('1 2 4', '1 2 3', 'tokens').detail).toContain('token 3');
+    expect(compareOutput('1.0', '1', 'tokens').ok).toBe(false);
+    expect(compareOutput('1 2', '1 2 3', 'tokens').detail).toContain('end of output');
+    expect(compareOutput('YES', 'yes', 'tokens').ok).toBe(false);
+  });
+  it('tokens-float (and its older name float): numbers within the tolerance, integers always exactly', () => {
+    for (const mode of ['tokens-float', 'float'] as const) {
+      expect(compareOutput('0.3333333 x\n', '0.333333333 x', mode).ok).toBe(true);
+      expect(compareOutput('0.3334', '0.333333333', mode).ok).toBe(false);
+      expect(compareOutput('1000001', '1000000', mode).ok, 'a wrong count is never close').toBe(false);
+      expect(compareOutput('1e-7', '0', mode).ok).toBe(true);
+      expect(compareOutput('2.5', '2.5000001', mode, { abs: 1e-9, rel: 0 }).ok).toBe(false);
+    }
+  });
+  it('lines (lcmp): line by line, each line\'s tokens', () => {
+    expect(compareOutput('1  2 \n3\n\n', '1 2\n3', 'lines').ok).toBe(true);
+    expect(compareOutput('1 2 3\n', '1 2\n3\n', 'lines').ok, 'tokens on the wrong line').toBe(false);
+    expect(compareOutput('1 2\n4\n', '1 2\n3\n', 'lines').detail).toContain('line 2, token 1');
+    expect(compareOutput('1 2\n', '1 2\n3\n', 'lines').ok).toBe(false);
+  });
+  it("case: 'insensitive' folds ASCII case in every comparator, and only ASCII", () => {
+    expect(compareOutput('YES\nNo', 'yes\nNO\n', 'tokens', undefined, 'insensitive').ok).toBe(true);
+    expect(compareOutput('Yes', 'yes', 'whitespace', undefined, 'insensitive').ok).toBe(true);
+    expect(compareOutput('YES 1.0000001', 'yes 1', 'tokens-float', undefined, 'insensitive').ok).toBe(true);
+    expect(compareOutput('Yes\n', 'yes\n', 'exact', undefined, 'insensitive').ok).toBe(true);
+    expect(compareOutput('NO', 'yes', 'tokens', undefined, 'insensitive').ok).toBe(false);
+    expect(compareOutput('É', 'é', 'tokens', undefined, 'insensitive').ok).toBe(false);
+  });
+});

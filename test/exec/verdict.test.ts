@@ -79,6 +79,13 @@ describe('stdio cells', () => {
     expect(stdioCell(result({ stdout: Buffer.from('42\n'), stdoutTruncated: true }, null), test, ctx).verdict).toBe('OLE');
     expect(stdioCell(result({ stdout: Buffer.from('42\n'), limit: 'cpu' }, null), test, ctx).verdict).toBe('TLE');
   });
+  it("uses the test's comparator and case mode", () => {
+    const yes = { type: 'stdio' as const, stdin: '', stdout: 'YES 2\n' };
+    const out = result({ stdout: Buffer.from('yes  2.0000001') }, null);
+    expect(stdioCell(out, yes, ctx).verdict).toBe('WA');
+    expect(stdioCell(out, { ...yes, compare: 'tokens-float', case: 'insensitive' }, ctx).verdict).toBe('AC');
+    expect(stdioCell(out, { ...yes, compare: 'tokens', case: 'insensitive' }, ctx).verdict).toBe('WA');
+  });
 });
 
 describe('the syntax check', () => {
