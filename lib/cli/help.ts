@@ -5,6 +5,7 @@ export const HELP: Record<string, string> = {
 Usage: verpo <command> [options]
 
 Commands:
+  demo [--problems N] [--out FILE]  score the bundled HumanEval with sample rollouts: the main job, end to end
   score [in.jsonl] [-o out.jsonl]   execute every rollout, then rewards and advantages (VeRPO by default)
   run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
@@ -58,6 +59,19 @@ Malformed records are reported on stderr (line and field), skipped and counted; 
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
 APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
 private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).`,
+  demo: `Usage: verpo demo [--problems N] [--out FILE] [--concurrency N] [--python PATH] [-q]
+
+Scores the bundled HumanEval (164 problems, MIT) as a trainer's step would: each problem gets its
+canonical solution, a body of \`return None\`, one that crashes, and the canonical with its first integer
+literal off by one (when it has one); every rollout runs against the problem's split asserts in the
+sandbox, then VeRPO rewards and advantages. Shows the progress bar and the summary, writes one scored
+line per problem and prints its path.
+  --problems N        only the first N problems (default all 164)
+  -o, --out FILE      where the scored JSONL goes (default: a new directory in the temp dir)
+  --concurrency N     tests running at once (default: the number of cores)
+  --python PATH       interpreter (default /usr/bin/python3 when present)
+  -q, --quiet         no progress or summary on stderr (the path still goes to stdout)
+Exit status: 0 when every line was scored and every canonical solution passed, 1 otherwise.`,
   bench: `Usage: verpo bench [reward] [executor] [pipeline] [server]
 
 Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,

@@ -3,6 +3,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { convertCommand } from './convert';
+import { demoCommand } from './demo';
 import { HELP } from './help';
 import { SERVE_HELP, serveCommand } from './serve';
 import { countLines, cutTornLine, LineWriter, readLines, readResumePoint, verifyResume } from './io';
@@ -117,12 +118,14 @@ export async function main(argv: string[]): Promise<number> {
         return await scoreCommand(rest, 'run');
       case 'convert':
         return await convertCommand(rest);
+      case 'demo':
+        return await demoCommand(rest);
       case 'serve':
         return await serveCommand(rest);
       case 'bench':
         return await benchCommand(rest);
       default:
-        throw new UsageError(`unknown command '${command}': expected score, run, convert, serve or bench (see verpo --help)`);
+        throw new UsageError(`unknown command '${command}': expected demo, score, run, convert, serve or bench (see verpo --help)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
