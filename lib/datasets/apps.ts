@@ -116,6 +116,7 @@ export function convertAppsRecord(raw: unknown, ref: RecordRef, options: Convert
     setup,
     tests,
     ...(rollouts.length ? { rollouts } : {}),
+    ...(fnName === undefined ? { harness: 'apps' as const } : {}),
     meta,
   };
 }

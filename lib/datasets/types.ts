@@ -24,6 +24,8 @@ export interface ContractLine {
   /** Only with `withSolutions` (and only when the record has reference programs). */
   rollouts?: string[];
   limits?: ContractLimits;
+  /** 'apps': stdin programs that need it run as APPS's/TACO's grader runs them (apps-harness.ts). */
+  harness?: 'apps';
   /** Facts about the source record (dataset, difficulty, starter code, test counts...). Scoring ignores it. */
   meta?: Record<string, unknown>;
 }

@@ -3,6 +3,7 @@
 // field; the JSON Schemas in schema/ state the same contract for other tools.
 import type { Limits, TestCase, Verdict } from '../exec/types';
 import { checkJson, MAX_JSON_DEPTH, type ValueError } from '../exec/validate';
+import { HARNESSES, type Harness } from '../datasets/apps-harness';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
@@ -17,6 +18,9 @@ export interface InputLine {
   passed?: number[][];
   trajectory?: number[];
   limits?: { cpu_ms?: number; wall_ms?: number; memory_mb?: number; output_kb?: number };
+  /** A dataset grader's harness for programs that need it ('apps': a stdin program with a top-level
+   *  `return` runs as APPS's and TACO's grader runs it; lib/datasets/apps-harness.ts). */
+  harness?: Harness;
   /** Informational facts about the problem (ignored by scoring). */
   meta?: Record<string, unknown>;
 }
@@ -53,6 +57,7 @@ export interface Problem {
   /** Precomputed pass matrix (rows x tests), when the line carried `passed`. */
   passed: number[][] | null;
   limits?: Partial<Limits>;
+  harness?: Harness;
 }
 
 export class LineError extends Error {
@@ -72,7 +77,7 @@ function describe(v: unknown): string {
 }
 
 // prompt and meta are informational (written by `verpo convert`, ignored by scoring).
-const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'meta']);
+const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'meta']);
 const LIMIT_KEYS: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
 
 function checkTests(v: unknown): TestCase[] {
@@ -174,6 +179,9 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     throw new LineError(sources.length ? sources.join('+') : 'rollouts', 'expected exactly one of rollouts, turns or passed');
   const limits = checkLimits(v.limits);
   const setup = v.setup as string | undefined;
+  if (v.harness !== undefined && !(HARNESSES as readonly unknown[]).includes(v.harness))
+    throw new LineError('harness', `is ${JSON.stringify(v.harness)}: expected one of ${HARNESSES.join(', ')}`);
+  const harness = v.harness as Harness | undefined;
 
   if (v.passed !== undefined) {
     if (mode === 'run') throw new LineError('passed', '`verpo run` executes programs: give rollouts or turns, not a precomputed matrix');
@@ -185,7 +193,7 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   if (v.trajectory !== undefined) throw new LineError('trajectory', 'only goes with a precomputed `passed` matrix (use `turns` for programs)');
   const tests = checkTests(v.tests);
   if (v.rollouts !== undefined) {
-    return { id, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits };
+    return { id, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness };
   }
   if (!Array.isArray(v.turns) || v.turns.length === 0) throw new LineError('turns', `expected a non-empty array of trajectories (got ${describe(v.turns)})`);
   const programs: string[] = [], trajectory: number[] = [], turnsPerTrajectory: number[] = [];
@@ -194,7 +202,7 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     turnsPerTrajectory.push(turns.length);
     for (const p of turns) programs.push(p), trajectory.push(i);
   });
-  return { id, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits };
+  return { id, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits, harness };
 }
 
 function countTurns(trajectory: number[]): number[] {

@@ -5,6 +5,7 @@ import { availableParallelism } from 'os';
 import { performance } from 'perf_hooks';
 import { cacheBytes, type CellCacheOptions } from '../exec/cell-cache';
 import { Executor } from '../exec/executor';
+import { appsHarnessProgram, needsAppsHarness } from '../datasets/apps-harness';
 import type { ExecutorOptions, RunResult, TestResult, Verdict } from '../exec/types';
 import { computeRewards } from '../reward/compute';
 import { checkOptions } from '../reward/validate';
@@ -87,9 +88,14 @@ async function* lines(input: Input): AsyncGenerator<unknown> {
 /** Executes a problem's programs. Identical programs and cells are run once by the executor's
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
 async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  const runs = await Promise.all(
-    p.programs.map((code) => ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits, cache })),
-  );
+  const runs = await Promise.all(p.programs.map(async (code) => {
+    const run = await ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits, cache });
+    // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
+    if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
+      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache });
+    }
+    return run;
+  }));
   let executions = 0, cacheHits = 0;
   for (const run of runs) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
   return { runs, executions, cacheHits };
