@@ -602,8 +602,9 @@ IsolationReport EffectiveIsolation(const Layers& requested, int slot, const Sand
   // How memory is counted, and what no layer here counts without a memory cgroup.
   r.notes.push_back(std::string("memory: polled every 10 ms, the tree's RSS") +
                     (r.private_tmpfs ? " + the bytes in its own /tmp and /dev/shm tmpfs" : " (files are not counted)") +
-                    "; memfd_create is refused (ENOSYS): its pages could be counted nowhere without a memory cgroup; "
-                    "kernel memory of pipe and socket buffers is not counted (bounded by nofile x nproc)");
+                    (r.seccomp ? "; memfd_create is refused (ENOSYS): its pages could be counted nowhere without a memory cgroup"
+                               : "; without seccomp memfd_create is allowed, and its pages are counted nowhere") +
+                    "; kernel memory of pipe and socket buffers is not counted (bounded by nofile x nproc)");
   r.cgroup = false;
   if (requested.cgroup && !h.cgroup_v2_dir.empty())
     r.notes.push_back("cgroup: delegated v2 found at " + h.cgroup_v2_dir + " but not used yet; memory is polled");
