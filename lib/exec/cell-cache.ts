@@ -12,7 +12,7 @@ export const DEFAULT_CACHE_MB = 256;
  *  numbers (an estimate; V8 keeps ASCII strings at one byte per character, which is what is counted). */
 export const ENTRY_OVERHEAD_BYTES = 256;
 
-/** The executor option that sets the bound (ExecutorOptions.cacheMb once lib/exec/types.ts declares it). */
+/** The executor option that sets the bound (ExecutorOptions.cacheMb). */
 export interface CellCacheOptions {
   /** Bound of the content-hash cell cache, MiB of estimated bytes (default DEFAULT_CACHE_MB). */
   cacheMb?: number;

@@ -13,12 +13,12 @@ import type {
   TestResult,
 } from './types';
 import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
+import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
 import { compileFromRun, judgedCell, stdioCell, type CellContext } from './verdict';
 
 const DEFAULT_EXCERPT_BYTES = 4096;
 const DEFAULT_MAX_REPLY_KB = 16384;
 /** Cells kept by the content-hash cache (oldest dropped first); a cell is a few hundred bytes. */
-const CACHE_ENTRIES = 200_000;
 /** Programs whose syntax check (and compiled code, a few KB each) the cache keeps. */
 const COMPILE_CACHE_ENTRIES = 4096;
 /** The syntax check's output carries the program's compiled code (runner.py MAX_CODE_BYTES and its line). */
@@ -78,7 +78,7 @@ export class Executor {
   private readonly candidateFlags: string[];
   readonly mode: 'zygote' | 'spawn';
   private readonly modeNote: string | null;
-  private readonly cache: Map<string, Promise<TestResult>> | null;
+  private readonly cache: CellCache | null;
   private readonly compileCache: Map<string, Promise<CompileOutcome>> | null;
   private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
   /** undefined: the native default (policy.hpp). */
@@ -112,7 +112,7 @@ export class Executor {
     this.mode = opts.mode ?? (forkServer === null ? 'spawn' : 'zygote');
     this.modeNote = opts.mode === undefined && forkServer === null
       ? 'spawn mode: verpo_zygote.so (the zygote\'s fork server) is missing beside the native addon' : null;
-    this.cache = opts.cache === false ? null : new Map();
+    this.cache = opts.cache === false ? null : new CellCache(cacheBytes(opts.cacheMb));
     this.compileCache = opts.cache === false ? null : new Map();
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
     this.slots = new Slots(this.concurrency * (1 + QUEUED_PER_SLOT));
@@ -131,6 +131,11 @@ export class Executor {
     return report;
   }
 
+  /** The cell cache's size and bound (null when caching is off). */
+  cacheStats(): CellCacheStats | null {
+    return this.cache?.stats() ?? null;
+  }
+
   /** Executions and cache hits since construction. */
   counters(): ExecutorCounters {
     return { ...this.stats };
@@ -140,6 +145,10 @@ export class Executor {
     const req = validateRequest(request);
     if (this.closed) throw new Error('Executor is closed');
     const limits = { ...this.limits, ...validateLimits(req.limits, 'limits') };
+    // The tmpfs size follows the executor's memory limit, not each request's: a zygote slot's tmpfs is
+    // mounted with the slot, so a size that moved with every problem's memory limit would restart it.
+    // What the tmpfs hold counts against each test's own memory limit either way.
+    if (limits.tmpfsMb === undefined) limits.tmpfsMb = Math.ceil(Math.max(this.limits.memoryMb, 1));
     const prepared: Prepared = {
       files: this.programFiles(req),
       limits,
@@ -239,7 +248,7 @@ export class Executor {
       return { ...(await hit), cached: true };
     }
     const fresh = this.runCell(test, p);
-    remember(this.cache, key, fresh);
+    this.cache.set(key, fresh);
     const cell = await fresh;
     if (cell.verdict === 'IE') this.cache.delete(key);
     return cell;
@@ -343,7 +352,7 @@ function contentHash(parts: string[]): string {
 }
 
 /** Insert, dropping the oldest entries past `entries` (a Map iterates in insertion order). */
-function remember<V>(map: Map<string, V>, key: string, value: V, entries = CACHE_ENTRIES): void {
+function remember<V>(map: Map<string, V>, key: string, value: V, entries: number): void {
   map.set(key, value);
   while (map.size > entries) map.delete(map.keys().next().value as string);
 }

@@ -169,6 +169,8 @@ export interface ExecutorOptions {
   mode?: 'zygote' | 'spawn';
   /** Content-hash cache of (program, setup, test, limits) -> cell (default true): duplicate rollouts run once. */
   cache?: boolean;
+  /** Bound of that cache, MiB of estimated cell bytes (default 256; least recently used dropped first; cell-cache.ts). */
+  cacheMb?: number;
   /** Zygote mode: a slot's warm judge whose resident memory has grown past this many MiB is recycled (killed
    *  after its test, restarted on next use; counted in `counters().judgeRecycles`). Default 256
    *  (native/core/exec/policy.hpp); 0: never. */

@@ -6,7 +6,9 @@ import { COMPARATORS } from './compare';
 import type { ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
 
 export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
-const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb'];
+const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb', 'tmpfsMb', 'inodes'];
+/** Limits that are counts (the others are amounts of time or memory and may be fractional). */
+const INTEGER_LIMITS: (keyof Limits)[] = ['tmpfsMb', 'inodes'];
 const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function describe(v: unknown): string {
@@ -27,6 +29,7 @@ export function validateLimits(limits: unknown, field: string): Partial<Limits> 
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${field}.${k} must be a finite number, got ${describe(v)}`);
     if (v <= 0) throw new RangeError(`${field}.${k} must be > 0, got ${v}`);
+    if ((INTEGER_LIMITS as string[]).includes(k) && !Number.isInteger(v)) throw new RangeError(`${field}.${k} must be an integer, got ${v}`);
     out[k as keyof Limits] = v;
   }
   return out;

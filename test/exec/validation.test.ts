@@ -85,6 +85,8 @@ describe('run() rejects bad requests', () => {
     await expect(bad({ limits: { wallMs: -5 } })).rejects.toThrow(/limits\.wallMs/);
     await expect(bad({ limits: { memoryMb: '512' } })).rejects.toThrow(TypeError);
     await expect(bad({ limits: { diskMb: 1 } })).rejects.toThrow(/limits\.diskMb/);
+    await expect(bad({ limits: { inodes: 10.5 } })).rejects.toThrow(/limits\.inodes must be an integer/);
+    await expect(bad({ limits: { tmpfsMb: 0 } })).rejects.toThrow(/limits\.tmpfsMb/);
   });
   it('nothing ran for a rejected request', async () => {
     await expect(bad({ tests: [ok.tests[0], { type: 'nope' }] })).rejects.toThrow(TypeError);
