@@ -7,8 +7,7 @@ import { convertHumanEvalRecord } from './humaneval-lines';
 import { convertAppsRecord } from './apps';
 import { convertLiveCodeBenchRecord } from './livecodebench';
 import { convertMbppRecord } from './mbpp';
-import { notUtf8, readInputLines } from '../pipeline/lines';
-import { decodeDatasetBytes, parseRecords, type RawRecord } from './records';
+import { decodeDatasetBytes, fileRecords, parseRecords, type RawRecord } from './records';
 import {
   DATASET_KINDS, DatasetRecordError, type ContractLine, type ConvertOptions, type DatasetKind, type RecordRef,
 } from './types';
@@ -108,55 +107,6 @@ export function convertDataset(kind: DatasetKind, data: string | Uint8Array, opt
       }
     },
   };
-}
-
-/**
- * Records of a dataset file, streamed line by line (LiveCodeBench and TACO files run to gigabytes),
- * decoded strictly: a line that is not valid UTF-8 is a malformed record naming its line, never
- * text with U+FFFD in it; one leading BOM is dropped; a file that cannot be read, or a gzip stream
- * that breaks off, throws an InputError naming the path. A JSON-array file is read whole.
- */
-async function* fileRecords(file: string, dataset: DatasetKind): AsyncGenerator<RawRecord> {
-  let index = 0;
-  let arrayLines: string[] | null = null;
-  let arrayStart = 0;
-  let arrayBad: string | null = null;
-  for await (const l of readInputLines(file)) {
-    if (arrayLines !== null) {
-      if (l.text === null) arrayBad ??= `line ${l.line}: ${notUtf8(l)}`;
-      else arrayLines.push(l.text);
-      continue;
-    }
-    const ref = { dataset, index, line: l.line };
-    if (l.text === null) {
-      index++;
-      yield { ref, error: new DatasetRecordError(ref, 'line', notUtf8(l)) };
-      continue;
-    }
-    if (l.text.trim() === '') continue;
-    if (index === 0 && /^\s*\[/.test(l.text)) {
-      arrayLines = [l.text];
-      arrayStart = l.line;
-      continue;
-    }
-    index++;
-    let value: unknown;
-    try {
-      value = JSON.parse(l.text);
-    } catch (e) {
-      yield { ref, error: new DatasetRecordError(ref, 'line', `not valid JSON (${(e as Error).message})`) };
-      continue;
-    }
-    yield { ref, value };
-  }
-  if (arrayLines === null) return;
-  if (arrayBad !== null) {
-    // nothing in an array with undecodable bytes can be trusted: the file is one bad record
-    const ref = { dataset, index: 0, line: arrayStart };
-    yield { ref, error: new DatasetRecordError(ref, 'file', `not a valid JSON array (${arrayBad})`) };
-    return;
-  }
-  yield* parseRecords(arrayLines.join('\n'), dataset);
 }
 
 /** Converts a dataset file by path, streaming JSONL line by line (plain or gzipped). */
