@@ -1,14 +1,17 @@
 """Client for the verpo reward server (`verpo serve`), standard library only.
 
-- VerpoClient(urls): scores a batch of problem groups across one or more servers. The batch is cut
-  into chunks, chunks are spread over the servers, and results are streamed back (NDJSON) and kept
-  by their index in the batch: a chunk cut short by a dead or restarting server is resent, without
-  the groups already received, to another server. Nothing is scored twice from the caller's view,
-  and nothing is lost: score() returns every result or raises.
+- VerpoClient(urls): scores a batch of problem groups across one or more servers (or the replicas
+  behind one load-balanced URL, such as a Kubernetes Service: `parallel` requests at once). The
+  batch is cut into chunks, chunks are spread over the servers, and results are streamed back
+  (NDJSON) and kept by their index in the batch: a chunk cut short by a dead or restarting server is
+  resent, without the groups already received, to another server (or another connection to the
+  Service). Nothing is scored twice from the caller's view, and nothing is lost: score() returns
+  every result or raises.
 - compute_score(...): verl's batch reward function (reward_model.reward_manager=batch).
 - trl_reward(prompts, completions, **kwargs): a TRL GRPOTrainer reward function.
 
-See README.md in this directory.
+Installed with `pip install ./clients/python` (standard library only, typed: PEP 561), or used as
+this one file (verl's custom_reward_function.path may name it). See README.md in clients/python.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import urllib.error
 import urllib.request
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
+__version__ = "0.1.0"
+
 __all__ = [
     "VerpoClient", "VerpoError", "RetryableError", "extract_program", "tests_from_ground_truth",
     "compute_score", "trl_reward", "make_trl_reward",
@@ -41,6 +46,9 @@ class RetryableError(VerpoError):
     """The server could not answer now (connection refused or reset, timeout, 429, 503, a stream cut
     short): the same request may succeed later or on another server."""
 
+    #: Seconds the server asked to wait (its Retry-After header), 0 when it said nothing.
+    retry_after: float = 0.0
+
 
 _RETRYABLE_HTTP = {408, 429, 500, 502, 503, 504}
 
@@ -48,7 +56,7 @@ _RETRYABLE_HTTP = {408, 429, 500, 502, 503, 504}
 class _Chunk:
     """Groups [indices] of the batch still to be scored, and how often this chunk has failed."""
 
-    def __init__(self, indices: List[int]):
+    def __init__(self, indices: List[int]) -> None:
         self.indices = indices
         self.failures = 0
 
@@ -56,10 +64,17 @@ class _Chunk:
 class VerpoClient:
     """Scores problem groups on one or more verpo servers.
 
-    urls: one server URL (``http://host:8080``) or a list of them.
+    urls: one server URL (``http://host:8080``) or a list of them. One URL may stand for several
+        servers behind a load balancer that picks a server per connection (a Kubernetes Service):
+        each request is a new connection, so raise ``parallel`` to reach them all.
     token: bearer token (default: the VERPO_TOKEN environment variable).
-    chunk_size: groups per request (a server refuses more than its queue holds with 413; chunks
-        are then halved automatically).
+    parallel: requests in flight per URL (default 2, which keeps one server busy: it runs the
+        groups of both requests while their results stream back). Behind a Service with R
+        replicas, 2 x R.
+    workers: requests in flight in all (default: parallel x the number of URLs).
+    chunk_size: at most this many groups per request; a batch is cut into at least as many chunks
+        as requests may be in flight, so every server gets a share (a server refuses more groups
+        than its queue holds with 413: the chunk is then halved automatically).
     max_attempts: tries per chunk before score() gives up with RetryableError.
     backoff / max_backoff: seconds of exponential back-off (with jitter) between tries; a server's
         Retry-After is honoured when it sends one.
@@ -68,20 +83,27 @@ class VerpoClient:
 
     def __init__(self, urls: Union[str, Sequence[str]], token: Optional[str] = None, chunk_size: int = 32,
                  max_attempts: int = 6, backoff: float = 0.25, max_backoff: float = 8.0, timeout: float = 600.0,
-                 workers: Optional[int] = None):
-        self.urls = [urls] if isinstance(urls, str) else list(urls)
+                 workers: Optional[int] = None, parallel: int = 2) -> None:
+        self.urls: List[str] = [urls] if isinstance(urls, str) else list(urls)
         if not self.urls:
             raise ValueError("urls: expected at least one server URL")
+        for u in self.urls:
+            if not isinstance(u, str) or not re.match(r"^https?://[^/\s]+", u):
+                raise ValueError(f"urls: {u!r} is not an http:// or https:// URL")
         self.urls = [u.rstrip("/") for u in self.urls]
-        self.token = token if token is not None else os.environ.get("VERPO_TOKEN") or None
-        if chunk_size < 1 or max_attempts < 1:
-            raise ValueError("chunk_size and max_attempts must be >= 1")
+        self.token: Optional[str] = token if token is not None else os.environ.get("VERPO_TOKEN") or None
+        for name, value in (("chunk_size", chunk_size), ("max_attempts", max_attempts), ("parallel", parallel)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
         self.chunk_size = chunk_size
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.timeout = timeout
-        self.workers = workers or 2 * len(self.urls)
+        self.parallel = parallel
+        self.workers: int = workers if workers is not None else parallel * len(self.urls)
         self._lock = threading.Lock()
         self._down_until: Dict[str, float] = {}
         self._streak: Dict[str, int] = {}  # consecutive failures per server: its rest grows with them
@@ -91,14 +113,14 @@ class VerpoClient:
 
     # -- transport -------------------------------------------------------------------------------
 
-    def _request(self, url: str, path: str, body: Any, ndjson: bool):
+    def _request(self, url: str, path: str, body: Any, ndjson: bool) -> "http.client.HTTPResponse":
         data = json.dumps(body).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "application/x-ndjson" if ndjson else "application/json"}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
         req = urllib.request.Request(url + path, data=data, headers=headers, method="POST")
         try:
-            return urllib.request.urlopen(req, timeout=self.timeout)
+            return urllib.request.urlopen(req, timeout=self.timeout)  # type: ignore[no-any-return]
         except urllib.error.HTTPError as e:
             raise _http_error(url, e) from None
         except (urllib.error.URLError, ConnectionError, socket.timeout, http.client.HTTPException, OSError) as e:
@@ -168,7 +190,8 @@ class VerpoClient:
         if got < len(sent):
             raise RetryableError(f"{url}: the stream ended after {got} of {len(sent)} results")
 
-    def _score_chunk(self, problems, chunk: _Chunk, options, results, pending: List[_Chunk]) -> None:
+    def _score_chunk(self, problems: Sequence[Any], chunk: _Chunk, options: Dict[str, Any], results: List[Any],
+                     pending: List[_Chunk]) -> None:
         last_url: Optional[str] = None
         while chunk.indices:
             url = self._pick(last_url)
@@ -187,7 +210,7 @@ class VerpoClient:
                 chunk.failures += 1
                 last_url = url
                 wait = min(self.max_backoff, self.backoff * 2 ** (chunk.failures - 1)) * (0.5 + random.random())
-                wait = self._rest(url, max(wait, getattr(e, "retry_after", 0.0)))
+                wait = self._rest(url, max(wait, e.retry_after))
                 if chunk.failures >= self.max_attempts:
                     raise RetryableError(f"gave up after {chunk.failures} attempts: {e}") from None
                 with self._lock:
@@ -203,9 +226,12 @@ class VerpoClient:
         refuses (bad options, wrong token)."""
         options = dict(options or {})
         results: List[Any] = [None] * len(problems)
-        pending = [_Chunk(list(range(i, min(i + self.chunk_size, len(problems))))) for i in range(0, len(problems), self.chunk_size)]
+        # as many chunks as requests may be in flight, at least: a batch smaller than workers x
+        # chunk_size still reaches every server (or every replica behind a Service)
+        size = max(1, min(self.chunk_size, -(-len(problems) // self.workers)))
+        pending = [_Chunk(list(range(i, min(i + size, len(problems))))) for i in range(0, len(problems), size)]
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.workers) as pool:
-            running = set()
+            running: "set[concurrent.futures.Future[None]]" = set()
             while pending or running:
                 with self._lock:
                     while pending and len(running) < self.workers:
@@ -223,7 +249,7 @@ class VerpoClient:
 
     def rewards(self, groups: List[Dict[str, Any]], options: Optional[Dict[str, Any]] = None) -> List[List[Dict[str, Any]]]:
         """Per group, its rollouts' result rows ({verdicts, passed, dense, outcome, reward, advantage})."""
-        out = []
+        out: List[List[Dict[str, Any]]] = []
         for g, r in zip(groups, self.score(groups, options)):
             if r.get("error"):
                 raise VerpoError(f"group {g.get('id')!r}: {r['error']}")
@@ -246,9 +272,9 @@ def _http_error(url: str, e: urllib.error.HTTPError) -> VerpoError:
     if e.code in _RETRYABLE_HTTP:
         err = RetryableError(text)
         try:
-            err.retry_after = float(e.headers.get("Retry-After", "0"))  # type: ignore[attr-defined]
-        except ValueError:
-            err.retry_after = 0.0  # type: ignore[attr-defined]
+            err.retry_after = max(0.0, float(e.headers.get("Retry-After", "0")))
+        except (TypeError, ValueError):  # an HTTP date, or garbage: back off as usual
+            err.retry_after = 0.0
         return err
     return VerpoError(text)
 
@@ -304,13 +330,17 @@ def tests_from_ground_truth(ground_truth: Any) -> Dict[str, Any]:
                           "expected": out[0] if unwrap else out})
         group["setup"] = f"def {fn}(*args, **kwargs):\n    return Solution().{fn}(*args, **kwargs)\n"
     else:
-        join = lambda v: "\n".join(v) if isinstance(v, list) else str(v)
-        tests.extend({"type": "stdio", "stdin": join(i), "stdout": join(o)} for i, o in zip(inputs, outputs))
+        tests.extend({"type": "stdio", "stdin": _text(i), "stdout": _text(o)} for i, o in zip(inputs, outputs))
     tests.extend({"type": "assert", "code": a} for a in gt.get("assert_case") or [])
     if not tests:
         raise VerpoError("ground truth: no tests (expected tests, inputs/outputs or assert_case)")
     group["tests"] = tests
     return group
+
+
+def _text(v: Any) -> str:
+    """An APPS input or output: a string, or a list of lines."""
+    return "\n".join(v) if isinstance(v, list) else str(v)
 
 
 def _groups_of_consecutive(keys: Sequence[str]) -> List[List[int]]:
@@ -346,7 +376,12 @@ def _client_from(kwargs: Dict[str, Any]) -> VerpoClient:
     urls = kwargs.get("urls") or kwargs.get("url") or os.environ.get("VERPO_URLS") or os.environ.get("VERPO_URL") or "http://127.0.0.1:8080"
     if isinstance(urls, str):
         urls = [u for u in re.split(r"[,\s]+", urls) if u]
-    return VerpoClient(urls, token=kwargs.get("token"))
+    parallel = kwargs.get("parallel") or os.environ.get("VERPO_PARALLEL") or 2
+    try:
+        parallel = int(parallel)
+    except ValueError:
+        raise ValueError(f"parallel (or VERPO_PARALLEL): expected an integer >= 1, got {parallel!r}") from None
+    return VerpoClient(urls, token=kwargs.get("token"), parallel=parallel)
 
 
 def compute_score(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[Any],
@@ -356,7 +391,8 @@ def compute_score(data_sources: Sequence[str], solution_strs: Sequence[str], gro
 
     Consecutive samples with the same data source and ground truth form one group (verl lays out a
     prompt's n rollouts consecutively). Returns one dict per sample with "score" (the VeRPO reward)
-    and the parts it is made of. reward_kwargs: url/urls, token, scheme, alpha, beta, gamma, delta.
+    and the parts it is made of. reward_kwargs: url/urls, token, parallel, scheme, alpha, beta,
+    gamma, delta.
     """
     client = _client_from(reward_kwargs)
     options = {k: reward_kwargs[k] for k in ("scheme", "alpha", "beta", "gamma", "delta") if k in reward_kwargs}
