@@ -15,6 +15,11 @@ lib/exec/interpreter.ts). Run as a script (`python judge.py < test.json`) it beh
 
 Name resolution in the test namespace: names the setup/test code define > builtins > the program's
 top-level names (so a program that shadows or patches `len` cannot change what the test's `len` is).
+
+A program object that is not data (an instance of its class, an re.Match, a generator...) stays in the
+sandbox; the test holds a ProgramObject, a handle to it: attribute reads and writes, calls, len, iteration,
+indexing and str() are requests. Equality is decided here, on a snapshot of the object's data, never by the
+program's __eq__; the truth value of a program object is not judged in test code (see ProgramObject).
 """
 
 import builtins
@@ -37,6 +42,11 @@ _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', '
 _NOT_REBUILT = (SystemExit, KeyboardInterrupt, GeneratorExit, StopIteration, StopAsyncIteration)
 # Modules the judge may import lazily: loaded when a warm judge starts, before any program has run.
 _PRELOADED = ('collections', 'decimal', 'fractions', 'traceback', 'importlib', 'math')
+TEST_MODULE = '__verpo_test__'  # __name__ of the namespace setup and test code run in (their classes' __module__)
+# Classes whose instances CPython makes always true, that no program can subclass or change: a handle of one
+# is true wherever it is tested (MBPP's regex tasks `return re.search(...)` for `assert f(x)`). A runner that
+# names another object so gains nothing it could not get by returning a real match.
+ALWAYS_TRUE_CLASSES = frozenset(('re.Match',))
 
 
 PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
@@ -117,21 +127,156 @@ class CandidateCallable:
         return '<candidate %s>' % self._name
 
 
+def _not_judged(what):
+    """The truth value of a program object: true for the trusted setup's own code (`while node:` walking a
+    linked list), a TypeError for the test's code. Otherwise any object returned would pass `assert f(x)`;
+    the program's __bool__ and __len__ are never asked. Decided by the nearest frame of setup or test code
+    on the stack (judge.py compiles them as <setup> and <test>)."""
+    f = sys._getframe(1)
+    while f is not None:
+        name = f.f_code.co_filename
+        if name == '<setup>':
+            return True
+        if name == '<test>':
+            break
+        f = f.f_back
+    raise TypeError('the truth value of a program object (%s) is not judged: compare it with a value, '
+                    'or test one of its attributes' % what)
+
+
+def _ordering(self, other):
+    raise TypeError('program objects (%r) have no order in the judge' % (self,))
+
+
+class ProgramObject:
+    """A handle to an object of the program's process: it never leaves the sandbox, and nothing of it runs
+    here. Attribute reads (`h.val`), writes (`h.left = Node(2)`), deletes, calls, len(), iteration, indexing
+    and str() are requests answered by the program (data comes back as trusted values, objects as handles,
+    methods as ProgramMethod proxies, so `h.method(args)` is one round trip for the method names the handle
+    announced). `x in h` iterates h here, comparing each item here: the program's __contains__ is a judgment
+    and would see the test's value. `h == other` compares data here (Remote.equal). Hashable by identity;
+    one proxy per program object, so `is` works; no order."""
+    __slots__ = ('_verpo_remote', '_verpo_id', '_verpo_class', '_verpo_methods')
+
+    def __init__(self, remote, hid, cls, methods):
+        object.__setattr__(self, '_verpo_remote', remote)
+        object.__setattr__(self, '_verpo_id', hid)
+        object.__setattr__(self, '_verpo_class', cls)
+        object.__setattr__(self, '_verpo_methods', methods)
+
+    def __getattr__(self, name):
+        if name.startswith('_verpo_') or (name.startswith('__') and name.endswith('__')):
+            raise AttributeError(name)
+        if name in self._verpo_methods:
+            return ProgramMethod(self, name)
+        return self._verpo_remote.get_attr(self, name)
+
+    def __setattr__(self, name, value):
+        if name.startswith('_verpo_'):
+            raise AttributeError('%s is read-only' % name)
+        self._verpo_forget(name)
+        self._verpo_remote.handle_request({'op': 'setattr', 'h': self._verpo_id, 'name': name}, v=value)
+
+    def __delattr__(self, name):
+        if name.startswith('_verpo_'):
+            raise AttributeError('%s is read-only' % name)
+        self._verpo_forget(name)
+        self._verpo_remote.handle_request({'op': 'delattr', 'h': self._verpo_id, 'name': name})
+
+    def _verpo_forget(self, name):
+        if name in self._verpo_methods:  # the test rebinds a method's name: read it from now on
+            object.__setattr__(self, '_verpo_methods', self._verpo_methods - {name})
+
+    def __call__(self, *args, **kwargs):
+        return self._verpo_remote.call_object(self, None, args, kwargs)
+
+    def __len__(self):
+        return self._verpo_remote.handle_value(self, 'len')
+
+    def __iter__(self):
+        return self._verpo_remote.handle_value(self, 'iter')
+
+    def __next__(self):
+        return self._verpo_remote.next_item(self)
+
+    def __getitem__(self, key):
+        return self._verpo_remote.handle_value(self, 'getitem', k=key)
+
+    def __contains__(self, x):
+        for item in self:
+            if item is x or item == x:
+                return True
+        return False
+
+    def __str__(self):
+        return self._verpo_remote.handle_value(self, 'str')
+
+    def __repr__(self):
+        return '<program object %s #%d>' % (self._verpo_class, self._verpo_id)
+
+    def __eq__(self, other):
+        return self._verpo_remote.equal(self, other)
+
+    def __ne__(self, other):
+        return not self._verpo_remote.equal(self, other)
+
+    __hash__ = object.__hash__
+    __lt__ = __le__ = __gt__ = __ge__ = _ordering
+
+    def __bool__(self):
+        return self._verpo_class in ALWAYS_TRUE_CLASSES or _not_judged(self._verpo_class)
+
+
+class ProgramMethod:
+    """`h.name` where that is a method of the program object h: calling it is one request (the method is
+    looked up and called there). Its truth value is a program object's (not judged in test code)."""
+    __slots__ = ('_verpo_owner', '_verpo_name')
+
+    def __init__(self, owner, name):
+        self._verpo_owner = owner
+        self._verpo_name = name
+
+    def __call__(self, *args, **kwargs):
+        return self._verpo_owner._verpo_remote.call_object(self._verpo_owner, self._verpo_name, args, kwargs)
+
+    @property
+    def __name__(self):
+        return self._verpo_name
+
+    def __repr__(self):
+        return '<program method %s of %r>' % (self._verpo_name, self._verpo_owner)
+
+    def __bool__(self):
+        return _not_judged('a method of %s' % self._verpo_owner._verpo_class)
+
+
+_NO_DATA = object()  # a snapshot node without builtin data
+_PROXIES = (CandidateCallable, ProgramObject, ProgramMethod)
+
+
 class Remote:
     def __init__(self, proto, max_reply):
         self.proto = proto
-        self.codec = proto.Codec(bounded=True)
+        self.codec = proto.Codec(bounded=True, resolve=self._resolve)
         self.chan = proto.Channel(CHANNEL_FD, self.codec, max_reply)
         self.next_id = 0
         self.fault = None  # (verdict, detail, extra) once the candidate is at fault; sticky
         self.calls = 0
+        self.ran = False  # a request ran program code since `ready` (its names may have changed)
         self.last_call = None
         self.ready_fns = frozenset()  # the program's top-level callables as of `ready`
+        self.handles = {}  # handle id -> its ProgramObject (one per program object)
+        self.setup_classes = {}  # id -> class: top-level classes of the setup, whose instances go by value
+        self._sent = None  # the test objects sent by value in the current request (k -> object)
+        self._busy = False
 
     def set_fault(self, verdict, detail, **extra):
         if self.fault is None:
             self.fault = (verdict, detail, extra)
         raise CandidateFault(detail)
+
+    def malformed(self, e):
+        self.set_fault('WA', 'malformed reply from the program (%s)' % clip(e, 100))
 
     def recv(self, what):
         try:
@@ -148,6 +293,26 @@ class Remote:
             self.set_fault('WA', 'malformed %s from the program' % what)
         return msg
 
+    def _resolve(self, tag, d):
+        """The decoder's callback for handles and object references in a reply (shapes checked by protocol.py)."""
+        if tag == 'handle':
+            hid, c = d['v'], d.get('c')
+            if c is None:
+                raise self.proto.DecodeError('a handle without its class')
+            h = self.handles.get(hid)
+            if h is None:
+                h = ProgramObject(self, hid, c, frozenset(d.get('m') or ()))
+                self.handles[hid] = h
+            else:
+                object.__setattr__(h, '_verpo_class', c)  # (a program may assign __class__)
+            return h
+        if tag == 'oref':  # one of this request's test objects, sent back (a call's result or write-back)
+            k, sent = d.get('v'), self._sent
+            if sent is None or type(k) is not int or not 0 <= k < len(sent):
+                raise self.proto.DecodeError('an object reference this request did not send')
+            return sent[k]
+        raise self.proto.DecodeError('unexpected %s in a reply' % tag)
+
     def wait_ready(self):
         msg = self.recv('start-up message')
         if msg.get('op') == 'ready':
@@ -161,22 +326,37 @@ class Remote:
                            % (clip(exc.get('type'), 100), clip(exc.get('msg'))), exc=clip(exc.get('type'), 100))
         self.set_fault('WA', 'unexpected start-up message from the program')
 
-    def request(self, msg, may_raise=False):
-        """Send one request and return its reply. Only a call's reply may carry a program exception
-        (may_raise); an exception in any other reply (a name lookup) is a protocol violation, so that a
-        program cannot raise into the test's name resolution."""
+    def note_setup(self, ns):
+        """After the setup ran: its top-level classes (plain ones: only setup classes and object in their
+        MRO), whose instances the test may pass to the program by value."""
+        for name, v in list(ns.items()):
+            if isinstance(v, type) and v.__qualname__ == name and judge_class(v):
+                self.setup_classes[id(v)] = v
+
+    def request(self, msg, may_raise=False, sent=None):
+        """Send one request and return its reply. Only replies to requests that run program code (calls and
+        operations on program objects; may_raise) may carry a program exception; one in a name lookup's reply
+        is a protocol violation, so that a program cannot raise into the test's name resolution."""
         if self.fault is not None:
             raise CandidateFault(self.fault[1])
+        if self._busy:  # a judge bug (a proxy used while a reply is decoded): never interleave messages
+            raise TestError('the judge made a request inside another')
         self.next_id += 1
         msg['id'] = self.next_id
         data = self.codec.dumps(msg)
+        self._busy = True
+        self._sent = sent
         try:
-            view = memoryview(data)
-            while view:
-                view = view[posix.write(CHANNEL_FD, view):]
-        except OSError as e:
-            self.set_fault('RE', 'the program process ended (%s)' % e.strerror, gone=True)
-        reply = self.recv('reply')
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[posix.write(CHANNEL_FD, view):]
+            except OSError as e:
+                self.set_fault('RE', 'the program process ended (%s)' % e.strerror, gone=True)
+            reply = self.recv('reply')
+        finally:
+            self._busy = False
+            self._sent = None
         if reply.get('id') != self.next_id:
             self.set_fault('WA', 'out-of-order reply from the program')
         if reply.get('ok') is not True:
@@ -187,26 +367,73 @@ class Remote:
             self.set_fault('WA', 'protocol violation by the program')
         return reply
 
-    def encode_args(self, value):
+    def encode_into(self, msg, **values):
+        """Adds each value to msg, encoded. References: a program function by name, a program object by its
+        handle, a method of one; an instance of a setup class by value, as one onode entry per object in
+        msg["objs"] (a flat list, so a linked list of any length stays a few levels deep). Returns the objects
+        sent by value, in oref order."""
+        proto = self.proto
+        sent, index = [], {}
+        classes = self.setup_classes
+
+        def ref_of(v):
+            t = type(v)
+            if t is CandidateCallable:
+                return {'t': 'ref', 'v': v._name}
+            if t is ProgramObject:
+                if v._verpo_remote is not self:
+                    raise proto.EncodeError('a program object of another test')
+                return {'t': 'handle', 'v': v._verpo_id}
+            if t is ProgramMethod:
+                return {'t': 'mref', 'v': v._verpo_owner._verpo_id, 'n': v._verpo_name}
+            if id(t) in classes:
+                k = index.get(id(v))
+                if k is None:
+                    k = index[id(v)] = len(sent)
+                    sent.append(v)
+                return {'t': 'oref', 'v': k, 'c': t.__qualname__}
+            return None
+
         try:
-            return self.proto.encode_value(value, ref_of=lambda v: v._name if type(v) is CandidateCallable else None)
-        except self.proto.EncodeError as e:
+            for key, value in values.items():
+                msg[key] = proto.encode_value(value, ref_of=ref_of)
+            objs = []
+            while len(objs) < len(sent):
+                o = sent[len(objs)]
+                objs.append({'t': 'onode', 'v': len(objs), 'c': type(o).__qualname__,
+                             'd': [[n, proto.encode_value(x, ref_of=ref_of)] for n, x in proto.instance_attrs(o)]})
+        except proto.EncodeError as e:
             detail = 'the test passes an argument that cannot be sent to the program: %s' % clip(e)
             if self.fault is None:
                 self.fault = ('IE', detail, {})
             raise TestError(detail) from None
+        if objs:
+            msg['objs'] = objs
+        return sent
 
     def call(self, name, args, kwargs):
+        return self.call_request({'op': 'call', 'name': name}, name, args, kwargs)
+
+    def call_object(self, h, method, args, kwargs):
+        """A call of a program object (a function or class the program returned), or of one of its methods."""
+        if method is None:
+            msg, label = {'op': 'callh', 'h': h._verpo_id}, '<%s>' % h._verpo_class
+        else:
+            msg, label = {'op': 'callattr', 'h': h._verpo_id, 'name': method}, '%s.%s' % (h._verpo_class, method)
+        return self.call_request(msg, label, args, kwargs)
+
+    def call_request(self, msg, label, args, kwargs):
         self.calls += 1
-        self.last_call = (name, None)
-        reply = self.request({'op': 'call', 'name': name, 'args': self.encode_args(list(args)),
-                              'kwargs': self.encode_args(dict(kwargs))}, may_raise=True)
+        self.ran = True
+        self.last_call = (label, None)
+        sent = self.encode_into(msg, args=list(args), kwargs=dict(kwargs))
+        reply = self.request(msg, may_raise=True, sent=sent)
         # Everything below reads program-controlled data. A malformed reply must become a sticky fault,
         # never an ordinary exception that test code could catch (`except ValueError:`) and pass on.
         try:
             value = reply.get('v')
-            mut, kmut = reply.get('mut') or [], reply.get('kmut') or []
-            if type(mut) is not list or type(kmut) is not list:
+            mut, kmut, omut = reply.get('mut') or [], reply.get('kmut') or [], reply.get('omut') or []
+            if type(mut) is not list or type(kmut) is not list or type(omut) is not list:
                 raise TypeError('bad mutation list')
             for item in mut:
                 i, new = item
@@ -216,15 +443,102 @@ class Remote:
                 k, new = item
                 if type(k) is str and k in kwargs:
                     write_back(kwargs[k], new)
+            for item in omut:
+                k, pairs = item
+                if type(k) is not int or not 0 <= k < len(sent):
+                    raise TypeError('bad object write-back')
+                restore_attrs(sent[k], pairs)
         except Exception as e:
-            self.set_fault('WA', 'malformed reply from the program (%s)' % clip(e, 100))
-        self.last_call = (name, value)
+            self.malformed(e)
+        self.last_call = (label, value)
         return value
+
+    def handle_request(self, msg, **values):
+        """An operation on a program object (it runs program code there, so it may raise the program's
+        exception); values are encoded as arguments are."""
+        self.ran = True
+        sent = self.encode_into(msg, **values) if values else None
+        return self.request(msg, may_raise=True, sent=sent)
+
+    def get_attr(self, h, name):
+        reply = self.handle_request({'op': 'getattr', 'h': h._verpo_id, 'name': name})
+        kind = reply.get('kind')
+        if kind == 'method':
+            return ProgramMethod(h, name)
+        if kind != 'value':
+            self.malformed('bad attribute reply')
+        return reply.get('v')
+
+    def handle_value(self, h, op, **values):
+        """len / iter / getitem / str of a program object, each checked for the type Python requires."""
+        value = self.handle_request({'op': op, 'h': h._verpo_id}, **values).get('v')
+        if op == 'len' and not (type(value) is int and 0 <= value <= sys.maxsize):
+            self.malformed('len() that is not a size')
+        if op == 'iter' and type(value) is not ProgramObject:
+            self.malformed('iter() that is not an iterator')
+        if op == 'str' and type(value) is not str:
+            self.malformed('str() that is not a str')
+        return value
+
+    def next_item(self, h):
+        """The next item of a program iterator. Its end (the program's StopIteration, here and only here)
+        ends the iteration in the test; any other exception of the program is an error of the call."""
+        reply = self.handle_request({'op': 'next', 'h': h._verpo_id})
+        if reply.get('stop') is True:
+            raise StopIteration
+        return reply.get('v')
+
+    def snapshot(self, roots):
+        """hid -> (class name, {attr: value} or None for an opaque object, builtin data or _NO_DATA) for every
+        object reachable from the roots, in one request. More than SNAPSHOT_NODES objects, a duplicate, a
+        missing root: malformed."""
+        reply = self.handle_request({'op': 'snap', 'hs': [h._verpo_id for h in roots]})
+        try:
+            nodes = reply.get('nodes')
+            if type(nodes) is not list or len(nodes) > self.proto.SNAPSHOT_NODES:
+                raise ValueError('a snapshot of more than %d objects' % self.proto.SNAPSHOT_NODES)
+            snap = {}
+            for node in nodes:
+                if type(node) is not list or not 1 <= len(node) <= 3 or type(node[0]) is not ProgramObject:
+                    raise ValueError('bad snapshot node')
+                h = node[0]
+                attrs = None
+                if len(node) > 1:
+                    if type(node[1]) is not list:
+                        raise ValueError('bad snapshot attributes')
+                    attrs = {}
+                    for pair in node[1]:
+                        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str or pair[0] in attrs:
+                            raise ValueError('bad snapshot attribute')
+                        attrs[pair[0]] = pair[1]
+                if h._verpo_id in snap:
+                    raise ValueError('an object twice in a snapshot')
+                snap[h._verpo_id] = (h._verpo_class, attrs, node[2] if len(node) == 3 else _NO_DATA)
+            for h in roots:
+                if h._verpo_id not in snap:
+                    raise ValueError('a snapshot without its object')
+        except Exception as e:
+            self.malformed(e)
+        return snap
+
+    def equal(self, a, b):
+        """a == b for a program object a: compared here, on the data of both (never the program's __eq__).
+        Program objects are equal when their classes have the same name and their instance attributes (and
+        builtin data, for a subclass of a builtin) are equal, recursively; a program object of a C type (a
+        function, a generator, an re.Match) only to itself. A setup or test class's instance compares the same
+        way (its attributes against the program object's); anything else is not equal."""
+        if a is b:
+            return True
+        if type(b) is not ProgramObject and not judge_class(type(b)):
+            return False
+        roots = program_objects_in(a, b)
+        snap = self.snapshot(roots)
+        return graphs_equal(a, b, snap, self)
 
     def resolve(self, name):
         """A program-defined top-level name -> proxy, trusted module, or decoded value; KeyError if absent.
-        A name `ready` listed as callable needs no round trip until the first call (which may rebind it)."""
-        if self.calls == 0 and name in self.ready_fns and self.fault is None:
+        A name `ready` listed as callable needs no round trip until program code runs (which may rebind it)."""
+        if not self.ran and name in self.ready_fns and self.fault is None:
             return CandidateCallable(self, name), True
         reply = self.request({'op': 'get', 'name': name})
         kind = reply.get('kind')
@@ -238,6 +552,144 @@ class Remote:
             except Exception:  # unknown, refused or broken module name: the name is just not available
                 raise KeyError(name) from None
         raise KeyError(name)
+
+
+_JUDGE_CLASSES = {}
+
+
+def judge_class(cls):
+    """A plain class of the setup or test code (only such classes and object in its MRO): its instances are
+    compared with program objects structurally, and a setup one's instances travel to the program by value."""
+    entry = _JUDGE_CLASSES.get(id(cls))
+    if entry is None or entry[0] is not cls:
+        try:
+            known = (getattr(cls, '__module__', None) == TEST_MODULE
+                     and all(c is object or c.__module__ == TEST_MODULE for c in cls.__mro__))
+        except Exception:
+            known = False
+        if len(_JUDGE_CLASSES) > 4096:
+            _JUDGE_CLASSES.clear()
+        entry = _JUDGE_CLASSES[id(cls)] = (cls, known)  # (the class is kept: its id is not reused meanwhile)
+    return entry[1]
+
+
+def _children(x):
+    """The values inside a trusted container (for the walks below), or None for a leaf."""
+    if isinstance(x, dict):
+        return [v for kv in x.items() for v in kv]
+    if isinstance(x, (list, tuple, set, frozenset)):
+        return x
+    col = sys.modules.get('collections')
+    if col is not None and isinstance(x, col.deque):
+        return x
+    if judge_class(type(x)):
+        return [v for _, v in instance_attrs_of(x)]
+    return None
+
+
+def instance_attrs_of(x):
+    return _PROTO.instance_attrs(x)
+
+
+def program_objects_in(*values):
+    """The program objects reachable from judge-side values (through containers and setup objects), without
+    recursion: the roots of one snapshot."""
+    found, seen, stack = [], set(), list(values)
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if type(x) is ProgramObject:
+            found.append(x)
+            continue
+        kids = _children(x)
+        if kids is not None:
+            stack.extend(kids)
+    return found
+
+
+def graphs_equal(a, b, snap, remote):
+    """Structural equality of two judge-side values whose program objects are in snap. Iterative, with a memo
+    of the pairs of objects met, so cycles end (a pair met again is taken as equal, as for any coinductive
+    equality) and a 10,000-node list needs no deep recursion."""
+    def view(x):
+        t = type(x)
+        if t is ProgramObject:
+            node = snap.get(x._verpo_id)
+            if node is None:
+                remote.malformed('a snapshot without a reachable object')
+            return node
+        if judge_class(t):
+            return ('solution.' + t.__qualname__, dict(instance_attrs_of(x)), _NO_DATA)
+        return None
+
+    memo = set()
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        vx, vy = view(x), view(y)
+        if vx is not None or vy is not None:
+            if vx is None or vy is None:
+                return False
+            key = (id(x), id(y))
+            if key in memo:
+                continue
+            memo.add(key)
+            (cx, ax, dx), (cy, ay, dy) = vx, vy
+            if cx != cy or ax is None or ay is None or ax.keys() != ay.keys() or (dx is _NO_DATA) != (dy is _NO_DATA):
+                return False
+            if dx is not _NO_DATA:
+                stack.append((dx, dy))
+            stack.extend((ax[k], ay[k]) for k in ax)
+            continue
+        tx, ty = type(x), type(y)
+        if (tx is list and ty is list) or (tx is tuple and ty is tuple):
+            if len(x) != len(y):
+                return False
+            key = (id(x), id(y))
+            if key not in memo:
+                memo.add(key)
+                stack.extend(zip(x, y))
+        elif tx is dict and ty is dict:
+            if x.keys() != y.keys():
+                return False
+            key = (id(x), id(y))
+            if key not in memo:
+                memo.add(key)
+                stack.extend((x[k], y[k]) for k in x)
+        elif not (x == y):  # trusted leaves (and containers of other types: their own equality)
+            return False
+    return True
+
+
+_MISSING = object()
+
+
+def restore_attrs(orig, pairs):
+    """A test object sent by value, after the program changed its copy: the same attributes as the copy now
+    has (values may be the test's other objects, data, or program objects). Containers are updated in place,
+    as arguments are, so a test's reference to one sees the change."""
+    if type(pairs) is not list:
+        raise TypeError('bad object write-back')
+    new = {}
+    for pair in pairs:
+        name, value = pair
+        if type(name) is not str or (name.startswith('__') and name.endswith('__')) or name in new:
+            raise TypeError('bad attribute name in a write-back')
+        new[name] = value
+    current = dict(instance_attrs_of(orig))
+    for name in current:
+        if name not in new:
+            object.__delattr__(orig, name)
+    for name, value in new.items():
+        old = current.get(name, _MISSING)
+        if type(old) is type(value) and type(old) in (list, dict, set, bytearray):
+            write_back(old, value)
+        else:
+            object.__setattr__(orig, name, value)
 
 
 def write_back(orig, new):
@@ -454,11 +906,16 @@ def short(v):
 
 # --- one test -----------------------------------------------------------------------------------
 
+_PROTO = None  # the protocol module (instance_attrs), set per test
+
+
 def judge(spec, proto):
+    global _PROTO
+    _PROTO = proto
     kind = spec.get('kind')
     remote = Remote(proto, int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
     ns = TestNamespace(remote)
-    ns['__name__'] = '__verpo_test__'
+    ns['__name__'] = TEST_MODULE
     ns['__builtins__'] = builtins
     try:
         code = spec.get('code') or ''
@@ -474,6 +931,7 @@ def judge(spec, proto):
                 exec(compiled_setup, ns)
             except Exception as e:
                 return {'verdict': 'IE', 'detail': 'setup code raised %s: %s' % (type(e).__name__, clip(e))}
+            remote.note_setup(ns)
         remote.wait_ready()
         if kind == 'assert':
             exec(compiled, ns)

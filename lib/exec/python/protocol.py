@@ -38,6 +38,11 @@ DECIMAL_MAX_EXPONENT = 78913       # |adjusted exponent| of a Decimal: int(d) st
 HASH_GROUP_MAX = 64                # distinct keys of one set or dict that share one hash (quadratic inserts)
 NAMEDTUPLE_CLASSES_PER_REPLY = 32  # distinct namedtuple classes one reply may make the judge create...
 NAMEDTUPLE_CACHE = 256             # ...and classes kept across replies (a long-lived judge stays bounded)
+SNAPSHOT_NODES = 100_000          # objects in one snapshot of a program object graph (judge-side equality)
+HANDLE_ID_MAX = (1 << 31) - 1      # handle ids are 1..HANDLE_ID_MAX
+HANDLE_CLASS_CHARS = 200           # a handle's class name
+HANDLE_HINTS = 64                  # method names a handle may announce ("m"), each...
+HANDLE_HINT_CHARS = 100            # ...at most this long
 _FACTORIES = {'int': int, 'float': float, 'str': str, 'list': list, 'dict': dict, 'set': set,
               'tuple': tuple, 'bool': bool, 'frozenset': frozenset, 'bytes': bytes}
 
@@ -50,14 +55,65 @@ class DecodeError(Exception):
     """The bytes received are not a well-formed message."""
 
 
+def _builtin_types():
+    """The builtin classes that may travel as values: data types, a few other classes, and every exception
+    class in builtins. Taken from the builtins module when this module loads (before any program runs)."""
+    import builtins
+    names = ('int', 'float', 'str', 'bool', 'bytes', 'bytearray', 'list', 'tuple', 'dict', 'set', 'frozenset',
+             'complex', 'object', 'range', 'type', 'slice', 'memoryview', 'enumerate', 'zip', 'map', 'filter',
+             'reversed', 'property', 'staticmethod', 'classmethod', 'super')
+    out = {n: getattr(builtins, n) for n in names}
+    for c in (type(None), type(Ellipsis), type(NotImplemented)):
+        out[c.__name__] = c
+    for c in vars(builtins).values():
+        if isinstance(c, type) and issubclass(c, BaseException):
+            out[c.__name__] = c  # its own name: aliases (IOError is OSError) travel as the class's name
+    return out
+
+
+BUILTIN_TYPES = _builtin_types()
+_EXT_TAGS = ('handle', 'oref', 'onode', 'mref')  # decoded by the Codec's resolve callback, per side
+
+
+def instance_attrs(obj):
+    """An object's data: its instance __dict__ (string keys) and the slots it has set, as (name, value) pairs
+    in order. Dunder names are left out (they are Python's, not the object's data). Read with
+    object.__getattribute__, so a class's own __getattribute__ or __getattr__ is not consulted."""
+    items = []
+    try:
+        d = object.__getattribute__(obj, '__dict__')
+    except AttributeError:
+        d = None
+    if type(d) is dict:
+        for k, v in list(d.items()):
+            if type(k) is str and not (k.startswith('__') and k.endswith('__')):
+                items.append((k, v))
+    for cls in type(obj).__mro__:
+        slots = cls.__dict__.get('__slots__')
+        if not slots:
+            continue
+        for name in ((slots,) if isinstance(slots, str) else slots):
+            if type(name) is not str or name.endswith('__'):
+                continue  # __dict__, __weakref__
+            if name.startswith('__'):
+                name = '_%s%s' % (cls.__name__.lstrip('_'), name)  # a private slot's mangled name
+            try:
+                items.append((name, object.__getattribute__(obj, name)))
+            except AttributeError:
+                pass  # an empty slot
+    return items
+
+
 def _type_name(t):
     mod = getattr(t, '__module__', None)
     name = getattr(t, '__qualname__', None) or getattr(t, '__name__', '?')
     return name if mod in (None, 'builtins') else '%s.%s' % (mod, name)
 
 
-def encode_value(v, ref_of=None):
-    """Value -> JSON-able tree. ref_of(v) may return a name to send a reference instead (judge proxies)."""
+def encode_value(v, ref_of=None, fallback=None):
+    """Value -> JSON-able tree. ref_of(v) may return a tree to send instead of v (the judge's references to
+    program names and objects, the runner's references back to rebuilt arguments); fallback(v), when given,
+    makes the tree of a value that is not data (the runner's handles); without it such a value is refused."""
     active = set()  # ids of containers on the current path: cycle detection
 
     def enc(v, depth):
@@ -71,15 +127,17 @@ def encode_value(v, ref_of=None):
         if depth > MAX_DEPTH:
             raise EncodeError('value nested deeper than %d levels' % MAX_DEPTH)
         if ref_of is not None:
-            name = ref_of(v)
-            if name is not None:
-                return {'t': 'ref', 'v': name}
+            tree = ref_of(v)
+            if tree is not None:
+                return tree
         if t in (bytes, bytearray):
             return {'t': t.__name__, 'v': v.hex()}
         if t is complex:
             return {'t': 'complex', 'v': [enc(v.real, depth + 1), enc(v.imag, depth + 1)]}
         if t is range:
             return {'t': 'range', 'v': [v.start, v.stop, v.step]}
+        if t is type and BUILTIN_TYPES.get(v.__name__) is v:
+            return {'t': 'type', 'v': v.__name__}
         key = id(v)
         if key in active:
             raise EncodeError('value contains a reference cycle')
@@ -110,6 +168,8 @@ def encode_value(v, ref_of=None):
                 f = v.default_factory
                 fname = next((n for n, c in _FACTORIES.items() if c is f), None)
                 if f is not None and fname is None:
+                    if fallback is not None:
+                        return fallback(v)
                     raise EncodeError('defaultdict with a custom default_factory cannot be sent')
                 return {'t': 'ddict', 'f': fname, 'v': [[enc(k, d), enc(x, d)] for k, x in dict.items(v)]}
             if t is col.deque:
@@ -124,6 +184,8 @@ def encode_value(v, ref_of=None):
         fr = sys.modules.get('fractions')
         if fr is not None and t is fr.Fraction:
             return {'t': 'fraction', 'v': [enc(v.numerator, d), enc(v.denominator, d)]}
+        if fallback is not None:
+            return fallback(v)
         raise EncodeError('a value of type %s cannot be sent (only exact builtin data types; '
                           'subclasses, instances, functions and generators are refused)' % _type_name(t))
 
@@ -161,8 +223,23 @@ def _check_hashes(keys):
                 raise DecodeError('more than %d distinct keys of one set or dict share one hash' % HASH_GROUP_MAX)
 
 
-def _make_hook(resolve_ref, bounded=False):
-    """The object hook, and a function that resets its per-message state (bounded: the reply budget)."""
+def _check_handle(d):
+    """A handle's shape, before the receiving side looks it up: a small positive id, a class name and method
+    hints within their bounds (the class name and hints are only sent by the runner)."""
+    hid, c, m = d.get('v'), d.get('c'), d.get('m')
+    if type(hid) is not int or not 0 < hid <= HANDLE_ID_MAX:
+        raise DecodeError('bad handle id')
+    if c is not None and (type(c) is not str or len(c) > HANDLE_CLASS_CHARS):
+        raise DecodeError('bad handle class name')
+    if m is not None and (type(m) is not list or len(m) > HANDLE_HINTS
+                          or any(type(n) is not str or len(n) > HANDLE_HINT_CHARS for n in m)):
+        raise DecodeError('bad handle method hints')
+
+
+def _make_hook(resolve_ref, bounded=False, resolve=None):
+    """The object hook, and a function that resets its per-message state (bounded: the reply budget).
+    resolve(tag, d) builds the values of the handle/oref/onode/mref tags (each side its own); without it
+    they are refused."""
     state = {'bits': 0, 'classes': 0}
 
     def reset():
@@ -215,6 +292,17 @@ def _make_hook(resolve_ref, bounded=False):
                 if resolve_ref is None or type(v) is not str:
                     raise DecodeError('unexpected reference')
                 return resolve_ref(v)
+            if tag == 'type':
+                cls = BUILTIN_TYPES.get(v) if type(v) is str else None
+                if cls is None:
+                    raise DecodeError('not a builtin class that may be sent: %r' % (v,))
+                return cls
+            if tag in _EXT_TAGS:
+                if resolve is None:
+                    raise DecodeError('unexpected %s' % tag)
+                if tag == 'handle' or tag == 'mref':
+                    _check_handle(d)
+                return resolve(tag, d)
             import collections  # only reached for the rarer stdlib types
             if bounded and tag in ('odict', 'counter', 'ddict'):
                 _check_hashes(p[0] for p in _pairs(v))
@@ -303,10 +391,11 @@ class _ScanContext:
 class Codec:
     """Serialises whole messages (dict envelopes holding tagged values) to one ASCII line."""
 
-    def __init__(self, resolve_ref=None, plain=False, bounded=False):
+    def __init__(self, resolve_ref=None, plain=False, bounded=False, resolve=None):
         # plain=True: ordinary JSON (objects stay dicts), for the test spec the judge reads on stdin.
         # bounded=True: the judge's decoder of replies, with the REPLY_* bounds above.
-        hook, self._reset = (None, None) if plain else _make_hook(resolve_ref, bounded)
+        # resolve: builds handles and object references (judge.py and runner.py each pass their own).
+        hook, self._reset = (None, None) if plain else _make_hook(resolve_ref, bounded, resolve)
         # Plain-JSON ints longer than PLAIN_INT_DIGITS: refused through int_max_str_digits while a bounded
         # decoder scans (C speed, 3.11+), else through a parse_int of ours.
         self._digits = PLAIN_INT_DIGITS if bounded and hasattr(sys, 'set_int_max_str_digits') else 0

@@ -214,13 +214,14 @@ def describe_exception(e):
 _MUTABLE = (list, dict, set, bytearray)
 
 
-_SERVE = None  # (protocol, channel, namespace holder): made once, before a zygote's forks
+_SERVE = None  # (protocol, channel, namespace holder, object table): made once, before a zygote's forks
 
 
 def prepare_serve():
     """The judge channel and its codec, which do not depend on the program: a zygote makes them once and
     every fork gets them ready (building them in each fork touched ~100 pages, each a copy-on-write fault).
-    A reference to a program function resolves through the holder, which serve() fills per process."""
+    A reference to a program function resolves through the holder, which serve() fills per process; the
+    object table (handles) starts empty in every process."""
     global _SERVE
     if _SERVE is None:
         proto = load_protocol(here())
@@ -232,16 +233,208 @@ def prepare_serve():
                 raise proto.DecodeError('unknown name %r' % name)
             return ns[name]
 
-        chan = proto.Channel(CHANNEL_FD, proto.Codec(resolve_ref=resolve_ref), MAX_MESSAGE)
-        _SERVE = (proto, chan, holder)
+        table = ObjectTable(proto, holder)
+        chan = proto.Channel(CHANNEL_FD, proto.Codec(resolve_ref=resolve_ref, resolve=table.resolve), MAX_MESSAGE)
+        _SERVE = (proto, chan, holder, table)
     return _SERVE
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or type()), not a C type
+_METHOD_KINDS = (type(lambda: None), staticmethod, classmethod, type(str.upper))
+# A builtin data base of a program class, and how to read the data it holds without the class's overrides.
+_DATA_BASES = ((int, int.__int__), (float, float.__float__), (complex, complex.__complex__), (str, str.__str__),
+               (bytes, bytes.__bytes__), (bytearray, bytearray), (tuple, lambda o: tuple(tuple.__iter__(o))),
+               (list, lambda o: list(list.__iter__(o))), (dict, lambda o: dict(dict.items(o))),
+               (set, lambda o: set(set.__iter__(o))), (frozenset, lambda o: frozenset(frozenset.__iter__(o))))
+
+
+class ObjectTable:
+    """The program's objects the judge holds handles to, and the test's objects rebuilt for one request.
+
+    A value the codec cannot send as data (an instance of a program class, an re.Match, a bound method, a
+    closure, a generator, a subclass of a builtin...) is sent as a handle: {"t": "handle", "v": id, "c": class},
+    the first time with the names of its class's methods ("m": the judge then calls h.method(...) in one
+    round trip). The object stays here, alive, for the whole process (one test), so an id never names another
+    object; the same object always gets the same id. Judge requests name objects by these ids.
+
+    An instance of a class the trusted setup defined arrives by value: {"t": "oref", "v": k, "c": class} where
+    it is used, and one {"t": "onode", "v": k, "c": class, "d": [[attr, value], ...]} per object in the
+    request's "objs". Each is rebuilt as cls.__new__(cls) of the class of that name in the program's
+    namespace (setup and program share it), then its attributes are set. After a call, those whose attributes
+    the program changed are sent back ("omut"), so in-place work on a linked list is visible to the test."""
+
+    def __init__(self, proto, holder):
+        self.proto = proto
+        self.holder = holder
+        self.objs = []   # handle id - 1 -> object
+        self.ids = {}    # id(object) -> handle id
+        self.rebuilt = {}  # this request's: oref k -> object
+        self.nodes = []    # this request's onode entries, in order: (k, class name, [[attr, value], ...])
+        self.assigned = {}  # oref k -> {attr: the value set}, to tell what a call changed
+        self.error = None  # the first error met while decoding this request (raised as the request's error)
+
+    def tree(self, v):
+        """The handle of a value that is not data (the encoder's fallback)."""
+        hid = self.ids.get(id(v))
+        first = hid is None
+        if first:
+            self.objs.append(v)
+            hid = len(self.objs)
+            self.ids[id(v)] = hid
+        try:
+            name = self.proto._type_name(type(v))[:self.proto.HANDLE_CLASS_CHARS]
+        except Exception:
+            name = '?'
+        out = {'t': 'handle', 'v': hid, 'c': name}
+        if first:
+            hints = self.method_hints(v)
+            if hints:
+                out['m'] = hints
+        return out
+
+    def method_hints(self, v):
+        """Names that reading on v gives a method of its class (functions, static/class methods, methods of C
+        types), not shadowed by its own attributes: the judge makes these method proxies without asking."""
+        proto = self.proto
+        names = []
+        try:
+            own = set(n for n, _ in proto.instance_attrs(v))
+            for cls in type(v).__mro__[:-1]:  # not object's
+                for name, attr in list(cls.__dict__.items()):
+                    if (type(name) is str and not name.startswith('__') and len(name) <= proto.HANDLE_HINT_CHARS
+                            and type(attr) in _METHOD_KINDS and name not in own and name not in names):
+                        names.append(name)
+                        if len(names) == proto.HANDLE_HINTS:
+                            return names
+        except Exception:
+            return []
+        return names
+
+    def get(self, hid):
+        if type(hid) is not int or not 0 < hid <= len(self.objs):
+            raise LookupError('no object with handle %r' % (hid,))
+        return self.objs[hid - 1]
+
+    def resolve(self, tag, d):
+        """The codec's callback for the judge's handle / mref / oref / onode tags. A failure is kept as the
+        request's error (the request then fails with it), never raised into the JSON scanner."""
+        try:
+            if tag == 'handle':
+                return self.get(d['v'])
+            if tag == 'mref':
+                name = d.get('n')
+                if type(name) is not str:
+                    raise LookupError('bad method reference')
+                return getattr(self.get(d['v']), name)
+            k, c = d.get('v'), d.get('c')
+            if tag == 'oref':
+                return self.instance(k, c)
+            if tag == 'onode':
+                self.nodes.append((k, c, d.get('d')))
+                return None
+        except Exception as e:
+            if self.error is None:
+                self.error = e
+            return None
+        raise self.proto.DecodeError('unexpected %s' % tag)
+
+    def instance(self, k, c):
+        obj = self.rebuilt.get(k)
+        if obj is None:
+            ns = self.holder[0]
+            cls = ns.get(c) if type(c) is str else None
+            if not isinstance(cls, type):
+                raise NameError('the program has no class %r to rebuild the test\'s argument with' % (c,))
+            obj = cls.__new__(cls)
+            self.rebuilt[k] = obj
+        return obj
+
+    def finish_request(self):
+        """Sets the rebuilt objects' attributes (all objects exist by now: their values may name each other)."""
+        if self.error is not None:
+            raise self.error
+        for k, c, pairs in self.nodes:
+            obj = self.instance(k, c)
+            assigned = self.assigned.setdefault(k, {})
+            for name, value in pairs:
+                setattr(obj, name, value)
+                assigned[name] = value
+
+    def end_request(self):
+        self.rebuilt = {}
+        self.nodes = []
+        self.assigned = {}
+        self.error = None
+
+    def encoder(self):
+        """encode_value for a reply: objects rebuilt for this request go back as references to the test's own
+        objects (oref), everything else that is not data as a handle."""
+        proto, tree = self.proto, self.tree
+        if not self.rebuilt:
+            return lambda v: proto.encode_value(v, fallback=tree)
+        back = {id(o): {'t': 'oref', 'v': k} for k, o in self.rebuilt.items()}
+        return lambda v: proto.encode_value(v, ref_of=lambda x: back.get(id(x)), fallback=tree)
+
+    def changed(self, enc):
+        """[[k, [[attr, value], ...]], ...] for every rebuilt object whose attributes the call changed (a
+        container attribute counts as changed: it may have been mutated in place)."""
+        out = []
+        for k, obj in self.rebuilt.items():
+            before = self.assigned.get(k, {})
+            now = self.proto.instance_attrs(obj)
+            if len(now) == len(before) and all(n in before and before[n] is v and type(v) not in _MUTABLE
+                                               for n, v in now):
+                continue
+            out.append([k, [[n, enc(v)] for n, v in now]])
+        return out
+
+    def snapshot(self, hids):
+        """The data of the object graph reachable from the given handles through instance attributes, for the
+        judge's structural equality: one node per object, [handle] for an object of a C type (a function, a
+        generator, an re.Match: equal only to itself), [handle, [[attr, value], ...]] for an instance of a
+        program class, plus its builtin data ([handle, attrs, data]) when the class subclasses a builtin."""
+        proto = self.proto
+        done = set()
+        queue = []
+
+        def expand(v):
+            t = self.tree(v)
+            if t['v'] not in done:
+                done.add(t['v'])
+                queue.append(v)
+            return t
+
+        for hid in hids:
+            expand(self.get(hid))
+
+        def enc(v):
+            return proto.encode_value(v, fallback=expand)
+
+        nodes = []
+        i = 0
+        while i < len(queue):
+            obj = queue[i]
+            i += 1
+            if len(nodes) == proto.SNAPSHOT_NODES:
+                raise proto.EncodeError('an object graph of more than %d objects cannot be compared'
+                                        % proto.SNAPSHOT_NODES)
+            t = type(obj)
+            node = [self.tree(obj)]
+            if t.__flags__ & _HEAPTYPE:
+                node.append([[n, enc(v)] for n, v in proto.instance_attrs(obj)])
+                for base, read in _DATA_BASES:
+                    if base in t.__mro__:
+                        node.append(enc(read(obj)))
+                        break
+            nodes.append(node)
+        return nodes
 
 
 def serve():
     """Answer the judge: {"op":"get"|"call"} requests, one reply each, strictly in order, until it closes
     the channel (or sends {"op":"exit"})."""
     prepare_interpreter()
-    proto, chan, holder = prepare_serve()
+    proto, chan, holder, _ = prepare_serve()
     mod = new_module('solution')
     ns = mod.__dict__
     holder[:] = [ns]
@@ -279,9 +472,40 @@ def top_level_callables(ns):
 
 
 def handle(msg, ns, proto):
+    """One request -> its reply. Values the judge sends may name this process's objects (handles) and carry the
+    test's setup objects (rebuilt here for this request); values sent back that are not data become handles."""
+    table = _SERVE[3]
+    try:
+        return dispatch(msg, ns, proto, table)
+    finally:
+        table.end_request()
+
+
+def exc_reply(rid, e, traceback=False):
+    if traceback:
+        print_traceback(e)
+    return {'id': rid, 'ok': False, 'exc': describe_exception(e)}
+
+
+def dispatch(msg, ns, proto, table):
     op, rid, name = msg.get('op'), msg.get('id'), msg.get('name')
-    if type(name) is not str:
-        return {'id': rid, 'ok': False, 'error': 'bad request'}
+    try:
+        table.finish_request()
+    except Exception as e:  # a test object could not be rebuilt here (the program changed its class...)
+        return exc_reply(rid, e)
+    enc = table.encoder()
+    if op == 'get' or op == 'call':
+        if type(name) is not str:
+            return {'id': rid, 'ok': False, 'error': 'bad request'}
+    elif op in _HANDLE_OPS:
+        try:
+            obj = table.get(msg.get('h')) if op != 'snap' else None
+        except LookupError:
+            return {'id': rid, 'ok': False, 'error': 'bad request'}
+        try:
+            return _HANDLE_OPS[op](msg, obj, proto, table, enc)
+        except proto.EncodeError as e:
+            return {'id': rid, 'ok': False, 'unser': str(e)}
     if op == 'get':
         if name not in ns:
             return {'id': rid, 'ok': True, 'kind': 'missing'}
@@ -291,7 +515,7 @@ def handle(msg, ns, proto):
         if callable(v):
             return {'id': rid, 'ok': True, 'kind': 'callable'}
         try:
-            return {'id': rid, 'ok': True, 'kind': 'value', 'v': proto.encode_value(v)}
+            return {'id': rid, 'ok': True, 'kind': 'value', 'v': enc(v)}
         except proto.EncodeError as e:
             return {'id': rid, 'ok': False, 'unser': str(e)}
     if op == 'call':
@@ -300,27 +524,121 @@ def handle(msg, ns, proto):
             return {'id': rid, 'ok': False,
                     'exc': {'type': 'NameError', 'mro': ['NameError', 'Exception', 'BaseException'],
                             'msg': 'name %r is not a callable defined by the program' % name}}
-        args, kwargs = msg.get('args'), msg.get('kwargs')
-        if type(args) is not list or type(kwargs) is not dict:
-            return {'id': rid, 'ok': False, 'error': 'bad request'}
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as e:
-            print_traceback(e)
-            return {'id': rid, 'ok': False, 'exc': describe_exception(e)}
-        try:
-            reply = {'id': rid, 'ok': True, 'v': proto.encode_value(result)}
-            # arguments are copies: send back mutable ones so in-place mutation is visible to the test
-            mut = [[i, proto.encode_value(a)] for i, a in enumerate(args) if type(a) in _MUTABLE]
-            kmut = [[k, proto.encode_value(a)] for k, a in kwargs.items() if type(a) in _MUTABLE]
-            if mut:
-                reply['mut'] = mut
-            if kmut:
-                reply['kmut'] = kmut
-            return reply
-        except proto.EncodeError as e:
-            return {'id': rid, 'ok': False, 'unser': str(e)}
+        return call_reply(msg, fn, proto, table, enc)
     return {'id': rid, 'ok': False, 'error': 'unknown op'}
+
+
+def call_reply(msg, fn, proto, table, enc):
+    rid, args, kwargs = msg.get('id'), msg.get('args'), msg.get('kwargs')
+    if type(args) is not list or type(kwargs) is not dict:
+        return {'id': rid, 'ok': False, 'error': 'bad request'}
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as e:
+        return exc_reply(rid, e, traceback=True)
+    try:
+        reply = {'id': rid, 'ok': True, 'v': enc(result)}
+        # arguments are copies: send back mutable ones so in-place mutation is visible to the test, and the
+        # rebuilt setup objects whose attributes changed
+        mut = [[i, enc(a)] for i, a in enumerate(args) if type(a) in _MUTABLE]
+        kmut = [[k, enc(a)] for k, a in kwargs.items() if type(a) in _MUTABLE]
+        omut = table.changed(enc) if table.rebuilt else None
+        if mut:
+            reply['mut'] = mut
+        if kmut:
+            reply['kmut'] = kmut
+        if omut:
+            reply['omut'] = omut
+        return reply
+    except proto.EncodeError as e:
+        return {'id': rid, 'ok': False, 'unser': str(e)}
+
+
+def _op_getattr(msg, obj, proto, table, enc):
+    rid, name = msg.get('id'), msg.get('name')
+    try:
+        v = getattr(obj, name)
+    except Exception as e:
+        return exc_reply(rid, e)
+    if callable(v) and not isinstance(v, type) and getattr(v, '__self__', None) is obj:
+        return {'id': rid, 'ok': True, 'kind': 'method'}  # a bound method: the judge calls it by name
+    return {'id': rid, 'ok': True, 'kind': 'value', 'v': enc(v)}
+
+
+def _op_setattr(msg, obj, proto, table, enc):
+    try:
+        setattr(obj, msg.get('name'), msg.get('v'))
+    except Exception as e:
+        return exc_reply(msg.get('id'), e)
+    return {'id': msg.get('id'), 'ok': True}
+
+
+def _op_delattr(msg, obj, proto, table, enc):
+    try:
+        delattr(obj, msg.get('name'))
+    except Exception as e:
+        return exc_reply(msg.get('id'), e)
+    return {'id': msg.get('id'), 'ok': True}
+
+
+def _op_callh(msg, obj, proto, table, enc):
+    if not callable(obj):
+        return exc_reply(msg.get('id'), TypeError("'%s' object is not callable" % type(obj).__name__))
+    return call_reply(msg, obj, proto, table, enc)
+
+
+def _op_callattr(msg, obj, proto, table, enc):
+    try:
+        fn = getattr(obj, msg.get('name'))
+    except Exception as e:
+        return exc_reply(msg.get('id'), e)
+    return call_reply(msg, fn, proto, table, enc)
+
+
+def _op_value(compute):
+    def op(msg, obj, proto, table, enc):
+        try:
+            v = compute(obj, msg)
+        except Exception as e:
+            return exc_reply(msg.get('id'), e)
+        return {'id': msg.get('id'), 'ok': True, 'v': enc(v)}
+    return op
+
+
+def _str(obj, msg):
+    s = str(obj)
+    return s if type(s) is str else str.__str__(s)  # a str subclass's data, as an exact str
+
+
+def _op_next(msg, obj, proto, table, enc):
+    try:
+        v = next(obj)
+    except StopIteration:  # the end of the program's own iterator: the judge ends that iteration only
+        return {'id': msg.get('id'), 'ok': True, 'stop': True}
+    except Exception as e:
+        return exc_reply(msg.get('id'), e)
+    return {'id': msg.get('id'), 'ok': True, 'v': enc(v)}
+
+
+def _op_snap(msg, obj, proto, table, enc):
+    hids = msg.get('hs')
+    try:
+        if type(hids) is not list:
+            raise LookupError('bad snapshot request')
+        return {'id': msg.get('id'), 'ok': True, 'nodes': table.snapshot(hids)}
+    except LookupError:
+        return {'id': msg.get('id'), 'ok': False, 'error': 'bad request'}
+    except proto.EncodeError:
+        raise
+    except Exception as e:
+        return exc_reply(msg.get('id'), e)
+
+
+_HANDLE_OPS = {
+    'getattr': _op_getattr, 'setattr': _op_setattr, 'delattr': _op_delattr, 'callh': _op_callh,
+    'callattr': _op_callattr, 'len': _op_value(lambda o, m: len(o)), 'iter': _op_value(lambda o, m: iter(o)),
+    'next': _op_next, 'getitem': _op_value(lambda o, m: o[m.get('k')]), 'str': _op_value(_str), 'snap': _op_snap,
+}
 
 
 def flush_output():
