@@ -1,15 +1,24 @@
-// The Python client (clients/python/verpo_client.py, standard library only) against real servers on
-// loopback: batches spread over several URLs with one dead, a server restarted in the middle of a
-// batch (a retryable error, then every result exactly once), 413 splitting and 429 back-off, a wrong
-// token (not retried), and the verl and TRL adapters.
-import { spawn } from 'child_process';
+// The Python client (clients/python: the verpo_client package, standard library only) against real
+// servers on loopback: batches spread over several URLs with one dead, and over several servers
+// behind one URL that balances per connection (what a Kubernetes Service does), a server restarted
+// in the middle of a batch (a retryable error, then every result exactly once), 413 splitting and
+// 429 back-off, a wrong token (not retried), and the verl and TRL adapters. Then the package as a
+// user gets it: pip install --target (offline, the in-tree build backend), its own unittest suite
+// against a live server, and its type hints as mypy sees them from the installed copy.
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePython } from '../../lib/exec/interpreter';
 import { scoreAll } from '../../lib/pipeline/score';
 import type { VerpoServer } from '../../lib/server/app';
 import { passedGroups, programGroup, serve } from './helpers';
 
 const CLIENT_DIR = path.resolve(__dirname, '..', '..', 'clients', 'python');
+// The real interpreter: a pyenv shim may come first on PATH (/usr/bin/python3 when it exists).
+const PYTHON = resolvePython();
 
 // Runs one scenario in python3 and prints its outcome as JSON; scenarios never print anything else.
 const DRIVER = `
@@ -20,7 +29,8 @@ a = json.loads(sys.argv[2])
 out = {}
 try:
     if a["mode"] == "score":
-        c = vc.VerpoClient(a["urls"], chunk_size=a.get("chunk", 8), backoff=0.1, max_attempts=a.get("attempts", 8), token=a.get("token"))
+        c = vc.VerpoClient(a["urls"], chunk_size=a.get("chunk", 8), backoff=0.1, max_attempts=a.get("attempts", 8), token=a.get("token"),
+                           parallel=a.get("parallel", 2))
         out["results"] = c.score(a["problems"], a.get("options"))
         out["log"] = c.log
         out["duplicates"] = c.duplicates
@@ -38,7 +48,7 @@ print(json.dumps(out))
 
 function python(args: Record<string, unknown>, timeoutMs = 90_000): Promise<any> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', DRIVER, CLIENT_DIR, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, ['-c', DRIVER, CLIENT_DIR, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -46,7 +56,7 @@ function python(args: Record<string, unknown>, timeoutMs = 90_000): Promise<any>
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`python3 exited ${code}: ${err.slice(-2000)}`));
+      if (code !== 0) reject(new Error(`${PYTHON} exited ${code}: ${err.slice(-2000)}`));
       else resolve(JSON.parse(out));
     });
   });
@@ -61,6 +71,38 @@ async function start(options: Parameters<typeof serve>[0] = {}): Promise<VerpoSe
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
+
+/** One URL in front of several servers that picks a server per TCP connection, round-robin, as
+ *  kube-proxy does for a ClusterIP Service (there at random). A connection to a dead server is
+ *  reset, as a client sees a pod that died after the endpoints were read. */
+async function balancer(backends: string[]): Promise<{ url: string; connections: number[]; close: () => Promise<void> }> {
+  const connections = backends.map(() => 0);
+  let next = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const i = next++ % backends.length;
+    connections[i]++;
+    const target = new URL(backends[i]);
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    upstream.on('error', () => client.resetAndDestroy());
+    client.on('error', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
 
 /** A URL on which nothing listens: a server that was started and stopped. */
 async function deadUrl(): Promise<string> {
@@ -95,6 +137,43 @@ describe('Python client (stdlib)', () => {
     expect(a.metrics.groups.get({ outcome: 'scored' })).toBeGreaterThan(0);
     expect(b.metrics.groups.get({ outcome: 'scored' })).toBeGreaterThan(0);
     expect(a.metrics.groups.get({ outcome: 'scored' }) + b.metrics.groups.get({ outcome: 'scored' })).toBe(40);
+  });
+
+  it('one Service URL in front of three servers: parallel requests spread the batch over all of them', async () => {
+    const backends = [await start(), await start(), await start()];
+    const lb = await balancer(backends.map((b) => b.url));
+    try {
+      const problems = passedGroups(60);
+      // one URL, as a trainer inside the cluster knows it (http://verpo:8080), 2 requests per replica
+      const out = await python({ mode: 'score', urls: [lb.url], problems, chunk: 32, parallel: 6 });
+      expect(out.error).toBeUndefined();
+      expect(out.results).toEqual(await scoreAll(problems));
+      expect(out.duplicates).toBe(0);
+      expect(out.log).toEqual([]);
+      expect(lb.connections).toEqual([2, 2, 2]); // 6 requests of 10 groups, one connection each
+      for (const b of backends) expect(b.metrics.groups.get({ outcome: 'scored' })).toBe(20);
+    } finally {
+      await lb.close();
+    }
+  });
+
+  it('behind one Service URL, a dead replica: its connections are retried on the others', async () => {
+    const a = await start();
+    const b = await start();
+    const lb = await balancer([a.url, await deadUrl(), b.url]);
+    try {
+      const problems = passedGroups(30);
+      const out = await python({ mode: 'score', urls: [lb.url], problems, chunk: 5, parallel: 3 });
+      expect(out.error).toBeUndefined();
+      expect(out.results).toEqual(await scoreAll(problems));
+      expect(out.duplicates).toBe(0);
+      expect(out.log.length).toBeGreaterThanOrEqual(1);
+      for (const line of out.log) expect(line).toMatch(/cannot reach the server|stream was cut|Connection reset|Remote end closed/);
+      expect(a.metrics.groups.get({ outcome: 'scored' }) + b.metrics.groups.get({ outcome: 'scored' })).toBe(30);
+      expect(lb.connections[1]).toBeGreaterThanOrEqual(1);
+    } finally {
+      await lb.close();
+    }
   });
 
   it('a server restarted mid-batch: a retryable error, then every result exactly once', async () => {
@@ -196,5 +275,114 @@ describe('Python client (stdlib)', () => {
     expect(out.rewards[0]).toBeGreaterThan(out.rewards[1]);
     expect(out.rewards[1]).toBeGreaterThan(out.rewards[2]); // a*b passes add(0, 0) == 0
     expect(out.rewards[2]).toBe(0);
+  });
+});
+
+/** Runs a command without blocking the event loop (the servers under test answer from this process). */
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+function hasModule(python: string, module: string): boolean {
+  return spawnSync(python, ['-m', module, '--version'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+}
+
+// The package as a user installs it. pip builds the wheel with the in-tree backend (clients/python/
+// _backend: pyproject.toml requires nothing, so the isolated build needs no index: --no-index proves
+// it) into the site-packages of a fresh venv, whose interpreter then sees only the stdlib and this.
+// Without pip the suite runs from the source tree instead, and says so.
+describe('clients/python as a package', () => {
+  const PIP = hasModule(PYTHON, 'pip');
+  const MYPY = hasModule(PYTHON, 'mypy');
+  let tmp = '';
+  let venvPython = PYTHON;
+  let site = '';
+  let installed = false;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'verpo-pyclient-'));
+    const venv = path.join(tmp, 'venv');
+    const made = await run(PYTHON, ['-m', 'venv', '--without-pip', venv]);
+    expect(made.code, made.out).toBe(0);
+    venvPython = path.join(venv, 'bin', 'python');
+    const purelib = await run(venvPython, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']);
+    site = purelib.out.trim();
+    if (!PIP) {
+      console.warn(`${PYTHON} has no pip: the client's tests run from the source tree (PYTHONPATH=${CLIENT_DIR}), not from an installed copy`);
+      return;
+    }
+    const pip = await run(PYTHON, ['-m', 'pip', 'install', '--no-index', '--no-cache-dir', '--disable-pip-version-check', '--no-compile',
+      '--target', site, CLIENT_DIR], { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null', PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(pip.code, pip.out).toBe(0);
+    installed = true;
+  });
+  afterAll(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it.skipIf(!PIP)('pip install --no-index --target: the package, py.typed and its metadata, built offline', () => {
+    expect(fs.readFileSync(path.join(site, 'verpo_client', '__init__.py'), 'utf8')).toBe(fs.readFileSync(path.join(CLIENT_DIR, 'verpo_client', '__init__.py'), 'utf8'));
+    expect(fs.existsSync(path.join(site, 'verpo_client', 'py.typed'))).toBe(true);
+    const meta = fs.readFileSync(path.join(site, 'verpo_client-0.1.0.dist-info', 'METADATA'), 'utf8');
+    expect(meta).toMatch(/^Metadata-Version: 2\.1\nName: verpo-client\nVersion: 0\.1\.0\n/);
+    expect(meta).not.toMatch(/^Requires-Dist:/m); // standard library only
+    // nothing else was installed, and the build left nothing in the source tree
+    expect(fs.readdirSync(site).sort()).toEqual(['verpo_client', 'verpo_client-0.1.0.dist-info']);
+    const leftovers: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (/^(build|dist|__pycache__|\.mypy_cache)$|\.egg-info$|\.whl$/.test(e.name)) leftovers.push(path.join(dir, e.name));
+        else if (e.isDirectory()) walk(path.join(dir, e.name));
+      }
+    };
+    walk(CLIENT_DIR);
+    expect(leftovers).toEqual([]);
+  });
+
+  it('its unittest suite passes against a live verpo serve', async () => {
+    const s = await start({ token: 'unittest-token' });
+    const env: NodeJS.ProcessEnv = { ...process.env, VERPO_TEST_URL: s.url, VERPO_TEST_TOKEN: 'unittest-token', PYTHONDONTWRITEBYTECODE: '1' };
+    for (const k of ['VERPO_URL', 'VERPO_URLS', 'VERPO_TOKEN', 'VERPO_PARALLEL', 'PYTHONPATH']) delete env[k];
+    if (installed) env.VERPO_TEST_INSTALLED = '1';
+    else env.PYTHONPATH = CLIENT_DIR;
+    const tests = path.join(CLIENT_DIR, 'tests');
+    // cwd outside the source tree: `import verpo_client` can only find the installed copy
+    const r = await run(venvPython, ['-m', 'unittest', 'discover', '-v', '-s', tests, '-t', tests], { cwd: tmp, env });
+    expect(r.code, r.out).toBe(0);
+    const ran = Number(/^Ran (\d+) tests? in /m.exec(r.out)?.[1]);
+    expect(ran, r.out).toBeGreaterThanOrEqual(30);
+    // only the check that the installed copy is the one under test needs an installed copy
+    expect(r.out).toMatch(installed ? /\nOK\n?$/ : /\nOK \(skipped=1\)\n?$/);
+    expect(r.out.match(/\.\.\. skipped/g) ?? []).toHaveLength(installed ? 0 : 1);
+    expect(r.out).toMatch(new RegExp(`test_the_installed_copy_is_under_test .* \\.\\.\\. ${installed ? 'ok' : 'skipped'}`));
+    expect(s.metrics.groups.get({ outcome: 'scored' })).toBeGreaterThan(40);
+  });
+
+  // mypy comes from Debian's package (.ci/run installs it); without it, only outside CI, this is skipped.
+  it.skipIf(!MYPY && !process.env.CI)('typed: mypy --strict passes on the package, and a consumer sees its types through py.typed', async () => {
+    const strict = await run(PYTHON, ['-m', 'mypy', '--strict', '--python-version', '3.8', '--cache-dir', '/dev/null',
+      'verpo_client', '_backend/verpo_client_backend.py', 'tests'], { cwd: CLIENT_DIR });
+    expect(strict.code, strict.out).toBe(0);
+    expect(strict.out).toMatch(/^Success: no issues found in 5 source files/m);
+    if (!installed) return;
+    // from the installed copy (PEP 561: the venv's site-packages): a wrong use is an error, a right one is not
+    const use = path.join(tmp, 'use.py');
+    fs.writeFileSync(use, 'from verpo_client import VerpoClient\nclient = VerpoClient("http://verpo:8080", parallel=4)\nn: int = client.score([])\n');
+    const wrong = await run(PYTHON, ['-m', 'mypy', '--strict', '--cache-dir', '/dev/null', '--python-executable', venvPython, use], { cwd: tmp });
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/use\.py:3: error: Incompatible types in assignment \(expression has type "List\[Dict\[str, Any\]\]", variable has type "int"\)/);
+    fs.writeFileSync(use, 'from typing import Any, Dict, List\nfrom verpo_client import VerpoClient\nresults: List[Dict[str, Any]] = VerpoClient("http://verpo:8080").score([])\n');
+    const right = await run(PYTHON, ['-m', 'mypy', '--strict', '--cache-dir', '/dev/null', '--python-executable', venvPython, use], { cwd: tmp });
+    expect(right.code, right.out).toBe(0);
   });
 });
