@@ -120,4 +120,100 @@ print(json.dumps([len(proto._namedtuples), proto.NAMEDTUPLE_CACHE]))
 `) as number[];
     expect(r[0]).toBeLessThanOrEqual(r[1]);
   });
+
+  it('sends the whitelisted builtin classes as themselves, both ways, and nothing else as a class', () => {
+    const r = py(`
+import builtins
+class O: pass
+judge = proto.Codec(bounded=True)
+sent = [int, float, str, bool, bytes, bytearray, list, tuple, dict, set, frozenset, complex, type(None), object,
+        range, type, ValueError, KeyError, BaseException, StopIteration, OSError, ExceptionGroup]
+same = [rt(c) is c and judge.loads(codec.dumps({"v": proto.encode_value(c)}))["v"] is c for c in sent]
+tags = [proto.encode_value([int, {str: OSError}]), proto.encode_value(IOError)]
+print(json.dumps([same, tags, refused(O), refused(type('int', (), {})), refused(__import__('collections').OrderedDict),
+                  bad(b'{"v": {"t": "type", "v": "posix"}}\\n'), bad(b'{"v": {"t": "type", "v": "O"}}\\n'),
+                  bad(b'{"v": {"t": "type", "v": 3}}\\n')]))
+`) as [boolean[], unknown[], ...boolean[]];
+    const [same, tags, ...refusals] = r;
+    expect(same).toEqual(new Array(same.length).fill(true));
+    expect(tags).toEqual([[{ t: 'type', v: 'int' }, { t: 'dict', v: [[{ t: 'type', v: 'str' }, { t: 'type', v: 'OSError' }]] }],
+      { t: 'type', v: 'OSError' }]);
+    expect(refusals).toEqual(new Array(refusals.length).fill(true));
+  });
+
+  it('hands what is not data to the fallback (the runner\'s handles), still refusing cycles and deep nesting', () => {
+    const r = py(`
+import collections
+class O: pass
+class E(int): pass
+seen = []
+def fb(v):
+    seen.append(type(v).__name__)
+    return {'t': 'handle', 'v': len(seen), 'c': type(v).__name__}
+o = O()
+tree = proto.encode_value([o, (E(3), {'k': len}), collections.defaultdict(lambda: 0), iter([])], fallback=fb)
+first = seen[:]
+cyc = [o]; cyc.append(cyc)
+deep = o
+for _ in range(500): deep = [deep]
+def refused_fb(v):
+    try: proto.encode_value(v, fallback=fb); return False
+    except proto.EncodeError: return True
+print(json.dumps([tree, first, refused_fb(cyc), refused_fb(deep), proto.encode_value([1, o], ref_of=lambda v: {'t': 'ref', 'v': 'f'} if v is o else None)]))
+`) as unknown[];
+    expect(r[0]).toEqual([{ t: 'handle', v: 1, c: 'O' }, { t: 'tuple', v: [{ t: 'handle', v: 2, c: 'E' }, { t: 'dict', v: [['k', { t: 'handle', v: 3, c: 'builtin_function_or_method' }]] }] },
+      { t: 'handle', v: 4, c: 'defaultdict' }, { t: 'handle', v: 5, c: 'list_iterator' }]);
+    expect(r[1]).toEqual(['O', 'E', 'builtin_function_or_method', 'defaultdict', 'list_iterator']);
+    expect(r.slice(2, 4)).toEqual([true, true]);
+    expect(r[4], 'ref_of returns the tree to send').toEqual([1, { t: 'ref', v: 'f' }]);
+  });
+
+  it('decodes handle, oref, onode and mref tags only through the side\'s resolve callback, with bounded shapes', () => {
+    const r = py(`
+got = []
+def resolve(tag, d):
+    got.append([tag, d.get('v')])
+    return ('resolved', tag, d.get('v'))
+side = proto.Codec(bounded=True, resolve=resolve)
+def sbad(line):
+    try: side.loads(line); return False
+    except proto.DecodeError: return True
+line = codec.dumps({"v": [{'t': 'handle', 'v': 1, 'c': 'solution.Node', 'm': ['twoSum']}, {'t': 'oref', 'v': 0, 'c': 'ListNode'},
+                          {'t': 'onode', 'v': 0, 'c': 'ListNode', 'd': [['val', 1]]}, {'t': 'mref', 'v': 2, 'n': 'f'}]})
+ok = side.loads(line)["v"]
+first = got[:]
+H = lambda **kw: codec.dumps({"v": dict({'t': 'handle', 'v': 1, 'c': 'C'}, **kw)})
+shapes = [sbad(H(v=0)), sbad(H(v=-1)), sbad(H(v=2**31)), sbad(H(v='1')), sbad(H(v=True)), sbad(H(c='x' * 201)), sbad(H(c=5)),
+          sbad(H(m=['a'] * 65)), sbad(H(m=['a' * 101])), sbad(H(m='abc')), sbad(H(m=[1]))]
+fine = [not sbad(H(c='x' * 200, m=['a' * 100] * 64)), not sbad(H(v=2**31 - 1))]
+none = [bad(line), proto.Codec(bounded=True).loads(codec.dumps({"v": 1}))["v"] == 1,
+        all(bad(codec.dumps({"v": {'t': t, 'v': 1, 'c': 'C', 'n': 'f'}})) for t in ('handle', 'oref', 'onode', 'mref'))]
+print(json.dumps([[list(x) for x in ok], first, shapes, fine, none]))
+`) as unknown[][];
+    expect(r[0]).toEqual([['resolved', 'handle', 1], ['resolved', 'oref', 0], ['resolved', 'onode', 0], ['resolved', 'mref', 2]]);
+    expect(r[1]).toEqual([['handle', 1], ['oref', 0], ['onode', 0], ['mref', 2]]);
+    expect(r[2]).toEqual(new Array(r[2].length).fill(true));
+    expect(r[3]).toEqual([true, true]);
+    expect(r[4], 'without a resolve callback these tags are malformed').toEqual([true, true, true]);
+  });
+
+  it('reads an object\'s data as its instance __dict__ and set slots, without its own attribute hooks', () => {
+    const r = py(`
+class A:
+    def __init__(self):
+        self.x = 1; self.y = [2]; object.__getattribute__(self, '__dict__')['__weird__'] = 3
+    def __getattribute__(self, name):
+        raise RuntimeError('never consulted')
+class S:
+    __slots__ = ('a', '__p', 'unset')
+    def __init__(self):
+        self.a = 1; self.__p = 2
+class T(S):
+    __slots__ = 'b'
+    def __init__(self):
+        super().__init__(); self.b = 'b'
+print(json.dumps([proto.instance_attrs(A()), proto.instance_attrs(T()), proto.instance_attrs(3), proto.instance_attrs(len)]))
+`) as unknown[];
+    expect(r).toEqual([[['x', 1], ['y', [2]]], [['b', 'b'], ['a', 1], ['_S__p', 2]], [], []]);
+  });
 });
