@@ -89,6 +89,7 @@ def _test_process(ctl, out, req):
             name, size, data, length = out[at:at + 4]
             files[str(req[name:name + size], 'utf-8', 'surrogateescape')] = bytes(req[data:data + length])
         mode = MODES[out[OUT_MODE]]
+        _fresh_stdin()
         os.close(report_fd)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
@@ -96,6 +97,18 @@ def _test_process(ctl, out, req):
         finally:
             posix._exit(127)
     _program(mode)
+
+
+def _fresh_stdin():
+    """sys.stdin for the test's fd 0 (a regular, seekable file: run_io.hpp's MakeStdinFile), made as the
+    interpreter makes it at start-up (buffered, the same encoding and errors, newline '\\n'): the zygote's own
+    sys.stdin was made for its control socket and remembers that it cannot seek."""
+    import io
+    old = sys.__stdin__ or sys.stdin
+    enc = getattr(old, 'encoding', None) or 'utf-8'
+    errors = getattr(old, 'errors', None) or 'strict'
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, 'rb', closefd=False)),
+                                                 encoding=enc, errors=errors, newline='\n')
 
 
 def _program(mode):

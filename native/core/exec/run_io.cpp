@@ -1,6 +1,9 @@
 #include "core/exec/run_io.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -9,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "core/exec/seccomp_filter.hpp"
@@ -49,6 +53,37 @@ bool FeedStdin(int fd, const std::string& data, size_t* done) {
     *done += static_cast<size_t>(n);
   }
   return true;
+}
+
+int MakeStdinFile(const std::string& data) {
+  int fd = static_cast<int>(syscall(SYS_memfd_create, "verpo-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (fd < 0) return -1;
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      close(fd);
+      errno = e;
+      return -1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  // A read-only description of the same file, at offset 0 (the one written to is O_RDWR).
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int ro = open(path, O_RDONLY | O_CLOEXEC);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ro;
 }
 
 Notice ReceiveViolation(int listener, Violation* v) {

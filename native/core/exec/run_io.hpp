@@ -29,6 +29,12 @@ Drained DrainStream(Stream& s, bool* overflow);
 // is gone: the SIGPIPE this thread blocks is consumed); the caller then closes fd for EOF.
 bool FeedStdin(int fd, const std::string& data, size_t* done);
 
+// The program's stdin as judges and the datasets' graders give it: a regular, seekable, read-only file
+// holding `data` (a sealed memfd reopened O_RDONLY), so os.fstat(0).st_size, mmap and seeking work as they
+// do on a file, and nothing can write it. -1 (errno set) where the kernel has no sealable memfds; the caller
+// then feeds a pipe as before.
+int MakeStdinFile(const std::string& data);
+
 // One message (non-blocking) from a unix socket, with the descriptor it carries (SCM_RIGHTS; -1 when
 // none, close-on-exec). Returns recvmsg's count (-1 with errno, 0 at EOF).
 ssize_t RecvWithFd(int sock, char* buf, size_t len, int* fd);

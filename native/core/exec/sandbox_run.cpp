@@ -227,6 +227,12 @@ std::string Run::StartCandidate() {
     return std::string("pipe: ") + strerror(errno);
   t.out.cap = t.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
   t.stdin_data = req_.candidate.stdin_data;
+  // stdin as a read-only regular file when the kernel allows (run_io.hpp); else the pipe just made is fed.
+  if (int file = MakeStdinFile(t.stdin_data); file >= 0) {
+    cand_in_r_.Reset(file);
+    t.stdin_fd.Reset();
+    t.stdin_data.clear();
+  }
 
   std::vector<std::string> argv, env;
   for (const auto& a : req_.candidate.argv) argv.push_back(Substitute(a, candidate_workdir_));

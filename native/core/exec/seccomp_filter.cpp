@@ -192,7 +192,7 @@ SeccompProgram BuildSeccompFilter(ViolationAction action, bool own_rlimits) {
 #endif
   }
 
-  // ioctl(fd, cmd, ...): no typing into a terminal (stdin is a pipe, but belt and braces).
+  // ioctl(fd, cmd, ...): no typing into a terminal (stdin is a file or a pipe, but belt and braces).
   e.IfNr(__NR_ioctl, 5);
   e.LoadAbs(kArgLow(1));
   e.Jump(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0);

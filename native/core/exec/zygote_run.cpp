@@ -317,6 +317,12 @@ std::string ZRun::Prepare() {
     return std::string("pipe: ") + strerror(errno);
   out_.cap = err_.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
   stdin_data_ = req_.candidate.stdin_data;
+  // stdin as a read-only regular file when the kernel allows (run_io.hpp); else the pipe just made is fed.
+  if (int file = MakeStdinFile(stdin_data_); file >= 0) {
+    in_r_.Reset(file);
+    in_w_.Reset();
+    stdin_data_.clear();
+  }
   if (use_seccomp_ && (!warm_->filter_built || warm_->filter_own_rlimits != iso.own_rlimits)) {
     SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
                                           iso.own_rlimits);
