@@ -33,6 +33,8 @@ Execution options:
   --python PATH     interpreter (default /usr/bin/python3 when present)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N   default limits per test (a line's "limits" override them)
   --no-cache        run duplicate rollouts again instead of reusing their verdicts
+  --no-site-packages  programs import the standard library only (default: also the interpreter's
+                    installed packages)
   --cache-mb N      bound of that cache of cells, MiB (default 256; least recently used go first)
 Output:
   -o, --output FILE   write results here instead of stdout
@@ -47,7 +49,7 @@ input could not be read to its end (a truncated .gz: the lines before are scored
 Executes each line's rollouts (or turns) against its tests and writes the verdict matrix
 ({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
 
-Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb -o --resume -q
+Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages -o --resume -q
 (as for 'verpo score').`,
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench> <file> [--with-solutions] [-o out.jsonl]
 

@@ -15,6 +15,7 @@ export const EXEC_FLAGS = {
   'output-kb': { type: 'string' },
   'no-cache': { type: 'boolean' },
   'cache-mb': { type: 'string' },
+  'no-site-packages': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -44,6 +45,7 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   const concurrency = number(values, 'concurrency', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   if (concurrency !== undefined) o.concurrency = concurrency;
   if (typeof values.python === 'string') o.python = values.python;
+  if (values['no-site-packages']) o.sitePackages = false;
   const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   const limits: Partial<Limits> = {};

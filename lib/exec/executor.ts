@@ -76,6 +76,7 @@ export class Executor {
   private readonly maxReplyBytes: number;
   private readonly harness: CompiledHarness;
   private readonly candidateFlags: string[];
+  private readonly sitePackages: boolean;
   readonly mode: 'zygote' | 'spawn';
   private readonly modeNote: string | null;
   private readonly cache: CellCache | null;
@@ -100,8 +101,10 @@ export class Executor {
     this.judgeMaxRssMb = bound;
     this.harness = compileHarness(this.python, pythonDir());
     // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
-    // -s: no user site; -B: no .pyc writes; -S unless site-packages are wanted (stdlib-only by default).
-    this.candidateFlags = opts.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
+    // -s: no user site; -B: no .pyc writes; -S only for a stdlib-only run (sitePackages: false). Trusted
+    // processes (judge, compile harness) always run with -S.
+    this.sitePackages = opts.sitePackages !== false;
+    this.candidateFlags = this.sitePackages ? ['-s', '-B'] : ['-S', '-s', '-B'];
     // Zygote mode needs the fork server library beside the addon (a hand-copied .node may lack it): asked
     // for, that is an error; by default, spawn mode serves instead (slower) and the isolation notes say so.
     const forkServer = opts.mode === 'spawn' ? null : zygoteLibrary();
@@ -126,8 +129,9 @@ export class Executor {
 
   /** The isolation layers this host allows and the sandbox applies. */
   isolation(): IsolationLayers {
-    const report = this.sandbox.isolation();
+    const report = { ...this.sandbox.isolation(), sitePackages: this.sitePackages };
     if (this.modeNote !== null) report.notes.push(this.modeNote);
+    if (!this.sitePackages) report.notes.push('site-packages: off (sitePackages: false): programs import the standard library only');
     return report;
   }
 

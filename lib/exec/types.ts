@@ -132,6 +132,8 @@ export interface IsolationLayers {
   privateTmpfs: boolean;
   /** The test may lower its rlimits and raise a soft one up to its hard one (it holds no CAP_SYS_RESOURCE). */
   ownRlimits: boolean;
+  /** Programs can import the host interpreter's installed packages (ExecutorOptions.sitePackages). */
+  sitePackages: boolean;
   privateWorkdir: boolean;
   cleanEnv: boolean;
   notes: string[];
@@ -151,7 +153,9 @@ export interface ExecutorOptions {
   python?: string;
   /** Default limits (cpuMs 2000, wallMs 6000, memoryMb 512, outputKb 1024). */
   limits?: Partial<Limits>;
-  /** Let programs import from site-packages (drops `-S`; slower start-up). Default false: stdlib only. */
+  /** Programs import what the host interpreter has installed (its site-packages, read-only in the sandbox's
+   *  mount view; `site` runs once in each slot's zygote, so a test pays nothing for it), as on a judge and under
+   *  the datasets' graders. Default true; false: stdlib only (`-S`). User site-packages never (`-s`). */
   sitePackages?: boolean;
   /** Bytes of stdout/stderr kept per stream in each cell (default 4096). */
   excerptBytes?: number;

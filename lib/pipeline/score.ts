@@ -14,7 +14,7 @@ import { checkLine, LineError, OutputLine, Problem, RowResult } from './contract
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
 
-export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits'> {
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** An executor to use (not closed by score()); by default one is made from the options above. */
@@ -213,6 +213,7 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
       const o: ExecutorOptions & CellCacheOptions = {};
       if (options.concurrency !== undefined) o.concurrency = options.concurrency;
       if (options.python !== undefined) o.python = options.python;
+      if (options.sitePackages !== undefined) o.sitePackages = options.sitePackages;
       if (options.limits !== undefined) o.limits = options.limits;
       // one switch for both caches: identical programs within a line (below) and the executor's
       // content-hash cache across lines (--no-cache turns both off)
