@@ -1,7 +1,8 @@
 // APPS (hendrycks) and TACO (BAAI; same test format) -> contract lines.
 // `input_output` is JSON text {"inputs": [...], "outputs": [...], "fn_name"?: str}:
 //  - without fn_name: stdin/stdout pairs -> stdio tests;
-//  - with fn_name: each input is the argument list of one call -> call tests.
+//  - with fn_name: each input is the argument list of one call -> call tests (inputs and outputs given as
+//    text instead, one JSON value per line / the JSON text of the value, are read as label-rules.ts says).
 // The known quirks, handled explicitly (APPS's own grader tolerates each of them):
 //  1. stdio inputs/outputs are sometimes arrays of lines instead of strings: joined with "\n", as the grader does.
 //  2. call outputs are conventionally wrapped in a one-element list (`[[3], [7]]` for returns 3 and 7); the
@@ -15,9 +16,10 @@
 //  5. `solutions` is "" or "[]" for problems without reference programs: no rollouts for that problem.
 // The grader's import prelude (minus numpy) becomes `setup`. TACO rows carry no id: `taco/<record index>`
 // (use `idPrefix` to tell split files apart). TACO's `time_limit`/`memory_limit` strings are kept in `meta`.
-import type { CallTest, StdioTest, TestCase } from '../exec/types';
+import type { TestCase } from '../exec/types';
 import { asRecord, capped, describeValue, isRecord, jsonText, lf, optStr, type Rec } from './fields';
-import { APPS_PRELUDE, isPythonIdentifier, isSolutionClassStarter, solutionMethodForwarder } from './python-preludes';
+import { ioTests, recordFail } from './label-rules';
+import { APPS_PRELUDE, isSolutionClassStarter, solutionMethodForwarder } from './python-preludes';
 import { DatasetRecordError, type ContractLine, type ConvertOptions, type RecordRef } from './types';
 
 const TACO_KEYS = ['skill_types', 'raw_tags', 'Expected Time Complexity', 'picture_num'];
@@ -33,46 +35,12 @@ function parsedField(rec: Rec, key: string, ref: RecordRef): unknown {
   return v ?? undefined;
 }
 
-/** Quirk 1: a stdio input or output given as an array of lines. */
-function ioText(v: unknown, field: string, ref: RecordRef): string {
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join('\n');
-  throw new DatasetRecordError(ref, field, `expected a string (or an array of lines), got ${describeValue(v)}`);
-}
-
+/** The tests of `input_output`: label-rules.ts's ioTests (quirks 1 and 2, and call inputs/outputs given as
+ *  text, as re-exported APPS/TACO rows hold them). */
 export function appsTests(io: unknown, ref: RecordRef): { tests: TestCase[]; fnName?: string; unwrapped: boolean } {
   if (io === undefined) throw new DatasetRecordError(ref, 'input_output', 'is empty: the problem has no tests');
   if (!isRecord(io)) throw new DatasetRecordError(ref, 'input_output', `expected {"inputs", "outputs"}, got ${describeValue(io)}`);
-  const { inputs, outputs } = io;
-  if (!Array.isArray(inputs)) throw new DatasetRecordError(ref, 'input_output.inputs', `expected an array, got ${describeValue(inputs)}`);
-  if (!Array.isArray(outputs)) throw new DatasetRecordError(ref, 'input_output.outputs', `expected an array, got ${describeValue(outputs)}`);
-  if (inputs.length !== outputs.length) {
-    throw new DatasetRecordError(ref, 'input_output', `${inputs.length} inputs but ${outputs.length} outputs`);
-  }
-  if (inputs.length === 0) throw new DatasetRecordError(ref, 'input_output.inputs', 'is empty: the problem has no tests');
-  const fnName = io.fn_name;
-  if (fnName === undefined || fnName === null || fnName === '') {
-    const tests: StdioTest[] = inputs.map((x, i) => ({
-      type: 'stdio',
-      stdin: ioText(x, `input_output.inputs[${i}]`, ref),
-      stdout: ioText(outputs[i], `input_output.outputs[${i}]`, ref),
-    }));
-    return { tests, unwrapped: false };
-  }
-  if (typeof fnName !== 'string' || !isPythonIdentifier(fnName)) {
-    throw new DatasetRecordError(ref, 'input_output.fn_name', `expected a Python function name, got ${describeValue(fnName)}`);
-  }
-  // Quirk 2: unwrap only when the whole problem follows the one-element-list convention.
-  const unwrapped = outputs.every((o) => Array.isArray(o) && o.length === 1);
-  const tests: CallTest[] = inputs.map((args, i) => {
-    if (!Array.isArray(args)) {
-      throw new DatasetRecordError(ref, `input_output.inputs[${i}]`, `expected the argument list of a call to ${fnName}, got ${describeValue(args)}`);
-    }
-    const expected = unwrapped ? (outputs[i] as unknown[])[0] : outputs[i];
-    if (expected === undefined) throw new DatasetRecordError(ref, `input_output.outputs[${i}]`, 'is missing');
-    return { type: 'call', fn: fnName, args, expected };
-  });
-  return { tests, fnName, unwrapped };
+  return ioTests(io, recordFail(ref), { field: 'input_output' });
 }
 
 function solutionsOf(rec: Rec, ref: RecordRef): string[] {

@@ -3,72 +3,29 @@
 //    plain or as base64(zlib(pickle(str))) (read by pickle-string.ts without unpickling).
 //  - testtype "stdin" -> stdio test; "functional" -> call test of metadata.func_name, whose arguments are the
 //    input's lines, one JSON value per line (as LCB's grader splits them), and whose expected value is the
-//    output parsed as JSON.
+//    output parsed as JSON (label-rules.ts's caseTest, shared with the server's labels).
 //  - Functional problems are LeetCode-style: starter_code is a `class Solution` stub with an empty method
 //    body. It is not valid Python on its own, so it cannot be setup; it goes to `meta.starter_code` (prompt
 //    material), and setup instead gets a forwarder to `Solution().<func_name>` (python-preludes.ts).
 //  - setup starts with the imports LCB's grader prepends to every program (stdio ones too).
 // Problems have no reference solutions, so `withSolutions` adds nothing.
-import type { CallTest, StdioTest, TestCase } from '../exec/types';
+import type { TestCase } from '../exec/types';
 import { asRecord, describeValue, idPart, isRecord, jsonText, optStr, type Rec } from './fields';
-import { decodeLcbBlob } from './pickle-string';
+import { callArguments, caseTest, lcbCases, recordFail } from './label-rules';
 import { isPythonIdentifier, isSolutionClassStarter, LCB_PRELUDE, solutionMethodForwarder } from './python-preludes';
 import { DatasetRecordError, type ContractLine, type ConvertOptions, type RecordRef } from './types';
 
-/** LCB functional input: one JSON value per line -> the argument list. */
+/** LCB functional input: one JSON value per line -> the argument list (label-rules.ts). */
 export function lcbArguments(input: string, field: string, ref: RecordRef): unknown[] {
-  return input.split('\n').map((line, i) => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw new DatasetRecordError(ref, field, `line ${i + 1} of the input is not a JSON value: ${describeValue(line)}`);
-    }
-  });
+  return callArguments(input, '', field, recordFail(ref));
 }
 
 function cases(v: unknown, field: string, ref: RecordRef): Rec[] {
-  if (v === undefined || v === null) return [];
-  let parsed: unknown = v;
-  if (typeof v === 'string') {
-    const text = v.trim();
-    if (text === '') return [];
-    if (text.startsWith('[')) {
-      parsed = jsonText(text, field, ref);
-    } else {
-      let json: string;
-      try {
-        json = decodeLcbBlob(text);
-      } catch (e) {
-        throw new DatasetRecordError(ref, field, `neither JSON nor base64(zlib(pickle(str))): ${(e as Error).message}`);
-      }
-      parsed = jsonText(json, `${field} (decoded)`, ref);
-    }
-  }
-  if (!Array.isArray(parsed)) throw new DatasetRecordError(ref, field, `expected an array of test cases, got ${describeValue(parsed)}`);
-  return parsed.map((c, i) => {
-    if (!isRecord(c)) throw new DatasetRecordError(ref, `${field}[${i}]`, `expected {input, output, testtype}, got ${describeValue(c)}`);
-    return c;
-  });
+  return lcbCases(v, field, recordFail(ref));
 }
 
 function toTest(c: Rec, field: string, ref: RecordRef, funcName: () => string): TestCase {
-  if (typeof c.input !== 'string') throw new DatasetRecordError(ref, `${field}.input`, `expected a string, got ${describeValue(c.input)}`);
-  if (typeof c.output !== 'string') throw new DatasetRecordError(ref, `${field}.output`, `expected a string, got ${describeValue(c.output)}`);
-  if (c.testtype === 'stdin') {
-    const t: StdioTest = { type: 'stdio', stdin: c.input, stdout: c.output };
-    return t;
-  }
-  if (c.testtype === 'functional') {
-    let expected: unknown;
-    try {
-      expected = JSON.parse(c.output);
-    } catch {
-      throw new DatasetRecordError(ref, `${field}.output`, `expected a JSON value, got ${describeValue(c.output)}`);
-    }
-    const t: CallTest = { type: 'call', fn: funcName(), args: lcbArguments(c.input, `${field}.input`, ref), expected };
-    return t;
-  }
-  throw new DatasetRecordError(ref, `${field}.testtype`, `expected "stdin" or "functional", got ${describeValue(c.testtype)}`);
+  return caseTest(c, field, recordFail(ref), funcName, true);
 }
 
 export function convertLiveCodeBenchRecord(raw: unknown, ref: RecordRef, options: ConvertOptions): ContractLine {

@@ -1,9 +1,10 @@
-// What trainers that send one sample at a time give us, turned into a contract group: the program
-// (from a model's completion) and the tests (from the sample's label / ground truth).
-import { appsTests } from '../datasets/apps';
-import { solutionMethodForwarder } from '../datasets/python-preludes';
-import { DatasetRecordError } from '../datasets/types';
+// What trainers give us, turned into a contract group: the program (from a model's completion: text, or
+// TRL's conversational messages) and the tests (from the sample's label / ground truth, by the shared
+// rules of lib/datasets/label-rules.ts).
+import { LabelError, testsFromLabel as labelGroup, type LabelGroup } from '../datasets/label-rules';
 import { LineError } from '../pipeline/contract';
+
+export type { LabelGroup };
 
 const FENCE = /```([^\n`]*)\n([\s\S]*?)```/g;
 
@@ -29,71 +30,51 @@ export function responseOf(query: string, prompt: string | undefined): string {
   return query;
 }
 
-export interface LabelGroup {
-  tests: unknown[];
-  setup?: string;
-  limits?: Record<string, unknown>;
-}
-
-function parseLabel(label: unknown): unknown {
-  if (typeof label !== 'string') return label;
-  try {
-    return JSON.parse(label);
-  } catch (e) {
-    throw new LineError('label', `expected JSON text (a group's tests, or {"inputs","outputs"}): ${(e as Error).message}`);
+/** TRL's conversational message: `content` is text, or a list of parts ({"type": "text", "text"}). */
+function messageText(m: Record<string, unknown>): string {
+  const c = m.content;
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) {
+    return c.map((p) => (typeof p === 'string' ? p : typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
   }
+  return '';
 }
 
-/** verl's call-based form gives each input as text, one JSON value per line, each a positional
- *  argument; APPS gives the argument list itself. Both become argument lists. */
-function withCallArgs(rec: Record<string, unknown>): Record<string, unknown> {
-  if (typeof rec.fn_name !== 'string' || !Array.isArray(rec.inputs)) return rec;
-  const inputs = rec.inputs.map((x, i) => {
-    if (typeof x !== 'string') return x;
-    try {
-      return x.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
-    } catch (e) {
-      throw new LineError(`label.inputs[${i}]`, `expected one JSON value per line (the call's arguments): ${(e as Error).message}`);
+const HAS_FENCE = /```[^\n`]*\n[\s\S]*?```/;
+
+/**
+ * The program in a TRL completion: a string is a completion of its own; a conversational completion is a
+ * list of messages. With tool calling it can end with tool results (`{"role": "tool"}`) or hold several
+ * assistant turns: the program is in the last assistant message that has a fenced code block, else the
+ * last assistant message's text (bare code), else the whole text of the last message.
+ */
+export function programOfCompletion(completion: unknown): string {
+  if (typeof completion === 'string') return extractProgram(completion);
+  if (Array.isArray(completion)) {
+    const messages = completion.filter((m): m is Record<string, unknown> => typeof m === 'object' && m !== null && !Array.isArray(m));
+    const assistant = messages.filter((m) => m.role === 'assistant');
+    for (let i = assistant.length - 1; i >= 0; i--) {
+      const text = messageText(assistant[i]);
+      if (HAS_FENCE.test(text)) return extractProgram(text);
     }
-  });
-  return { ...rec, inputs };
+    if (assistant.length > 0) return extractProgram(messageText(assistant[assistant.length - 1]));
+    if (messages.length > 0) return extractProgram(messageText(messages[messages.length - 1]));
+    return '';
+  }
+  if (typeof completion === 'object' && completion !== null) return extractProgram(messageText(completion as Record<string, unknown>));
+  return '';
 }
 
 /**
- * A label is either a contract group without programs (`{"tests": [...], "setup"?, "limits"?}`,
- * as `verpo convert` writes) or verl's APPS-style ground truth (`{"inputs", "outputs", "fn_name"?,
- * "assert_case"?}`), as JSON text or an object.
+ * A trainer's label as a group without programs, by the shared rules (lib/datasets/label-rules.ts: verpo's
+ * `{"tests"}`, verl/APPS `{"inputs", "outputs", "fn_name"?, "assert_case"?}`, LiveCodeBench/DeepCoder
+ * cases, LiveCodeBench rows); a label that cannot be read is a LineError naming its field.
  */
 export function testsFromLabel(label: unknown): LabelGroup {
-  const v = parseLabel(label);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new LineError('label', 'expected a JSON object');
-  const rec = v as Record<string, unknown>;
-  if (Array.isArray(rec.tests)) {
-    const out: LabelGroup = { tests: rec.tests };
-    if (typeof rec.setup === 'string') out.setup = rec.setup;
-    if (typeof rec.limits === 'object' && rec.limits !== null) out.limits = rec.limits as Record<string, unknown>;
-    return out;
+  try {
+    return labelGroup(label);
+  } catch (e) {
+    if (e instanceof LabelError) throw new LineError(e.field, e.reason);
+    throw e;
   }
-  const tests: unknown[] = [];
-  let setup: string | undefined;
-  if (Array.isArray(rec.inputs) && rec.inputs.length > 0) {
-    try {
-      const apps = appsTests(withCallArgs(rec), { dataset: 'apps', index: 0 });
-      tests.push(...apps.tests);
-      // verl calls the global function or Solution().<fn_name>: the forwarder covers the second case
-      // and is replaced by the program's own top-level function when there is one.
-      if (apps.fnName !== undefined) setup = solutionMethodForwarder(apps.fnName);
-    } catch (e) {
-      if (e instanceof DatasetRecordError) throw new LineError(`label.${e.field.replace(/^input_output\.?/, '') || 'inputs'}`, e.reason);
-      throw e;
-    }
-  }
-  if (Array.isArray(rec.assert_case)) {
-    rec.assert_case.forEach((code, i) => {
-      if (typeof code !== 'string') throw new LineError(`label.assert_case[${i}]`, 'expected a string of Python statements');
-      tests.push({ type: 'assert', code });
-    });
-  }
-  if (tests.length === 0) throw new LineError('label', 'has no tests: expected "tests", or "inputs"/"outputs", or "assert_case"');
-  return setup === undefined ? { tests } : { tests, setup };
 }
