@@ -7,12 +7,13 @@ import { convertHumanEvalRecord } from './humaneval-lines';
 import { convertAppsRecord } from './apps';
 import { convertLiveCodeBenchRecord } from './livecodebench';
 import { convertMbppRecord } from './mbpp';
+import { convertEvalPlusRecords, type EvalPlusOptions } from './evalplus';
 import { decodeDatasetBytes, fileRecords, parseRecords, type RawRecord } from './records';
 import {
   DATASET_KINDS, DatasetRecordError, type ContractLine, type ConvertOptions, type DatasetKind, type RecordRef,
 } from './types';
 
-export interface ConvertRunOptions extends ConvertOptions {
+export interface ConvertRunOptions extends ConvertOptions, EvalPlusOptions {
   /** Called for each malformed record, which is then skipped; without it the first one is thrown. */
   onError?: (error: DatasetRecordError) => void;
 }
@@ -30,7 +31,7 @@ export interface ConvertStats {
   tests: number;
 }
 
-const CONVERTERS: Record<DatasetKind, (raw: unknown, ref: RecordRef, options: ConvertOptions) => ContractLine> = {
+const CONVERTERS: Record<Exclude<DatasetKind, 'evalplus'>, (raw: unknown, ref: RecordRef, options: ConvertOptions) => ContractLine> = {
   humaneval: convertHumanEvalRecord,
   mbpp: convertMbppRecord,
   apps: convertAppsRecord,
@@ -42,6 +43,9 @@ export function isDatasetKind(kind: string): kind is DatasetKind {
   return (DATASET_KINDS as readonly string[]).includes(kind);
 }
 
+/** evalplus rows carry inputs, not outputs: converting them runs the canonical solutions (asynchronously). */
+const EVALPLUS_ASYNC = 'evalplus rows are converted by running their canonical solutions: use convertDatasetFile (or convertEvalPlusRecords)';
+
 function checkKind(kind: string): DatasetKind {
   if (!isDatasetKind(kind)) throw new TypeError(`unknown dataset ${JSON.stringify(kind)}: expected one of ${DATASET_KINDS.join(', ')}`);
   return kind;
@@ -49,7 +53,9 @@ function checkKind(kind: string): DatasetKind {
 
 /** One record -> one contract line (throws DatasetRecordError when the record is malformed). */
 export function convertRecord(kind: DatasetKind, record: unknown, ref: RecordRef, options: ConvertOptions = {}): ContractLine {
-  return CONVERTERS[checkKind(kind)](record, ref, options);
+  const k = checkKind(kind);
+  if (k === 'evalplus') throw new TypeError(EVALPLUS_ASYNC);
+  return CONVERTERS[k](record, ref, options);
 }
 
 function emptyStats(): ConvertStats {
@@ -96,6 +102,7 @@ export interface FileConversion extends AsyncIterable<ContractLine> {
 
 /** Converts a dataset file's contents (plain or gzipped bytes, or text): JSONL or a JSON array of records. */
 export function convertDataset(kind: DatasetKind, data: string | Uint8Array, options: ConvertRunOptions = {}): Conversion {
+  if (checkKind(kind) === 'evalplus') throw new TypeError(EVALPLUS_ASYNC);
   const converter = new Converter(checkKind(kind), options);
   const text = decodeDatasetBytes(data);
   return {
@@ -111,6 +118,7 @@ export function convertDataset(kind: DatasetKind, data: string | Uint8Array, opt
 
 /** Converts a dataset file by path, streaming JSONL line by line (plain or gzipped). */
 export function convertDatasetFile(kind: DatasetKind, file: string, options: ConvertRunOptions = {}): FileConversion {
+  if (checkKind(kind) === 'evalplus') return convertEvalPlusRecords(fileRecords(file, kind), options);
   const converter = new Converter(checkKind(kind), options);
   return {
     stats: converter.stats,

@@ -4,6 +4,10 @@ export {
   type Conversion, type ConvertRunOptions, type ConvertStats, type FileConversion,
 } from './convert';
 export { decodeDatasetBytes, isGzip, readDatasetText } from './records';
+export {
+  convertEvalPlusRecords, defaultEvalPlusCacheDir,
+  type EvalPlusConversion, type EvalPlusExecutor, type EvalPlusOptions, type EvalPlusSkippedInput, type EvalPlusStats, type EvalPlusTestSets,
+} from './evalplus';
 export { decodeLcbBlob, readPickledString, PickleStringError } from './pickle-string';
 export {
   DATASET_KINDS, DatasetRecordError, describeRef,

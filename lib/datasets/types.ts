@@ -2,8 +2,8 @@
 // in the "problem" form (tests, no rows) or, with reference solutions, the single-turn form.
 import type { TestCase } from '../exec/types';
 
-export type DatasetKind = 'humaneval' | 'mbpp' | 'apps' | 'codecontests' | 'livecodebench';
-export const DATASET_KINDS: readonly DatasetKind[] = ['humaneval', 'mbpp', 'apps', 'codecontests', 'livecodebench'];
+export type DatasetKind = 'humaneval' | 'mbpp' | 'apps' | 'codecontests' | 'livecodebench' | 'evalplus';
+export const DATASET_KINDS: readonly DatasetKind[] = ['humaneval', 'mbpp', 'apps', 'codecontests', 'livecodebench', 'evalplus'];
 
 /** Per-line limits, with the contract's snake_case names. */
 export interface ContractLimits {

@@ -68,6 +68,6 @@ describe('dataset files', () => {
   });
 
   it('refuses an unknown dataset kind', () => {
-    expect(() => convertDataset('humaneval-x' as DatasetKind, '')).toThrow('unknown dataset "humaneval-x": expected one of humaneval, mbpp, apps, codecontests, livecodebench');
+    expect(() => convertDataset('humaneval-x' as DatasetKind, '')).toThrow('unknown dataset "humaneval-x": expected one of humaneval, mbpp, apps, codecontests, livecodebench, evalplus');
   });
 });
