@@ -51,16 +51,28 @@ Executes each line's rollouts (or turns) against its tests and writes the verdic
 
 Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages -o --resume -q
 (as for 'verpo score').`,
-  convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench> <file> [--with-solutions] [-o out.jsonl]
+  convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus> <file> [--with-solutions] [-o out.jsonl]
 
-Converts a dataset file (JSONL, JSON array, plain or gzipped) to the JSONL contract.
+Converts a dataset file (JSONL, or one JSON document: an array of records or a single record, pretty-printed
+or not; plain or gzipped) to the JSONL contract.
   --with-solutions             add the dataset's reference solutions as rollouts
   --with-incorrect-solutions   add its known-wrong solutions too (CodeContests)
   -o, --output FILE            write here instead of stdout
 Malformed records are reported on stderr (line and field), skipped and counted; exit status 1 if any.
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
 APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
-private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).`,
+private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).
+evalplus (MBPP+ and HumanEval+ rows): one assert test per base_input and plus_input, compared as evalplus's
+grader compares; the expected outputs come from running each canonical solution once in the sandbox, and
+are cached by content, so converting again runs nothing.
+  --evalplus-tests base|plus|all   which inputs become tests (default all, base first)
+  --evalplus-cache DIR             the expected-output cache (default: $XDG_CACHE_HOME/verpo/evalplus,
+                                   else ~/.cache/verpo/evalplus; ~/Library/Caches/verpo/evalplus on macOS)
+  --no-evalplus-cache              compute every expected output and keep none
+  --python PATH, --concurrency N   the interpreter of those runs, and how many run at once
+An input that gets no test (the canonical solution raises on it or returns other than builtin data, a NaN
+expected...) is reported on stderr with its reason and listed in the line's meta.skipped_inputs; it does
+not change the exit status.`,
   demo: `Usage: verpo demo [--problems N] [--out FILE] [--concurrency N] [--python PATH] [-q]
 
 Scores the bundled HumanEval (164 problems, MIT) as a trainer's step would: each problem gets its
