@@ -1,6 +1,8 @@
 // The reward server: a Fastify app with one shared Executor (made at start, closed at shutdown),
-// a bounded group queue, an optional bearer token, and the routes POST /score, POST /run_code,
-// POST /get_reward, GET /healthz, GET /metrics. It keeps no state between requests.
+// a bounded group queue with a lane per route, a fair scheduler of the executor's tests across routes,
+// an optional bearer token (header, or a /t/<token>/ path prefix), and the routes POST /score,
+// POST /run_code, POST /get_reward, POST /verl/compute_score, POST /trl/reward, GET /healthz,
+// GET /metrics. It keeps no state between requests.
 import { createServer } from 'http';
 import { availableParallelism } from 'os';
 import { Readable } from 'stream';
@@ -11,11 +13,16 @@ import type { ExecutorOptions, IsolationLayers, Limits } from '../exec/types';
 import { SCHEMES, ESTIMATORS } from '../reward/codes';
 import { BearerToken } from './auth';
 import { errorHandler, HttpError, redactPaths } from './errors';
+import { DeadlineError, FairScheduler, laneExecutor } from './fair';
+import { stringifyFloats } from './float-json';
 import { ServerMetrics } from './metrics';
 import { getReward, OPENRLHF_SCHEMA, type OpenRlhfRequest } from './openrlhf';
-import { GroupQueue } from './queue';
-import { RUN_CODE_SCHEMA, runCode, sandboxError, unsupported, type RunCodeRequest, type RunCodeResponse } from './run-code';
+import { CancelledError, GroupQueue } from './queue';
+import {
+  clientTimeoutMs, RUN_CODE_SCHEMA, runCode, runTimeoutS, sandboxError, unsupported, VERL_API_TIMEOUT_MS, type RunCodeRequest, type RunCodeResponse,
+} from './run-code';
 import { admit, scoreGroups, type RequestScoreOptions, type ScoringContext } from './scoring';
+import { trlReward, TRL_SCHEMA, verlComputeScore, VERL_SCHEMA } from './trainers';
 
 export interface ServerOptions {
   /** Default 127.0.0.1 (loopback only). */
@@ -26,11 +33,11 @@ export interface ServerOptions {
   token?: string;
   /** Sandboxed tests at once (the executor's concurrency; default: the number of cores). */
   concurrency?: number;
-  /** Groups that may wait for a slot before requests get 429 (default 1024). */
+  /** Groups that may wait for a slot, per route, before requests get 429 (default 1024). */
   maxQueue?: number;
   /** Largest request body, MiB (default 64); larger gets 413. */
   maxBodyMb?: number;
-  /** Groups running at once (default 4 x concurrency, so the executor always has work queued). */
+  /** Groups of one route running at once (default 4 x concurrency, so the executor always has work queued). */
   slots?: number;
   /** Time a client has to send its whole request, ms (default 60 s); slower gets 408. */
   requestTimeoutMs?: number;
@@ -43,6 +50,9 @@ export interface ServerOptions {
   python?: string;
   /** Default limits for groups that set none. */
   limits?: Partial<Limits>;
+  /** /run_code: how long past compile_timeout + run_timeout the client waits, ms (default 10 s, verl's
+   *  API_TIMEOUT); a program that could not finish within that is answered 503 before it runs. */
+  runCodeSlackMs?: number;
   /** Fastify's logger (default off; the command turns it on at level warn). */
   logger?: boolean | { level: string };
 }
@@ -59,6 +69,32 @@ interface Readiness {
 
 /** /healthz re-runs the self-test in the background when the last one is older than this. */
 const DEFAULT_RECHECK_MS = 30_000;
+
+/** A /run_code program must start this long before its run could end past the client's timeout: the
+ *  syntax check, the process start and the reply. */
+const START_MARGIN_MS = 1000;
+
+/** `/t/<token>/<route>`: the token in the path, for clients that cannot send headers (verl's
+ *  sandbox_fusion.url, OpenRLHF's --reward.remote_url). Kept on the raw request by rewriteUrl. */
+const PATH_TOKEN = Symbol('verpo path token');
+const TOKEN_PREFIX = /^\/t\/([^/?#]+)(\/[^?#]*)?(.*)$/s;
+
+type WithPathToken = { [PATH_TOKEN]?: string };
+
+/** Strips a /t/<token> prefix from the URL (routing then sees the route alone), keeping the token. */
+function rewriteTokenUrl(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  const m = TOKEN_PREFIX.exec(url);
+  if (m === null) return url;
+  let token: string;
+  try {
+    token = decodeURIComponent(m[1]);
+  } catch {
+    token = m[1];
+  }
+  (req as WithPathToken)[PATH_TOKEN] = token;
+  return `${m[2] ?? '/'}${m[3]}`;
+}
 
 const SCORE_SCHEMA = {
   type: 'object',
@@ -87,17 +123,24 @@ export class VerpoServer {
   readonly app: FastifyInstance;
   readonly metrics: ServerMetrics;
   readonly queue: GroupQueue;
+  /** Which route's test the executor runs next. */
+  readonly scheduler: FairScheduler;
   private readonly executor: Executor | null;
+  private readonly outputKb: number;
+  private runCodeSlackMs = VERL_API_TIMEOUT_MS;
   private readonly readiness: Readiness;
   private url_ = '';
   /** HTTP requests being answered (those refused while draining excluded). */
   private active = 0;
   private closing_: Promise<void> | null = null;
 
-  private constructor(app: FastifyInstance, executor: Executor | null, queue: GroupQueue, metrics: ServerMetrics, readiness: Readiness) {
+  private constructor(app: FastifyInstance, executor: Executor | null, queue: GroupQueue, metrics: ServerMetrics, readiness: Readiness,
+    scheduler: FairScheduler, outputKb: number) {
     this.app = app;
     this.executor = executor;
     this.queue = queue;
+    this.scheduler = scheduler;
+    this.outputKb = outputKb;
     this.metrics = metrics;
     this.readiness = readiness;
   }
@@ -132,6 +175,9 @@ export class VerpoServer {
       readiness.reason = `sandbox unavailable: ${redactPaths((e as Error).message)}`;
     }
     const queue = new GroupQueue(options.slots ?? 4 * concurrency, options.maxQueue ?? 1024);
+    // as many tests as the executor runs and keeps queued (concurrency x 2): it never holds a backlog of
+    // its own, so the order in which tests start is the scheduler's
+    const scheduler = new FairScheduler(2 * (executor?.concurrency ?? concurrency));
     const metrics = new ServerMetrics(() => queue.depth, () => queue.inFlight, () => cellCacheStats(executor));
     const app = Fastify({
       logger: options.logger ?? false,
@@ -143,10 +189,12 @@ export class VerpoServer {
         return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) }, handler);
       },
       return503OnClosing: true,
+      rewriteUrl: rewriteTokenUrl,
       // strict schemas: no silent type coercion, unknown options are errors rather than dropped
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     });
-    const server = new VerpoServer(app, executor, queue, metrics, readiness);
+    const server = new VerpoServer(app, executor, queue, metrics, readiness, scheduler, outputKb);
+    if (options.runCodeSlackMs !== undefined) server.runCodeSlackMs = options.runCodeSlackMs;
     server.routes(options);
     if (executor) await server.selfTest();
     return server;
@@ -208,7 +256,7 @@ export class VerpoServer {
 
   private routes(options: ServerOptions): void {
     const { app, metrics } = this;
-    const ctx: ScoringContext = { executor: this.executor, queue: this.queue, metrics, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
+    const ctx: ScoringContext = { executor: this.executor, queue: this.queue, scheduler: this.scheduler, metrics, retryAfterSeconds: options.retryAfterSeconds ?? 1 };
     const token = options.token !== undefined && options.token !== '' ? new BearerToken(options.token) : null;
 
     app.setErrorHandler(errorHandler((reason) => metrics.rejected.inc({ reason })));
@@ -229,8 +277,9 @@ export class VerpoServer {
     });
     if (token) {
       app.addHook('onRequest', async (request, reply) => {
-        if (request.url === '/healthz') return;
-        if (!token.accepts(request.headers.authorization)) {
+        if (request.url.split('?')[0] === '/healthz') return;
+        const inPath = (request.raw as WithPathToken)[PATH_TOKEN];
+        if (!(inPath !== undefined ? token.acceptsToken(inPath) : token.accepts(request.headers.authorization))) {
           metrics.rejected.inc({ reason: 'unauthorized' });
           return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
         }
@@ -253,23 +302,30 @@ export class VerpoServer {
       if (wantsNdjson(request)) {
         // one line per group, in input order, each written as soon as it and every earlier group are done
         const lines = async function* () {
-          for (const r of results) yield JSON.stringify(await r) + '\n';
+          for (const r of results) yield stringifyFloats(await r) + '\n';
         };
         return reply.type('application/x-ndjson').send(Readable.from(lines()));
       }
-      return { results: await Promise.all(results) };
+      return sendJson(reply, { results: await Promise.all(results) });
     });
 
-    app.post('/run_code', { schema: { body: RUN_CODE_SCHEMA } }, async (request, reply): Promise<RunCodeResponse> => {
+    app.post('/run_code', { schema: { body: RUN_CODE_SCHEMA } }, async (request, reply) => {
       const req = request.body as RunCodeRequest;
       const refused = unsupported(req);
-      const response = refused ?? await this.runOne(ctx, req, abortOnDisconnect(reply));
-      metrics.runCode.inc({ status: response.status });
-      return response;
+      const gone = abortOnDisconnect(reply);
+      const response = refused ?? await this.runOne(ctx, req, gone);
+      if (!gone.aborted) metrics.runCode.inc({ status: response.status }); // a dropped one is counted as cancelled
+      return sendJson(reply, response);
     });
 
     app.post('/get_reward', { schema: { body: OPENRLHF_SCHEMA } }, async (request, reply) =>
-      getReward(ctx, request.body as OpenRlhfRequest, abortOnDisconnect(reply)));
+      sendJson(reply, await getReward(ctx, request.body as OpenRlhfRequest, abortOnDisconnect(reply))));
+
+    app.post('/verl/compute_score', { schema: { body: VERL_SCHEMA } }, async (request, reply) =>
+      sendJson(reply, await verlComputeScore(ctx, request.body as Record<string, unknown>, abortOnDisconnect(reply))));
+
+    app.post('/trl/reward', { schema: { body: TRL_SCHEMA } }, async (request, reply) =>
+      sendJson(reply, await trlReward(ctx, request.body as Record<string, unknown>, request.query as Record<string, unknown>, abortOnDisconnect(reply))));
 
     const recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
     app.get('/healthz', async (_request, reply) => {
@@ -285,19 +341,41 @@ export class VerpoServer {
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
   }
 
-  /** One /run_code program through the queue (it counts as one group) and the shared executor. */
+  /**
+   * One /run_code program through its lane of the queue (it counts as one group) and the scheduler. The
+   * client's timeout (verl's rule: compile_timeout + run_timeout + 10 s from now) sets the latest start: a
+   * program still waiting then is not run and the reply is 503 (Retry-After), early, instead of a reply
+   * nobody reads. A program whose client went away before it started is dropped and counted.
+   */
   private async runOne(ctx: ScoringContext, req: RunCodeRequest, signal: AbortSignal): Promise<RunCodeResponse> {
     if (this.executor === null) return sandboxError(`the sandbox is unavailable on this server (${this.readiness.reason})`);
-    const executor = this.executor;
-    const admission = admit(ctx, 1, signal);
+    const notAfter = Date.now() + clientTimeoutMs(req, this.runCodeSlackMs) - Math.round(runTimeoutS(req) * 1000) - START_MARGIN_MS;
+    const waiting = new AbortController();
+    const gone = () => waiting.abort();
+    signal.addEventListener('abort', gone, { once: true });
+    const timer = setTimeout(() => waiting.abort(), Math.max(0, notAfter - Date.now()));
+    const executor = laneExecutor(this.executor, this.scheduler, 'run_code', { signal: waiting.signal, notAfter });
     try {
-      const response = await admission.run(() => runCode(executor, req));
+      const admission = admit(ctx, 1, waiting.signal, 'run_code');
+      const response = await admission.run(() => runCode(executor, req, this.outputKb));
       this.metrics.executions.inc();
       return response;
     } catch (e) {
+      if (e instanceof CancelledError || e instanceof DeadlineError) {
+        if (signal.aborted) {
+          this.metrics.cancelled.inc({ route: 'run_code' });
+          return sandboxError('the client went away before the program ran'); // nobody reads it
+        }
+        this.metrics.rejected.inc({ reason: 'deadline' });
+        throw new HttpError(503, `the server cannot run this program before the client's timeout (compile_timeout + run_timeout + 10 s) passes: ` +
+          `it was not run; retry later or on another server`, { 'retry-after': String(ctx.retryAfterSeconds) });
+      }
       if (e instanceof HttpError) throw e;
       // SandboxFusion reports a failure inside the server as SandboxError with the text in `message`
       return sandboxError(e instanceof TypeError || e instanceof RangeError ? e.message : 'internal error');
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', gone);
     }
   }
 }
@@ -310,6 +388,11 @@ export class VerpoServer {
 function cellCacheStats(executor: Executor | null): CellCacheStats | null {
   const withStats = executor as (Executor & { cacheStats?: () => CellCacheStats | null }) | null;
   return typeof withStats?.cacheStats === 'function' ? withStats.cacheStats() : null;
+}
+
+/** A reply to a trainer as JSON whose reward numbers are floats (float-json.ts). */
+function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(stringifyFloats(value));
 }
 
 function wantsNdjson(request: FastifyRequest): boolean {

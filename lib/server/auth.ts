@@ -14,6 +14,11 @@ export class BearerToken {
     this.expected = digest(token);
   }
 
+  /** True when `token` (e.g. from a /t/<token>/ path prefix) is the token. */
+  acceptsToken(token: string): boolean {
+    return timingSafeEqual(digest(token), this.expected);
+  }
+
   /** True when the Authorization header is `Bearer <the token>`. */
   accepts(authorization: string | undefined): boolean {
     const m = /^Bearer[ ]+(.+)$/i.exec(authorization ?? '');

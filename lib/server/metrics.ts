@@ -79,7 +79,7 @@ export class Histogram {
 export class ServerMetrics {
   readonly requests = new Counter('verpo_http_requests_total', 'HTTP requests answered, by route and status code.');
   readonly rejected = new Counter('verpo_rejected_requests_total',
-    'Requests refused before any work: queue_full (429), too_large (413), unauthorized (401), invalid (400), shutting_down (503 while draining).');
+    'Requests refused before any work: queue_full (429), too_large (413), unauthorized (401), invalid (400), shutting_down (503 while draining), deadline (503: the client\'s timeout would pass before the program could finish).');
   readonly latency = new Histogram('verpo_request_duration_seconds', 'Time from request to the last byte of the reply, by route.',
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
   readonly groups = new Counter('verpo_groups_total', 'Problem groups finished, by outcome (scored, error, cancelled).');
@@ -87,6 +87,8 @@ export class ServerMetrics {
   readonly cacheHits = new Counter('verpo_cache_hits_total', 'Tests answered from the content-hash cache (an identical program, setup, limits and test run before).');
   readonly verdicts = new Counter('verpo_verdicts_total', 'Verdicts of executed tests, by verdict.');
   readonly runCode = new Counter('verpo_run_code_total', 'SandboxFusion /run_code requests, by top-level status.');
+  readonly cancelled = new Counter('verpo_cancelled_total',
+    'Work dropped before it ran because its client went away, by route: groups (/score, /get_reward, /verl/compute_score, /trl/reward) and programs (/run_code).');
   private readonly gauges: Gauge[];
   private readonly cacheStats: () => CellCacheStats | null;
 
@@ -117,7 +119,7 @@ export class ServerMetrics {
       ...this.gauges.map((g) => g.render()),
       ...this.renderCache(),
       this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
-      this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(),
+      this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(), this.cancelled.render(),
     ].join('\n') + '\n';
   }
 }

@@ -2,7 +2,13 @@
 // reward_model.sandbox_fusion.url and ROLL's sandbox worker work unchanged: same request fields
 // (unknown ones ignored), same response shape, same statuses, HTTP 200 even for Failed and
 // SandboxError. Python only. The program runs through the server's executor as one stdio run
-// with no expected output: the same sandbox, limits and concurrency slots as /score.
+// with no expected output: the same sandbox and concurrency slots as /score, and as SandboxFusion
+// runs it:
+//  - every request runs (no cell cache: a program's random output or time-out is never replayed);
+//  - memory_limit_MB -1 (SandboxFusion's default: no limit of its own) means this server's ceiling;
+//  - stdout and stderr are returned up to the server's output size (--output-kb, default 1 MiB, the
+//    1 MiB SandboxFusion reads of each stream), cut there while the program runs on and is judged
+//    by its own exit; only past OUTPUT_GUARD times that is it stopped (a host needs a bound).
 import { constants } from 'os';
 import type { Executor } from '../exec/executor';
 import type { TestResult } from '../exec/types';
@@ -54,9 +60,33 @@ export interface RunCodeResponse {
 }
 
 /** SandboxFusion's defaults, and the ceilings this server puts on what a request may ask for. */
-const DEFAULT_RUN_TIMEOUT_S = 10;
+export const DEFAULT_RUN_TIMEOUT_S = 10;
+export const DEFAULT_COMPILE_TIMEOUT_S = 10;
 const MAX_RUN_TIMEOUT_S = 180;
-const MAX_MEMORY_MB = 4096;
+export const MAX_MEMORY_MB = 4096;
+/** A program may write this many times the returned size per stream before it is stopped. */
+export const OUTPUT_GUARD = 16;
+/** And never more than this (KiB per stream): the supervisor holds what it captures in memory. */
+const MAX_GUARD_KB = 65_536;
+
+/** The run timeout a request asks for, in seconds (SandboxFusion's default 10; at most 180 here). */
+export function runTimeoutS(req: RunCodeRequest): number {
+  return Math.min(req.run_timeout !== undefined && req.run_timeout > 0 ? req.run_timeout : DEFAULT_RUN_TIMEOUT_S, MAX_RUN_TIMEOUT_S);
+}
+
+/**
+ * How long the client waits for the reply, ms: verl's rule (call_sandbox_api: requests' timeout is
+ * compile_timeout + run_timeout + API_TIMEOUT, 10 s). A program that cannot start early enough to finish within it
+ * is not run: the server answers 503 instead.
+ */
+export function clientTimeoutMs(req: RunCodeRequest, slackMs = VERL_API_TIMEOUT_MS): number {
+  const compile = req.compile_timeout !== undefined && req.compile_timeout >= 0 ? req.compile_timeout : DEFAULT_COMPILE_TIMEOUT_S;
+  const run = req.run_timeout !== undefined && req.run_timeout >= 0 ? req.run_timeout : DEFAULT_RUN_TIMEOUT_S;
+  return Math.round((compile + run) * 1000) + slackMs;
+}
+
+/** verl's API_TIMEOUT: the seconds its client waits beyond compile_timeout + run_timeout. */
+export const VERL_API_TIMEOUT_MS = 10_000;
 
 export function sandboxError(message: string): RunCodeResponse {
   return { status: 'SandboxError', message: redactPaths(message), compile_result: null, run_result: null, executor_pod_name: null, files: {} };
@@ -90,7 +120,8 @@ export function runResultOf(t: TestResult): CommandRunResult {
     case 'IE':
       return result('Error', returnCode(t), 'internal sandbox error');
     default:
-      // AC/WA (no expected output here), RE, MLE, OLE, SV: the program ran and ended with this status
+      // AC/WA (no expected output here), RE, MLE, SV: the program ran and ended with this status; OLE only
+      // past the output guard (runCode), where it was stopped (SIGKILL: return code -9)
       return result('Finished', returnCode(t) ?? 1);
   }
 }
@@ -103,18 +134,27 @@ export function unsupported(req: RunCodeRequest): RunCodeResponse | null {
   return null;
 }
 
-/** Runs one /run_code request (already checked by unsupported()). */
-export async function runCode(executor: Executor, req: RunCodeRequest): Promise<RunCodeResponse> {
-  const timeoutS = Math.min(req.run_timeout !== undefined && req.run_timeout > 0 ? req.run_timeout : DEFAULT_RUN_TIMEOUT_S, MAX_RUN_TIMEOUT_S);
-  const ms = Math.max(1, Math.round(timeoutS * 1000));
-  const memoryMb = req.memory_limit_MB !== undefined && req.memory_limit_MB > 0 ? Math.min(req.memory_limit_MB, MAX_MEMORY_MB) : undefined;
+/** The memory limit of a run, MiB: what the request asks, up to the ceiling; -1 (or none) is the ceiling. */
+export function memoryMbOf(req: RunCodeRequest, ceilingMb = MAX_MEMORY_MB): number {
+  const asked = req.memory_limit_MB;
+  return asked !== undefined && asked > 0 ? Math.min(asked, ceilingMb) : ceilingMb;
+}
+
+/**
+ * Runs one /run_code request (already checked by unsupported()). `outputKb` is what is returned of each
+ * stream (the executor's excerpt size); the program may write OUTPUT_GUARD times that before it is stopped.
+ */
+export async function runCode(executor: Executor, req: RunCodeRequest, outputKb: number): Promise<RunCodeResponse> {
+  const ms = Math.max(1, Math.round(runTimeoutS(req) * 1000));
   // The wall clock is SandboxFusion's run_timeout; the CPU limit is the same (a program cannot use
-  // more CPU than wall time single-threaded, and the sandbox needs a CPU limit).
+  // more CPU than wall time single-threaded, and the sandbox needs a CPU limit). Both start when the
+  // program starts: time spent waiting for a slot is not counted.
   const result = await executor.run({
     language: 'python',
     code: req.code,
     tests: [{ type: 'stdio', stdin: req.stdin ?? '', stdout: '', compare: 'exact' }],
-    limits: { cpuMs: ms, wallMs: ms, ...(memoryMb !== undefined ? { memoryMb } : {}) },
+    limits: { cpuMs: ms, wallMs: ms, memoryMb: memoryMbOf(req), outputKb: Math.min(MAX_GUARD_KB, Math.max(outputKb, OUTPUT_GUARD * outputKb)) },
+    cache: false,
   });
   const cell = result.tests[0];
   if (cell.verdict === 'CE') {

@@ -4,9 +4,11 @@
 // could not be scored is an error line), so a reply can await them in input order.
 import type { Executor } from '../exec/executor';
 import { score, VERDICTS, type ScoredLine, type ScoreOptions } from '../pipeline/score';
-import type { OutputLine } from '../pipeline/contract';
+import { LineError, type OutputLine } from '../pipeline/contract';
 import { checkOptions } from '../reward/validate';
 import { HttpError, redactPaths } from './errors';
+import { laneExecutor, type FairScheduler } from './fair';
+import { programOfCompletion, testsFromLabel } from './labels';
 import type { ServerMetrics } from './metrics';
 import { CancelledError, type Admission } from './queue';
 import type { GroupQueue } from './queue';
@@ -18,6 +20,8 @@ export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta'
 export interface ScoringContext {
   executor: Executor | null;
   queue: GroupQueue;
+  /** Which route's test runs next (fair.ts). */
+  scheduler: FairScheduler;
   metrics: ServerMetrics;
   /** Seconds a refused client should wait (Retry-After). */
   retryAfterSeconds: number;
@@ -54,19 +58,45 @@ export function checkRequestOptions(options: RequestScoreOptions): void {
   }
 }
 
-/** Admits `count` units of work or throws 429 (queue full) / 413 (can never fit). */
-export function admit(ctx: ScoringContext, count: number, signal: AbortSignal): Admission {
+/** Admits `count` units of work into a route's lane or throws 429 (lane full) / 413 (can never fit). */
+export function admit(ctx: ScoringContext, count: number, signal: AbortSignal, lane = 'score'): Admission {
   if (count > ctx.queue.capacity) {
     ctx.metrics.rejected.inc({ reason: 'too_large' });
     throw new HttpError(413, `${count} groups in one request; this server queues at most ${ctx.queue.capacity}: split the batch`);
   }
-  const admission = ctx.queue.admit(count, signal);
+  const admission = ctx.queue.admit(count, signal, lane);
   if (admission === null) {
     ctx.metrics.rejected.inc({ reason: 'queue_full' });
-    throw new HttpError(429, `the queue is full (${ctx.queue.depth} groups waiting); retry after ${ctx.retryAfterSeconds} s`,
+    throw new HttpError(429, `the queue is full (${ctx.queue.depthOf(lane)} groups waiting for ${lane}); retry after ${ctx.retryAfterSeconds} s`,
       { 'retry-after': String(ctx.retryAfterSeconds) });
   }
   return admission;
+}
+
+/**
+ * A group may carry what trainers hold instead of contract fields: `label` (a sample's ground truth, read
+ * by the shared label rules, in place of `tests`/`setup`) and `completions` (model outputs, plain text or
+ * TRL's conversational messages, in place of `rollouts`: the program is extracted from each).
+ */
+export function expandGroup(group: unknown): unknown {
+  if (!isObject(group) || !('label' in group || 'completions' in group)) return group;
+  const { label, completions, ...rest } = group;
+  const out: Record<string, unknown> = { ...rest };
+  if ('label' in group) {
+    if ('tests' in group) throw new LineError('label', 'give "tests" or "label", not both');
+    const g = testsFromLabel(label);
+    out.tests = g.tests;
+    const setup = [g.setup, typeof rest.setup === 'string' ? rest.setup : undefined].filter((x) => x !== undefined && x !== '').join('\n');
+    if (setup !== '') out.setup = setup;
+    if (g.limits !== undefined && !('limits' in rest)) out.limits = g.limits;
+    if (g.harness !== undefined && !('harness' in rest)) out.harness = g.harness;
+  }
+  if ('completions' in group) {
+    if ('rollouts' in group || 'turns' in group) throw new LineError('completions', 'give "completions" or "rollouts", not both');
+    if (!Array.isArray(completions) || completions.length === 0) throw new LineError('completions', 'expected a non-empty array of completions');
+    out.rollouts = completions.map(programOfCompletion);
+  }
+  return out;
 }
 
 export function errorLine(group: unknown, index: number, message: string): OutputLine {
@@ -75,7 +105,14 @@ export function errorLine(group: unknown, index: number, message: string): Outpu
 }
 
 /** score() on one group; `firstLine: index` makes its messages read "line <index>: ...", re-prefixed here. */
-async function scoreGroup(ctx: ScoringContext, group: unknown, index: number, options: RequestScoreOptions): Promise<OutputLine> {
+async function scoreGroup(ctx: ScoringContext, raw: unknown, index: number, options: RequestScoreOptions, lane: string, signal: AbortSignal): Promise<OutputLine> {
+  let group: unknown;
+  try {
+    group = expandGroup(raw);
+  } catch (e) {
+    if (e instanceof LineError) return errorLine(raw, index, e.message);
+    throw e;
+  }
   let rho: unknown;
   let line = group;
   if (isObject(group) && 'rho' in group) {
@@ -88,8 +125,13 @@ async function scoreGroup(ctx: ScoringContext, group: unknown, index: number, op
   const executes = !(isObject(line) && 'passed' in line);
   if (executes && ctx.executor === null) return errorLine(group, index, 'internal error: no sandbox'); // scoreGroups refuses these first
   let scored: ScoredLine | undefined;
-  for await (const r of score([line], { ...options, ...(ctx.executor ? { executor: ctx.executor } : {}), window: 1, firstLine: index })) scored = r;
+  // the executor as this route sees it: its tests take their turns in the route's lane, and those still
+  // waiting when the client goes away are dropped
+  const executor = ctx.executor ? laneExecutor(ctx.executor, ctx.scheduler, lane, { signal }) : undefined;
+  for await (const r of score([line], { ...options, ...(executor ? { executor } : {}), window: 1, firstLine: index })) scored = r;
   if (scored === undefined) return errorLine(group, index, 'internal error: no result');
+  // tests dropped because the client went away fail the line: that is a cancellation, not a scoring error
+  if (signal.aborted && scored.failed) throw new CancelledError();
   recordStats(ctx.metrics, scored);
   if (scored.failed) {
     const msg = (scored.output.error ?? '').replace(new RegExp(`^line ${index}: `), '');
@@ -117,19 +159,20 @@ function recordStats(metrics: ServerMetrics, r: ScoredLine): void {
  * Queues every group of a request (429/413 thrown before anything is queued) and returns one promise
  * per group, in input order. Groups still waiting when `signal` fires are dropped unrun.
  */
-export function scoreGroups(ctx: ScoringContext, groups: unknown[], options: RequestScoreOptions, signal: AbortSignal): Promise<OutputLine>[] {
+export function scoreGroups(ctx: ScoringContext, groups: unknown[], options: RequestScoreOptions, signal: AbortSignal, lane = 'score'): Promise<OutputLine>[] {
   checkRequestOptions(options);
   if (ctx.executor === null && groups.some((g) => !(isObject(g) && 'passed' in g))) {
     // the host's fault, not the request's: another server (or this one, later) can do it
     throw new HttpError(503, 'this server cannot execute programs now (its sandbox is unavailable); only groups with a precomputed `passed` matrix can be scored here',
       { 'retry-after': String(ctx.retryAfterSeconds) });
   }
-  const admission = admit(ctx, groups.length, signal);
+  const admission = admit(ctx, groups.length, signal, lane);
   return groups.map((g, i) =>
-    admission.run(() => scoreGroup(ctx, g, i, options)).catch((e: unknown) => {
-      if (e instanceof CancelledError) {
+    admission.run(() => scoreGroup(ctx, g, i, options, lane, signal)).catch((e: unknown) => {
+      if (e instanceof CancelledError || signal.aborted) {
         ctx.metrics.groups.inc({ outcome: 'cancelled' });
-        return errorLine(g, i, e.message);
+        ctx.metrics.cancelled.inc({ route: lane });
+        return errorLine(g, i, new CancelledError().message);
       }
       ctx.metrics.groups.inc({ outcome: 'error' });
       return errorLine(g, i, 'internal error');

@@ -1,5 +1,6 @@
 // Shared pieces of the server tests: a server on a random loopback port, JSON requests over fetch,
 // and groups that need no sandbox (precomputed matrices) or little of it (tiny programs).
+import { execFile } from 'node:child_process';
 import { startServer, type ServerOptions, type VerpoServer } from '../../lib/server/app';
 
 export async function serve(options: ServerOptions = {}): Promise<VerpoServer> {
@@ -72,4 +73,29 @@ export function expectNoHostDetails(text: string): string[] {
     if (v && v.length > 4 && v !== '/root' && text.includes(v)) leaks.push(`env ${k}`);
   }
   return leaks;
+}
+
+/**
+ * How Python's json module reads a reply: the type name of every number in it, by path (`rewards[0]:
+ * float`). Trainers build tensors from these values, and torch infers the dtype from the Python types
+ * (an all-int list becomes int64), so a reward must arrive as a float.
+ */
+export async function pythonNumberTypes(text: string): Promise<string[]> {
+  const code = [
+    'import json, sys',
+    'def walk(v, path, out):',
+    '    if isinstance(v, bool) or v is None or isinstance(v, str): return',
+    '    if isinstance(v, (int, float)): out.append(f"{path}: {type(v).__name__}"); return',
+    '    items = v.items() if isinstance(v, dict) else enumerate(v)',
+    '    for k, x in items: walk(x, f"{path}.{k}" if isinstance(v, dict) else f"{path}[{k}]", out)',
+    'out = []',
+    'walk(json.loads(sys.stdin.read()), "$", out)',
+    'print(json.dumps(out))',
+  ].join('\n');
+  // asynchronously: the server under test runs in this process and must keep serving meanwhile
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile('python3', ['-c', code], { encoding: 'utf8' }, (e, out) => (e ? reject(e) : resolve(out)));
+    child.stdin!.end(text);
+  });
+  return JSON.parse(stdout) as string[];
 }

@@ -3,7 +3,7 @@
 // SandboxError, verl's exact request, and unknown fields ignored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerpoServer } from '../../lib/server/app';
-import { post, serve } from './helpers';
+import { post, pythonNumberTypes, serve } from './helpers';
 
 const RESPONSE_KEYS = ['compile_result', 'executor_pod_name', 'files', 'message', 'run_result', 'status'];
 const RUN_KEYS = ['execution_time', 'return_code', 'status', 'stderr', 'stdout'];
@@ -118,5 +118,69 @@ describe('POST /run_code (SandboxFusion)', () => {
       expect(r.json.status, JSON.stringify(r.json)).toBe('Success');
       expect(r.json.run_result.stdout).toBe(`${2 * i}\n`);
     });
+  });
+});
+
+describe('POST /run_code: SandboxFusion\'s behaviour, not a cache\'s', () => {
+  it('every request runs: random output differs, a time-out is run again, nothing is answered from the cache', async () => {
+    const before = { executions: server.metrics.executions.get(), hits: server.metrics.cacheHits.get() };
+    const body = { code: 'import random\nprint(random.random())', language: 'python' };
+    const [a, b] = [await post(server.url, '/run_code', body), await post(server.url, '/run_code', body)];
+    expect(a.json.status).toBe('Success');
+    expect(a.json.run_result.stdout).not.toBe(b.json.run_result.stdout);
+    const tle = { code: 'while True: pass', language: 'python', run_timeout: 0.3 };
+    for (let i = 0; i < 2; i++) expect((await post(server.url, '/run_code', tle)).json.run_result.status).toBe('TimeLimitExceeded');
+    expect(server.metrics.executions.get() - before.executions).toBe(4);
+    expect(server.metrics.cacheHits.get()).toBe(before.hits);
+  });
+
+  it('numbers as SandboxFusion\'s pydantic model writes them: execution_time a float, return_code an int', async () => {
+    const r = await post(server.url, '/run_code', { code: 'import sys; sys.exit(3)', language: 'python' });
+    const types = await pythonNumberTypes(r.text);
+    expect(types).toEqual(['$.run_result.execution_time: float', '$.run_result.return_code: int']);
+  });
+});
+
+describe('POST /run_code: memory_limit_MB and output as SandboxFusion treats them', () => {
+  let small: VerpoServer;
+  beforeAll(async () => {
+    // a low default memory limit and a small output size (64 KiB per stream; the program may write 16 x that)
+    small = await serve({ limits: { memoryMb: 96, outputKb: 64 } });
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+  const allocate = 'b = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1\nprint("ok")';
+
+  it('memory_limit_MB -1 (SandboxFusion: no limit of its own) is the server\'s ceiling, not its default', async () => {
+    for (const memory_limit_MB of [-1, undefined]) {
+      const r = await post(small.url, '/run_code', { code: allocate, language: 'python', run_timeout: 20, ...(memory_limit_MB === undefined ? {} : { memory_limit_MB }) });
+      expect(r.json.status, JSON.stringify(r.json)).toBe('Success');
+      expect(r.json.run_result.stdout).toBe('ok\n');
+    }
+    // a limit the request sets is kept
+    const limited = await post(small.url, '/run_code', { code: allocate, language: 'python', run_timeout: 20, memory_limit_MB: 64 });
+    expect(limited.json.status).toBe('Failed');
+    expect(limited.json.run_result.status).toBe('Finished');
+    expect(limited.json.run_result.return_code).not.toBe(0);
+  });
+
+  it('output past the returned size is cut, and the run is still judged by its own exit (SandboxFusion reads 1 MiB of each stream)', async () => {
+    const r = await post(small.url, '/run_code', { code: 'import sys\nsys.stdout.write("x" * 300000)\nsys.stderr.write("e" * 100000)\nprint("done", file=sys.stderr)', language: 'python' });
+    expect(r.json.status).toBe('Success');
+    expect(r.json.run_result).toMatchObject({ status: 'Finished', return_code: 0 });
+    expect(r.json.run_result.stdout).toBe('x'.repeat(64 * 1024));
+    expect(r.json.run_result.stderr).toBe('e'.repeat(64 * 1024));
+    // a program that exits 1 after a lot of output is still a non-zero exit
+    const failing = await post(small.url, '/run_code', { code: 'print("y" * 200000)\nraise SystemExit(1)', language: 'python' });
+    expect(failing.json.status).toBe('Failed');
+    expect(failing.json.run_result).toMatchObject({ status: 'Finished', return_code: 1 });
+  });
+
+  it('only far past it (16 x the returned size) is the program stopped: Finished, killed (return code -9)', async () => {
+    const r = await post(small.url, '/run_code', { code: 'import sys\nwhile True: sys.stdout.write("z" * 65536)', language: 'python', run_timeout: 20 });
+    expect(r.json.status).toBe('Failed');
+    expect(r.json.run_result).toMatchObject({ status: 'Finished', return_code: -9 });
+    expect(r.json.run_result.stdout).toBe('z'.repeat(64 * 1024));
   });
 });
