@@ -14,6 +14,7 @@
 // tokens (Codeforces' default wcmp), numbers within 1e-6 absolute or relative (the usual checker for real
 // outputs; integer tokens always exactly): `compare: 'tokens-float'`.
 import type { StdioTest } from '../exec/types';
+import { needsCheckerMeta } from './needs-checker';
 import { asRecord, capped, describeValue, idPart, isRecord, lf, optStr, type Rec } from './fields';
 import { DatasetRecordError, type ContractLimits, type ContractLine, type ConvertOptions, type RecordRef } from './types';
 
@@ -135,7 +136,7 @@ function commonOjLine(rec: Rec, ref: RecordRef, options: ConvertOptions): Contra
     tests,
     ...(rollouts.length ? { rollouts } : {}),
     meta: {
-      dataset: 'codecontests', shape: 'sandboxfusion-commonoj', tests: { sample: tests.length },
+      dataset: 'codecontests', shape: 'sandboxfusion-commonoj', tests: { sample: tests.length }, ...needsCheckerMeta(content),
       ...(isRecord(rec.labels) ? { labels: rec.labels } : {}),
       ...(rollouts.length ? { solution_correct: rollouts.map(() => true) } : {}),
     },
@@ -181,6 +182,7 @@ export function convertCodeContestsRecord(raw: unknown, ref: RecordRef, options:
   }
   if (rollouts.length) meta.solution_correct = [...good.map(() => true), ...bad.map(() => false)];
   const description = optStr(rec, 'description', ref);
+  Object.assign(meta, needsCheckerMeta(description));
   return {
     id,
     language: 'python',

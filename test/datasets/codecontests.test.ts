@@ -99,3 +99,20 @@ describe('malformed codecontests records', () => {
     expect(bad({ id: 'y', test: [{ input: { stdin: '1' }, output: {} }] })).toThrow('test[0].output.stdout: expected a string, got missing');
   });
 });
+
+describe('problems that accept several answers', () => {
+  it('are marked needs_checker from the statement\'s own wording, the others not', async () => {
+    const { severalAnswersCue, needsCheckerMeta } = await import('../../lib/datasets/needs-checker');
+    expect(severalAnswersCue('If there are multiple answers, print any of them.')).toBe('multiple answers');
+    expect(severalAnswersCue('If there are several possible solutions, output any.')).toBe('several possible solutions');
+    expect(severalAnswersCue('You may print any valid tree.')).toBe('print any');
+    expect(severalAnswersCue('Print the number of ways modulo 10^9+7.')).toBeNull();
+    expect(severalAnswersCue('Print the answer.')).toBeNull();
+    expect(needsCheckerMeta('Output any of them.')).toMatchObject({ needs_checker: true });
+    expect(needsCheckerMeta(undefined)).toEqual({});
+    const record = { name: 'x', description: 'Print any permutation. If there are multiple answers, print any.',
+      public_tests: { input: ['1\n'], output: ['1\n'] } };
+    const [line] = [...convertDataset('codecontests', JSON.stringify(record) + '\n', {})];
+    expect(line.meta).toMatchObject({ needs_checker: true });
+  });
+});
