@@ -192,10 +192,14 @@ describe.each(['zygote', 'spawn'] as const)('%s mode', (mode) => {
       assertTest('if make(1):\n    pass'),
       assertTest('assert length(make(3)) == 3 and length(None) == 0'),
       assertTest('assert make(1) is not None and make(2).next.v == 0'),
+      // DeepSeek's LeetCode tests walk a returned list with a lambda of their own: a function of the test
+      assertTest('_f2 = lambda node: [node.v] + _f2(node.next) if node else []\nassert _f2(make(3)) == [2, 1, 0]'),
+      assertTest('assert bool(make(1))'),
+      assertTest('assert all(make(1) for _ in range(2))'),
     ];
     const ts = await run(code, tests, setup);
-    expect(verdicts(ts), show(ts)).toEqual(['WA', 'WA', 'WA', 'WA', 'AC', 'AC']);
-    for (const t of ts.slice(0, 4)) expect(t.detail).toMatch(/truth value of a program object/);
+    expect(verdicts(ts), show(ts)).toEqual(['WA', 'WA', 'WA', 'WA', 'AC', 'AC', 'AC', 'WA', 'WA']);
+    for (const t of [...ts.slice(0, 4), ...ts.slice(7)]) expect(t.detail).toMatch(/truth value of a program object/);
   });
 
   it('an re.Match is true (CPython makes every match true); None is false', async () => {

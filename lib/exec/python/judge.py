@@ -128,16 +128,20 @@ class CandidateCallable:
 
 
 def _not_judged(what):
-    """The truth value of a program object: true for the trusted setup's own code (`while node:` walking a
-    linked list), a TypeError for the test's code. Otherwise any object returned would pass `assert f(x)`;
-    the program's __bool__ and __len__ are never asked. Decided by the nearest frame of setup or test code
-    on the stack (judge.py compiles them as <setup> and <test>)."""
+    """The truth value of a program object: true inside functions of the trusted setup or of the test
+    (`while node:` / `lambda node: ... if node else []`, helpers walking a linked list), a TypeError in the
+    test's own top-level code, where it would decide an assertion: otherwise any object returned would pass
+    `assert f(x)` (or `assert bool(f(x))`, or `all(...)` over them). The program's __bool__ and __len__ are
+    never asked. Decided by the nearest frame of setup or test code on the stack (judge.py compiles them as
+    <setup> and <test>; a C builtin such as all() or bool() leaves the caller's frame nearest)."""
     f = sys._getframe(1)
     while f is not None:
         name = f.f_code.co_filename
         if name == '<setup>':
             return True
         if name == '<test>':
+            if f.f_code.co_name != '<module>':
+                return True
             break
         f = f.f_back
     raise TypeError('the truth value of a program object (%s) is not judged: compare it with a value, '
