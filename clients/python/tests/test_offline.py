@@ -1,6 +1,7 @@
-"""The client without a verpo server: argument checks, the trainer-data helpers, the public API's
-type hints, and how a batch is cut, spread and retried, against a small stand-in server
-(http.server) that records what it receives and misbehaves on cue."""
+"""The client without a verpo server: argument checks, what the trainer adapters send (labels and
+completions as given: the server reads them) and how they map each group's result or error to
+its samples, the public API's type hints, and how a batch is cut, spread and retried, against a
+small stand-in server (http.server) that records what it receives and misbehaves on cue."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ import verpo_client as vc
 
 
 class StandIn:
-    """A threaded HTTP server that answers POST /score like verpo (NDJSON, one line per group),
-    records each request's group ids and the most requests it held at once, and runs `misbehave`
-    (given the request's number, from 0) first: it may answer for itself and return True."""
+    """A threaded HTTP server that answers POST /score like verpo (NDJSON, one line per group:
+    `answer(group, its index in the request)`, by default a result with no rollouts), records each
+    request's body and group ids and the most requests it held at once, and runs `misbehave` (given
+    the request's number, from 0) first: it may answer for itself and return True."""
 
-    def __init__(self, delay: float = 0.0, misbehave: Optional[Callable[[int, Any], bool]] = None) -> None:
+    def __init__(self, delay: float = 0.0, misbehave: Optional[Callable[[int, Any], bool]] = None,
+                 answer: Optional[Callable[[Dict[str, Any], int], Dict[str, Any]]] = None) -> None:
         self.requests: List[List[Any]] = []
+        self.bodies: List[Dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -38,6 +42,7 @@ class StandIn:
                 with stand_in.lock:
                     n = len(stand_in.requests)
                     stand_in.requests.append([p["id"] for p in body["problems"]])
+                    stand_in.bodies.append(body)
                     stand_in.in_flight += 1
                     stand_in.max_in_flight = max(stand_in.max_in_flight, stand_in.in_flight)
                 try:
@@ -47,8 +52,9 @@ class StandIn:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/x-ndjson")
                     self.end_headers()
-                    for p in body["problems"]:
-                        self.wfile.write(json.dumps({"id": p["id"], "rollouts": [], "error": None}).encode() + b"\n")
+                    for k, p in enumerate(body["problems"]):
+                        line = answer(p, k) if answer is not None else {"id": p["id"], "rollouts": [], "error": None}
+                        self.wfile.write(json.dumps(line).encode() + b"\n")
                 finally:
                     with stand_in.lock:
                         stand_in.in_flight -= 1
@@ -114,27 +120,141 @@ class Arguments(unittest.TestCase):
                 os.environ["VERPO_TOKEN"] = old
 
 
-class TrainerData(unittest.TestCase):
-    def test_extract_program(self) -> None:
-        self.assertEqual(vc.extract_program("x\n```python\na = 1\n```\n```\nb\n```"), "a = 1\n")
-        self.assertEqual(vc.extract_program("```py\n1\n```\n```python3\n2\n```"), "2\n")
-        self.assertEqual(vc.extract_program("```text\nonly\n```"), "only\n")
-        self.assertEqual(vc.extract_program("print(1)"), "print(1)")
+def result_rows(group: Dict[str, Any], k: int) -> Dict[str, Any]:
+    """The stand-in's answer to a group: one row per completion (its reward is its position in the
+    group plus 0.5), or, for the label "bad", the error line the server writes for an empty label."""
+    if group.get("label") == "bad":
+        return {"id": group["id"], "error": f"problems[{k}]: label: is empty: expected the tests as JSON text"}
+    rows = [{"verdicts": ["AC", "WA"], "passed": [1, 0], "dense": 0.25, "outcome": 0.0, "reward": r + 0.5, "advantage": r - 1.0}
+            for r in range(len(group["completions"]))]
+    return {"id": group["id"], "weights": [0.5, 0.5], "rollouts": rows, "error": None}
 
-    def test_tests_from_ground_truth(self) -> None:
-        ours = {"tests": [{"type": "assert", "code": "assert f() == 1"}], "setup": "import math", "other": 1}
-        self.assertEqual(vc.tests_from_ground_truth(json.dumps(ours)), {"tests": ours["tests"], "setup": "import math"})
-        stdio = vc.tests_from_ground_truth({"inputs": ["1 2\n", ["3", "4"]], "outputs": ["3\n", ["7"]]})
-        self.assertEqual(stdio["tests"], [{"type": "stdio", "stdin": "1 2\n", "stdout": "3\n"}, {"type": "stdio", "stdin": "3\n4", "stdout": "7"}])
-        call = vc.tests_from_ground_truth({"inputs": [[2], "5\n6"], "outputs": [[4], [11]], "fn_name": "f", "assert_case": ["assert f(0, 0) == 0"]})
-        self.assertEqual(call["tests"][:2], [{"type": "call", "fn": "f", "args": [2], "expected": 4},
-                                             {"type": "call", "fn": "f", "args": [5, 6], "expected": 11}])
-        self.assertEqual(call["tests"][2], {"type": "assert", "code": "assert f(0, 0) == 0"})
-        self.assertIn("Solution().f(", call["setup"])
-        for bad, msg in (("[1]", "expected a JSON object"), ({"inputs": ["1"], "outputs": []}, "1 inputs but 0 outputs"), ({}, "no tests")):
-            with self.assertRaisesRegex(vc.VerpoError, msg):
-                vc.tests_from_ground_truth(bad)
 
+def verl_row(reward: float, error: str = "") -> Dict[str, Any]:
+    if error:
+        return {"score": 0.0, "dense": 0.0, "outcome": 0.0, "pass_rate": 0.0, "verpo_advantage": 0.0, "error": error}
+    return {"score": reward, "dense": 0.25, "outcome": 0.0, "pass_rate": 0.5, "verpo_advantage": reward - 1.5, "error": ""}
+
+
+class TrainerAdapters(unittest.TestCase):
+    """What compute_score and the TRL function send (labels and completions as given, nothing built
+    here: the server reads them) and how they map each group's result, or error, to its samples."""
+
+    def test_verl_sends_ground_truths_and_solutions_as_given_one_group_per_run_of_equal_samples(self) -> None:
+        s = StandIn(answer=result_rows)
+        try:
+            lcb_row = {"public_test_cases": '[{"input": "1", "output": "[1]", "testtype": "functional"}]', "metadata": '{"func_name": "f"}'}
+            text = '{"inputs": ["1 2\\n"], "outputs": ["3\\n"]}'
+            sols = ["```python\nprint(1)\n```", "no code", "```python\nprint(2)\n```", "print(3)", "x", "y"]
+            out = vc.compute_score(["lcb", "lcb", "apps", "apps", "other", "apps"], sols, [lcb_row, lcb_row, text, text, text, text], None,
+                                   client=vc.VerpoClient(s.url, parallel=1), scheme="pass-rate", alpha=2, advantage="grpo", url="not an option")
+            self.assertEqual(len(s.bodies), 1)
+            self.assertEqual(s.bodies[0]["options"], {"scheme": "pass-rate", "alpha": 2, "advantage": "grpo"})
+            self.assertEqual(s.bodies[0]["problems"], [
+                {"id": 0, "label": lcb_row, "completions": sols[0:2]},
+                {"id": 1, "label": text, "completions": sols[2:4]},
+                {"id": 2, "label": text, "completions": [sols[4]]},  # another data source
+                {"id": 3, "label": text, "completions": [sols[5]]},  # not consecutive with its equals
+            ])
+            self.assertEqual(out, [verl_row(0.5), verl_row(1.5), verl_row(0.5), verl_row(1.5), verl_row(0.5), verl_row(0.5)])
+        finally:
+            s.close()
+
+    def test_trl_sends_completions_as_given_grouped_by_prompt_and_label(self) -> None:
+        s = StandIn(answer=result_rows)
+        try:
+            tool = [{"role": "assistant", "content": "```python\nprint(3)\n```", "tool_calls": [{"type": "function", "function": {"name": "run", "arguments": {"code": "print(3)"}}}]},
+                    {"role": "tool", "name": "run", "content": "3"}]
+            p = [{"role": "user", "content": "sum"}]
+            q = [{"role": "user", "content": "other"}]
+            f = vc.make_trl_reward(vc.VerpoClient(s.url, parallel=1), column="tests", options={"scheme": "binary"})
+            rewards = f(prompts=[p, p, p, q], completions=[tool, "plain", tool, tool], tests=["A", "A", "B", "B"], completion_ids=[[1], [2], [3], [4]])
+            self.assertEqual(s.bodies[0]["options"], {"scheme": "binary"})
+            self.assertEqual(s.bodies[0]["problems"], [{"id": 0, "label": "A", "completions": [tool, "plain"]},
+                                                       {"id": 1, "label": "B", "completions": [tool]},
+                                                       {"id": 2, "label": "B", "completions": [tool]}])
+            self.assertEqual(rewards, [0.5, 1.5, 0.5, 0.5])
+            self.assertTrue(all(isinstance(r, float) for r in rewards))
+        finally:
+            s.close()
+
+    def test_a_group_the_server_cannot_score_fails_its_own_samples_only(self) -> None:
+        s = StandIn(answer=result_rows)
+        try:
+            c = vc.VerpoClient(s.url, parallel=2, chunk_size=2)  # the bad groups land in different chunks
+            out = vc.compute_score(["d"] * 5, ["a", "b", "c", "d", "e"], ["ok", "bad", "bad", "ok2", "bad"], None, client=c)
+            self.assertEqual(out, [verl_row(0.5),
+                                   verl_row(0.0, "samples 1..2: label: is empty: expected the tests as JSON text"),
+                                   verl_row(0.0, "samples 1..2: label: is empty: expected the tests as JSON text"),
+                                   verl_row(0.5), verl_row(0.0, "sample 4: label: is empty: expected the tests as JSON text")])
+            self.assertEqual(sorted(len(b["problems"]) for b in s.bodies), [2, 2])
+            rewards = vc.make_trl_reward(c)(prompts=["p"] * 4, completions=["a", "b", "c", "d"], ground_truth=["bad", "ok", "ok", "bad"])
+            self.assertEqual(rewards, [None, 0.5, 1.5, None])
+        finally:
+            s.close()
+
+    def test_an_internal_error_is_sent_again_then_given_up(self) -> None:
+        seen: Dict[str, int] = {}
+
+        def flaky(group: Dict[str, Any], k: int) -> Dict[str, Any]:
+            seen[group["label"]] = seen.get(group["label"], 0) + 1
+            if group["label"] == "always" or (group["label"] == "once" and seen["once"] == 1):
+                return {"id": group["id"], "error": f"problems[{k}]: internal error"}
+            return result_rows(group, k)
+
+        s = StandIn(answer=flaky)
+        try:
+            c = vc.VerpoClient(s.url, parallel=1, backoff=0.01, max_attempts=3)
+            out = vc.compute_score(["d"] * 3, ["a", "b", "c"], ["fine", "once", "once"], None, client=c)
+            self.assertEqual(out, [verl_row(0.5), verl_row(0.5), verl_row(1.5)])
+            self.assertEqual([[p["label"] for p in b["problems"]] for b in s.bodies], [["fine", "once"], ["once"]])  # only that group again
+            self.assertEqual(c.log, ["retry 1/2: 1 groups had an internal error on the server (first: samples 1..2: problems[1]: internal error)"])
+            with self.assertRaisesRegex(vc.RetryableError, r"^gave up after 3 attempts: 1 groups had an internal error on the server \(first: sample 1: "):
+                vc.make_trl_reward(c)(prompts=["p", "q"], completions=["a", "b"], ground_truth=["fine", "always"])
+            self.assertEqual(seen["always"], 3)
+        finally:
+            s.close()
+
+    def test_labels_json_cannot_write_as_they_are(self) -> None:
+        class Array:  # what numpy hands over from a parquet column read through pandas
+            def __init__(self, values: List[Any]) -> None:
+                self.values = values
+
+            def tolist(self) -> List[Any]:
+                return self.values
+
+        s = StandIn(answer=result_rows)
+        try:
+            c = vc.VerpoClient(s.url, parallel=1)
+            labels: List[Any] = [{"inputs": Array(["1 2\n"]), "outputs": Array(["3\n"])}, object(), float("nan"), "ok"]
+            out = vc.compute_score(["d"] * 4, ["a", "b", "c", "d"], labels, None, client=c)
+            self.assertEqual(s.bodies[0]["problems"], [{"id": 0, "label": {"inputs": ["1 2\n"], "outputs": ["3\n"]}, "completions": ["a"]},
+                                                       {"id": 1, "label": "ok", "completions": ["d"]}])
+            self.assertEqual(out[0], verl_row(0.5))
+            self.assertEqual(out[1], verl_row(0.0, "sample 1: cannot be sent as JSON: Object of type object is not JSON serializable"))
+            self.assertEqual(out[2], verl_row(0.0, "sample 2: cannot be sent as JSON: Out of range float values are not JSON compliant"))
+            self.assertEqual(out[3], verl_row(0.5))
+        finally:
+            s.close()
+
+    def test_calls_of_the_wrong_shape_raise_before_anything_is_sent(self) -> None:
+        s = StandIn(answer=result_rows)
+        try:
+            c = vc.VerpoClient(s.url)
+            with self.assertRaisesRegex(vc.VerpoError, r"ground_truths: expected one ground truth per solution \(2\), got 1"):
+                vc.compute_score(["d", "d"], ["a", "b"], ["x"], None, client=c)
+            with self.assertRaisesRegex(vc.VerpoError, r"data_sources: expected one per solution \(1\), got 2"):
+                vc.compute_score(["d", "d"], ["a"], ["x"], None, client=c)
+            f = vc.make_trl_reward(c)
+            with self.assertRaisesRegex(vc.VerpoError, "no column 'ground_truth'"):
+                f(prompts=["p"], completions=["a"], answer=["x"])
+            with self.assertRaisesRegex(vc.VerpoError, "1 prompts, 2 completions and 2 'ground_truth' values"):
+                f(prompts=["p"], completions=["a", "b"], ground_truth=["x", "x"])
+            self.assertEqual(vc.compute_score([], [], [], None, client=c), [])
+            self.assertEqual(f(prompts=[], completions=[], ground_truth=[]), [])
+            self.assertEqual(s.requests, [])
+        finally:
+            s.close()
 
 class Typed(unittest.TestCase):
     def test_the_package_says_it_is_typed(self) -> None:

@@ -102,7 +102,9 @@ class LiveServer(unittest.TestCase):
                                [gt, gt, gt], None, url=URL, token=TOKEN, parallel=2)
         self.assertEqual([x["pass_rate"] for x in out], [1.0, 0.5, 0.0])
         self.assertGreater(out[0]["score"], out[1]["score"])
-        self.assertEqual(sorted(out[0]), ["dense", "outcome", "pass_rate", "score", "verpo_advantage"])
+        for x in out:
+            self.assertEqual(sorted(x), ["dense", "error", "outcome", "pass_rate", "score", "verpo_advantage"])
+            self.assertEqual(x["error"], "")
 
     def test_trl_reward_from_the_environment(self) -> None:
         saved = {k: os.environ.get(k) for k in ("VERPO_URL", "VERPO_URLS", "VERPO_TOKEN")}
@@ -115,10 +117,11 @@ class LiveServer(unittest.TestCase):
             rewards = vc.trl_reward([prompt] * 3, [[{"role": "assistant", "content": "```python\n" + p + "```"}] for p in
                                                    ("def add(a, b):\n    return a + b\n", "def add(a, b):\n    return a * b\n", "x = (\n")],
                                     ground_truth=[gt] * 3)
-            self.assertEqual(len(rewards), 3)
-            self.assertGreater(rewards[0], rewards[1])
-            self.assertGreater(rewards[1], rewards[2])
-            self.assertEqual(rewards[2], 0.0)
+            right, wrong, broken = rewards
+            assert right is not None and wrong is not None  # every label here can be scored
+            self.assertGreater(right, wrong)
+            self.assertGreater(wrong, 0.0)  # a * b passes add(0, 0) == 0
+            self.assertEqual(broken, 0.0)
         finally:
             for k, v in saved.items():
                 if v is None:

@@ -10,6 +10,12 @@
 - compute_score(...): verl's batch reward function (reward_model.reward_manager=batch).
 - trl_reward(prompts, completions, **kwargs): a TRL GRPOTrainer reward function.
 
+Both adapters send each sample's label (ground truth) and completion as the trainer holds them; the
+server reads labels by its one set of rules (every form the datasets write: verpo's tests, verl/APPS,
+LiveCodeBench, DeepCoder) and takes the program from each completion, exactly as its own
+/verl/compute_score and /trl/reward routes do. A sample it cannot score fails alone (verl: score 0.0
+and an "error"; TRL: None), never the batch.
+
 Installed with `pip install ./clients/python` (standard library only, typed: PEP 561), or used as
 this one file (verl's custom_reward_function.path may name it). See README.md in clients/python.
 """
@@ -33,8 +39,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 __version__ = "0.1.0"
 
 __all__ = [
-    "VerpoClient", "VerpoError", "RetryableError", "extract_program", "tests_from_ground_truth",
-    "compute_score", "trl_reward", "make_trl_reward",
+    "VerpoClient", "VerpoError", "RetryableError", "compute_score", "trl_reward", "make_trl_reward",
 ]
 
 
@@ -114,7 +119,7 @@ class VerpoClient:
     # -- transport -------------------------------------------------------------------------------
 
     def _request(self, url: str, path: str, body: Any, ndjson: bool) -> "http.client.HTTPResponse":
-        data = json.dumps(body).encode("utf-8")
+        data = json.dumps(body, default=_plain).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "application/x-ndjson" if ndjson else "application/json"}
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
@@ -279,68 +284,41 @@ def _http_error(url: str, e: urllib.error.HTTPError) -> VerpoError:
     return VerpoError(text)
 
 
-# -- programs and tests from trainer data ------------------------------------------------------
+# -- trainer adapters: labels and completions as the trainers hold them ---------------------------
+#
+# The client builds no tests and extracts no programs: each group goes to POST /score as
+# {"id", "label": <the ground truth as given>, "completions": [<the model outputs as given>]}, and the
+# server reads the label by its one set of rules (lib/datasets/label-rules.ts: verpo's {"tests"},
+# verl/APPS {"inputs", "outputs", "fn_name"?, "assert_case"?}, LiveCodeBench and DeepCoder cases and
+# rows) and takes the program from each completion (plain text, or TRL's conversational messages,
+# tool calls and tool results included) as its /verl/compute_score and /trl/reward routes do. The
+# client keeps what those single-request routes cannot: chunks spread over several servers (or the
+# replicas behind one Service), parallel requests and retries.
 
-_FENCE = re.compile(r"```([^\n`]*)\n(.*?)```", re.S)
+_OPTION_KEYS = ("scheme", "alpha", "beta", "gamma", "delta", "advantage")
 
-
-def extract_program(completion: str) -> str:
-    """The last ```python block, else the last fenced block, else the whole text (same rule as the
-    server's OpenRLHF endpoint)."""
-    last_python = last_any = None
-    for m in _FENCE.finditer(completion):
-        if m.group(1).strip().lower() in ("python", "py", "python3"):
-            last_python = m.group(2)
-        last_any = m.group(2)
-    if last_python is not None:
-        return last_python
-    return last_any if last_any is not None else completion
-
-
-def _completion_text(c: Any) -> str:
-    """TRL completions are strings, or (conversational) lists of messages: the last message's content."""
-    if isinstance(c, str):
-        return c
-    if isinstance(c, list) and c and isinstance(c[-1], dict):
-        return str(c[-1].get("content", ""))
-    return str(c)
+#: A group's error line that is the server's fault, not the sample's (its routes answer it with 503).
+_INTERNAL = re.compile(r"^problems\[\d+\]: internal error")
+_PROBLEM_PREFIX = re.compile(r"^problems\[\d+\]")
 
 
-def tests_from_ground_truth(ground_truth: Any) -> Dict[str, Any]:
-    """A group without programs from a ground truth: our own ``{"tests", "setup"?, "limits"?}``, or
-    verl's APPS style ``{"inputs", "outputs", "fn_name"?, "assert_case"?}`` (JSON text or dict)."""
-    gt = json.loads(ground_truth) if isinstance(ground_truth, (str, bytes)) else ground_truth
-    if not isinstance(gt, dict):
-        raise VerpoError(f"ground truth: expected a JSON object, got {type(gt).__name__}")
-    if isinstance(gt.get("tests"), list):
-        return {k: gt[k] for k in ("tests", "setup", "limits") if k in gt}
-    tests: List[Dict[str, Any]] = []
-    group: Dict[str, Any] = {}
-    inputs, outputs = gt.get("inputs") or [], gt.get("outputs") or []
-    if len(inputs) != len(outputs):
-        raise VerpoError(f"ground truth: {len(inputs)} inputs but {len(outputs)} outputs")
-    fn = gt.get("fn_name")
-    if fn:
-        # APPS convention: outputs wrapped in one-element lists when every one of them is
-        unwrap = all(isinstance(o, list) and len(o) == 1 for o in outputs)
-        for args, out in zip(inputs, outputs):
-            if isinstance(args, str):  # verl's form: one JSON value per line, each a positional argument
-                args = [json.loads(line) for line in args.splitlines() if line.strip()]
-            tests.append({"type": "call", "fn": fn, "args": args if isinstance(args, list) else [args],
-                          "expected": out[0] if unwrap else out})
-        group["setup"] = f"def {fn}(*args, **kwargs):\n    return Solution().{fn}(*args, **kwargs)\n"
-    else:
-        tests.extend({"type": "stdio", "stdin": _text(i), "stdout": _text(o)} for i, o in zip(inputs, outputs))
-    tests.extend({"type": "assert", "code": a} for a in gt.get("assert_case") or [])
-    if not tests:
-        raise VerpoError("ground truth: no tests (expected tests, inputs/outputs or assert_case)")
-    group["tests"] = tests
-    return group
+def _plain(o: Any) -> Any:
+    """JSON for the values datasets hand over that json cannot write: numpy arrays and scalars (a
+    parquet column read through pandas) become lists and numbers."""
+    tolist = getattr(o, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-def _text(v: Any) -> str:
-    """An APPS input or output: a string, or a list of lines."""
-    return "\n".join(v) if isinstance(v, list) else str(v)
+def _key(v: Any) -> str:
+    """A grouping key with the server's rule: strings as they are, anything else as its JSON."""
+    if isinstance(v, str):
+        return "s" + v
+    try:
+        return "j" + json.dumps(v, default=_plain, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return "r" + repr(v)
 
 
 def _groups_of_consecutive(keys: Sequence[str]) -> List[List[int]]:
@@ -354,16 +332,55 @@ def _groups_of_consecutive(keys: Sequence[str]) -> List[List[int]]:
     return runs
 
 
-def _score_rollouts(client: VerpoClient, keys: Sequence[str], specs: Sequence[Dict[str, Any]], programs: Sequence[str],
-                    options: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Groups consecutive rollouts of one problem, scores them, and returns one row per rollout."""
+def _samples(run: List[int]) -> str:
+    return f"sample {run[0]}" if len(run) == 1 else f"samples {run[0]}..{run[-1]}"
+
+
+def _score_samples(client: VerpoClient, keys: Sequence[str], labels: Sequence[Any], completions: Sequence[Any],
+                   options: Dict[str, Any]) -> List[Union[Dict[str, Any], str]]:
+    """Scores consecutive samples with equal keys as one group each (label and completions sent as
+    given). Per sample: its result row ({verdicts, passed, dense, outcome, reward, advantage}), or
+    why it has none ("samples 4..7: label: is empty: ...", as the server's routes say it).
+
+    A group whose label the server cannot read, or that cannot be sent as JSON, fails its own
+    samples only. A group the server failed to score for its own reasons (an internal error) is sent
+    again, up to the client's max_attempts in all; then RetryableError, as for a server that is down."""
     runs = _groups_of_consecutive(keys)
-    groups = [{"id": n, **specs[run[0]], "rollouts": [programs[i] for i in run]} for n, run in enumerate(runs)]
-    results = client.score(groups, options)
-    rows: List[Dict[str, Any]] = [{}] * len(programs)
-    for run, res in zip(runs, results):
+    rows: List[Union[Dict[str, Any], str]] = [""] * len(keys)
+    groups: List[Dict[str, Any]] = []
+    sent: List[List[int]] = []
+    for run in runs:
+        group = {"id": len(groups), "label": labels[run[0]], "completions": [completions[i] for i in run]}
+        try:
+            json.dumps(group, default=_plain, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            for i in run:
+                rows[i] = f"{_samples(run)}: cannot be sent as JSON: {e}"
+            continue
+        groups.append(group)
+        sent.append(run)
+    results: Dict[int, Dict[str, Any]] = {}
+    todo = list(range(len(groups)))
+    attempt = 0
+    while todo:
+        attempt += 1
+        for g, res in zip(todo, client.score([groups[g] for g in todo], options)):
+            results[g] = res
+        todo = [g for g in todo if _INTERNAL.match(str(results[g].get("error") or ""))]
+        if not todo:
+            break
+        first = f"{_samples(sent[todo[0]])}: {results[todo[0]]['error']}"
+        if attempt >= client.max_attempts:
+            raise RetryableError(f"gave up after {attempt} attempts: {len(todo)} groups had an internal error on the server (first: {first})")
+        with client._lock:
+            client.log.append(f"retry {attempt}/{client.max_attempts - 1}: {len(todo)} groups had an internal error on the server (first: {first})")
+        time.sleep(min(client.max_backoff, client.backoff * 2 ** (attempt - 1)) * (0.5 + random.random()))
+    for g, run in enumerate(sent):
+        res = results[g]
         if res.get("error"):
-            raise VerpoError(f"rollouts {run[0]}..{run[-1]}: {res['error']}")
+            for i in run:
+                rows[i] = _PROBLEM_PREFIX.sub(_samples(run), str(res["error"]), count=1)
+            continue
         for i, row in zip(run, res["rollouts"]):
             rows[i] = row
     return rows
@@ -384,46 +401,73 @@ def _client_from(kwargs: Dict[str, Any]) -> VerpoClient:
     return VerpoClient(urls, token=kwargs.get("token"), parallel=parallel)
 
 
+def _verl_score(row: Union[Dict[str, Any], str]) -> Dict[str, Any]:
+    """The dict verl gets for a sample, with the same keys as the server's /verl/compute_score."""
+    if isinstance(row, str):
+        return {"score": 0.0, "dense": 0.0, "outcome": 0.0, "pass_rate": 0.0, "verpo_advantage": 0.0, "error": row}
+    passed = row["passed"]
+    return {"score": row["reward"], "dense": row["dense"], "outcome": row["outcome"],
+            "pass_rate": sum(passed) / len(passed) if passed else 0.0, "verpo_advantage": row["advantage"], "error": ""}
+
+
 def compute_score(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[Any],
                   extra_infos: Optional[Sequence[Any]] = None, **reward_kwargs: Any) -> List[Dict[str, Any]]:
     """verl's batch reward function (reward_model.reward_manager=batch,
-    custom_reward_function.path=.../verpo_client.py, custom_reward_function.name=compute_score).
+    custom_reward_function.path=.../verpo_client/__init__.py, custom_reward_function.name=compute_score).
 
     Consecutive samples with the same data source and ground truth form one group (verl lays out a
-    prompt's n rollouts consecutively). Returns one dict per sample with "score" (the VeRPO reward)
-    and the parts it is made of. reward_kwargs: url/urls, token, parallel, scheme, alpha, beta,
-    gamma, delta.
+    prompt's n rollouts consecutively). Each ground truth is sent as given, JSON text or a value, and
+    read by the server's label rules; the program is taken from each solution string by the server.
+    Returns one dict per sample, the same as the server's POST /verl/compute_score: "score" (the
+    VeRPO reward), "dense", "outcome", "pass_rate", "verpo_advantage", and "error" ("" when scored;
+    else why not, and the score is 0.0: a bad ground truth never fails the batch). reward_kwargs:
+    url/urls, token, parallel, client, and the reward options scheme, alpha, beta, gamma, delta,
+    advantage.
     """
+    n = len(solution_strs)
+    if len(ground_truths) != n:
+        raise VerpoError(f"ground_truths: expected one ground truth per solution ({n}), got {len(ground_truths)}")
+    if data_sources is not None and len(data_sources) != n:
+        raise VerpoError(f"data_sources: expected one per solution ({n}), got {len(data_sources)}")
+    if n == 0:
+        return []
     client = _client_from(reward_kwargs)
-    options = {k: reward_kwargs[k] for k in ("scheme", "alpha", "beta", "gamma", "delta") if k in reward_kwargs}
-    keys = [f"{ds}\x00{gt if isinstance(gt, str) else json.dumps(gt, sort_keys=True)}" for ds, gt in zip(data_sources, ground_truths)]
-    specs = [tests_from_ground_truth(gt) for gt in ground_truths]
-    rows = _score_rollouts(client, keys, specs, [extract_program(s) for s in solution_strs], options)
-    return [{"score": r["reward"], "dense": r["dense"], "outcome": r["outcome"],
-             "pass_rate": sum(r["passed"]) / len(r["passed"]), "verpo_advantage": r["advantage"]} for r in rows]
+    options = {k: reward_kwargs[k] for k in _OPTION_KEYS if k in reward_kwargs}
+    sources: List[Any] = [None] * n if data_sources is None else list(data_sources)
+    keys = [f"{_key(ds)}\x00{_key(gt)}" for ds, gt in zip(sources, ground_truths)]
+    rows = _score_samples(client, keys, ground_truths, solution_strs, options)
+    return [_verl_score(r) for r in rows]
 
 
 def make_trl_reward(client: Optional[VerpoClient] = None, column: str = "ground_truth",
-                    options: Optional[Dict[str, Any]] = None) -> Callable[..., List[float]]:
-    """A TRL reward function reading each completion's tests from the dataset column `column`
-    (our ``{"tests": ...}`` or verl/APPS ``{"inputs", "outputs"}``, JSON text or dict)."""
+                    options: Optional[Dict[str, Any]] = None) -> Callable[..., List[Optional[float]]]:
+    """A TRL reward function reading each completion's tests from the dataset column `column` (any
+    label form the server reads, JSON text or values). Completions, plain or conversational, are
+    sent as they are: the server takes the program from the last assistant message with code, also
+    when the completion ends with a tool result. Consecutive completions with the same prompt and
+    label form one group. A completion whose label cannot be scored gets None (TRL: NaN, left out
+    of the sum over reward functions), as from the server's POST /trl/reward."""
     opts = dict(options or {})
 
-    def reward(prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> List[float]:
-        c = client or _client_from({})
+    def reward(prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> List[Optional[float]]:
         if column not in kwargs:
             raise VerpoError(f"trl_reward: the dataset has no column {column!r} with each problem's tests")
-        truths = kwargs[column]
-        keys = [json.dumps(p, sort_keys=True, default=str) for p in prompts]
-        specs = [tests_from_ground_truth(gt) for gt in truths]
-        rows = _score_rollouts(c, keys, specs, [extract_program(_completion_text(x)) for x in completions], opts)
-        return [float(r["reward"]) for r in rows]
+        labels = kwargs[column]
+        n = len(completions)
+        if len(prompts) != n or len(labels) != n:
+            raise VerpoError(f"trl_reward: {len(prompts)} prompts, {n} completions and {len(labels)} {column!r} values: expected one each")
+        if n == 0:
+            return []
+        c = client or _client_from({})
+        keys = [f"{_key(p)}\x00{_key(gt)}" for p, gt in zip(prompts, labels)]
+        rows = _score_samples(c, keys, labels, completions, opts)
+        return [None if isinstance(r, str) else float(r["reward"]) for r in rows]
 
     reward.__name__ = "verpo_reward"
     return reward
 
 
-def trl_reward(prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> List[float]:
+def trl_reward(prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> List[Optional[float]]:
     """TRL reward function: ``GRPOTrainer(reward_funcs=[trl_reward], ...)``. Servers from VERPO_URL
     or VERPO_URLS (comma-separated), tests from the dataset column "ground_truth"."""
     return make_trl_reward()(prompts, completions, **kwargs)
