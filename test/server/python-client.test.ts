@@ -2,9 +2,11 @@
 // servers on loopback: batches spread over several URLs with one dead, and over several servers
 // behind one URL that balances per connection (what a Kubernetes Service does), a server restarted
 // in the middle of a batch (a retryable error, then every result exactly once), 413 splitting and
-// 429 back-off, a wrong token (not retried), and the verl and TRL adapters. Then the package as a
-// user gets it: pip install --target (offline, the in-tree build backend), its own unittest suite
-// against a live server, and its type hints as mypy sees them from the installed copy.
+// 429 back-off, a wrong token (not retried), and the verl and TRL adapters (exactly what the server's
+// own routes return, a bad label failing its samples only). Then the package as a user gets it: pip
+// install --target (offline, the in-tree build backend), its own unittest suite against a live server
+// (tests/test_labels.py: every label form the datasets write, through both adapters), and its type
+// hints as mypy sees them from the installed copy.
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -14,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePython } from '../../lib/exec/interpreter';
 import { scoreAll } from '../../lib/pipeline/score';
 import type { VerpoServer } from '../../lib/server/app';
-import { passedGroups, programGroup, serve } from './helpers';
+import { passedGroups, post, programGroup, serve } from './helpers';
 
 const CLIENT_DIR = path.resolve(__dirname, '..', '..', 'clients', 'python');
 // The real interpreter: a pyenv shim may come first on PATH (/usr/bin/python3 when it exists).
@@ -35,9 +37,12 @@ try:
         out["log"] = c.log
         out["duplicates"] = c.duplicates
     elif a["mode"] == "verl":
-        out["scores"] = vc.compute_score(a["data_sources"], a["solutions"], a["ground_truths"], [None] * len(a["solutions"]), urls=a["urls"])
+        client = vc.VerpoClient(a["urls"], chunk_size=a.get("chunk", 32), parallel=a.get("parallel", 2), backoff=0.1)
+        out["scores"] = vc.compute_score(a["data_sources"], a["solutions"], a["ground_truths"], [None] * len(a["solutions"]), client=client,
+                                         **a.get("reward_kwargs", {}))
     elif a["mode"] == "trl":
-        f = vc.make_trl_reward(vc.VerpoClient(a["urls"]))
+        f = vc.make_trl_reward(vc.VerpoClient(a["urls"], chunk_size=a.get("chunk", 32), parallel=a.get("parallel", 2), backoff=0.1),
+                               options=a.get("options"))
         out["rewards"] = f(prompts=a["prompts"], completions=a["completions"], ground_truth=a["ground_truth"], trainer_state=None)
 except vc.RetryableError as e:
     out["error"] = {"kind": "retryable", "message": str(e)}
@@ -253,7 +258,42 @@ describe('Python client (stdlib)', () => {
     expect(cls.pass_rate).toBe(1);
     expect(bad.pass_rate).toBe(0);
     expect(cls.score).toBeGreaterThan(bad.score);
-    expect(Object.keys(good).sort()).toEqual(['dense', 'outcome', 'pass_rate', 'score', 'verpo_advantage']);
+    for (const x of out.scores) expect(x).toMatchObject({ error: '' });
+    expect(Object.keys(good).sort()).toEqual(['dense', 'error', 'outcome', 'pass_rate', 'score', 'verpo_advantage']);
+  });
+
+  it('verl and TRL adapters over two servers in small chunks: exactly what the server\'s own routes return, bad labels per sample', async () => {
+    const a = await start();
+    const b = await start();
+    const sum = JSON.stringify({ inputs: ['1 2\n', '3 4\n'], outputs: ['3\n', '7\n'] });
+    // LiveCodeBench functional cases: outputs are the JSON text of the value, the program a Solution method
+    const lcb = JSON.stringify([{ input: '[1, 2]\n2', output: '[2, 4]', testtype: 'functional', metadata: { func_name: 'scale' } }]);
+    const SCALE = '```python\nclass Solution:\n    def scale(self, xs: List[int], k: int) -> List[int]:\n        return [x * k for x in xs]\n```';
+    const SUM = '```python\na, b = map(int, input().split())\nprint(a + b)\n```';
+    const ground_truths = [sum, sum, sum, '', '', lcb, lcb, '{"inputs": [], "outputs": []}'];
+    const solutions = [SUM, '```python\nprint(3)\n```', 'no code', SUM, SUM, SCALE, '```python\nclass Solution:\n    def scale(self, xs, k):\n        return xs\n```', SUM];
+    const data_sources = ground_truths.map(() => 'mixed');
+    const out = await python({ mode: 'verl', urls: [a.url, b.url], data_sources, solutions, ground_truths, chunk: 1, parallel: 2 });
+    expect(out.error).toBeUndefined();
+    const route = await post(a.url, '/verl/compute_score', { data_sources, solution_strs: solutions, ground_truths });
+    expect(route.status).toBe(200);
+    expect(out.scores).toEqual(route.json);
+    expect(out.scores.map((x: { pass_rate: number }) => x.pass_rate)).toEqual([1, 0.5, 0, 0, 0, 1, 0, 0]);
+    expect(out.scores[3].error).toMatch(/^samples 3\.\.4: label: is empty/);
+    expect(out.scores[7].error).toMatch(/^sample 7: label\.inputs: is empty/);
+    // both servers scored a share of the groups
+    expect(a.metrics.groups.get({ outcome: 'scored' })).toBeGreaterThan(0);
+    expect(b.metrics.groups.get({ outcome: 'scored' })).toBeGreaterThan(0);
+
+    const prompts = ground_truths.map((gt) => [{ role: 'user', content: gt === lcb ? 'scale' : 'sum' }]);
+    // conversational, the last message a tool's result
+    const completions = solutions.map((s) => [{ role: 'assistant', content: s, tool_calls: [{ type: 'function', function: { name: 'run', arguments: '{}' } }] },
+      { role: 'tool', name: 'run', content: 'done' }]);
+    const trl = await python({ mode: 'trl', urls: [a.url, b.url], prompts, completions, ground_truth: ground_truths, chunk: 1, parallel: 2, options: { scheme: 'pass-rate' } });
+    expect(trl.error).toBeUndefined();
+    const trlRoute = await post(a.url, '/trl/reward?scheme=pass-rate', { prompts, completions, ground_truth: ground_truths });
+    expect(trl.rewards).toEqual(trlRoute.json.rewards);
+    expect(trl.rewards).toEqual([1, 0.5, 0, null, null, 1, 0, null]);
   });
 
   it('TRL reward function: conversational completions, tests from the ground_truth column', async () => {
@@ -360,7 +400,7 @@ describe('clients/python as a package', () => {
     const r = await run(venvPython, ['-m', 'unittest', 'discover', '-v', '-s', tests, '-t', tests], { cwd: tmp, env });
     expect(r.code, r.out).toBe(0);
     const ran = Number(/^Ran (\d+) tests? in /m.exec(r.out)?.[1]);
-    expect(ran, r.out).toBeGreaterThanOrEqual(30);
+    expect(ran, r.out).toBeGreaterThanOrEqual(39); // test_labels.py: every label form through both adapters
     // only the check that the installed copy is the one under test needs an installed copy
     expect(r.out).toMatch(installed ? /\nOK\n?$/ : /\nOK \(skipped=1\)\n?$/);
     expect(r.out.match(/\.\.\. skipped/g) ?? []).toHaveLength(installed ? 0 : 1);
@@ -373,7 +413,7 @@ describe('clients/python as a package', () => {
     const strict = await run(PYTHON, ['-m', 'mypy', '--strict', '--python-version', '3.8', '--cache-dir', '/dev/null',
       'verpo_client', '_backend/verpo_client_backend.py', 'tests'], { cwd: CLIENT_DIR });
     expect(strict.code, strict.out).toBe(0);
-    expect(strict.out).toMatch(/^Success: no issues found in 5 source files/m);
+    expect(strict.out).toMatch(/^Success: no issues found in 6 source files/m);
     if (!installed) return;
     // from the installed copy (PEP 561: the venv's site-packages): a wrong use is an error, a right one is not
     const use = path.join(tmp, 'use.py');
