@@ -7,22 +7,33 @@ import { UsageError } from './options';
 
 export const SERVE_HELP = `Usage: verpo serve [options]
 
-Serves rewards over HTTP for trainers (verl, TRL, OpenRLHF, ROLL; see docs/server.md):
-  POST /score       {"problems": [group, ...], "options": {"scheme": "verpo", ...}}
-                    -> {"results": [...]} in input order; Accept: application/x-ndjson streams
-                    one line per group as each finishes
-  POST /run_code    SandboxFusion-compatible (python): verl's reward_model.sandbox_fusion.url
-  POST /get_reward  OpenRLHF remote reward: {"query", "prompts", "labels"} -> {"rewards", ...}
-  GET  /healthz     readiness (the sandbox works)
-  GET  /metrics     Prometheus text
+Serves rewards over HTTP for trainers (verl, TRL, OpenRLHF, ROLL; see README.md, section
+"The reward server"):
+  POST /score               {"problems": [group, ...], "options": {"scheme": "verpo", ...}}
+                            -> {"results": [...]} in input order; Accept: application/x-ndjson
+                            streams one line per group as each finishes. A group may hold
+                            "label" (a ground truth as the dataset writes it) in place of
+                            "tests", and "completions" (model outputs) in place of "rollouts"
+  POST /run_code            SandboxFusion-compatible (python): verl's reward_model.sandbox_fusion.url
+  POST /get_reward          OpenRLHF remote reward: {"query", "prompts", "labels"} -> {"rewards", ...}
+  POST /verl/compute_score  verl's custom reward function call as JSON: {"data_sources",
+                            "solution_strs", "ground_truths", "extra_infos"?, ...reward_kwargs}
+                            -> one {"score", ..., "error"} per sample (or the per-sample call)
+  POST /trl/reward          TRL's reward function call as JSON: {"prompts", "completions",
+                            <dataset columns>...} -> {"rewards", "errors"}; ?label_key= names the
+                            column of tests (default ground_truth), ?scheme= etc. the options
+  GET  /healthz             readiness (the sandbox works); no token needed
+  GET  /metrics             Prometheus text
+  /t/<token>/<route>        any route above with the token in the path, for clients that cannot
+                            send headers (verl's sandbox_fusion.url, OpenRLHF's --reward.remote_url)
 
 Options:
   --host H           address to listen on (default 127.0.0.1: loopback only)
   --port N           port (default 8080; 0 picks a free one)
-  --token T          require "Authorization: Bearer T" (all routes but /healthz);
-                     default: the VERPO_TOKEN environment variable, if set
+  --token T          require "Authorization: Bearer T" or a /t/T/ path prefix (all routes but
+                     /healthz); default: the VERPO_TOKEN environment variable, if set
   --concurrency N    sandboxed tests at once (default: the number of cores)
-  --max-queue N      groups that may wait before requests get 429 (default 1024)
+  --max-queue N      groups that may wait per route before requests get 429 (default 1024)
   --max-body-mb N    largest request body in MiB; larger gets 413 (default 64)
   --cache-mb N       bound of the cache of cells already run, MiB (default 256)
   --python PATH      Python interpreter for programs
@@ -31,7 +42,9 @@ Options:
   -h, --help         this help
 
 The server keeps no state between requests: run several behind any load balancer, or give the
-Python client (clients/python/verpo_client.py) a list of URLs.`;
+Python client a list of URLs. The client is clients/python in verpo's source tree and npm package
+(pip install ./clients/python: the verpo_client package, standard library only), with verl's
+compute_score and a TRL reward function that send labels and completions to /score as given.`;
 
 function positive(values: Record<string, unknown>, flag: string, integer: boolean, allowZero = false): number | undefined {
   const v = values[flag];

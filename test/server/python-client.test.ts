@@ -13,6 +13,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SERVE_HELP } from '../../lib/cli/serve';
 import { resolvePython } from '../../lib/exec/interpreter';
 import { scoreAll } from '../../lib/pipeline/score';
 import type { VerpoServer } from '../../lib/server/app';
@@ -387,6 +388,20 @@ describe('clients/python as a package', () => {
     };
     walk(CLIENT_DIR);
     expect(leftovers).toEqual([]);
+  });
+
+  it('verpo serve --help names where the client is and how to install it, and only routes the server has', async () => {
+    expect(SERVE_HELP).toContain('clients/python');
+    expect(SERVE_HELP).toContain('pip install ./clients/python');
+    expect(SERVE_HELP).not.toMatch(/verpo_client\.py/); // the one-file client of old
+    expect(fs.existsSync(path.join(CLIENT_DIR, 'pyproject.toml'))).toBe(true);
+    const routes = [...SERVE_HELP.matchAll(/^ {2}(GET|POST) +(\/\S*)/gm)].map((m) => [m[1] as 'GET' | 'POST', m[2]] as const);
+    expect(routes.map(([, url]) => url)).toEqual(['/score', '/run_code', '/get_reward', '/verl/compute_score', '/trl/reward', '/healthz', '/metrics']);
+    const s = await start({ token: 'help' });
+    for (const [method, url] of routes) expect(s.app.hasRoute({ method, url }), `${method} ${url}`).toBe(true);
+    expect(SERVE_HELP).toMatch(/^ {2}\/t\/<token>\/<route> /m);
+    const viaPath = await post(s.url, '/t/help/score', { problems: [{ id: 0, passed: [[1]] }] });
+    expect(viaPath.status).toBe(200);
   });
 
   it('its unittest suite passes against a live verpo serve', async () => {
