@@ -37,6 +37,7 @@ Options:
   --max-body-mb N    largest request body in MiB; larger gets 413 (default 64)
   --cache-mb N       bound of the cache of cells already run, MiB (default 256)
   --python PATH      Python interpreter for programs
+  --no-site-packages programs import the standard library only (default: also the interpreter's packages)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N
                      default limits for groups that set none
   -h, --help         this help
@@ -62,7 +63,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options: {
       host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
       concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
-      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
+      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
       'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -83,6 +84,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const cacheMb = positive(values, 'cache-mb', false);
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   if (values.python !== undefined) o.python = values.python;
+  if (values['no-site-packages']) o.sitePackages = false;
   const limits: NonNullable<ServerOptions['limits']> = {};
   for (const [flag, key] of [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']] as const) {
     const x = positive(values, flag, false);

@@ -48,6 +48,8 @@ export interface ServerOptions {
   /** Bound of the executor's cache of cells already run, MiB of estimated bytes (default 256). */
   cacheMb?: number;
   python?: string;
+  /** Programs import the interpreter's installed packages (default true; ExecutorOptions.sitePackages). */
+  sitePackages?: boolean;
   /** Default limits for groups that set none. */
   limits?: Partial<Limits>;
   /** /run_code: how long past compile_timeout + run_timeout the client waits, ms (default 10 s, verl's
@@ -168,6 +170,7 @@ export class VerpoServer {
         excerptBytes: Math.ceil(outputKb * 1024),
         ...(options.cacheMb !== undefined ? { cacheMb: options.cacheMb } : {}),
         ...(options.python !== undefined ? { python: options.python } : {}),
+        ...(options.sitePackages !== undefined ? { sitePackages: options.sitePackages } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
       };
       executor = new Executor(executorOptions);

@@ -15,6 +15,8 @@ describe('verpo serve flags', () => {
     const o = serveOptions(['--host', '0.0.0.0', '--port', '0', '--concurrency', '3', '--max-queue', '50', '--max-body-mb', '1.5', '--wall-ms', '9000'], { VERPO_TOKEN: 'env' });
     expect(o).toMatchObject({ host: '0.0.0.0', port: 0, concurrency: 3, maxQueue: 50, maxBodyMb: 1.5, token: 'env', limits: { wallMs: 9000 } });
     expect(serveOptions(['--token', 'flag'], { VERPO_TOKEN: 'env' }).token).toBe('flag');
+    expect(serveOptions(['--no-site-packages'], {}).sitePackages).toBe(false);
+    expect(serveOptions([], {}).sitePackages).toBeUndefined();
     expect(serveOptions([], { VERPO_TOKEN: '' }).token).toBeUndefined();
     expect(serveOptions(['--help'], {}).help).toBe(true);
     expect(SERVE_HELP).toMatch(/^Usage: verpo serve/);
