@@ -6,6 +6,8 @@ import { convertCodeContestsRecord } from './codecontests';
 import { convertHumanEvalRecord } from './humaneval-lines';
 import { convertAppsRecord } from './apps';
 import { convertLiveCodeBenchRecord } from './livecodebench';
+import { convertDeepCoderRecord } from './deepcoder';
+import { convertLeetCodeRecord } from './leetcode';
 import { convertMbppRecord } from './mbpp';
 import { convertEvalPlusRecords, type EvalPlusOptions } from './evalplus';
 import { decodeDatasetBytes, fileRecords, parseRecords, type RawRecord } from './records';
@@ -37,6 +39,8 @@ const CONVERTERS: Record<Exclude<DatasetKind, 'evalplus'>, (raw: unknown, ref: R
   apps: convertAppsRecord,
   codecontests: convertCodeContestsRecord,
   livecodebench: convertLiveCodeBenchRecord,
+  deepcoder: convertDeepCoderRecord,
+  leetcode: convertLeetCodeRecord,
 };
 
 export function isDatasetKind(kind: string): kind is DatasetKind {

@@ -8,6 +8,8 @@ export {
   convertEvalPlusRecords, defaultEvalPlusCacheDir,
   type EvalPlusConversion, type EvalPlusExecutor, type EvalPlusOptions, type EvalPlusSkippedInput, type EvalPlusStats, type EvalPlusTestSets,
 } from './evalplus';
+export { convertDeepCoderRecord, deepCoderSource, type DeepCoderSource } from './deepcoder';
+export { convertLeetCodeRecord } from './leetcode';
 export { decodeLcbBlob, readPickledString, PickleStringError } from './pickle-string';
 export {
   DATASET_KINDS, DatasetRecordError, describeRef,

@@ -2,8 +2,8 @@
 // in the "problem" form (tests, no rows) or, with reference solutions, the single-turn form.
 import type { TestCase } from '../exec/types';
 
-export type DatasetKind = 'humaneval' | 'mbpp' | 'apps' | 'codecontests' | 'livecodebench' | 'evalplus';
-export const DATASET_KINDS: readonly DatasetKind[] = ['humaneval', 'mbpp', 'apps', 'codecontests', 'livecodebench', 'evalplus'];
+export type DatasetKind = 'humaneval' | 'mbpp' | 'apps' | 'codecontests' | 'livecodebench' | 'evalplus' | 'deepcoder' | 'leetcode';
+export const DATASET_KINDS: readonly DatasetKind[] = ['humaneval', 'mbpp', 'apps', 'codecontests', 'livecodebench', 'evalplus', 'deepcoder', 'leetcode'];
 
 /** Per-line limits, with the contract's snake_case names. */
 export interface ContractLimits {
