@@ -51,7 +51,7 @@ Executes each line's rollouts (or turns) against its tests and writes the verdic
 
 Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages -o --resume -q
 (as for 'verpo score').`,
-  convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus> <file> [--with-solutions] [-o out.jsonl]
+  convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus|deepcoder|leetcode> <file> [--with-solutions] [-o out.jsonl]
 
 Converts a dataset file (JSONL, or one JSON document: an array of records or a single record, pretty-printed
 or not; plain or gzipped) to the JSONL contract.
@@ -62,6 +62,11 @@ Malformed records are reported on stderr (line and field), skipped and counted; 
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).
 APPS/TACO: input_output as stdio tests, or call tests when there is an fn_name. CodeContests: public,
 private and generated tests as stdio. LiveCodeBench: public and private test cases (stdin or functional).
+DeepCoder/rllm rows (problem, tests, starter_code, solutions; code_contests, codeforces, livecodebench and
+leetcodedataset, told apart by the shape of tests): stdio or call tests compared as each source's grader
+compares, or one assert test per assert of a leetcodedataset check; interactive problems are skipped.
+leetcode: DeepSeek-Coder's LeetCode rows (one assert test per case; a rollout is the whole program) and
+LeetCodeDataset rows (check split per assert, its prompt as setup, its completion as the reference).
 evalplus (MBPP+ and HumanEval+ rows): one assert test per base_input and plus_input, compared as evalplus's
 grader compares; the expected outputs come from running each canonical solution once in the sandbox, and
 are cached by content, so converting again runs nothing.
