@@ -50,22 +50,6 @@ void AddCandidateRlimits(ChildPlan* plan, const Limits& L, bool with_nproc, bool
   if (with_address_space) plan->AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
 }
 
-const char* RlimitName(int resource) {
-  switch (resource) {
-    case RLIMIT_CPU: return "RLIMIT_CPU";
-    case RLIMIT_FSIZE: return "RLIMIT_FSIZE";
-    case RLIMIT_NOFILE: return "RLIMIT_NOFILE";
-    case RLIMIT_CORE: return "RLIMIT_CORE";
-    case RLIMIT_STACK: return "RLIMIT_STACK";
-    case RLIMIT_MEMLOCK: return "RLIMIT_MEMLOCK";
-    case RLIMIT_MSGQUEUE: return "RLIMIT_MSGQUEUE";
-    case RLIMIT_RTPRIO: return "RLIMIT_RTPRIO";
-    case RLIMIT_NPROC: return "RLIMIT_NPROC";
-    case RLIMIT_AS: return "RLIMIT_AS";
-  }
-  return "RLIMIT_?";
-}
-
 bool SendWithFd(int sock, const void* data, size_t len, int fd) {
   iovec iov = {const_cast<void*>(data), len};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];

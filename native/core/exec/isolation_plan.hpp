@@ -55,7 +55,6 @@ struct ChildPlan {
 // hard one (the filter lets it change its own limits then; the kernel refuses every hard raise); the limits not
 // set here keep the supervisor's values.
 void AddCandidateRlimits(ChildPlan* plan, const Limits& limits, bool with_nproc, bool with_address_space);
-const char* RlimitName(int resource);
 
 // Which step failed (reported to the supervisor with errno).
 enum class ChildStage : int {
