@@ -66,8 +66,4 @@ const char* ChildStageName(ChildStage stage);
 // Async-signal-safe. Returns kNone on success, else the failing stage (errno is set).
 ChildStage ApplyIsolation(const ChildPlan& plan);
 
-// One message on a unix socket, with one descriptor (SCM_RIGHTS) unless fd < 0. Async-signal-safe;
-// true when it was sent whole.
-bool SendWithFd(int sock, const void* data, size_t len, int fd);
-
 }  // namespace verpo::exec

@@ -35,10 +35,6 @@ bool FeedStdin(int fd, const std::string& data, size_t* done);
 // then feeds a pipe as before.
 int MakeStdinFile(const std::string& data);
 
-// One message (non-blocking) from a unix socket, with the descriptor it carries (SCM_RIGHTS; -1 when
-// none, close-on-exec). Returns recvmsg's count (-1 with errno, 0 at EOF).
-ssize_t RecvWithFd(int sock, char* buf, size_t len, int* fd);
-
 enum class Notice { kNone, kListenerGone, kViolation };
 // One seccomp user notification: kViolation with *v filled (the first one only; the call is never
 // answered, so the caller stays blocked until it is killed), kNone when the caller died meanwhile,

@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "core/exec/child_launch.hpp"
+#include "core/exec/fd_passing.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/process_tree.hpp"
 #include "core/exec/run_io.hpp"
@@ -306,7 +307,7 @@ std::string Run::StartCandidate() {
     // The child sent it before exec, and exec has happened: it is already queued.
     char byte;
     int fd = -1;
-    RecvWithFd(listener_rx_.fd, &byte, 1, &fd);
+    RecvFd(listener_rx_.fd, &byte, 1, &fd, 0);
     listener_.Reset(fd);
     listener_rx_.Reset();
     if (listener_.fd < 0) return "the seccomp listener did not arrive";

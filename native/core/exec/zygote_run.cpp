@@ -22,6 +22,7 @@
 #include <functional>
 
 #include "core/exec/child_launch.hpp"
+#include "core/exec/fd_passing.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
@@ -72,48 +73,11 @@ constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 
 constexpr uint64_t kDrainGraceMs = 200;
 constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed test at once; longer means it is broken
 
-bool SendWithFds(int sock, const std::string& data, const int* fds, int nfds) {
-  iovec iov = {const_cast<char*>(data.data()), data.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-  memset(control, 0, sizeof control);
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (nfds > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-  }
-  ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return false;
-  // A stream socket may take a long test spec in pieces: the rest goes without descriptors.
-  size_t done = static_cast<size_t>(n);
-  while (done < data.size()) {
-    ssize_t m = send(sock, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (m < 0 && errno == EINTR) continue;
-    if (m < 0) return false;
-    done += static_cast<size_t>(m);
-  }
-  return true;
-}
-
 // One message from a SOCK_SEQPACKET control socket and the descriptor it carries (or -1), waiting at
-// most `timeout_ms` (-1: forever).
+// most `timeout_ms` (0: not at all).
 bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
-  *fd = -1;
-  pollfd p = {sock, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
-  if (r <= 0) return false;
   char buf[4096];
-  ssize_t n = RecvWithFd(sock, buf, sizeof buf, fd);
+  ssize_t n = RecvFd(sock, buf, sizeof buf, fd, timeout_ms);
   if (n <= 0) return false;
   out->assign(buf, static_cast<size_t>(n));
   return true;
@@ -126,6 +90,8 @@ bool RecvMessage(int sock, std::string* out, int timeout_ms) {
   if (fd >= 0) close(fd);
   return ok;
 }
+
+bool SendMessage(int sock, const std::string& data, const int* fds, int nfds) { return SendFds(sock, data.data(), data.size(), fds, nfds); }
 
 size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& extra) {
   std::string all;
@@ -188,7 +154,7 @@ std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector
   w->stat_fd = open(("/proc/" + std::to_string(lr.pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
   w->ctl = mine.Release();
   std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
-  if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
+  if (!SendMessage(w->ctl, first, nullptr, 0) || (then && !SendMessage(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
     std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
     w->Stop();
     return why;
@@ -479,7 +445,7 @@ std::string ZRun::Start() {
     judge_cpu_start_ms_ = before.cpu_ms;
     std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
     int jfds[1] = {chan_judge_.fd};
-    if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
+    if (!SendMessage(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
       j.Stop();
       return std::string("sending the test to the judge: ") + strerror(errno);
     }
@@ -489,7 +455,7 @@ std::string ZRun::Start() {
   WarmProcess& z = warm_->zygote;
   start_ns_ = NowNs();
   deadline_ns_ = start_ns_ + req_.limits.wall_ms * 1000000ull;
-  if (!SendWithFds(z.ctl, h, fds, nfds)) {
+  if (!SendMessage(z.ctl, h, fds, nfds)) {
     zygote_broken_ = true;
     return std::string("sending the test to the zygote: ") + strerror(errno);
   }
@@ -599,7 +565,7 @@ void ZRun::OnStdin() {
 void ZRun::OnListenerRx() {
   char byte;
   int fd = -1;
-  ssize_t n = RecvWithFd(listener_rx_.fd, &byte, 1, &fd);
+  ssize_t n = RecvFd(listener_rx_.fd, &byte, 1, &fd, 0);
   if (fd >= 0) {
     listener_.Reset(fd);
     Watch(listener_.fd, kListener);
