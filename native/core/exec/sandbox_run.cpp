@@ -24,6 +24,7 @@
 #include "core/exec/fd_passing.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/process_tree.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
@@ -137,8 +138,7 @@ class Run {
   Workdir workdir_;                // a host directory (bound on /tmp, or the cwd without namespaces), or
   Workdir tmp_, shm_;              // the sandbox's own tmpfs on /tmp and /dev/shm (adopted after the launch)
   std::string candidate_workdir_;  // the workdir as the candidate sees it
-  std::string tmp_options_, shm_options_;
-  Layers layers_;
+  RunPolicy policy_;
   bool use_ns_ = false, use_tmpfs_ = false, drop_uid_ = false, use_seccomp_ = false;
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
@@ -165,24 +165,20 @@ bool Run::Watch(int fd, uint64_t tag, uint32_t events) {
 }
 
 std::string Run::Prepare() {
-  result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
-  layers_ = req_.layers;
-  use_ns_ = !result_.isolation.namespaces.empty();
-  drop_uid_ = result_.isolation.drop_uid;
-  use_seccomp_ = result_.isolation.seccomp;
-  run_uid_ = result_.isolation.uid;
-  run_gid_ = drop_uid_ ? static_cast<gid_t>(result_.isolation.uid) : host_.gid;
-
-  use_tmpfs_ = use_ns_ && host_.tmpfs;
+  policy_ = ResolvePolicy(req_.layers, req_.limits, slot_, cfg_);
+  result_.isolation = policy_.isolation;
+  use_ns_ = policy_.namespaces;
+  drop_uid_ = policy_.drop_uid;
+  use_seccomp_ = policy_.seccomp;
+  run_uid_ = policy_.uid;
+  run_gid_ = policy_.gid;
+  use_tmpfs_ = policy_.private_tmpfs;
   std::string err = EnsureWorkRoot(cfg_.work_root);
   if (!err.empty()) return err;
   if (use_tmpfs_) {
     // Its own tmpfs: the child mounts it and writes the files there before its exec (it has the plan's data).
     for (const auto& f : req_.files)
       if (!IsPlainFileName(f.first)) return "file name '" + f.first + "' is not a plain name";
-    const Limits& L = req_.limits;
-    tmp_options_ = TmpfsOptions(L.TmpfsBytes(), L.inodes, 0700, run_uid_, run_gid_);
-    if (host_.private_shm) shm_options_ = TmpfsOptions(L.TmpfsBytes(), L.inodes, 01777, run_uid_, run_gid_);
   } else {
     err = workdir_.Create(cfg_.work_root, run_uid_, run_gid_);
     if (!err.empty()) return err;
@@ -198,9 +194,8 @@ std::string Run::Prepare() {
   if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
   if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
   if (use_seccomp_) {
-    filter_ = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
-                                 result_.isolation.own_rlimits);
-    if (host_.seccomp_notify) {
+    filter_ = policy_.BuildFilter();
+    if (policy_.seccomp_listener) {
       int sv[2];
       if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
       listener_rx_.Reset(sv[0]);
@@ -247,9 +242,8 @@ std::string Run::StartCandidate() {
   plan.fds[plan.fd_count++] = {cand_err_w_.fd, 2};
   if (chan_cand_.fd >= 0) plan.fds[plan.fd_count++] = {chan_cand_.fd, 3};
 
-  const Limits& L = req_.limits;
   ChildPlan& iso = plan.isolation;
-  AddCandidateRlimits(&iso, L, drop_uid_ || (use_ns_ && host_.needs_user_namespace), layers_.address_space_limit);
+  policy_.AddRlimits(&iso);
   iso.new_session = true;
   iso.drop_uid = drop_uid_;
   iso.uid = run_uid_;
@@ -258,32 +252,19 @@ std::string Run::StartCandidate() {
   if (use_seccomp_) {
     iso.filter = reinterpret_cast<const sock_filter*>(filter_.bytes.data());
     iso.filter_len = static_cast<unsigned short>(filter_.instructions());
-    iso.filter_listener = host_.seccomp_notify;
+    iso.filter_listener = policy_.seccomp_listener;
     iso.listener_socket = listener_tx_.fd;
   }
 
-  std::string uid_map, gid_map;
   plan.cwd = use_tmpfs_ ? cfg_.work_root.c_str() : workdir_.path().c_str();
   if (use_ns_) {
-    plan.clone_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
-    if (host_.needs_user_namespace) {
-      plan.clone_flags |= CLONE_NEWUSER;
-      uid_map = SelfIdMap(host_.uid);
-      gid_map = SelfIdMap(host_.gid);
-      plan.user_ns_uid_map = uid_map.c_str();
-      plan.user_ns_gid_map = gid_map.c_str();
+    plan.clone_flags = policy_.clone_flags;
+    if (policy_.user_namespace) {
+      plan.user_ns_uid_map = policy_.uid_map.c_str();
+      plan.user_ns_gid_map = policy_.gid_map.c_str();
     }
-    plan.mounts.enabled = true;
-    plan.mounts.mount_proc = host_.mount_proc;
-    plan.mounts.read_only_rest = host_.read_only_view;
-    if (use_tmpfs_) {
-      plan.mounts.tmp_tmpfs = tmp_options_.c_str();
-      plan.mounts.shm_tmpfs = shm_options_.empty() ? nullptr : shm_options_.c_str();
-      plan.mounts.files = &req_.files;
-    } else {
-      plan.mounts.workdir_bind = workdir_.path().c_str();
-    }
-    for (const std::string& d : host_.shared_writable_dirs) plan.mounts.read_only_empty.push_back(d.c_str());
+    plan.mounts = policy_.Mounts(workdir_.path());
+    if (use_tmpfs_) plan.mounts.files = &req_.files;
     plan.cwd_after = "/tmp";
     plan.init_reaper = true;
     plan.exit_report_fd = exit_report_w_.fd;
@@ -563,7 +544,7 @@ RunResult Run::Execute() {
     else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
     else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
   }
-  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !host_.seccomp_notify) {
+  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !policy_.seccomp_listener) {
     result_.violation.hit = true;
     result_.violation.syscall = "unknown";
   }
@@ -574,50 +555,6 @@ RunResult Run::Execute() {
 }
 
 }  // namespace
-
-IsolationReport EffectiveIsolation(const Layers& requested, int slot, const SandboxConfig& config) {
-  const HostSupport& h = Host();
-  IsolationReport r;
-  r.notes = h.notes;
-  r.rlimits = true;
-  r.no_new_privs = true;
-  r.seccomp = requested.seccomp && h.seccomp;
-  if (!requested.seccomp) r.notes.push_back("seccomp: off by request");
-  if (requested.namespaces && h.namespaces) {
-    if (h.needs_user_namespace) r.namespaces.push_back("user");
-    for (const char* ns : {"pid", "net", "mount", "ipc"}) r.namespaces.push_back(ns);
-  } else if (!requested.namespaces) {
-    r.notes.push_back("namespaces: off by request");
-  }
-  r.drop_uid = h.is_root && requested.drop_uid;
-  r.uid = r.drop_uid ? config.SlotUid(slot) : h.uid;
-  r.own_rlimits = r.drop_uid || !h.is_root;
-  r.private_tmpfs = !r.namespaces.empty() && h.tmpfs;
-  if (h.is_root && !requested.drop_uid) r.notes.push_back("uid: runs as root by request (rlimits can be raised by root only through seccomp-denied calls)");
-  if (!h.is_root) r.notes.push_back("uid: not root, the candidate runs as the caller's uid");
-  if (!r.drop_uid && r.namespaces.empty()) {
-    r.notes.push_back("process tree: killed by process group only (a setsid daemon could escape)");
-    r.notes.push_back("uid and pid namespace shared with the caller: a test can signal the caller's processes and write "
-                      "the caller's files (run untrusted code as another user, or where user namespaces are allowed)");
-  }
-  if (r.namespaces.empty()) {
-    r.notes.push_back("filesystem: host /tmp stays writable to the candidate");
-    r.notes.push_back("files: the workdir is a host directory: what a test writes is bounded only by RLIMIT_FSIZE per "
-                      "file and the host's disk, and is not counted as memory");
-  }
-  if (r.private_tmpfs && !h.private_shm) r.notes.push_back("filesystem: no /dev/shm directory to give the test a tmpfs of its own");
-  // How memory is counted, and what no layer here counts without a memory cgroup.
-  r.notes.push_back(std::string("memory: polled every 10 ms, the tree's RSS") +
-                    (r.private_tmpfs ? " + the bytes in its own /tmp and /dev/shm tmpfs" : " (files are not counted)") +
-                    (r.seccomp ? "; memfd_create is refused (ENOSYS): its pages could be counted nowhere without a memory cgroup"
-                               : "; without seccomp memfd_create is allowed, and its pages are counted nowhere") +
-                    "; kernel memory of pipe and socket buffers is not counted (bounded by nofile x nproc)");
-  r.cgroup = false;
-  if (requested.cgroup && !h.cgroup_v2_dir.empty())
-    r.notes.push_back("cgroup: delegated v2 found at " + h.cgroup_v2_dir + " but not used yet; memory is polled");
-  if (requested.address_space_limit) r.notes.push_back("address space: RLIMIT_AS = memory limit");
-  return r;
-}
 
 RunResult RunSandboxed(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd) {
   Run run(request, slot, config, cancel_fd);

@@ -12,21 +12,10 @@
 #include <vector>
 
 #include "core/exec/policy.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/run_result.hpp"
 
 namespace verpo::exec {
-
-struct SandboxConfig {
-  std::string work_root;
-  int slots = 1;                    // concurrency
-  std::vector<uint32_t> slot_uids;  // leased by the Supervisor when root (uid_lease.hpp)
-  uint32_t SlotUid(int slot) const {
-    return static_cast<size_t>(slot) < slot_uids.size() ? slot_uids[slot] : kDefaultUidBase + static_cast<uint32_t>(slot);
-  }
-};
-
-// The layers a run with `requested` layers gets on this host (and why others are missing).
-IsolationReport EffectiveIsolation(const Layers& requested, int slot, const SandboxConfig& config);
 
 // `cancel_fd` (an eventfd, or -1): readable => kill everything and return with
 // internal_error = "cancelled". Never throws.

@@ -26,6 +26,7 @@
 #include "core/exec/host_support.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
@@ -224,6 +225,7 @@ class ZRun {
   WarmSlot* warm_;
   const HostSupport& host_;
   RunResult result_;
+  RunPolicy policy_;
   bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
@@ -253,21 +255,22 @@ class ZRun {
 };
 
 std::string ZRun::Prepare() {
-  result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
-  IsolationReport& iso = result_.isolation;
-  use_ns_ = !iso.namespaces.empty();
-  use_tmpfs_ = iso.private_tmpfs;
-  drop_uid_ = iso.drop_uid;
-  use_seccomp_ = iso.seccomp;
-  run_uid_ = iso.uid;
-  run_gid_ = drop_uid_ ? static_cast<gid_t>(iso.uid) : host_.gid;
+  policy_ = ResolvePolicy(req_.layers, req_.limits, slot_, cfg_);
+  result_.isolation = policy_.isolation;
+  const IsolationReport& iso = policy_.isolation;
+  use_ns_ = policy_.namespaces;
+  use_tmpfs_ = policy_.private_tmpfs;
+  drop_uid_ = policy_.drop_uid;
+  use_seccomp_ = policy_.seccomp;
+  run_uid_ = policy_.uid;
+  run_gid_ = policy_.gid;
   if (!host_.pidfd) return "zygote mode needs pidfd_open (Linux >= 5.3)";
 
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
   timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
   if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
   if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
-  if (use_seccomp_ && host_.seccomp_notify) {
+  if (policy_.seccomp_listener) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
     listener_rx_.Reset(sv[0]);
@@ -290,8 +293,7 @@ std::string ZRun::Prepare() {
     stdin_data_.clear();
   }
   if (use_seccomp_ && (!warm_->filter_built || warm_->filter_own_rlimits != iso.own_rlimits)) {
-    SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
-                                          iso.own_rlimits);
+    SeccompProgram p = policy_.BuildFilter();
     warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
     warm_->filter_built = true;
     warm_->filter_own_rlimits = iso.own_rlimits;
@@ -329,45 +331,22 @@ std::string ZRun::EnsureWarm() {
     std::string err = EnsureWorkRoot(cfg_.work_root);
     if (err.empty() && !use_tmpfs_) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
     if (!err.empty()) return err;
-    std::string tmp_options, shm_options;
     std::vector<std::string> zenv;
     for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
+    // Its slot's namespaces (not root: under a user namespace of our own, our uid mapped to itself; the zygote
+    // keeps no capability past its exec, and its tests run as that uid, as in spawn mode) and its mount view.
     MountView view;
-    unsigned long flags = 0;
-    std::string uid_map, gid_map;
-    if (use_ns_) {
-      flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
-      if (host_.needs_user_namespace) {
-        // Not root: the namespaces hang off a user namespace of our own, our uid mapped to itself (the
-        // zygote keeps no capability past its exec, and its tests run as that uid, as in spawn mode).
-        flags |= CLONE_NEWUSER;
-        uid_map = SelfIdMap(host_.uid);
-        gid_map = SelfIdMap(host_.gid);
-      }
-      view.enabled = true;
-      view.mount_proc = host_.mount_proc;
-      view.read_only_rest = host_.read_only_view;
-      if (use_tmpfs_) {
-        tmp_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 0700, run_uid_, run_gid_);
-        view.tmp_tmpfs = tmp_options.c_str();
-        if (host_.private_shm) {
-          shm_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 01777, run_uid_, run_gid_);
-          view.shm_tmpfs = shm_options.c_str();
-        }
-      } else {
-        view.workdir_bind = warm_->workdir.path().c_str();
-      }
-      for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
-    }
+    if (use_ns_) view = policy_.Mounts(warm_->workdir.path());
     // Its first message is the harness code, its second the fork server library: its path, and the file
     // open, because the zygote's mount view may hide the path (an addon installed under /tmp).
     const std::string& lib = ZygoteLibrary();
     if (lib.empty()) return "zygote mode needs verpo_zygote.so beside the native addon (not found; rebuild the addon)";
     Fd lib_fd(open(lib.c_str(), O_RDONLY | O_CLOEXEC));
     if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false,
-                    &lib, lib_fd.fd, uid_map.empty() ? nullptr : uid_map.c_str(),
-                    gid_map.empty() ? nullptr : gid_map.c_str(), &warm_->tmp, &warm_->shm);
+    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, policy_.clone_flags, use_ns_ ? &view : nullptr,
+                    req_.zygote.init.str(), false, &lib, lib_fd.fd,
+                    policy_.user_namespace ? policy_.uid_map.c_str() : nullptr,
+                    policy_.user_namespace ? policy_.gid_map.c_str() : nullptr, &warm_->tmp, &warm_->shm);
     if (!err.empty()) return err;
     z.key = zkey;
   }
@@ -403,8 +382,7 @@ std::string ZRun::Start() {
   }
   ChildPlan plan;
   // RLIMIT_NPROC counts per uid, and per user namespace: meaningful with a slot uid or our own user namespace.
-  AddCandidateRlimits(&plan, req_.limits, drop_uid_ || (use_ns_ && host_.needs_user_namespace),
-                      req_.layers.address_space_limit);
+  policy_.AddRlimits(&plan);
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
   for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
@@ -781,7 +759,7 @@ RunResult ZRun::Execute() {
     else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
     else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
   }
-  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !host_.seccomp_notify) {
+  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !policy_.seccomp_listener) {
     result_.violation.hit = true;
     result_.violation.syscall = "unknown";
   }
