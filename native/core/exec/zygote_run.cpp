@@ -1,6 +1,5 @@
 #include "core/exec/zygote_run.hpp"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -19,7 +18,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 
 #include "core/exec/child_launch.hpp"
 #include "core/exec/fd_passing.hpp"
@@ -30,138 +28,17 @@
 #include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/seccomp_filter.hpp"
+#include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
 #include "core/exec/zygote_wire.hpp"
 
 namespace verpo::exec {
-
-void WarmProcess::Stop() {
-  if (pid > 0) {
-    if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    else kill(pid, SIGKILL);
-    int status;
-    while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
-    }
-  }
-  if (pidfd >= 0) close(pidfd);
-  if (ctl >= 0) close(ctl);
-  if (stat_fd >= 0) close(stat_fd);
-  pid = -1;
-  pidfd = -1;
-  ctl = -1;
-  stat_fd = -1;
-  key = 0;
-  runs = 0;
-}
-
-// The zygote's fork server library: built with the addon and shipped beside it (binding.gyp,
-// CMakeLists.txt), found from where this code was loaded. Empty if it is not there.
-const std::string& ZygoteLibrary() {
-  static const std::string path = [] {
-    Dl_info info = {};
-    if (!dladdr(reinterpret_cast<void*>(&ZygoteLibrary), &info) || !info.dli_fname) return std::string();
-    std::string self = info.dli_fname;
-    size_t slash = self.rfind('/');
-    std::string lib = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/verpo_zygote.so";
-    return access(lib.c_str(), R_OK) == 0 ? lib : std::string();
-  }();
-  return path;
-}
 
 namespace {
 
 constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms, as the spawn path
 constexpr uint64_t kDrainGraceMs = 200;
 constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed test at once; longer means it is broken
-
-// One message from a SOCK_SEQPACKET control socket and the descriptor it carries (or -1), waiting at
-// most `timeout_ms` (0: not at all).
-bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
-  char buf[4096];
-  ssize_t n = RecvFd(sock, buf, sizeof buf, fd, timeout_ms);
-  if (n <= 0) return false;
-  out->assign(buf, static_cast<size_t>(n));
-  return true;
-}
-
-// The same for a message that carries no descriptor (a stray one is closed).
-bool RecvMessage(int sock, std::string* out, int timeout_ms) {
-  int fd = -1;
-  bool ok = RecvMessageFd(sock, out, &fd, timeout_ms);
-  if (fd >= 0) close(fd);
-  return ok;
-}
-
-bool SendMessage(int sock, const std::string& data, const int* fds, int nfds) { return SendFds(sock, data.data(), data.size(), fds, nfds); }
-
-size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& extra) {
-  std::string all;
-  for (const auto& a : p.argv) all += a + '\0';
-  all += '\1';
-  for (const auto& e : p.env) all += e + '\0';
-  all += std::to_string(init.hash) + ':' + std::to_string(init.str().size());
-  all += '\2';
-  all += extra;
-  return std::hash<std::string>{}(all);
-}
-
-// Starts a trusted helper: fd 0 = its end of a control socket, fds 1 and 2 = /dev/null; its own
-// session; SIGKILL when this worker thread ends. `clone_flags` and `mounts`: the namespaces the helper
-// lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
-std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
-                      unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
-                      const std::string* then = nullptr, int then_fd = -1, const char* uid_map = nullptr,
-                      const char* gid_map = nullptr, Workdir* tmp = nullptr, Workdir* shm = nullptr) {
-  int sv[2];
-  if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
-  Fd mine(sv[0]), theirs(sv[1]);
-  if (sock_type == SOCK_SEQPACKET) {
-    int size = static_cast<int>(init.size() + 65536);
-    if (setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-      setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  }
-  Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
-  std::vector<std::string> argv = spec.argv, envv = env;
-  LaunchPlan plan;
-  plan.path = argv[0].c_str();
-  plan.argv = CStrings(argv);
-  plan.envp = CStrings(envv);
-  plan.fds[plan.fd_count++] = {theirs.fd, 0};
-  plan.fds[plan.fd_count++] = {devnull.fd, 1};
-  plan.fds[plan.fd_count++] = {devnull.fd, 2};
-  plan.cwd = "/";
-  plan.clone_flags = clone_flags;
-  plan.user_ns_uid_map = uid_map;
-  plan.user_ns_gid_map = gid_map;
-  if (mounts) {
-    plan.mounts = *mounts;
-    plan.cwd_after = "/tmp";
-  }
-  plan.isolation.new_session = true;
-  plan.isolation.no_new_privs = false;
-  LaunchResult lr = Launch(plan);
-  if (lr.pid < 0) return "starting a warm helper failed at " + lr.message();
-  w->pid = lr.pid;
-  // Its own tmpfs (a zygote's /tmp and /dev/shm), as its namespace's first process sent them.
-  if (lr.tmp_fd >= 0) {
-    if (tmp) tmp->Adopt(lr.tmp_fd, 0700);
-    else close(lr.tmp_fd);
-  }
-  if (lr.shm_fd >= 0) {
-    if (shm) shm->Adopt(lr.shm_fd, 01777);
-    else close(lr.shm_fd);
-  }
-  w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
-  w->stat_fd = open(("/proc/" + std::to_string(lr.pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-  w->ctl = mine.Release();
-  std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
-  if (!SendMessage(w->ctl, first, nullptr, 0) || (then && !SendMessage(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
-    std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
-    w->Stop();
-    return why;
-  }
-  return "";
-}
 
 // The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.
 pid_t PidOfPidfd(int pidfd) {
@@ -192,7 +69,6 @@ class ZRun {
 
  private:
   std::string Prepare();
-  std::string EnsureWarm();
   std::string Start();
   void Loop();
   void Finish();
@@ -257,7 +133,6 @@ class ZRun {
 std::string ZRun::Prepare() {
   policy_ = ResolvePolicy(req_.layers, req_.limits, slot_, cfg_);
   result_.isolation = policy_.isolation;
-  const IsolationReport& iso = policy_.isolation;
   use_ns_ = policy_.namespaces;
   use_tmpfs_ = policy_.private_tmpfs;
   drop_uid_ = policy_.drop_uid;
@@ -292,13 +167,8 @@ std::string ZRun::Prepare() {
     in_w_.Reset();
     stdin_data_.clear();
   }
-  if (use_seccomp_ && (!warm_->filter_built || warm_->filter_own_rlimits != iso.own_rlimits)) {
-    SeccompProgram p = policy_.BuildFilter();
-    warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
-    warm_->filter_built = true;
-    warm_->filter_own_rlimits = iso.own_rlimits;
-  }
-  std::string err = EnsureWarm();
+  if (use_seccomp_) warm_->Filter(policy_);
+  std::string err = EnsureWarm(warm_, req_, policy_, cfg_);
   if (!err.empty()) return err;
   size_t total = 0;
   for (const auto& f : req_.files) {
@@ -310,54 +180,6 @@ std::string ZRun::Prepare() {
     for (const auto& f : req_.files) {
       err = Files().WriteFile(f.first, f.second);
       if (!err.empty()) return err;
-    }
-  }
-  return "";
-}
-
-std::string ZRun::EnsureWarm() {
-  // What the zygote's namespaces and workdir were made for: a different answer needs a new zygote (its tmpfs'
-  // size and inode limits are set when they are mounted, in its namespace).
-  const Limits& L = req_.limits;
-  std::string made_for = std::string(use_ns_ ? "ns" : "-") + (drop_uid_ ? "uid" : "-") + std::to_string(run_uid_) + ':' +
-                         std::to_string(run_gid_) + ':' + cfg_.work_root;
-  if (use_tmpfs_) made_for += ":tmpfs " + std::to_string(L.TmpfsBytes()) + " " + std::to_string(L.inodes);
-  size_t zkey = KeyOf(req_.candidate, req_.zygote.init, made_for);
-  WarmProcess& z = warm_->zygote;
-  if (z.alive() && z.key != zkey) z.Stop();
-  if (!z.alive()) {
-    bool ignored = false;
-    for (Workdir* w : {&warm_->workdir, &warm_->tmp, &warm_->shm}) w->Remove(~0ull, &ignored);
-    std::string err = EnsureWorkRoot(cfg_.work_root);
-    if (err.empty() && !use_tmpfs_) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
-    if (!err.empty()) return err;
-    std::vector<std::string> zenv;
-    for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
-    // Its slot's namespaces (not root: under a user namespace of our own, our uid mapped to itself; the zygote
-    // keeps no capability past its exec, and its tests run as that uid, as in spawn mode) and its mount view.
-    MountView view;
-    if (use_ns_) view = policy_.Mounts(warm_->workdir.path());
-    // Its first message is the harness code, its second the fork server library: its path, and the file
-    // open, because the zygote's mount view may hide the path (an addon installed under /tmp).
-    const std::string& lib = ZygoteLibrary();
-    if (lib.empty()) return "zygote mode needs verpo_zygote.so beside the native addon (not found; rebuild the addon)";
-    Fd lib_fd(open(lib.c_str(), O_RDONLY | O_CLOEXEC));
-    if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, policy_.clone_flags, use_ns_ ? &view : nullptr,
-                    req_.zygote.init.str(), false, &lib, lib_fd.fd,
-                    policy_.user_namespace ? policy_.uid_map.c_str() : nullptr,
-                    policy_.user_namespace ? policy_.gid_map.c_str() : nullptr, &warm_->tmp, &warm_->shm);
-    if (!err.empty()) return err;
-    z.key = zkey;
-  }
-  if (req_.has_judge) {
-    size_t jkey = KeyOf(req_.judge, req_.zygote.judge_init, "");
-    WarmProcess& j = warm_->judge;
-    if (j.alive() && j.key != jkey) j.Stop();
-    if (!j.alive()) {
-      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, nullptr, req_.zygote.judge_init.str(), true);
-      if (!err.empty()) return err;
-      j.key = jkey;
     }
   }
   return "";

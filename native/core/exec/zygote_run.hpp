@@ -30,42 +30,12 @@
 #include "core/exec/policy.hpp"
 #include "core/exec/run_result.hpp"
 #include "core/exec/sandbox_run.hpp"
+#include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
 
 namespace verpo::exec {
 
-// A trusted helper process of one slot, with its control socket.
-struct WarmProcess {
-  pid_t pid = -1;
-  int pidfd = -1;
-  int ctl = -1;
-  int stat_fd = -1;  // /proc/<pid>/stat (its CPU time and size)
-  size_t key = 0;  // hash of what it was started with
-  uint64_t runs = 0;
-  bool alive() const { return pid > 0; }
-  void Stop();  // SIGKILL, reap, close; idempotent
-};
-
-// The warm processes of one slot; owned by its worker thread (so PR_SET_PDEATHSIG fires when it ends).
-struct WarmSlot {
-  WarmProcess zygote, judge;
-  // The tests' files: with a mount namespace, the slot's own tmpfs on /tmp and /dev/shm (made with the zygote,
-  // in its namespace; held here as directory fds); without one, a host directory (`workdir`). Made with the
-  // zygote, emptied (and their mode reset) after every test, removed with the slot or a new zygote.
-  Workdir workdir, tmp, shm;
-  std::string filter;  // the seccomp program's bytes, built once (per variant)
-  bool filter_built = false, filter_own_rlimits = false;
-  ~WarmSlot() {
-    zygote.Stop();  // first: nothing of a test may still write into the workdir
-    judge.Stop();
-  }
-};
-
 // Same contract as RunSandboxed; request.zygote.enabled must be set.
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm);
-
-// The fork server library (verpo_zygote.so) beside this code's own binary, or "" when it is missing:
-// zygote mode cannot run without it (the Executor then uses spawn mode unless zygote mode was asked for).
-const std::string& ZygoteLibrary();
 
 }  // namespace verpo::exec
