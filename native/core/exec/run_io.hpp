@@ -1,6 +1,6 @@
-// The descriptor work both run loops share (sandbox_run.cpp and zygote_run.cpp): draining a
-// capped output pipe, feeding stdin, and reading a seccomp violation off the listener. The loops
-// keep their own epoll bookkeeping and decide what a result means for the run.
+// The descriptor work of the run loop (run_loop.cpp): draining a capped output pipe, feeding stdin
+// (or making it a sealed file), and reading a seccomp violation off the listener. The loop keeps the
+// epoll bookkeeping and decides what a result means for the run.
 #pragma once
 #include <sys/types.h>
 

@@ -1,7 +1,8 @@
-// One run, start to finish, on the calling thread: workdir, candidate (and judge), an epoll loop
-// over pidfds, output pipes, the seccomp listener and a 10 ms timer that enforces CPU, memory and
-// wall limits from outside (summed over the candidate's process tree); then the whole candidate
-// tree is killed and reaped and the workdir removed, whatever happened.
+// Spawn mode: one run, start to finish, on the calling thread: workdir, candidate (and judge) started
+// fresh, supervised by the run loop (run_loop.hpp: pidfds, output pipes, the seccomp listener and a
+// 10 ms timer that enforces CPU, memory and wall limits from outside, summed over the candidate's
+// process tree); then the whole candidate tree is killed and reaped and the workdir removed, whatever
+// happened.
 //
 // Killing the tree: with a pid namespace, SIGKILL to its init (ours, pid 1; the program is pid 2)
 // ends every process in it. Without one: the process group, then every process of the slot's

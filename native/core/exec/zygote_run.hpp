@@ -1,7 +1,7 @@
 // Zygote mode: one run per test, forked from warm interpreters instead of started fresh.
 //
 // Each supervisor slot (worker thread) keeps two long-lived TRUSTED processes of its own, started on
-// first use and restarted whenever one dies or the request asks for a different one:
+// first use and restarted whenever one dies or the request asks for a different one (warm_slot.hpp):
 //   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded. With
 //     namespaces it is started as pid 1 of the slot's own pid namespace, in the slot's own mount, ipc and
 //     net namespaces (made once, here; when not root, inside a user namespace of its own with our uid mapped
@@ -19,8 +19,9 @@
 //
 // Why the orchestration is here, in C++, and not in TypeScript: the verdict-deciding facts (CPU, memory,
 // wall, output, seccomp violations, the tree's death) must be observed from outside the program by the
-// same epoll/pidfd/timerfd loop as the spawn path, off Node's event loop, and a run must end the same
-// way (kill the tree through a pidfd, drain, clean the workdir) whichever mode started it.
+// same epoll/pidfd/timerfd loop as the spawn path (run_loop.hpp: this mode supplies only how a test
+// starts and ends), off Node's event loop, and a run must end the same way (kill the tree through a
+// pidfd, drain, clean the workdir) whichever mode started it.
 #pragma once
 #include <sys/types.h>
 
