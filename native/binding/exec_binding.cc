@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "binding/bindings.h"
-#include "core/exec/sandbox_run.hpp"
-#include "core/exec/zygote_run.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/supervisor.hpp"
+#include "core/exec/warm_slot.hpp"
 
 namespace verpo::binding {
 namespace {
@@ -144,7 +144,7 @@ bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
     r->has_judge = true;
     if (!ParseProcess(env, judge, "judge", &r->judge)) return false;
   }
-  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer } (see zygote_run.hpp)
+  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer } (see policy.hpp, zygote_run.hpp)
   Napi::Value zyg = o.Get("zygote");
   if (zyg.IsObject()) {
     Napi::Object z = zyg.As<Napi::Object>();
