@@ -79,8 +79,15 @@ RunPolicy ResolvePolicy(const Layers& layers, const Limits& limits, int slot, co
   return p;
 }
 
-void RunPolicy::AddRlimits(ChildPlan* plan) const {
-  AddCandidateRlimits(plan, limits, drop_uid || user_namespace, address_space_limit);
+ChildPlan RunPolicy::CandidatePlan() const {
+  ChildPlan plan;
+  AddCandidateRlimits(&plan, limits, drop_uid || user_namespace, address_space_limit);
+  plan.new_session = true;
+  plan.drop_uid = drop_uid;
+  plan.uid = uid;
+  plan.gid = gid;
+  plan.no_new_privs = true;
+  return plan;
 }
 
 SeccompProgram RunPolicy::BuildFilter() const {

@@ -45,9 +45,10 @@ struct RunPolicy {
   std::string uid_map, gid_map;          // with user_namespace
   std::string tmp_options, shm_options;  // with private_tmpfs ("" for /dev/shm without the directory)
 
-  // The candidate's rlimits (isolation_plan.hpp); RLIMIT_NPROC counts per uid and per user namespace, so it is
-  // set only with a uid or a user namespace of the test's own.
-  void AddRlimits(ChildPlan* plan) const;
+  // What the candidate's own process applies (isolation_plan.hpp): its rlimits (RLIMIT_NPROC counts per uid and
+  // per user namespace, so it is set only with a uid or a user namespace of the test's own), a new session, the
+  // uid/gid drop, no_new_privs. The seccomp program is the caller's to attach (its bytes live where it keeps them).
+  ChildPlan CandidatePlan() const;
   // The candidate's seccomp program (a listener's variant when seccomp_listener; its rlimit rule from
   // isolation.own_rlimits). Only with `seccomp`.
   SeccompProgram BuildFilter() const;

@@ -152,13 +152,8 @@ std::string SpawnRun::StartCandidate() {
   Command cmd(req_.candidate, candidate_workdir_);
   LaunchPlan plan;
   cmd.Into(&plan, cand_io_, chan_cand_.fd);
+  plan.isolation = policy_.CandidatePlan();
   ChildPlan& iso = plan.isolation;
-  policy_.AddRlimits(&iso);
-  iso.new_session = true;
-  iso.drop_uid = policy_.drop_uid;
-  iso.uid = policy_.uid;
-  iso.gid = policy_.gid;
-  iso.no_new_privs = true;
   if (policy_.seccomp) {
     iso.filter = reinterpret_cast<const sock_filter*>(filter_.bytes.data());
     iso.filter_len = static_cast<unsigned short>(filter_.instructions());

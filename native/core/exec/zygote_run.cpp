@@ -137,15 +137,15 @@ std::string ZygoteRun::Request(std::string* out) const {
   head.mode = static_cast<uint8_t>(mode == "serve" ? ZygoteMode::kServe : mode == "stdio" ? ZygoteMode::kStdio : ZygoteMode::kCompile);
   head.has_channel = chan_cand_.fd >= 0 ? 1 : 0;
   head.has_listener = listener_tx_.fd >= 0 ? 1 : 0;
-  ChildPlan plan;
-  // RLIMIT_NPROC counts per uid, and per user namespace: meaningful with a slot uid or our own user namespace.
-  policy_.AddRlimits(&plan);
+  // The plan the test process applies after the fork (the fork server rebuilds it from these fields: a new
+  // session and no_new_privs always, the filter from the program below).
+  const ChildPlan plan = policy_.CandidatePlan();
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
   for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
-  head.drop_uid = policy_.drop_uid ? 1 : 0;
-  head.uid = policy_.uid;
-  head.gid = policy_.gid;
+  head.drop_uid = plan.drop_uid ? 1 : 0;
+  head.uid = plan.uid;
+  head.gid = plan.gid;
   std::string env;
   for (const auto& e : req_.candidate.env) {
     env += Substitute(e, cwd);
