@@ -10,11 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
-#include "core/exec/fd_passing.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
 #include "core/exec/run_loop.hpp"
