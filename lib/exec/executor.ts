@@ -7,7 +7,8 @@ import {
   compileHarness, describePython, JUDGE_BOOT, JUDGE_SERVER_BOOT, pythonDir, reachableByOthers, RUNNER_BOOT, ZYGOTE_BOOT,
   type CompiledHarness,
 } from './interpreter';
-import { Sandbox, zygoteLibrary, type SandboxResult, type SandboxSpec } from './sandbox';
+import type { SandboxResult } from '../native/types';
+import { Sandbox, zygoteLibrary, type SandboxSpec } from './sandbox';
 import type {
   CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
   TestResult,

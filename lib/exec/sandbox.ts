@@ -8,12 +8,13 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { native, nativeLoadError } from '../native/load';
+import type {
+  IsolationReport, NativeAddon, NativeProcess, NativeSandbox, NativeSpec, SandboxLayers, SandboxLimits, SandboxResult, ZygoteSpec,
+} from '../native/types';
 
-/** tmpfsMb, inodes: the test's own /tmp and /dev/shm (with a mount namespace); their defaults (the memory limit,
- *  4096) live in native/core/exec/policy.hpp only. */
-export interface SandboxLimits { cpuMs: number; wallMs: number; memoryMb: number; outputKb: number; fileKb?: number; nofile?: number; nproc?: number; tmpfsMb?: number; inodes?: number }
-/** All optional in specs; defaults: every layer the host allows, except the address-space limit. */
-export interface SandboxLayers { seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }
+// The binding's own types (lib/native/types.ts), as this module's callers import them.
+export type { CandidateResult, IsolationReport, ProcessResult, SandboxLayers, SandboxLimits, SandboxResult, ZygoteSpec } from '../native/types';
+
 export interface ProcessSpec { argv: string[]; env: Record<string, string>; stdin?: Buffer | string }
 export interface SandboxSpec {
   /** Untrusted: every isolation layer; cwd is a fresh private empty workdir. The token '{workdir}'
@@ -35,36 +36,6 @@ export interface SandboxSpec {
   /** Zygote mode: recycle the slot's warm judge after this test when its RSS is past this many MiB (0: never;
    *  default 256, native/core/exec/policy.hpp). */
   judgeMaxRssMb?: number;
-}
-export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer }
-export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
-export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
-export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateTmpfs: boolean; ownRlimits: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
-/** judgeRecycled: zygote mode, the slot's warm judge outgrew judgeMaxRssMb and was stopped after this test. */
-export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; judgeRecycled: boolean; internalError: string | null }
-
-// The binding's surface (native/binding/exec_binding.cc).
-interface NativeProcess { argv: string[]; env: string[]; stdin: Buffer }
-interface NativeSpec {
-  candidate: NativeProcess;
-  judge: NativeProcess | null;
-  channel: boolean;
-  files: [string, Buffer][];
-  limits: SandboxLimits;
-  layers: SandboxLayers;
-  zygote?: ZygoteSpec;
-  judgeMaxRssMb?: number;
-}
-interface NativeSandbox {
-  run(spec: NativeSpec): Promise<SandboxResult>;
-  close(): Promise<void>;
-  isolation(layers: SandboxLayers): IsolationReport;
-  counters(): { active: number; queued: number; peakActive: number };
-}
-interface ExecAddon {
-  ExecSandbox: new (opts: { concurrency: number; workRoot: string }) => NativeSandbox;
-  execProbeIsolation(layers: SandboxLayers): IsolationReport;
-  execZygoteLibrary(): string | null;
 }
 
 const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid: true, cgroup: true, addressSpaceLimit: false };
@@ -103,12 +74,12 @@ export function sweepStaleWorkRoots(dir: string): string[] {
   return removed;
 }
 
-function addon(): ExecAddon {
-  const a = native() as unknown as Partial<ExecAddon> | null;
+function addon(): NativeAddon {
+  const a = native();
   if (!a || typeof a.ExecSandbox !== 'function')
     throw new Error(`Sandbox: the native addon is unavailable (${nativeLoadError() ?? 'built without the executor'}); ` +
       'untrusted code is never run without native isolation');
-  return a as ExecAddon;
+  return a;
 }
 
 function mergeLayers(base: SandboxLayers, over: Partial<SandboxLayers> | undefined, field: string): SandboxLayers {

@@ -3,7 +3,7 @@
 // error, sandbox violation, a limit), so nothing the program prints or sends can override them; AC is
 // only ever the judge's AC or a stdout comparison done here, never an exit code.
 import { compareOutput } from './compare';
-import type { CandidateResult, SandboxResult } from './sandbox';
+import type { CandidateResult, SandboxResult } from '../native/types';
 import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
 
 export interface JudgeVerdict {

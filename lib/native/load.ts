@@ -3,12 +3,9 @@
 // reason, so the pure-JS backend can serve and say why.
 import * as path from 'path';
 
-export interface NativeAddon {
-  rewardCompute(...args: unknown[]): null | [number, number, number];
-  rewardComputeAsync(...args: unknown[]): Promise<null | [number, number, number]>;
-  sumBytes(data: Uint8Array): number;
-  [name: string]: unknown;
-}
+import type { NativeAddon } from './types';
+
+export type { NativeAddon } from './types';
 
 const root = path.resolve(__dirname, '..', '..');
 let loaded: { addon: NativeAddon | null; error: string | null } | undefined;
@@ -24,8 +21,8 @@ function load(): { addon: NativeAddon | null; error: string | null } {
   try {
     const explicit = process.env.VERPO_NATIVE_PATH;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const addon = explicit ? require(path.resolve(explicit)) : require('node-gyp-build')(root);
-    return { addon: addon as NativeAddon, error: null };
+    const addon: NativeAddon = explicit ? require(path.resolve(explicit)) : require('node-gyp-build')(root);
+    return { addon, error: null };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     return { addon: null, error: msg };

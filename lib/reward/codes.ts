@@ -8,8 +8,8 @@ export const enum SchemeCode { Binary = 0, PassRate = 1, Verpo = 2, VerpoDifficu
 export const enum EstimatorCode { Verpo = 0, Grpo = 1, DrGrpo = 2, Rloo = 3 }
 export const enum Status { Ok = 0, BadLength = 1, EmptyGroup = 2, BadCell = 3, BadTrajectory = 4, BadRho = 5, BadParam = 6 }
 
-/** [status, index, group]; null when the kernel succeeded. */
-export type KernelResult = null | [number, number, number];
+/** [status, index, group]; null when the kernel succeeded (the native binding's result: lib/native/types.ts). */
+export type { KernelResult } from '../native/types';
 
 /** params layout: scheme, estimator, alpha, beta, gamma, delta. */
 export const PARAM_NAMES = ['alpha', 'beta', 'gamma', 'delta', 'scheme', 'advantage'] as const;

@@ -6,6 +6,7 @@ import { runJsChunks } from './js-pool';
 import { kernelError, plan, Plan } from './validate';
 import type { RewardBatch, RewardOptions, RewardOutput } from './types';
 import type { KernelResult } from './codes';
+import type { RewardBatchArgs } from '../native/types';
 
 type Outputs = Omit<RewardOutput, 'backend'>;
 
@@ -44,7 +45,8 @@ function kernelArgs(p: Plan, o: Outputs): KernelArgs {
   };
 }
 
-function nativeArgs(p: Plan, o: Outputs): unknown[] {
+/** The kernel's arguments but the group range (lib/native/types.ts). */
+function nativeArgs(p: Plan, o: Outputs): RewardBatchArgs {
   return [p.passed, p.rows, p.tests, p.trajectory, p.rho, p.params, o.reward, o.dense, o.outcome, o.advantage, o.weight, o.rho];
 }
 

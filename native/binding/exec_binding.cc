@@ -5,19 +5,15 @@
 // worker or process teardown never leaves a sandboxed process behind.
 #include <napi.h>
 
-#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "binding/bindings.h"
-#include "core/exec/host_support.hpp"
-#include "core/exec/isolation_plan.hpp"
-#include "core/exec/sandbox_run.hpp"
-#include "core/exec/seccomp_filter.hpp"
-#include "core/exec/zygote_run.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/supervisor.hpp"
+#include "core/exec/warm_slot.hpp"
 
 namespace verpo::binding {
 namespace {
@@ -148,7 +144,7 @@ bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
     r->has_judge = true;
     if (!ParseProcess(env, judge, "judge", &r->judge)) return false;
   }
-  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer } (see zygote_run.hpp)
+  // zygote mode: { init: Buffer, mode, judgeInit?: Buffer } (see policy.hpp, zygote_run.hpp)
   Napi::Value zyg = o.Get("zygote");
   if (zyg.IsObject()) {
     Napi::Object z = zyg.As<Napi::Object>();
@@ -455,81 +451,12 @@ Napi::Value ZygoteLibraryPath(const Napi::CallbackInfo& info) {
   return path.empty() ? info.Env().Null() : Napi::Value(Napi::String::New(info.Env(), path));
 }
 
-// execSeccompFilter(layers): the candidate filter as struct sock_filter[] bytes (for a pre-forked
-// interpreter that installs it itself), and whether it reports through a listener.
-Napi::Value SeccompFilter(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  bool notify = exec::Host().seccomp_notify;
-  exec::SandboxConfig cfg;
-  bool own = exec::EffectiveIsolation(ParseLayers(info[0]), 0, cfg).own_rlimits;
-  exec::SeccompProgram p = exec::BuildSeccompFilter(notify ? exec::ViolationAction::kNotify : exec::ViolationAction::kKillProcess, own);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("program", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
-  o.Set("listener", notify);
-  return o;
-}
-
-// execCandidatePlan(limits, layers, slot uid): the ChildPlan a candidate would get, as data, for a
-// process that forks the program itself (a pre-warmed interpreter) and applies it right after
-// the fork, in ApplyIsolation's order: rlimits, setsid, setgroups/setresgid/setresuid,
-// PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, seccomp (with SECCOMP_FILTER_FLAG_NEW_LISTENER when
-// `listener`, the fd then goes to the supervisor).
-Napi::Value CandidatePlan(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  exec::RunRequest req;
-  req.limits = exec::Limits{};
-  if (info[0].IsObject()) {
-    Napi::Object L = info[0].As<Napi::Object>();
-    if (!ParseLimits(env, L, &req.limits)) return env.Undefined();
-  }
-  Layers layers = ParseLayers(info[1]);
-  exec::SandboxConfig cfg;
-  if (info[2].IsNumber()) cfg.slot_uids = {info[2].As<Napi::Number>().Uint32Value()};
-  IsolationReport iso = exec::EffectiveIsolation(layers, 0, cfg);
-  const exec::HostSupport& host = exec::Host();
-  exec::ChildPlan plan;
-  exec::AddCandidateRlimits(&plan, req.limits, iso.drop_uid || (!iso.namespaces.empty() && host.needs_user_namespace),
-                            layers.address_space_limit);
-  Napi::Object o = Napi::Object::New(env);
-  Napi::Array rl = Napi::Array::New(env, plan.rlimit_count);
-  for (int i = 0; i < plan.rlimit_count; ++i) {
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("name", exec::RlimitName(plan.rlimits[i].resource));
-    r.Set("resource", Napi::Number::New(env, plan.rlimits[i].resource));
-    // RLIM_INFINITY (2^64 - 1) reads as Infinity
-    auto limit = [&](uint64_t v) { return Napi::Number::New(env, v == RLIM_INFINITY ? INFINITY : static_cast<double>(v)); };
-    r.Set("soft", limit(plan.rlimits[i].soft));
-    r.Set("hard", limit(plan.rlimits[i].hard));
-    rl.Set(static_cast<uint32_t>(i), r);
-  }
-  o.Set("rlimits", rl);
-  o.Set("newSession", true);
-  o.Set("dropUid", iso.drop_uid);
-  o.Set("uid", Napi::Number::New(env, iso.uid));
-  o.Set("gid", Napi::Number::New(env, iso.drop_uid ? iso.uid : host.gid));
-  o.Set("noNewPrivs", true);
-  if (iso.seccomp) {
-    exec::SeccompProgram p = exec::BuildSeccompFilter(host.seccomp_notify ? exec::ViolationAction::kNotify
-                                                                          : exec::ViolationAction::kKillProcess,
-                                                      iso.own_rlimits);
-    o.Set("seccompProgram", Napi::Buffer<uint8_t>::Copy(env, p.bytes.data(), p.bytes.size()));
-    o.Set("seccompListener", host.seccomp_notify);
-  } else {
-    o.Set("seccompProgram", env.Null());
-    o.Set("seccompListener", false);
-  }
-  o.Set("isolation", IsolationToJs(env, iso));
-  return o;
-}
-
 }  // namespace
 
 void InitExec(Napi::Env env, Napi::Object exports) {
   exports.Set("ExecSandbox", SandboxHandle::Define(env));
   exports.Set("execProbeIsolation", Napi::Function::New(env, ProbeIsolation, "execProbeIsolation"));
-  exports.Set("execSeccompFilter", Napi::Function::New(env, SeccompFilter, "execSeccompFilter"));
   exports.Set("execZygoteLibrary", Napi::Function::New(env, ZygoteLibraryPath, "execZygoteLibrary"));
-  exports.Set("execCandidatePlan", Napi::Function::New(env, CandidatePlan, "execCandidatePlan"));
 }
 
 }  // namespace verpo::binding

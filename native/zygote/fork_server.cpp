@@ -25,12 +25,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/exec/fd_passing.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/zygote_wire.hpp"
 
 using verpo::exec::ChildPlan;
 using verpo::exec::ChildStage;
-using verpo::exec::SendWithFd;
+using verpo::exec::SendFd;
 using verpo::exec::ZygoteFile;
 using verpo::exec::ZygoteReport;
 using verpo::exec::ZygoteRequest;
@@ -138,30 +139,10 @@ const char* Parse(size_t len, int nfds, View* v) {
 
 // False when nothing more will come: the supervisor is gone (or the socket is broken).
 bool Receive(int ctl, Pending* p) {
-  iovec iov = {g_request, sizeof g_request};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  bool truncated = false;
+  ssize_t n = verpo::exec::RecvFds(ctl, g_request, sizeof g_request, p->fds, kMaxFds, &p->nfds, -1, &truncated);
   if (n <= 0) return false;
-  p->len = static_cast<size_t>(n);
-  p->nfds = 0;
-  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-    int count = static_cast<int>((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    for (int i = 0; i < count; ++i) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-      if (p->nfds < kMaxFds) p->fds[p->nfds++] = fd;
-      else close(fd);
-    }
-  }
-  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) p->len = 0;  // refused below as "request too short"
+  p->len = truncated ? 0 : static_cast<size_t>(n);  // refused below as "request too short"
   return true;
 }
 
@@ -173,7 +154,7 @@ void CloseAll(Pending* p) {
 void SendError(int ctl, const char* why) {
   char buf[512];
   int n = snprintf(buf, sizeof buf, "E%s", why);
-  SendWithFd(ctl, buf, static_cast<size_t>(n < 0 ? 1 : (n >= static_cast<int>(sizeof buf) ? sizeof buf - 1 : n)), -1);
+  SendFd(ctl, buf, static_cast<size_t>(n < 0 ? 1 : (n >= static_cast<int>(sizeof buf) ? sizeof buf - 1 : n)), -1);
 }
 
 // In the test process: a failure before the program runs goes to the report pipe (an internal error,
@@ -377,7 +358,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       SendError(ctl, strerror(e));
       continue;
     }
-    SendWithFd(ctl, "K", 1, pidfd);  // (a failed send: the supervisor is gone; the next receive says so)
+    SendFd(ctl, "K", 1, pidfd);  // (a failed send: the supervisor is gone; the next receive says so)
     close(pidfd);
     int status = 0;
     rusage ru = {};
@@ -398,6 +379,6 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
     msg.r.stime_us = Micros(ru.ru_stime);
     msg.r.maxrss_kb = ru.ru_maxrss;
     msg.r.setup_len = got > 0 ? static_cast<uint32_t>(got) : 0;
-    SendWithFd(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
+    SendFd(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
   }
 }

@@ -14,8 +14,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/exec/fd_passing.hpp"
 #include "core/exec/raw_clone.hpp"
-#include "core/exec/run_io.hpp"
 #include "core/exec/run_util.hpp"
 
 namespace verpo::exec {
@@ -179,7 +179,7 @@ bool WriteFilesInChild(int dir, const FileList& files) {
       int shm = m.shm_tmpfs ? open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
       if (m.shm_tmpfs && shm < 0) Fail(report_fd, ChildStage::kTmpfs);
       // The supervisor's handles on both (queued now; it reads them once the exec succeeded).
-      if (dir_socket < 0 || !SendWithFd(dir_socket, "T", 1, tmp) || (shm >= 0 && !SendWithFd(dir_socket, "S", 1, shm)))
+      if (dir_socket < 0 || !SendFd(dir_socket, "T", 1, tmp) || (shm >= 0 && !SendFd(dir_socket, "S", 1, shm)))
         Fail(report_fd, ChildStage::kSendDirs);
       close(tmp);
       if (shm >= 0) close(shm);
@@ -221,7 +221,7 @@ static bool ReceiveDirs(int sock, bool with_shm, LaunchResult* r) {
   for (int i = 0; i < (with_shm ? 2 : 1); ++i) {
     char tag = 0;
     int fd = -1;
-    ssize_t n = RecvWithFd(sock, &tag, 1, &fd);
+    ssize_t n = RecvFd(sock, &tag, 1, &fd, 0);
     if (n != 1 || tag != (i == 0 ? 'T' : 'S') || fd < 0) {
       if (fd >= 0) close(fd);
       return false;

@@ -10,6 +10,8 @@
 
 #include <cstring>
 
+#include "core/exec/fd_passing.hpp"
+
 namespace verpo::exec {
 
 const char* ChildStageName(ChildStage stage) {
@@ -50,44 +52,6 @@ void AddCandidateRlimits(ChildPlan* plan, const Limits& L, bool with_nproc, bool
   if (with_address_space) plan->AddRlimit(RLIMIT_AS, L.memory_mb * 1024 * 1024);
 }
 
-const char* RlimitName(int resource) {
-  switch (resource) {
-    case RLIMIT_CPU: return "RLIMIT_CPU";
-    case RLIMIT_FSIZE: return "RLIMIT_FSIZE";
-    case RLIMIT_NOFILE: return "RLIMIT_NOFILE";
-    case RLIMIT_CORE: return "RLIMIT_CORE";
-    case RLIMIT_STACK: return "RLIMIT_STACK";
-    case RLIMIT_MEMLOCK: return "RLIMIT_MEMLOCK";
-    case RLIMIT_MSGQUEUE: return "RLIMIT_MSGQUEUE";
-    case RLIMIT_RTPRIO: return "RLIMIT_RTPRIO";
-    case RLIMIT_NPROC: return "RLIMIT_NPROC";
-    case RLIMIT_AS: return "RLIMIT_AS";
-  }
-  return "RLIMIT_?";
-}
-
-bool SendWithFd(int sock, const void* data, size_t len, int fd) {
-  iovec iov = {const_cast<void*>(data), len};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-  }
-  ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(len);
-}
-
 ChildStage ApplyIsolation(const ChildPlan& plan) {
   for (int i = 0; i < plan.rlimit_count; ++i) {
     rlimit lim = {static_cast<rlim_t>(plan.rlimits[i].soft), static_cast<rlim_t>(plan.rlimits[i].hard)};
@@ -110,7 +74,7 @@ ChildStage ApplyIsolation(const ChildPlan& plan) {
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
     if (fd < 0) return ChildStage::kSeccomp;
     if (plan.filter_listener) {
-      bool sent = SendWithFd(plan.listener_socket, "L", 1, static_cast<int>(fd));
+      bool sent = SendFd(plan.listener_socket, "L", 1, static_cast<int>(fd));
       close(static_cast<int>(fd));
       if (!sent) return ChildStage::kSendListener;
     }

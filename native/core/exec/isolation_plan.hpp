@@ -55,7 +55,6 @@ struct ChildPlan {
 // hard one (the filter lets it change its own limits then; the kernel refuses every hard raise); the limits not
 // set here keep the supervisor's values.
 void AddCandidateRlimits(ChildPlan* plan, const Limits& limits, bool with_nproc, bool with_address_space);
-const char* RlimitName(int resource);
 
 // Which step failed (reported to the supervisor with errno).
 enum class ChildStage : int {
@@ -66,9 +65,5 @@ const char* ChildStageName(ChildStage stage);
 
 // Async-signal-safe. Returns kNone on success, else the failing stage (errno is set).
 ChildStage ApplyIsolation(const ChildPlan& plan);
-
-// One message on a unix socket, with one descriptor (SCM_RIGHTS) unless fd < 0. Async-signal-safe;
-// true when it was sent whole.
-bool SendWithFd(int sock, const void* data, size_t len, int fd);
 
 }  // namespace verpo::exec

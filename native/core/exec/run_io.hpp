@@ -1,6 +1,6 @@
-// The descriptor work both run loops share (sandbox_run.cpp and zygote_run.cpp): draining a
-// capped output pipe, feeding stdin, and reading a seccomp violation off the listener. The loops
-// keep their own epoll bookkeeping and decide what a result means for the run.
+// The descriptor work of the run loop (run_loop.cpp): draining a capped output pipe, feeding stdin
+// (or making it a sealed file), and reading a seccomp violation off the listener. The loop keeps the
+// epoll bookkeeping and decides what a result means for the run.
 #pragma once
 #include <sys/types.h>
 
@@ -34,10 +34,6 @@ bool FeedStdin(int fd, const std::string& data, size_t* done);
 // do on a file, and nothing can write it. -1 (errno set) where the kernel has no sealable memfds; the caller
 // then feeds a pipe as before.
 int MakeStdinFile(const std::string& data);
-
-// One message (non-blocking) from a unix socket, with the descriptor it carries (SCM_RIGHTS; -1 when
-// none, close-on-exec). Returns recvmsg's count (-1 with errno, 0 at EOF).
-ssize_t RecvWithFd(int sock, char* buf, size_t len, int* fd);
 
 enum class Notice { kNone, kListenerGone, kViolation };
 // One seccomp user notification: kViolation with *v filled (the first one only; the call is never

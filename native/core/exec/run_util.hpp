@@ -1,5 +1,5 @@
-// Small helpers shared by the two run modes (sandbox_run.cpp: a fresh clone per run;
-// zygote_run.cpp: a fork of a warm interpreter per run).
+// Small helpers of the run loop and its two modes (run_loop.cpp; sandbox_run.cpp: a fresh clone per
+// run; zygote_run.cpp: a fork of a warm interpreter per run).
 #pragma once
 #include <errno.h>
 #include <fcntl.h>

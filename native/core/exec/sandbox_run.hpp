@@ -1,7 +1,8 @@
-// One run, start to finish, on the calling thread: workdir, candidate (and judge), an epoll loop
-// over pidfds, output pipes, the seccomp listener and a 10 ms timer that enforces CPU, memory and
-// wall limits from outside (summed over the candidate's process tree); then the whole candidate
-// tree is killed and reaped and the workdir removed, whatever happened.
+// Spawn mode: one run, start to finish, on the calling thread: workdir, candidate (and judge) started
+// fresh, supervised by the run loop (run_loop.hpp: pidfds, output pipes, the seccomp listener and a
+// 10 ms timer that enforces CPU, memory and wall limits from outside, summed over the candidate's
+// process tree); then the whole candidate tree is killed and reaped and the workdir removed, whatever
+// happened.
 //
 // Killing the tree: with a pid namespace, SIGKILL to its init (ours, pid 1; the program is pid 2)
 // ends every process in it. Without one: the process group, then every process of the slot's
@@ -12,21 +13,10 @@
 #include <vector>
 
 #include "core/exec/policy.hpp"
+#include "core/exec/run_policy.hpp"
 #include "core/exec/run_result.hpp"
 
 namespace verpo::exec {
-
-struct SandboxConfig {
-  std::string work_root;
-  int slots = 1;                    // concurrency
-  std::vector<uint32_t> slot_uids;  // leased by the Supervisor when root (uid_lease.hpp)
-  uint32_t SlotUid(int slot) const {
-    return static_cast<size_t>(slot) < slot_uids.size() ? slot_uids[slot] : kDefaultUidBase + static_cast<uint32_t>(slot);
-  }
-};
-
-// The layers a run with `requested` layers gets on this host (and why others are missing).
-IsolationReport EffectiveIsolation(const Layers& requested, int slot, const SandboxConfig& config);
 
 // `cancel_fd` (an eventfd, or -1): readable => kill everything and return with
 // internal_error = "cancelled". Never throws.

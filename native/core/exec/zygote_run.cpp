@@ -1,200 +1,30 @@
+// Zygote mode: each test's process is forked by the slot's warm zygote (warm_slot.cpp), which hands us a
+// pidfd of it, reaps it, ends the rest of its tree and reports; a warm judge of the slot judges it.
+// run_loop.cpp supervises the run.
 #include "core/exec/zygote_run.hpp"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/seccomp.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 
-#include "core/exec/child_launch.hpp"
-#include "core/exec/host_support.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
-#include "core/exec/run_io.hpp"
+#include "core/exec/run_loop.hpp"
 #include "core/exec/run_util.hpp"
-#include "core/exec/seccomp_filter.hpp"
+#include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
 #include "core/exec/zygote_wire.hpp"
 
 namespace verpo::exec {
-
-void WarmProcess::Stop() {
-  if (pid > 0) {
-    if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    else kill(pid, SIGKILL);
-    int status;
-    while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
-    }
-  }
-  if (pidfd >= 0) close(pidfd);
-  if (ctl >= 0) close(ctl);
-  if (stat_fd >= 0) close(stat_fd);
-  pid = -1;
-  pidfd = -1;
-  ctl = -1;
-  stat_fd = -1;
-  key = 0;
-  runs = 0;
-}
-
-// The zygote's fork server library: built with the addon and shipped beside it (binding.gyp,
-// CMakeLists.txt), found from where this code was loaded. Empty if it is not there.
-const std::string& ZygoteLibrary() {
-  static const std::string path = [] {
-    Dl_info info = {};
-    if (!dladdr(reinterpret_cast<void*>(&ZygoteLibrary), &info) || !info.dli_fname) return std::string();
-    std::string self = info.dli_fname;
-    size_t slash = self.rfind('/');
-    std::string lib = (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/verpo_zygote.so";
-    return access(lib.c_str(), R_OK) == 0 ? lib : std::string();
-  }();
-  return path;
-}
-
 namespace {
 
-constexpr uint64_t kTickNs = 10 * 1000 * 1000;  // CPU/memory/wall checks every 10 ms, as the spawn path
-constexpr uint64_t kDrainGraceMs = 200;
 constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed test at once; longer means it is broken
-
-bool SendWithFds(int sock, const std::string& data, const int* fds, int nfds) {
-  iovec iov = {const_cast<char*>(data.data()), data.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-  memset(control, 0, sizeof control);
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (nfds > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-  }
-  ssize_t n;
-  do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return false;
-  // A stream socket may take a long test spec in pieces: the rest goes without descriptors.
-  size_t done = static_cast<size_t>(n);
-  while (done < data.size()) {
-    ssize_t m = send(sock, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (m < 0 && errno == EINTR) continue;
-    if (m < 0) return false;
-    done += static_cast<size_t>(m);
-  }
-  return true;
-}
-
-// One message from a SOCK_SEQPACKET control socket and the descriptor it carries (or -1), waiting at
-// most `timeout_ms` (-1: forever).
-bool RecvMessageFd(int sock, std::string* out, int* fd, int timeout_ms) {
-  *fd = -1;
-  pollfd p = {sock, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
-  if (r <= 0) return false;
-  char buf[4096];
-  ssize_t n = RecvWithFd(sock, buf, sizeof buf, fd);
-  if (n <= 0) return false;
-  out->assign(buf, static_cast<size_t>(n));
-  return true;
-}
-
-// The same for a message that carries no descriptor (a stray one is closed).
-bool RecvMessage(int sock, std::string* out, int timeout_ms) {
-  int fd = -1;
-  bool ok = RecvMessageFd(sock, out, &fd, timeout_ms);
-  if (fd >= 0) close(fd);
-  return ok;
-}
-
-size_t KeyOf(const ProcessSpec& p, const SharedBytes& init, const std::string& extra) {
-  std::string all;
-  for (const auto& a : p.argv) all += a + '\0';
-  all += '\1';
-  for (const auto& e : p.env) all += e + '\0';
-  all += std::to_string(init.hash) + ':' + std::to_string(init.str().size());
-  all += '\2';
-  all += extra;
-  return std::hash<std::string>{}(all);
-}
-
-// Starts a trusted helper: fd 0 = its end of a control socket, fds 1 and 2 = /dev/null; its own
-// session; SIGKILL when this worker thread ends. `clone_flags` and `mounts`: the namespaces the helper
-// lives in for good (a zygote's slot namespaces), its filesystem view there, and its cwd after it.
-std::string StartWarm(WarmProcess* w, const ProcessSpec& spec, const std::vector<std::string>& env, int sock_type,
-                      unsigned long clone_flags, const MountView* mounts, const std::string& init, bool length_prefix,
-                      const std::string* then = nullptr, int then_fd = -1, const char* uid_map = nullptr,
-                      const char* gid_map = nullptr, Workdir* tmp = nullptr, Workdir* shm = nullptr) {
-  int sv[2];
-  if (socketpair(AF_UNIX, sock_type | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
-  Fd mine(sv[0]), theirs(sv[1]);
-  if (sock_type == SOCK_SEQPACKET) {
-    int size = static_cast<int>(init.size() + 65536);
-    if (setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-      setsockopt(mine.fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  }
-  Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
-  std::vector<std::string> argv = spec.argv, envv = env;
-  LaunchPlan plan;
-  plan.path = argv[0].c_str();
-  plan.argv = CStrings(argv);
-  plan.envp = CStrings(envv);
-  plan.fds[plan.fd_count++] = {theirs.fd, 0};
-  plan.fds[plan.fd_count++] = {devnull.fd, 1};
-  plan.fds[plan.fd_count++] = {devnull.fd, 2};
-  plan.cwd = "/";
-  plan.clone_flags = clone_flags;
-  plan.user_ns_uid_map = uid_map;
-  plan.user_ns_gid_map = gid_map;
-  if (mounts) {
-    plan.mounts = *mounts;
-    plan.cwd_after = "/tmp";
-  }
-  plan.isolation.new_session = true;
-  plan.isolation.no_new_privs = false;
-  LaunchResult lr = Launch(plan);
-  if (lr.pid < 0) return "starting a warm helper failed at " + lr.message();
-  w->pid = lr.pid;
-  // Its own tmpfs (a zygote's /tmp and /dev/shm), as its namespace's first process sent them.
-  if (lr.tmp_fd >= 0) {
-    if (tmp) tmp->Adopt(lr.tmp_fd, 0700);
-    else close(lr.tmp_fd);
-  }
-  if (lr.shm_fd >= 0) {
-    if (shm) shm->Adopt(lr.shm_fd, 01777);
-    else close(lr.shm_fd);
-  }
-  w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
-  w->stat_fd = open(("/proc/" + std::to_string(lr.pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-  w->ctl = mine.Release();
-  std::string first = length_prefix ? std::to_string(init.size()) + "\n" + init : init;
-  if (!SendWithFds(w->ctl, first, nullptr, 0) || (then && !SendWithFds(w->ctl, *then, &then_fd, then_fd >= 0 ? 1 : 0))) {
-    std::string why = std::string("sending the warm helper its code: ") + strerror(errno);
-    w->Stop();
-    return why;
-  }
-  return "";
-}
 
 // The host pid behind a pidfd (its fdinfo names it in our pid namespace); -1 if unknown.
 pid_t PidOfPidfd(int pidfd) {
@@ -214,123 +44,61 @@ pid_t PidOfPidfd(int pidfd) {
 // larger ones are written into the slot's /tmp.
 constexpr size_t kInlineFilesMax = 256 * 1024;
 
-enum Tag : uint64_t { kTestExit = 1, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kOut, kErr, kIn,
-                      kListenerRx, kListener, kTimer, kCancel };
+enum Tag : uint64_t { kTestExit = 64, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit };
 
-class ZRun {
+class ZygoteRun final : public RunLoop {
  public:
-  ZRun(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd, WarmSlot* warm)
-      : req_(req), slot_(slot), cfg_(cfg), cancel_fd_(cancel_fd), warm_(warm), host_(Host()) {}
-  RunResult Execute();
+  ZygoteRun(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd, WarmSlot* warm)
+      : RunLoop(req, slot, cfg, cancel_fd), warm_(warm) {
+    static_assert(kTestExit >= kModeTag, "mode tags start at kModeTag");
+    tree_tmp_ = &warm->tmp;
+    tree_shm_ = &warm->shm;
+  }
 
  private:
-  std::string Prepare();
-  std::string EnsureWarm();
-  std::string Start();
-  void Loop();
-  void Finish();
-  void KillTree();
+  std::string Start() override;
+  void OnModeEvent(uint64_t tag, uint32_t events) override;
+  // The test's tree is measured until the zygote reports it gone; the program has ended once its process has.
+  bool TreeAlive() const override { return !reported_; }
+  bool SampleTree(ProcessUsage* usage) override;
+  bool ProgramExited() const override { return test_exited_; }
+  void KillTree() override;
+  void AbortJudge() override {
+    if (req_.has_judge && !judge_done_) OnJudgeGone();  // a judge still busy is restarted
+  }
+  bool ProcessesDone() const override { return reported_ && (!req_.has_judge || judge_done_); }
+  void Reap() override;
+  std::string CleanFiles(bool* file_limit_hit) override;
+  CandidateExit Exit(std::string* err) override;
+  void FillJudge(ProcessOutcome* judge, const ProcessOutcome& candidate) override;
+
+  std::string Request(std::string* out) const;
+  std::string SendTest();
   void OnReport();
   void OnJudge();
   void OnJudgeGone();
   void OnZygoteGone();
-  void OnOutput(Stream& s);
-  void OnStdin();
-  void OnListenerRx();
-  void OnViolation();
-  void OnTick();
-  bool Watch(int fd, uint64_t tag, uint32_t events = EPOLLIN) {
-    epoll_event ev = {};
-    ev.events = events;
-    ev.data.u64 = tag;
-    return epoll_ctl(epoll_.fd, EPOLL_CTL_ADD, fd, &ev) == 0;
-  }
-  void Unwatch(int fd) { epoll_ctl(epoll_.fd, EPOLL_CTL_DEL, fd, nullptr); }
-  void LimitReached(LimitHit limit) {
-    if (result_.limit == LimitHit::kNone && !result_.violation.hit) result_.limit = limit;
-    KillTree();
-  }
+  Workdir& Files() { return policy_.private_tmpfs ? warm_->tmp : warm_->workdir; }
 
-  const RunRequest& req_;
-  int slot_;
-  const SandboxConfig& cfg_;
-  int cancel_fd_;
   WarmSlot* warm_;
-  const HostSupport& host_;
-  RunResult result_;
-  bool use_ns_ = false, drop_uid_ = false, use_seccomp_ = false;
-  uid_t run_uid_ = 0;
-  gid_t run_gid_ = 0;
   bool files_inline_ = true;
-  Fd epoll_, timer_, listener_, listener_rx_, listener_tx_, chan_cand_, chan_judge_;
-  Fd in_r_, in_w_, out_w_, err_w_;
-  Stream out_, err_;
-  std::string stdin_data_;
-  size_t stdin_done_ = 0;
   Fd test_pidfd_;  // the test's process (forked by the zygote, which handed us this pidfd)
   pid_t test_host_pid_ = 0;  // looked up only if a tick needs it
-  bool started_ = false, test_exited_ = false, reported_ = false;
+  bool test_exited_ = false, reported_ = false;
   std::string report_;
   bool judge_done_ = false;
   std::string judge_line_;
   bool zygote_broken_ = false;
-  uint64_t start_ns_ = 0, end_ns_ = 0, deadline_ns_ = 0;
-  uint64_t polled_cpu_ms_ = 0, peak_rss_kb_ = 0;
-  uint64_t last_rss_kb_ = 0;  // the tree's RSS at the last tick
-  bool use_tmpfs_ = false;
   bool judge_cpu_known_ = false;
   uint64_t judge_cpu_start_ms_ = 0;
-  uint64_t TmpfsKb() const { return warm_->tmp.UsedKb() + warm_->shm.UsedKb(); }
-  Workdir& Files() { return use_tmpfs_ ? warm_->tmp : warm_->workdir; }
-  bool wall_hit_ = false, cancelled_ = false;
-  std::string error_;
 };
 
-std::string ZRun::Prepare() {
-  result_.isolation = EffectiveIsolation(req_.layers, slot_, cfg_);
-  IsolationReport& iso = result_.isolation;
-  use_ns_ = !iso.namespaces.empty();
-  use_tmpfs_ = iso.private_tmpfs;
-  drop_uid_ = iso.drop_uid;
-  use_seccomp_ = iso.seccomp;
-  run_uid_ = iso.uid;
-  run_gid_ = drop_uid_ ? static_cast<gid_t>(iso.uid) : host_.gid;
+std::string ZygoteRun::Start() {
   if (!host_.pidfd) return "zygote mode needs pidfd_open (Linux >= 5.3)";
-
-  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
-  timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
-  if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
-  if (use_seccomp_ && host_.seccomp_notify) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
-    listener_rx_.Reset(sv[0]);
-    listener_tx_.Reset(sv[1]);
-  }
-  if (req_.has_judge && req_.channel) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
-    chan_cand_.Reset(sv[0]);
-    chan_judge_.Reset(sv[1]);
-  }
-  if (!MakePipe(&in_r_, &in_w_) || !MakePipe(&out_.fd, &out_w_) || !MakePipe(&err_.fd, &err_w_))
-    return std::string("pipe: ") + strerror(errno);
-  out_.cap = err_.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
-  stdin_data_ = req_.candidate.stdin_data;
-  // stdin as a read-only regular file when the kernel allows (run_io.hpp); else the pipe just made is fed.
-  if (int file = MakeStdinFile(stdin_data_); file >= 0) {
-    in_r_.Reset(file);
-    in_w_.Reset();
-    stdin_data_.clear();
-  }
-  if (use_seccomp_ && (!warm_->filter_built || warm_->filter_own_rlimits != iso.own_rlimits)) {
-    SeccompProgram p = BuildSeccompFilter(host_.seccomp_notify ? ViolationAction::kNotify : ViolationAction::kKillProcess,
-                                          iso.own_rlimits);
-    warm_->filter.assign(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
-    warm_->filter_built = true;
-    warm_->filter_own_rlimits = iso.own_rlimits;
-  }
-  std::string err = EnsureWarm();
+  std::string err = OpenStdio(&cand_io_, req_.candidate.stdin_data, true);
+  if (!err.empty()) return err;
+  if (policy_.seccomp) warm_->Filter(policy_);
+  err = EnsureWarm(warm_, req_, policy_, cfg_);
   if (!err.empty()) return err;
   size_t total = 0;
   for (const auto& f : req_.files) {
@@ -344,118 +112,51 @@ std::string ZRun::Prepare() {
       if (!err.empty()) return err;
     }
   }
-  return "";
-}
-
-std::string ZRun::EnsureWarm() {
-  // What the zygote's namespaces and workdir were made for: a different answer needs a new zygote (its tmpfs'
-  // size and inode limits are set when they are mounted, in its namespace).
-  const Limits& L = req_.limits;
-  std::string made_for = std::string(use_ns_ ? "ns" : "-") + (drop_uid_ ? "uid" : "-") + std::to_string(run_uid_) + ':' +
-                         std::to_string(run_gid_) + ':' + cfg_.work_root;
-  if (use_tmpfs_) made_for += ":tmpfs " + std::to_string(L.TmpfsBytes()) + " " + std::to_string(L.inodes);
-  size_t zkey = KeyOf(req_.candidate, req_.zygote.init, made_for);
-  WarmProcess& z = warm_->zygote;
-  if (z.alive() && z.key != zkey) z.Stop();
-  if (!z.alive()) {
-    bool ignored = false;
-    for (Workdir* w : {&warm_->workdir, &warm_->tmp, &warm_->shm}) w->Remove(~0ull, &ignored);
-    std::string err = EnsureWorkRoot(cfg_.work_root);
-    if (err.empty() && !use_tmpfs_) err = warm_->workdir.Create(cfg_.work_root, run_uid_, run_gid_, "slot");
-    if (!err.empty()) return err;
-    std::string tmp_options, shm_options;
-    std::vector<std::string> zenv;
-    for (const auto& e : req_.candidate.env) zenv.push_back(Substitute(e, use_ns_ ? "/tmp" : warm_->workdir.path()));
-    MountView view;
-    unsigned long flags = 0;
-    std::string uid_map, gid_map;
-    if (use_ns_) {
-      flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
-      if (host_.needs_user_namespace) {
-        // Not root: the namespaces hang off a user namespace of our own, our uid mapped to itself (the
-        // zygote keeps no capability past its exec, and its tests run as that uid, as in spawn mode).
-        flags |= CLONE_NEWUSER;
-        uid_map = SelfIdMap(host_.uid);
-        gid_map = SelfIdMap(host_.gid);
-      }
-      view.enabled = true;
-      view.mount_proc = host_.mount_proc;
-      view.read_only_rest = host_.read_only_view;
-      if (use_tmpfs_) {
-        tmp_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 0700, run_uid_, run_gid_);
-        view.tmp_tmpfs = tmp_options.c_str();
-        if (host_.private_shm) {
-          shm_options = TmpfsOptions(L.TmpfsBytes(), L.inodes, 01777, run_uid_, run_gid_);
-          view.shm_tmpfs = shm_options.c_str();
-        }
-      } else {
-        view.workdir_bind = warm_->workdir.path().c_str();
-      }
-      for (const auto& d : host_.shared_writable_dirs) view.read_only_empty.push_back(d.c_str());
-    }
-    // Its first message is the harness code, its second the fork server library: its path, and the file
-    // open, because the zygote's mount view may hide the path (an addon installed under /tmp).
-    const std::string& lib = ZygoteLibrary();
-    if (lib.empty()) return "zygote mode needs verpo_zygote.so beside the native addon (not found; rebuild the addon)";
-    Fd lib_fd(open(lib.c_str(), O_RDONLY | O_CLOEXEC));
-    if (lib_fd.fd < 0) return "opening " + lib + ": " + strerror(errno);
-    err = StartWarm(&z, req_.candidate, zenv, SOCK_SEQPACKET, flags, use_ns_ ? &view : nullptr, req_.zygote.init.str(), false,
-                    &lib, lib_fd.fd, uid_map.empty() ? nullptr : uid_map.c_str(),
-                    gid_map.empty() ? nullptr : gid_map.c_str(), &warm_->tmp, &warm_->shm);
-    if (!err.empty()) return err;
-    z.key = zkey;
-  }
+  err = SendTest();
+  if (!err.empty()) return err;
+  Watch(test_pidfd_.fd, kTestExit);
+  Watch(warm_->zygote.ctl, kZygoteCtl);
+  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
   if (req_.has_judge) {
-    size_t jkey = KeyOf(req_.judge, req_.zygote.judge_init, "");
-    WarmProcess& j = warm_->judge;
-    if (j.alive() && j.key != jkey) j.Stop();
-    if (!j.alive()) {
-      std::string err = StartWarm(&j, req_.judge, req_.judge.env, SOCK_STREAM, 0, nullptr, req_.zygote.judge_init.str(), true);
-      if (!err.empty()) return err;
-      j.key = jkey;
-    }
+    Watch(warm_->judge.ctl, kJudgeCtl);
+    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
   }
   return "";
 }
 
-std::string ZRun::Start() {
-  const std::string cwd = use_ns_ ? "/tmp" : warm_->workdir.path();
+// The test's request to the fork server (zygote_wire.hpp): its isolation plan, cwd, environment, seccomp
+// program and inline files.
+std::string ZygoteRun::Request(std::string* out) const {
+  const std::string cwd = policy_.namespaces ? "/tmp" : warm_->workdir.path();
   ZygoteRequest head = {};
   head.magic = kZygoteRequestMagic;
   head.size = sizeof head;
   const std::string& mode = req_.zygote.mode;
   head.mode = static_cast<uint8_t>(mode == "serve" ? ZygoteMode::kServe : mode == "stdio" ? ZygoteMode::kStdio : ZygoteMode::kCompile);
-  int fds[5] = {in_r_.fd, out_w_.fd, err_w_.fd, -1, -1};
-  int nfds = 3;
-  if (chan_cand_.fd >= 0) {
-    head.has_channel = 1;
-    fds[nfds++] = chan_cand_.fd;
-  }
-  if (listener_tx_.fd >= 0) {
-    head.has_listener = 1;
-    fds[nfds++] = listener_tx_.fd;
-  }
-  ChildPlan plan;
-  // RLIMIT_NPROC counts per uid, and per user namespace: meaningful with a slot uid or our own user namespace.
-  AddCandidateRlimits(&plan, req_.limits, drop_uid_ || (use_ns_ && host_.needs_user_namespace),
-                      req_.layers.address_space_limit);
+  head.has_channel = chan_cand_.fd >= 0 ? 1 : 0;
+  head.has_listener = listener_tx_.fd >= 0 ? 1 : 0;
+  // The plan the test process applies after the fork (the fork server rebuilds it from these fields: a new
+  // session and no_new_privs always, the filter from the program below).
+  const ChildPlan plan = policy_.CandidatePlan();
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
   for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
-  head.drop_uid = drop_uid_ ? 1 : 0;
-  head.uid = run_uid_;
-  head.gid = run_gid_;
+  head.drop_uid = plan.drop_uid ? 1 : 0;
+  head.uid = plan.uid;
+  head.gid = plan.gid;
   std::string env;
   for (const auto& e : req_.candidate.env) {
     env += Substitute(e, cwd);
     env += '\0';
   }
-  const std::string& bpf = use_seccomp_ ? warm_->filter : std::string();
+  static const std::string kNoFilter;
+  const std::string& bpf = policy_.seccomp ? warm_->filter : kNoFilter;
   head.cwd_len = static_cast<uint32_t>(cwd.size() + 1);
   head.env_len = static_cast<uint32_t>(env.size());
   head.bpf_len = static_cast<uint32_t>(bpf.size());
   head.file_count = files_inline_ ? static_cast<uint32_t>(req_.files.size()) : 0;
-  std::string h(reinterpret_cast<const char*>(&head), sizeof head);
+  std::string& h = *out;
+  h.assign(reinterpret_cast<const char*>(&head), sizeof head);
   h.append(cwd.c_str(), cwd.size() + 1);
   h += env;
   h += bpf;
@@ -468,9 +169,15 @@ std::string ZRun::Start() {
     for (const auto& f : req_.files) h += f.second;
   }
   if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
+  return "";
+}
 
+std::string ZygoteRun::SendTest() {
+  std::string h;
+  std::string err = Request(&h);
+  if (!err.empty()) return err;
   // The judge first: it parses and compiles the test and runs its setup while the zygote forks. Should the
-  // fork fail, the judge, still waiting for the program, is stopped with the run (Finish).
+  // fork fail, the judge, still waiting for the program, is stopped with the run (Reap).
   if (req_.has_judge) {
     WarmProcess& j = warm_->judge;
     // Its CPU time so far: the test's share is what it adds until it answers.
@@ -479,7 +186,7 @@ std::string ZRun::Start() {
     judge_cpu_start_ms_ = before.cpu_ms;
     std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
     int jfds[1] = {chan_judge_.fd};
-    if (!SendWithFds(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
+    if (!SendMessage(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
       j.Stop();
       return std::string("sending the test to the judge: ") + strerror(errno);
     }
@@ -487,15 +194,16 @@ std::string ZRun::Start() {
     ++j.runs;
   }
   WarmProcess& z = warm_->zygote;
-  start_ns_ = NowNs();
-  deadline_ns_ = start_ns_ + req_.limits.wall_ms * 1000000ull;
-  if (!SendWithFds(z.ctl, h, fds, nfds)) {
+  int fds[5] = {cand_io_.child_in.fd, cand_io_.child_out.fd, cand_io_.child_err.fd, -1, -1};
+  int nfds = 3;
+  if (chan_cand_.fd >= 0) fds[nfds++] = chan_cand_.fd;
+  if (listener_tx_.fd >= 0) fds[nfds++] = listener_tx_.fd;
+  MarkStart();
+  if (!SendMessage(z.ctl, h, fds, nfds)) {
     zygote_broken_ = true;
     return std::string("sending the test to the zygote: ") + strerror(errno);
   }
-  in_r_.Reset();
-  out_w_.Reset();
-  err_w_.Reset();
+  cand_io_.CloseChildEnds();
   chan_cand_.Reset();
   listener_tx_.Reset();
   std::string reply;
@@ -514,14 +222,28 @@ std::string ZRun::Start() {
   return "";
 }
 
-void ZRun::KillTree() {
+void ZygoteRun::OnModeEvent(uint64_t tag, uint32_t) {
+  switch (tag) {
+    case kTestExit:
+      test_exited_ = true;
+      if (!end_ns_) end_ns_ = NowNs();
+      Unwatch(test_pidfd_.fd);
+      break;
+    case kZygoteCtl: OnReport(); break;
+    case kZygoteExit: OnZygoteGone(); break;
+    case kJudgeCtl: OnJudge(); break;
+    case kJudgeExit: OnJudgeGone(); break;
+  }
+}
+
+void ZygoteRun::KillTree() {
   // The test's process, through its pidfd. The zygote then ends the rest of the test (kill(-1) in the
   // slot's pid namespace, else the test's session) before it reports.
   if (!started_ || test_exited_) return;
   syscall(SYS_pidfd_send_signal, test_pidfd_.fd, SIGKILL, nullptr, 0);
 }
 
-void ZRun::OnReport() {
+void ZygoteRun::OnReport() {
   std::string msg;
   if (!RecvMessage(warm_->zygote.ctl, &msg, 0)) {
     OnZygoteGone();
@@ -534,7 +256,7 @@ void ZRun::OnReport() {
   if (warm_->zygote.pidfd >= 0) Unwatch(warm_->zygote.pidfd);
 }
 
-void ZRun::OnZygoteGone() {
+void ZygoteRun::OnZygoteGone() {
   if (reported_) return;
   zygote_broken_ = true;
   if (error_.empty()) error_ = "the zygote died during the test";
@@ -544,7 +266,7 @@ void ZRun::OnZygoteGone() {
   if (warm_->zygote.pidfd >= 0) Unwatch(warm_->zygote.pidfd);
 }
 
-void ZRun::OnJudge() {
+void ZygoteRun::OnJudge() {
   char buf[65536];
   for (;;) {
     ssize_t n = recv(warm_->judge.ctl, buf, sizeof buf, MSG_DONTWAIT);
@@ -569,7 +291,7 @@ void ZRun::OnJudge() {
   }
 }
 
-void ZRun::OnJudgeGone() {
+void ZygoteRun::OnJudgeGone() {
   if (judge_done_) return;
   judge_done_ = true;
   judge_line_.clear();
@@ -580,144 +302,19 @@ void ZRun::OnJudgeGone() {
   KillTree();
 }
 
-void ZRun::OnOutput(Stream& s) {
-  bool overflow = false;
-  Drained d = DrainStream(s, &overflow);
-  if (overflow) LimitReached(LimitHit::kOutput);
-  if (d == Drained::kClosed) {
-    Unwatch(s.fd.fd);
-    s.fd.Reset();
+bool ZygoteRun::SampleTree(ProcessUsage* usage) {
+  // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
+  // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
+  // share the zygote's copy-on-write, which counts once per process, as for any forked program.
+  if (!ScanDescendants(warm_->zygote.pid, usage)) {
+    if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
+    *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }
-}
-
-void ZRun::OnStdin() {
-  if (!FeedStdin(in_w_.fd, stdin_data_, &stdin_done_)) return;
-  Unwatch(in_w_.fd);
-  in_w_.Reset();
-}
-
-void ZRun::OnListenerRx() {
-  char byte;
-  int fd = -1;
-  ssize_t n = RecvWithFd(listener_rx_.fd, &byte, 1, &fd);
-  if (fd >= 0) {
-    listener_.Reset(fd);
-    Watch(listener_.fd, kListener);
-  }
-  if (n < 0 && errno == EAGAIN) return;
-  Unwatch(listener_rx_.fd);
-  listener_rx_.Reset();
-}
-
-void ZRun::OnViolation() {
-  switch (ReceiveViolation(listener_.fd, &result_.violation)) {
-    case Notice::kNone: return;
-    case Notice::kListenerGone:
-      Unwatch(listener_.fd);
-      listener_.Reset();
-      return;
-    case Notice::kViolation: KillTree(); return;  // never answered: blocked until the SIGKILL lands
-  }
-}
-
-void ZRun::OnTick() {
-  uint64_t expirations;
-  while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
-  }
-  if (!reported_) {
-    // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
-    // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
-    // share the zygote's copy-on-write, which counts once per process, as for any forked program.
-    ProcessUsage tree;
-    if (!ScanDescendants(warm_->zygote.pid, &tree)) {
-      if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
-      tree = ScanTree(drop_uid_, run_uid_, test_host_pid_, -1);
-    }
-    polled_cpu_ms_ = std::max(polled_cpu_ms_, tree.cpu_ms);
-    // Memory: the tree's resident pages plus what the slot's tmpfs hold (emptied before every test).
-    last_rss_kb_ = tree.rss_kb;
-    peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + TmpfsKb());
-    if (polled_cpu_ms_ >= req_.limits.cpu_ms) LimitReached(LimitHit::kCpu);
-    else if (peak_rss_kb_ > req_.limits.memory_mb * 1024) LimitReached(LimitHit::kMemory);
-  }
-  if (!wall_hit_ && NowNs() >= deadline_ns_) {
-    wall_hit_ = true;
-    if (!test_exited_) LimitReached(LimitHit::kWall);
-    if (req_.has_judge && !judge_done_) OnJudgeGone();  // a judge still busy at the wall limit is restarted
-  }
-}
-
-void ZRun::Loop() {
-  Watch(test_pidfd_.fd, kTestExit);
-  Watch(warm_->zygote.ctl, kZygoteCtl);
-  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
-  if (req_.has_judge) {
-    Watch(warm_->judge.ctl, kJudgeCtl);
-    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
-  }
-  for (Stream* s : {&out_, &err_}) {
-    fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);
-    Watch(s->fd.fd, s == &out_ ? kOut : kErr);
-  }
-  fcntl(in_w_.fd, F_SETFL, O_NONBLOCK);
-  if (stdin_data_.empty()) in_w_.Reset();
-  else Watch(in_w_.fd, kIn, EPOLLOUT);
-  if (listener_rx_.fd >= 0) Watch(listener_rx_.fd, kListenerRx);
-  itimerspec its = {};
-  its.it_interval.tv_nsec = static_cast<long>(kTickNs);
-  its.it_value.tv_nsec = static_cast<long>(kTickNs);
-  timerfd_settime(timer_.fd, 0, &its, nullptr);
-  Watch(timer_.fd, kTimer);
-
-  uint64_t drain_deadline = 0;
-  for (;;) {
-    bool done = reported_ && (!req_.has_judge || judge_done_);
-    if (done) {
-      bool streams_open = out_.fd.fd >= 0 || err_.fd.fd >= 0;
-      if (!streams_open) break;
-      if (!drain_deadline) drain_deadline = NowNs() + kDrainGraceMs * 1000000ull;
-      else if (NowNs() >= drain_deadline) break;
-    }
-    epoll_event events[16];
-    int n = epoll_wait(epoll_.fd, events, 16, done ? static_cast<int>(kDrainGraceMs) : -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    for (int i = 0; i < n; ++i) {
-      switch (events[i].data.u64) {
-        case kTestExit:
-          test_exited_ = true;
-          if (!end_ns_) end_ns_ = NowNs();
-          Unwatch(test_pidfd_.fd);
-          break;
-        case kZygoteCtl: OnReport(); break;
-        case kZygoteExit: OnZygoteGone(); break;
-        case kJudgeCtl: OnJudge(); break;
-        case kJudgeExit: OnJudgeGone(); break;
-        case kOut: OnOutput(out_); break;
-        case kErr: OnOutput(err_); break;
-        case kIn: OnStdin(); break;
-        case kListenerRx: OnListenerRx(); break;
-        case kListener:
-          if (events[i].events & EPOLLIN) OnViolation();
-          else if (listener_.fd >= 0) {
-            Unwatch(listener_.fd);
-            listener_.Reset();
-          }
-          break;
-        case kTimer: OnTick(); break;
-        case kCancel:
-          cancelled_ = true;
-          Unwatch(cancel_fd_);
-          KillTree();
-          if (req_.has_judge && !judge_done_) OnJudgeGone();
-          break;
-      }
-    }
-  }
+  return true;
 }
 
 // Whatever path got here: the tree is dead and reported, the judge idle or restarted.
-void ZRun::Finish() {
+void ZygoteRun::Reap() {
   if (started_ && !reported_) {
     KillTree();
     std::string msg;
@@ -731,105 +328,77 @@ void ZRun::Finish() {
   if (!end_ns_) end_ns_ = NowNs();
   if (zygote_broken_) warm_->zygote.Stop();  // and, with namespaces, every process of its slot with it
   if (req_.has_judge && !judge_done_ && warm_->judge.alive()) warm_->judge.Stop();
-  // Without a pid namespace a setsid'd daemon escapes the test's session: the slot uid's sweep ends it.
-  if (started_ && !use_ns_ && drop_uid_) KillAllOfUid(run_uid_, run_gid_);
 }
 
-RunResult ZRun::Execute() {
-  std::string err = Prepare();
-  if (err.empty()) err = Start();
-  if (err.empty()) Loop();
-  Finish();
-  bool file_hit = false;
-  // Nothing of the test runs any more (reported, or the zygote and its namespace are gone).
-  // What the tmpfs still hold was written by the test while it lived, beside (at least) the RSS the last tick saw.
-  if (use_tmpfs_ && started_) peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + TmpfsKb());
-  std::string cleanup = Files().Clear(req_.limits.file_kb * 1024, &file_hit);
-  if (use_tmpfs_ && warm_->shm.active()) {
-    std::string shm = warm_->shm.Clear(req_.limits.file_kb * 1024, &file_hit);
+std::string ZygoteRun::CleanFiles(bool* file_limit_hit) {
+  // Emptied for the slot's next test (nothing of this one runs any more: reported, or the zygote and its
+  // namespace are gone).
+  uint64_t limit = req_.limits.file_kb * 1024;
+  std::string cleanup = Files().Clear(limit, file_limit_hit);
+  if (policy_.private_tmpfs && warm_->shm.active()) {
+    std::string shm = warm_->shm.Clear(limit, file_limit_hit);
     if (cleanup.empty()) cleanup = shm;
   }
   if (!cleanup.empty()) {
     warm_->zygote.Stop();  // a workdir we cannot empty is never handed to a later test
-    if (use_tmpfs_) {
+    if (policy_.private_tmpfs) {
       // The slot's tmpfs go with the zygote (the next one mounts new ones): nothing of this test is handed on.
       bool ignored = false;
       for (Workdir* w : {&warm_->tmp, &warm_->shm}) w->Remove(~0ull, &ignored);
       cleanup.clear();
     }
   }
+  return cleanup;
+}
 
-  ProcessOutcome& c = result_.candidate;
-  c.started = started_;
-  if (c.started) {
-    // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
-    ZygoteReport rep = {};
-    bool have = reported_ && report_.size() >= sizeof rep;
-    if (have) memcpy(&rep, report_.data(), sizeof rep);
-    if (have && (rep.magic != kZygoteReportMagic || report_.size() != sizeof rep + rep.setup_len)) {
-      have = false;
-      if (err.empty()) err = "malformed report from the zygote";
-    }
-    if (have && rep.setup_len && err.empty())
-      err = "the test process's isolation failed at " + report_.substr(sizeof rep, rep.setup_len);
-    int st = have ? rep.status : SIGKILL;
-    double utime = have ? rep.utime_us / 1e6 : 0, stime = have ? rep.stime_us / 1e6 : 0;
-    double maxrss = have ? static_cast<double>(rep.maxrss_kb) : 0;
-    if (WIFSIGNALED(st)) c.signal = WTERMSIG(st);
-    else c.exit_code = WEXITSTATUS(st);
-    c.cpu_ms = std::max(static_cast<uint64_t>((utime + stime) * 1000.0), polled_cpu_ms_);
-    c.wall_ms = (end_ns_ - start_ns_) / 1000000;
-    c.memory_kb = std::max(static_cast<uint64_t>(maxrss), peak_rss_kb_);
+CandidateExit ZygoteRun::Exit(std::string* err) {
+  // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
+  ZygoteReport rep = {};
+  bool have = reported_ && report_.size() >= sizeof rep;
+  if (have) memcpy(&rep, report_.data(), sizeof rep);
+  if (have && (rep.magic != kZygoteReportMagic || report_.size() != sizeof rep + rep.setup_len)) {
+    have = false;
+    if (err->empty()) *err = "malformed report from the zygote";
   }
-  c.stdout_data = std::move(out_.data);
-  c.stderr_data = std::move(err_.data);
-  c.stdout_truncated = out_.truncated;
-  c.stderr_truncated = err_.truncated;
-  result_.has_judge = req_.has_judge;
-  if (req_.has_judge) {
-    ProcessOutcome& j = result_.judge;
-    j.started = true;
-    j.wall_ms = c.wall_ms;
-    // The warm judge's CPU over this test (utime + stime from /proc/<pid>/stat, in clock ticks: per test it moves
-    // in steps of 10 ms, and the steps add up to the judge's real time over many tests), and its size now: one that
-    // has grown past the bound (a cache of a program's classes, leaks in setup code) is recycled after its test.
-    WarmProcess& wj = warm_->judge;
-    ProcessUsage after;
-    if (judge_done_ && wj.alive() && wj.stat_fd >= 0 && ReadProcessUsage(wj.stat_fd, true, &after)) {
-      if (judge_cpu_known_ && after.cpu_ms >= judge_cpu_start_ms_) j.cpu_ms = after.cpu_ms - judge_cpu_start_ms_;
-      j.memory_kb = after.rss_kb;
-      if (req_.judge_max_rss_mb && after.rss_kb > req_.judge_max_rss_mb * 1024) {
-        wj.Stop();  // restarted on next use
-        result_.judge_recycled = true;
-      }
-    }
-    if (!judge_line_.empty()) {
-      j.exit_code = 0;  // the warm judge answered: as a one-shot judge that printed its line and exited 0
-      j.stdout_data = judge_line_;
-    } else {
-      j.signal = SIGKILL;
+  if (have && rep.setup_len && err->empty())
+    *err = "the test process's isolation failed at " + report_.substr(sizeof rep, rep.setup_len);
+  CandidateExit e;
+  e.status = have ? rep.status : SIGKILL;
+  double utime = have ? rep.utime_us / 1e6 : 0, stime = have ? rep.stime_us / 1e6 : 0;
+  double maxrss = have ? static_cast<double>(rep.maxrss_kb) : 0;
+  e.cpu_ms = static_cast<uint64_t>((utime + stime) * 1000.0);
+  e.maxrss_kb = static_cast<uint64_t>(maxrss);
+  return e;
+}
+
+void ZygoteRun::FillJudge(ProcessOutcome* j, const ProcessOutcome& c) {
+  j->started = true;
+  j->wall_ms = c.wall_ms;
+  // The warm judge's CPU over this test (utime + stime from /proc/<pid>/stat, in clock ticks: per test it moves
+  // in steps of 10 ms, and the steps add up to the judge's real time over many tests), and its size now: one that
+  // has grown past the bound (a cache of a program's classes, leaks in setup code) is recycled after its test.
+  WarmProcess& wj = warm_->judge;
+  ProcessUsage after;
+  if (judge_done_ && wj.alive() && wj.stat_fd >= 0 && ReadProcessUsage(wj.stat_fd, true, &after)) {
+    if (judge_cpu_known_ && after.cpu_ms >= judge_cpu_start_ms_) j->cpu_ms = after.cpu_ms - judge_cpu_start_ms_;
+    j->memory_kb = after.rss_kb;
+    if (req_.judge_max_rss_mb && after.rss_kb > req_.judge_max_rss_mb * 1024) {
+      wj.Stop();  // restarted on next use
+      result_.judge_recycled = true;
     }
   }
-  if (result_.limit == LimitHit::kNone && !result_.violation.hit && c.started) {
-    if (c.signal == SIGXFSZ || file_hit) result_.limit = LimitHit::kFile;
-    else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
-    else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
+  if (!judge_line_.empty()) {
+    j->exit_code = 0;  // the warm judge answered: as a one-shot judge that printed its line and exited 0
+    j->stdout_data = judge_line_;
+  } else {
+    j->signal = SIGKILL;
   }
-  if (!result_.violation.hit && c.signal == SIGSYS && use_seccomp_ && !host_.seccomp_notify) {
-    result_.violation.hit = true;
-    result_.violation.syscall = "unknown";
-  }
-  if (err.empty()) err = error_;
-  if (cancelled_) err = "cancelled";
-  if (err.empty() && !cleanup.empty()) err = cleanup;
-  result_.internal_error = err;
-  return std::move(result_);
 }
 
 }  // namespace
 
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm) {
-  ZRun run(request, slot, config, cancel_fd, warm);
+  ZygoteRun run(request, slot, config, cancel_fd, warm);
   return run.Execute();
 }
 

@@ -1,7 +1,7 @@
 // Zygote mode: one run per test, forked from warm interpreters instead of started fresh.
 //
 // Each supervisor slot (worker thread) keeps two long-lived TRUSTED processes of its own, started on
-// first use and restarted whenever one dies or the request asks for a different one:
+// first use and restarted whenever one dies or the request asks for a different one (warm_slot.hpp):
 //   - the zygote (lib/exec/python/zygote.py): a Python with the harness and common modules loaded. With
 //     namespaces it is started as pid 1 of the slot's own pid namespace, in the slot's own mount, ipc and
 //     net namespaces (made once, here; when not root, inside a user namespace of its own with our uid mapped
@@ -19,8 +19,9 @@
 //
 // Why the orchestration is here, in C++, and not in TypeScript: the verdict-deciding facts (CPU, memory,
 // wall, output, seccomp violations, the tree's death) must be observed from outside the program by the
-// same epoll/pidfd/timerfd loop as the spawn path, off Node's event loop, and a run must end the same
-// way (kill the tree through a pidfd, drain, clean the workdir) whichever mode started it.
+// same epoll/pidfd/timerfd loop as the spawn path (run_loop.hpp: this mode supplies only how a test
+// starts and ends), off Node's event loop, and a run must end the same way (kill the tree through a
+// pidfd, drain, clean the workdir) whichever mode started it.
 #pragma once
 #include <sys/types.h>
 
@@ -30,42 +31,12 @@
 #include "core/exec/policy.hpp"
 #include "core/exec/run_result.hpp"
 #include "core/exec/sandbox_run.hpp"
+#include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
 
 namespace verpo::exec {
 
-// A trusted helper process of one slot, with its control socket.
-struct WarmProcess {
-  pid_t pid = -1;
-  int pidfd = -1;
-  int ctl = -1;
-  int stat_fd = -1;  // /proc/<pid>/stat (its CPU time and size)
-  size_t key = 0;  // hash of what it was started with
-  uint64_t runs = 0;
-  bool alive() const { return pid > 0; }
-  void Stop();  // SIGKILL, reap, close; idempotent
-};
-
-// The warm processes of one slot; owned by its worker thread (so PR_SET_PDEATHSIG fires when it ends).
-struct WarmSlot {
-  WarmProcess zygote, judge;
-  // The tests' files: with a mount namespace, the slot's own tmpfs on /tmp and /dev/shm (made with the zygote,
-  // in its namespace; held here as directory fds); without one, a host directory (`workdir`). Made with the
-  // zygote, emptied (and their mode reset) after every test, removed with the slot or a new zygote.
-  Workdir workdir, tmp, shm;
-  std::string filter;  // the seccomp program's bytes, built once (per variant)
-  bool filter_built = false, filter_own_rlimits = false;
-  ~WarmSlot() {
-    zygote.Stop();  // first: nothing of a test may still write into the workdir
-    judge.Stop();
-  }
-};
-
 // Same contract as RunSandboxed; request.zygote.enabled must be set.
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm);
-
-// The fork server library (verpo_zygote.so) beside this code's own binary, or "" when it is missing:
-// zygote mode cannot run without it (the Executor then uses spawn mode unless zygote mode was asked for).
-const std::string& ZygoteLibrary();
 
 }  // namespace verpo::exec

@@ -1,0 +1,68 @@
+// The native addon's surface (native/binding/*.cc), typed once: every function it exports, what each takes
+// and what it returns. lib/native/load.ts loads the addon as a NativeAddon; lib/reward and lib/exec call it
+// through these types, with no cast of their own. The binding re-checks the type of everything it is given
+// (a wrong one is a TypeError), so these say what lib/ passes; they guard nothing at run time.
+
+// ---- Reward kernels (reward_binding.cc)
+
+/** [status, index, group]; null when the kernel succeeded (the codes: lib/reward/codes.ts). */
+export type KernelResult = null | [number, number, number];
+
+/** The kernel's positional arguments: the batch, its parameters (scheme, estimator, alpha, beta, gamma, delta)
+ *  and the output arrays (per row, then per (group, test)); then the range of groups to compute. */
+export type RewardBatchArgs = [
+  passed: Uint8Array, rows: Uint32Array, tests: Uint32Array, trajectory: Uint32Array | null, rho: Float64Array | null,
+  params: Float64Array, reward: Float64Array, dense: Float64Array, outcome: Float64Array, advantage: Float64Array,
+  weight: Float64Array, rhoOut: Float64Array,
+];
+export type RewardKernelArgs = [...batch: RewardBatchArgs, groupBegin: number, groupEnd: number];
+
+// ---- The sandbox supervisor (exec_binding.cc; lib/exec/sandbox.ts validates and normalises what it gets)
+
+/** tmpfsMb, inodes: the test's own /tmp and /dev/shm (with a mount namespace); their defaults (the memory limit,
+ *  4096) live in native/core/exec/policy.hpp only. */
+export interface SandboxLimits { cpuMs: number; wallMs: number; memoryMb: number; outputKb: number; fileKb?: number; nofile?: number; nproc?: number; tmpfsMb?: number; inodes?: number }
+/** All optional in specs; defaults: every layer the host allows, except the address-space limit. */
+export interface SandboxLayers { seccomp: boolean; namespaces: boolean; dropUid: boolean; cgroup: boolean; addressSpaceLimit: boolean }
+export interface ZygoteSpec { init: Buffer; mode: 'serve' | 'stdio' | 'compile'; judgeInit?: Buffer }
+
+/** A process as the binding takes it: argv[0] absolute, env as "KEY=value". */
+export interface NativeProcess { argv: string[]; env: string[]; stdin: Buffer }
+export interface NativeSpec {
+  candidate: NativeProcess;
+  judge: NativeProcess | null;
+  channel: boolean;
+  files: [string, Buffer][];
+  limits: SandboxLimits;
+  layers: SandboxLayers;
+  zygote?: ZygoteSpec;
+  judgeMaxRssMb?: number;
+}
+
+export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }
+export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
+export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateTmpfs: boolean; ownRlimits: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
+/** judgeRecycled: zygote mode, the slot's warm judge outgrew judgeMaxRssMb and was stopped after this test. */
+export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; judgeRecycled: boolean; internalError: string | null }
+
+export interface NativeSandboxOptions { concurrency: number; workRoot: string }
+export interface NativeSandbox {
+  run(spec: NativeSpec): Promise<SandboxResult>;
+  close(): Promise<void>;
+  isolation(layers: SandboxLayers): IsolationReport;
+  counters(): { active: number; queued: number; peakActive: number };
+}
+
+// ---- The addon
+
+export interface NativeAddon {
+  rewardCompute(...args: RewardKernelArgs): KernelResult;
+  rewardComputeAsync(...args: RewardKernelArgs): Promise<KernelResult>;
+  /** The memory-read floor of the reward benchmark: the sum of the bytes. */
+  sumBytes(data: Uint8Array): number;
+  ExecSandbox: new (opts: NativeSandboxOptions) => NativeSandbox;
+  /** The report a run with these layers would get (the uid of slot 0). */
+  execProbeIsolation(layers: SandboxLayers): IsolationReport;
+  /** The fork server library zygote mode needs (verpo_zygote.so beside the addon), or null when it is missing. */
+  execZygoteLibrary(): string | null;
+}
