@@ -20,10 +20,12 @@ function cores() {
   return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 }
 
-/** Starts `verpo serve --port 0` and resolves with its URL (from the line it prints on stderr). */
+/** Starts `verpo serve --port 0` (with `--concurrency` when given) and resolves with its URL (from the line
+ *  it prints on stderr). */
 function startServer(concurrency) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--concurrency', String(concurrency), '--max-queue', '100000'],
+    const flags = concurrency === undefined ? [] : ['--concurrency', String(concurrency)];
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...flags, '--max-queue', '100000'],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const timer = setTimeout(() => reject(new Error(`verpo serve did not start: ${err}`)), 60000);
@@ -178,5 +180,5 @@ async function main() {
   return lines.join('\n') + '\n';
 }
 
-module.exports = { main };
+module.exports = { main, startServer };
 if (require.main === module) main().then((s) => process.stdout.write(s), (e) => { console.error(e); process.exit(1); });

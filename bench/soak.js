@@ -7,31 +7,13 @@
 // __del__ at exit, exceptions). `node bench/run.js soak` merges the section into bench/RESULTS.md.
 const fs = require('fs');
 const path = require('path');
-const { spawn } = require('child_process');
 const { loadHumanEval, humanEvalProgram } = require('../dist/datasets/humaneval');
 const { fmt, median } = require('./stats');
+const { startServer } = require('./server');
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
 const LIMITS = { cpu_ms: 3000, wall_ms: 10000 };
 const TARGET = Number(process.env.VERPO_SOAK_EXECUTIONS || 100000);
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--max-queue', '100000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`verpo serve did not start: ${err}`)), 60000);
-    child.stderr.on('data', (d) => {
-      err += d;
-      const m = /serving on (http:\/\/\S+) \(sandbox ready/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], child });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`verpo serve exited ${code}: ${err}`)));
-  });
-}
 
 function readOr(file, fallback) {
   try {
