@@ -153,7 +153,9 @@ export class Executor {
     // The tmpfs size follows the executor's memory limit, not each request's: a zygote slot's tmpfs is
     // mounted with the slot, so a size that moved with every problem's memory limit would restart it.
     // What the tmpfs hold counts against each test's own memory limit either way.
-    if (limits.tmpfsMb === undefined) limits.tmpfsMb = Math.ceil(Math.max(this.limits.memoryMb, 1));
+    // Past the memory limit (as policy.hpp's default): files that fill it are MLE, not an ENOSPC at the limit.
+    const fill = Math.max(this.limits.memoryMb, limits.memoryMb);
+    if (limits.tmpfsMb === undefined) limits.tmpfsMb = Math.ceil(fill + fill / 8 + 16);
     const prepared: Prepared = {
       files: this.programFiles(req),
       limits,

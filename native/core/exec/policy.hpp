@@ -36,7 +36,9 @@ struct Limits {
   // MiB (0: the memory limit) and inodes. What they hold counts as the test's memory (tree RSS + their bytes).
   uint64_t tmpfs_mb = 0;
   uint64_t inodes = kDefaultTmpfsInodes;
-  uint64_t TmpfsBytes() const { return (tmpfs_mb ? tmpfs_mb : memory_mb) * 1024 * 1024; }
+  // Default: past the memory limit (by 1/8 + 16 MiB), so that files filling it are MLE, decided by the memory
+  // figure, before the program can meet ENOSPC at exactly the limit and die of it first (an RE).
+  uint64_t TmpfsBytes() const { return (tmpfs_mb ? tmpfs_mb : memory_mb + memory_mb / 8 + 16) * 1024 * 1024; }
 };
 
 // Slot i of a root supervisor runs as its own leased uid (gid likewise; uid_lease.hpp), so that
