@@ -22,11 +22,12 @@ function cores() {
 
 /** Starts `verpo serve --port 0` (with `--concurrency` when given) and resolves with its URL (from the line
  *  it prints on stderr). */
-function startServer(concurrency) {
+/** `nodeFlags` go to the server's node (the soak passes --trace-gc and reads the child's stdout). */
+function startServer(concurrency, nodeFlags = []) {
   return new Promise((resolve, reject) => {
     const flags = concurrency === undefined ? [] : ['--concurrency', String(concurrency)];
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...flags, '--max-queue', '100000'],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', ...flags, '--max-queue', '100000'],
+      { stdio: ['ignore', nodeFlags.length ? 'pipe' : 'ignore', 'pipe'] });
     let err = '';
     const timer = setTimeout(() => reject(new Error(`verpo serve did not start: ${err}`)), 60000);
     child.stderr.on('data', (d) => {

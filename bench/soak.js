@@ -59,11 +59,38 @@ function helpers(root) {
   return out;
 }
 
-function sample(server, executions) {
+/** The live V8 heap: what the last full (mark-compact) collection left, read from the server's --trace-gc
+ *  lines. Unlike heapUsed, which swings with garbage not yet collected, a climb here is a JS leak. */
+function traceLiveHeap(child) {
+  const state = { liveMb: 0, fullGcs: 0 };
+  let rest = '';
+  child.stdout.on('data', (d) => {
+    const lines = (rest + d).split('\n');
+    rest = lines.pop();
+    for (const line of lines) {
+      const m = /Mark-Compact(?: \([a-z ]+\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/.exec(line);
+      if (m) {
+        state.liveMb = Number(m[1]);
+        state.fullGcs++;
+      }
+    }
+  });
+  return state;
+}
+
+async function metricsOf(url) {
+  const text = await (await fetch(url + '/metrics')).text();
+  const gauge = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+  return { heapUsedMb: gauge('nodejs_heap_size_used_bytes'), externalMb: gauge('nodejs_external_memory_bytes') };
+}
+
+async function sample(server, executions, gc) {
   const pid = server.child.pid;
   const h = helpers(pid);
   return {
     executions,
+    ...(await metricsOf(server.url)),
+    liveHeapMb: gc.liveMb,
     rssMb: rssKb(pid) / 1024,
     fds: count(`/proc/${pid}/fd`),
     threads: count(`/proc/${pid}/task`),
@@ -125,7 +152,8 @@ function executionsOf(results) {
 }
 
 async function main() {
-  const server = await startServer();
+  const server = await startServer(undefined, ['--trace-gc']);
+  const gc = traceLiveHeap(server.child);
   const samples = [];
   const verdicts = {};
   let executions = 0, round = 0, nextSample = 0;
@@ -144,14 +172,15 @@ async function main() {
           executions += executionsOf(results);
           for (const r of results) for (const row of r.rollouts ?? []) for (const v of row.verdicts ?? []) verdicts[v] = (verdicts[v] ?? 0) + 1;
           if (executions >= nextSample) {
-            samples.push(sample(server, executions));
             nextSample = executions + TARGET / 20;
-            process.stderr.write(`soak: ${executions} executions, server RSS ${fmt(samples.at(-1).rssMb)} MB, judge max ${fmt(samples.at(-1).judgeMaxMb)} MB\n`);
+            const s = await sample(server, executions, gc);
+            samples.push(s);
+            process.stderr.write(`soak: ${executions} executions, server RSS ${fmt(s.rssMb)} MB (live heap ${fmt(s.liveHeapMb)}, heap used ${fmt(s.heapUsedMb)}, external ${fmt(s.externalMb)}), judge max ${fmt(s.judgeMaxMb)} MB\n`);
           }
         }
       }));
     }
-    samples.push(sample(server, executions));
+    samples.push(await sample(server, executions, gc));
   } finally {
     server.child.removeAllListeners('exit');
     server.child.kill('SIGTERM');
@@ -173,11 +202,16 @@ async function main() {
     '| | first sample | early | late | max |',
     '|---|---:|---:|---:|---:|',
     row('server RSS (MB)', 'rssMb'),
+    row('server live V8 heap after the last full GC (MB)', 'liveHeapMb'),
+    row('server V8 heap used (MB)', 'heapUsedMb'),
+    row('server external memory (MB)', 'externalMb'),
     row('server descriptors', 'fds', 0),
     row('server threads', 'threads', 0),
     row('warm judges alive', 'judges', 0),
     row('largest warm judge RSS (MB)', 'judgeMaxMb'),
     row('largest zygote RSS (MB)', 'zygoteMaxMb'),
+    '',
+    `${gc.fullGcs} full collections in the server during the run.`,
     '',
     `Verdicts: ${Object.entries(verdicts).sort().map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}.`,
     '',

@@ -114,10 +114,24 @@ export class ServerMetrics {
     ];
   }
 
+  /** The server process's own memory, read once per scrape (prom-client's names, so dashboards for Node
+   *  services read them): resident set, V8 heap in use and reserved, and memory held outside the heap
+   *  (Buffers, the native addon's allocations reported to V8). A leak shows as heap-used lows that climb. */
+  private renderProcess(): string[] {
+    const m = process.memoryUsage();
+    return [
+      new Gauge('process_resident_memory_bytes', 'Resident set size of the server process.', () => m.rss).render(),
+      new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use (live objects and garbage not yet collected).', () => m.heapUsed).render(),
+      new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved.', () => m.heapTotal).render(),
+      new Gauge('nodejs_external_memory_bytes', 'Memory outside the V8 heap that V8 knows of (Buffers and ArrayBuffers included).', () => m.external).render(),
+    ];
+  }
+
   render(): string {
     return [
       ...this.gauges.map((g) => g.render()),
       ...this.renderCache(),
+      ...this.renderProcess(),
       this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
       this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(), this.cancelled.render(),
     ].join('\n') + '\n';

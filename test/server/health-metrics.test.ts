@@ -79,6 +79,13 @@ describe('/healthz and /metrics', () => {
         '# TYPE verpo_request_duration_seconds histogram', 'verpo_request_duration_seconds_count{route="/score"} 4',
         'verpo_request_duration_seconds_bucket{route="/score",le="+Inf"} 4',
       ]) expect(t.split('\n'), line).toContain(line);
+      // the process's own memory, as prom-client names it: plausible sizes, the heap inside the RSS
+      const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(t)?.[1]);
+      const rss = gauge('process_resident_memory_bytes'), used = gauge('nodejs_heap_size_used_bytes');
+      expect(rss).toBeGreaterThan(10 * 2 ** 20);
+      expect(used).toBeGreaterThan(2 ** 20);
+      expect(used).toBeLessThanOrEqual(gauge('nodejs_heap_size_total_bytes'));
+      expect(gauge('nodejs_external_memory_bytes')).toBeGreaterThan(0);
       // buckets are cumulative
       const buckets = t.split('\n').filter((l) => l.startsWith('verpo_request_duration_seconds_bucket{route="/score"')).map((l) => Number(l.split(' ')[1]));
       expect(buckets.every((v, i) => i === 0 || v >= buckets[i - 1])).toBe(true);
