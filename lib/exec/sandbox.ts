@@ -22,6 +22,8 @@ export interface SandboxSpec {
   candidate: ProcessSpec;
   /** Written into the workdir before start, read-only to the candidate. Plain names only. */
   files?: Record<string, Buffer | string>;
+  /** Names among `files` written executable (0555): a compiled program or checker. */
+  executables?: string[];
   /** Trusted helper started alongside (no seccomp, the caller's uid); same wall limit; its own
    *  pipes. The run ends when it exits (the candidate tree is killed then). */
   judge?: ProcessSpec;
@@ -127,6 +129,9 @@ function toBuffer(v: Buffer | string | undefined, field: string): Buffer {
   throw new TypeError(`${field} must be a Buffer or a string`);
 }
 
+/** argv[0] prefix of a program written into the workdir by the run itself (SandboxSpec.executables). */
+export const WORKDIR_EXE = '{workdir}/';
+
 /** What a sandbox already checked: frozen argv arrays and env objects (the executor's, reused for every
  *  test) are validated and resolved once; anything mutable is checked on every run. */
 interface CheckedCache {
@@ -152,7 +157,9 @@ function checkProcess(p: ProcessSpec, field: string): NativeProcess {
   p.argv.forEach((a, i) => {
     if (typeof a !== 'string' || a.includes('\0')) throw new TypeError(`${field}.argv[${i}] must be a string without NUL`);
   });
-  const argv = [resolveExecutable(p.argv[0], `${field}.argv[0]`), ...p.argv.slice(1)];
+  // '{workdir}/<name>': one of the run's own executables (a compiled program), checked against `executables`
+  const own = p.argv[0].startsWith(WORKDIR_EXE);
+  const argv = [own ? p.argv[0] : resolveExecutable(p.argv[0], `${field}.argv[0]`), ...p.argv.slice(1)];
   if (p.env === null || typeof p.env !== 'object' || Array.isArray(p.env)) throw new TypeError(`${field}.env must be a Record<string, string>`);
   const env: string[] = [];
   for (const [k, v] of Object.entries(p.env)) {
@@ -186,15 +193,22 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: 
   const candidate = normaliseProcess(spec.candidate, 'candidate', cache);
   const judge = spec.judge === undefined ? null : normaliseProcess(spec.judge, 'judge', cache);
   if (spec.channel !== undefined && typeof spec.channel !== 'boolean') throw new TypeError('channel must be a boolean');
-  const files: [string, Buffer][] = [];
+  const files: NativeSpec['files'] = [];
+  const executables = new Set(spec.executables ?? []);
   if (spec.files !== undefined) {
     if (spec.files === null || typeof spec.files !== 'object') throw new TypeError('files must be a Record<string, Buffer | string>');
     for (const [name, data] of Object.entries(spec.files)) {
       if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || Buffer.byteLength(name) > 255)
         throw new TypeError(`files: '${name}' is not a plain file name`);
-      files.push([name, toBuffer(data, `files.${name}`)]);
+      files.push(executables.delete(name) ? [name, toBuffer(data, `files.${name}`), true] : [name, toBuffer(data, `files.${name}`)]);
     }
   }
+  if (executables.size > 0) throw new TypeError(`executables: '${[...executables][0]}' is not among files`);
+  // only the candidate may start a program of the workdir: the judge is trusted and runs outside the sandbox
+  if (judge !== null && judge.argv[0].startsWith(WORKDIR_EXE)) throw new TypeError('judge.argv[0] must be a host executable');
+  const exe = candidate.argv[0];
+  if (exe.startsWith(WORKDIR_EXE) && !(spec.executables ?? []).includes(exe.slice(WORKDIR_EXE.length)))
+    throw new TypeError(`candidate.argv[0]: '${exe}' is not one of the run's executables`);
   const limits: SandboxLimits = { ...spec.limits };
   const out: NativeSpec = { candidate, judge, channel: spec.channel ?? true, files, limits, layers: mergeLayers(layerDefaults, spec.layers, 'layers') };
   if (spec.zygote !== undefined) {

@@ -32,7 +32,8 @@ export interface NativeSpec {
   candidate: NativeProcess;
   judge: NativeProcess | null;
   channel: boolean;
-  files: [string, Buffer][];
+  /** [name, data] (0444) or [name, data, true] (0555). */
+  files: ([string, Buffer] | [string, Buffer, true])[];
   limits: SandboxLimits;
   layers: SandboxLayers;
   zygote?: ZygoteSpec;

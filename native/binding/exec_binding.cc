@@ -108,7 +108,7 @@ Layers ParseLayers(Napi::Value v) {
   return l;
 }
 
-// spec: { candidate, judge?, channel, files: [[name, data]...], limits, layers } (normalised in TS)
+// spec: { candidate, judge?, channel, files: [[name, data, executable?]...], limits, layers } (normalised in TS)
 // The last few harness Buffers seen (main thread only): a test reuses their bytes and hash instead of
 // copying and hashing ~100 KB per run. Equal content is checked in full, so a changed Buffer is never stale.
 class BlobCache {
@@ -160,12 +160,15 @@ bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
   if (files.IsArray()) {
     Napi::Array a = files.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) {
-      Napi::Value pair = a.Get(i);
-      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) return Fail(env, "files must be [name, data] pairs");
-      std::string name, data;
-      if (!GetString(env, pair.As<Napi::Array>().Get(0u), "file name", &name)) return false;
-      if (!GetString(env, pair.As<Napi::Array>().Get(1u), "file data", &data)) return false;
-      r->files.emplace_back(std::move(name), std::move(data));
+      Napi::Value entry = a.Get(i);
+      const uint32_t n = entry.IsArray() ? entry.As<Napi::Array>().Length() : 0;
+      if (n != 2 && n != 3) return Fail(env, "files must be [name, data] or [name, data, executable] entries");
+      Napi::Array e = entry.As<Napi::Array>();
+      exec::SandboxFile f;
+      if (!GetString(env, e.Get(0u), "file name", &f.name)) return false;
+      if (!GetString(env, e.Get(1u), "file data", &f.content)) return false;
+      f.executable = n == 3 && e.Get(2u).ToBoolean().Value();
+      r->files.push_back(std::move(f));
     }
   }
   Napi::Value limits = o.Get("limits");

@@ -76,11 +76,11 @@ bool CloseFrom(int first) {
 // Async-signal-safe: the names and bytes were made before the clone.
 bool WriteFilesInChild(int dir, const FileList& files) {
   for (const auto& f : files) {
-    int fd = openat(dir, f.first.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    int fd = openat(dir, f.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.Mode());
     if (fd < 0) return false;
     size_t done = 0;
-    while (done < f.second.size()) {
-      ssize_t n = write(fd, f.second.data() + done, f.second.size() - done);
+    while (done < f.content.size()) {
+      ssize_t n = write(fd, f.content.data() + done, f.content.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         close(fd);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/exec/isolation_plan.hpp"
+#include "core/exec/policy.hpp"
 
 namespace verpo::exec {
 
@@ -44,8 +45,6 @@ inline bool SetMountReadOnly(const char* path, bool read_only, bool recursive) {
   return syscall(kSysMountSetattr, AT_FDCWD, path, recursive ? kAtRecursive : 0, &attr, sizeof attr) == 0;
 }
 
-using FileList = std::vector<std::pair<std::string, std::string>>;
-
 struct MountView {
   bool enabled = false;
   bool mount_proc = false;             // fresh /proc for the new pid namespace
@@ -54,7 +53,7 @@ struct MountView {
   const char* tmp_tmpfs = nullptr;
   const char* workdir_bind = nullptr;
   const char* shm_tmpfs = nullptr;     // a tmpfs of its own on /dev/shm with these options, or nullptr
-  // With tmp_tmpfs: written into the fresh /tmp before the exec (mode 0444, by the launching uid). The child
+  // With tmp_tmpfs: written into the fresh /tmp before the exec (mode 0444 or 0555, by the launching uid). The child
   // then sends the supervisor its /tmp and /dev/shm as directory fds (LaunchResult::tmp_fd, shm_fd), which
   // keep both filesystems alive, and measurable, after the namespace dies.
   const FileList* files = nullptr;

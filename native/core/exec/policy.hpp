@@ -73,13 +73,22 @@ struct ZygoteSpec {
   SharedBytes judge_init;
 };
 
+// A file of the test's workdir, written before the program starts: read-only (0444), or read-only and
+// executable (0555: a compiled program or checker).
+struct SandboxFile {
+  std::string name, content;
+  bool executable = false;
+  unsigned Mode() const { return executable ? 0555 : 0444; }
+};
+using FileList = std::vector<SandboxFile>;
+
 struct RunRequest {
   ProcessSpec candidate;
   ZygoteSpec zygote;
   bool has_judge = false;
   ProcessSpec judge;
   bool channel = true;  // socketpair: candidate fd 3 <-> judge fd 3 (only with a judge)
-  std::vector<std::pair<std::string, std::string>> files;  // name -> content, written read-only
+  FileList files;
   Limits limits;
   Layers layers;
   // Zygote mode: the slot's warm judge is killed after the test (and restarted on next use) when its resident

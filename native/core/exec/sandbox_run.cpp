@@ -114,12 +114,12 @@ std::string SpawnRun::PrepareFiles() {
   if (policy_.private_tmpfs) {
     // Its own tmpfs: the child mounts it and writes the files there before its exec (it has the plan's data).
     for (const auto& f : req_.files)
-      if (!IsPlainFileName(f.first)) return "file name '" + f.first + "' is not a plain name";
+      if (!IsPlainFileName(f.name)) return "file name '" + f.name + "' is not a plain name";
   } else {
     err = workdir_.Create(cfg_.work_root, policy_.uid, policy_.gid);
     if (!err.empty()) return err;
     for (const auto& f : req_.files) {
-      err = workdir_.WriteFile(f.first, f.second);
+      err = workdir_.WriteFile(f.name, f.content, f.Mode());
       if (!err.empty()) return err;
     }
   }

@@ -81,11 +81,11 @@ std::string Workdir::Create(const std::string& root, uid_t owner_uid, gid_t owne
   return "";
 }
 
-std::string Workdir::WriteFile(const std::string& name, const std::string& content) {
+std::string Workdir::WriteFile(const std::string& name, const std::string& content, unsigned mode) {
   if (!IsPlainFileName(name)) return "file name '" + name + "' is not a plain name";
   int dir = fd_ >= 0 ? fd_ : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return Errno("open workdir");
-  int fd = openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+  int fd = openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (dir != fd_) close(dir);
   if (fd < 0) return Errno("create " + name);
   size_t done = 0;

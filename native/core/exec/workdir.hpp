@@ -22,7 +22,7 @@ class Workdir {
   // the tmpfs alive after the namespace is gone; Clear resets its mode to `mode`; Remove empties and closes it.
   void Adopt(int dir_fd, unsigned mode);
   // A file the candidate may read but not write (owned by the supervisor's uid, mode 0444).
-  std::string WriteFile(const std::string& name, const std::string& content);
+  std::string WriteFile(const std::string& name, const std::string& content, unsigned mode = 0444);
   const std::string& path() const { return path_; }  // "" when adopted
   bool active() const { return fd_ >= 0 || !path_.empty(); }
   // Adopted: the bytes its filesystem holds now (fstatfs; a tmpfs counts the pages of its files), KiB. 0 else.

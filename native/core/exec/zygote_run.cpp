@@ -101,14 +101,16 @@ std::string ZygoteRun::Start() {
   err = EnsureWarm(warm_, req_, policy_, cfg_);
   if (!err.empty()) return err;
   size_t total = 0;
+  bool executable = false;  // the fork server writes inline files 0444: an executable one goes through the workdir
   for (const auto& f : req_.files) {
-    if (!IsPlainFileName(f.first)) return "file name '" + f.first + "' is not a plain name";
-    total += f.second.size();
+    if (!IsPlainFileName(f.name)) return "file name '" + f.name + "' is not a plain name";
+    total += f.content.size();
+    executable = executable || f.executable;
   }
-  files_inline_ = total <= kInlineFilesMax;
+  files_inline_ = total <= kInlineFilesMax && !executable;
   if (!files_inline_) {
     for (const auto& f : req_.files) {
-      err = Files().WriteFile(f.first, f.second);
+      err = Files().WriteFile(f.name, f.content, f.Mode());
       if (!err.empty()) return err;
     }
   }
@@ -162,11 +164,11 @@ std::string ZygoteRun::Request(std::string* out) const {
   h += bpf;
   if (files_inline_) {
     for (const auto& f : req_.files) {
-      ZygoteFile zf = {static_cast<uint32_t>(f.first.size()), static_cast<uint32_t>(f.second.size())};
+      ZygoteFile zf = {static_cast<uint32_t>(f.name.size()), static_cast<uint32_t>(f.content.size())};
       h.append(reinterpret_cast<const char*>(&zf), sizeof zf);
-      h += f.first;
+      h += f.name;
     }
-    for (const auto& f : req_.files) h += f.second;
+    for (const auto& f : req_.files) h += f.content;
   }
   if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
   return "";
