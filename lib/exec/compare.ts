@@ -15,10 +15,14 @@ export interface CompareOutcome {
 export const DEFAULT_FLOAT_TOLERANCE: Required<Tolerance> = { abs: 1e-6, rel: 1e-6 };
 const SNIPPET = 40;
 
-/** Every comparator name a stdio test may give (`float` is the older name of `tokens-float`). */
-export const COMPARATORS: readonly Comparator[] = ['whitespace', 'exact', 'tokens', 'tokens-float', 'float', 'lines'];
+/** Every comparator name a stdio test may give (`float` is the older name of `tokens-float`; 'checker' is the
+ *  request's checker, checker.ts). */
+export const COMPARATORS: readonly Comparator[] = ['whitespace', 'exact', 'tokens', 'tokens-float', 'float', 'lines', 'checker'];
 
-export function compareOutput(actual: Buffer | string, expected: string, mode: Comparator = 'whitespace',
+/** The comparators done here, on the text. */
+export type TextComparator = Exclude<Comparator, 'checker'>;
+
+export function compareOutput(actual: Buffer | string, expected: string, mode: TextComparator = 'whitespace',
                               tolerance?: Tolerance, caseMode: CaseMode = 'sensitive'): CompareOutcome {
   let got = typeof actual === 'string' ? actual : actual.toString('utf8');
   if (caseMode === 'insensitive') {

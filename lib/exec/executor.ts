@@ -15,7 +15,15 @@ import type {
 } from './types';
 import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
 import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
-import { compileFromRun, judgedCell, stdioCell, type CellContext } from './verdict';
+import { checkedCell, compileFromRun, judgedCell, stdioCell, stdioRunCell, type CellContext } from './verdict';
+import {
+  binarySpec, CompileCache, compiledFromRun, compileSpec, DEFAULT_CXX_FLAGS, findCompiler, type CompiledOutcome, type CompilerLookup,
+} from './cpp';
+import {
+  CHECKER_ARGS, CHECKER_LIMITS, checkerVerdict, checkFiles, includesTestlib, pythonCheckerSpec, type CheckerOutcome,
+} from './checker';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 const DEFAULT_EXCERPT_BYTES = 4096;
 const DEFAULT_MAX_REPLY_KB = 16384;
@@ -24,6 +32,10 @@ const DEFAULT_MAX_REPLY_KB = 16384;
 const COMPILE_CACHE_ENTRIES = 4096;
 /** The syntax check's output carries the program's compiled code (runner.py MAX_CODE_BYTES and its line). */
 const COMPILE_OUTPUT_KB = 1024;
+/** Bytes of compiled C++ programs and checkers the compile cache keeps (a typical binary is ~20 KB). */
+const BINARY_CACHE_BYTES = 128 * 2 ** 20;
+/** Compiler messages kept for a CE, bytes. */
+const COMPILER_MESSAGE_BYTES = 8192;
 
 /** Tests handed to the native supervisor beyond the ones running, per slot: the supervisor runs at most one
  *  per slot (never more than `concurrency` at once) and starts a queued one as soon as a slot frees, without
@@ -52,9 +64,16 @@ interface Prepared {
   files: Record<string, string | Buffer>;
   limits: Limits;
   setup: string | undefined;
-  /** Content hash of (program, setup, limits): the cache key prefix of this program's cells. */
+  /** Content hash of (program, setup, limits, checker): the cache key prefix of this program's cells. */
   key: string;
+  /** A 'cpp' program, compiled. */
+  binary?: Buffer;
+  /** The request's checker, made ready once per checker text (only awaited by checker tests). */
+  checker?: Promise<ReadyChecker>;
 }
+
+/** A checker ready to run: the spec of one check from its three files, or why it cannot run (IE). */
+type ReadyChecker = { spec: (files: Record<string, string | Buffer>) => SandboxSpec } | { error: string };
 
 export interface ExecutorCounters {
   /** Sandboxed executions started (tests, syntax checks, retries). */
@@ -85,6 +104,11 @@ export class Executor {
   private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
   /** undefined: the native default (policy.hpp). */
   private readonly judgeMaxRssMb: number | undefined;
+  private readonly cxxGiven: string | undefined;
+  private compilerFound: CompilerLookup | null = null;
+  readonly cxxFlags: readonly string[];
+  private readonly testlibPath: string | undefined;
+  private readonly binaries = new CompileCache(BINARY_CACHE_BYTES);
   private closed = false;
 
   constructor(options?: ExecutorOptions) {
@@ -100,6 +124,9 @@ export class Executor {
       throw new RangeError(`judgeMaxRssMb must be an integer >= 0, got ${String(bound)}`);
     }
     this.judgeMaxRssMb = bound;
+    this.cxxGiven = opts.cxx;
+    this.cxxFlags = Object.freeze([...(opts.cxxFlags ?? DEFAULT_CXX_FLAGS)]);
+    this.testlibPath = opts.testlib ?? (process.env.VERPO_TESTLIB || undefined);
     this.harness = compileHarness(this.python, pythonDir());
     // Not -I: it implies -E, which would drop PYTHONHASHSEED=0 from our (clean, allowlisted) environment.
     // -s: no user site; -B: no .pyc writes; -S only for a stdlib-only run (sitePackages: false). Trusted
@@ -120,6 +147,13 @@ export class Executor {
     this.compileCache = opts.cache === false ? null : new Map();
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
     this.slots = new Slots(this.concurrency * (1 + QUEUED_PER_SLOT));
+    if (opts.cxx !== undefined) {
+      const c = this.compiler();
+      if ('missing' in c) {
+        void this.sandbox.close();
+        throw new TypeError(`cxx: ${c.missing}`);
+      }
+    }
     // The candidate runs as an unprivileged uid: an interpreter under /root (pyenv) would fail every test.
     if (this.sandbox.isolation().dropUid && !(reachableByOthers(this.python, 0o001) && reachableByOthers(`${py.stdlib}/os.py`, 0o004))) {
       void this.sandbox.close();
@@ -156,12 +190,11 @@ export class Executor {
     // Past the memory limit (as policy.hpp's default): files that fill it are MLE, not an ENOSPC at the limit.
     const fill = Math.max(this.limits.memoryMb, limits.memoryMb);
     if (limits.tmpfsMb === undefined) limits.tmpfsMb = Math.ceil(fill + fill / 8 + 16);
-    const prepared: Prepared = {
-      files: this.programFiles(req),
-      limits,
-      setup: req.setup ?? undefined,
-      key: contentHash([this.mode, req.code, req.setup ?? '', JSON.stringify(limits)]),
-    };
+    const checker = req.checker === undefined ? undefined : this.readyChecker(req.checker.language, req.checker.source);
+    const key = contentHash([this.mode, req.language, req.code, req.setup ?? '', JSON.stringify(limits),
+      req.checker?.language ?? '', req.checker?.source ?? '', req.language === 'cpp' ? this.cxxFlags.join('\0') : '']);
+    if (req.language === 'cpp') return this.runCpp(req, { files: {}, limits, setup: undefined, key, checker });
+    const prepared: Prepared = { files: this.programFiles(req), limits, setup: req.setup ?? undefined, key, checker };
     const compile = await this.cachedSyntaxCheck(prepared);
     if (compile.kind === 'internal') {
       return { compile: { ok: false, message: compile.message }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
@@ -177,6 +210,82 @@ export class Executor {
     if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
     const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
     return { compile: compile.result, tests, isolation: this.isolation() };
+  }
+
+  /** A C++ program: compiled once per (text, flags) in the sandbox, then its binary run per test. */
+  private async runCpp(req: RunRequest, p: Prepared): Promise<RunResult> {
+    const built = await this.compileCpp(req.code, this.cxxFlags, {});
+    if ('internal' in built) {
+      return { compile: { ok: false, message: built.internal }, tests: req.tests.map(() => blankCell('IE', built.internal)), isolation: this.isolation() };
+    }
+    if (!built.ok) return { compile: built, tests: req.tests.map(() => blankCell('CE', built.message)), isolation: this.isolation() };
+    p.binary = built.binary;
+    const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, p) : this.cachedCell(t, p))));
+    return { compile: { ok: true }, tests, isolation: this.isolation() };
+  }
+
+  /** The C++ compiler, looked up on first use (or at construction when `cxx` was given). */
+  private compiler(): CompilerLookup {
+    return this.compilerFound ??= findCompiler(this.cxxGiven, this.sandbox.isolation().dropUid);
+  }
+
+  /** One sandboxed compile per (source, flags, files), shared; an internal error is retried once. */
+  private compileCpp(source: string, flags: readonly string[], files: Record<string, string | Buffer>): Promise<CompiledOutcome> {
+    const c = this.compiler();
+    if ('missing' in c) return Promise.resolve({ internal: c.missing });
+    const key = contentHash([c.path, flags.join('\0'), source, ...Object.entries(files).flat().map(String)]);
+    const { outcome, hit } = this.binaries.get(key, async () => {
+      let last: CompiledOutcome = { internal: 'not compiled' };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          last = compiledFromRun(await this.sandboxed(compileSpec(c.path, flags, source, files)), COMPILER_MESSAGE_BYTES);
+        } catch (e) {
+          last = { internal: `compile: ${(e as Error).message}` };
+        }
+        if (!('internal' in last)) return last;
+      }
+      return last;
+    });
+    if (hit) this.stats.compileCacheHits++;
+    return outcome;
+  }
+
+  /** testlib.h's text, for C++ checkers that include it. */
+  private testlib(): { text: string } | { error: string } {
+    const given = this.testlibPath;
+    if (given === undefined) {
+      return { error: 'the checker includes testlib.h: give its path with --testlib <file> (ExecutorOptions.testlib, or VERPO_TESTLIB)' };
+    }
+    const file = existsSync(given) && statSync(given).isDirectory() ? path.join(given, 'testlib.h') : given;
+    try {
+      return { text: readFileSync(file, 'utf8') };
+    } catch (e) {
+      return { error: `testlib.h (${file}): ${(e as Error).message}` };
+    }
+  }
+
+  /** A checker made ready: a C++ one compiled (once per text), a Python one run through its boot. */
+  private async readyChecker(language: 'python' | 'cpp', source: string): Promise<ReadyChecker> {
+    if (language === 'python') {
+      return { spec: (files) => pythonCheckerSpec(this.python, this.candidateFlags, source, files, this.candidateEnv) };
+    }
+    let extra: Record<string, string> = {};
+    if (includesTestlib(source)) {
+      const t = this.testlib();
+      if ('error' in t) return { error: t.error };
+      extra = { 'testlib.h': t.text };
+    }
+    const built = await this.compileCpp(source, [...this.cxxFlags, '-I.'], extra);
+    if ('internal' in built) return { error: `checker: ${built.internal}` };
+    if (!built.ok) return { error: `the checker does not compile: ${built.message}` };
+    return { spec: (files) => binarySpec(built.binary, '', CHECKER_LIMITS, [...CHECKER_ARGS], files) };
+  }
+
+  /** The checker's verdict on the program's output for one test. */
+  private async check(p: Prepared, test: StdioTest, output: Buffer): Promise<CheckerOutcome> {
+    const ready = p.checker === undefined ? { error: 'no checker' } : await p.checker;
+    if ('error' in ready) return { internal: ready.error, cpuMs: 0 };
+    return checkerVerdict(await this.sandboxed(ready.spec(checkFiles(test.stdin, output, test.stdout))));
   }
 
   async close(): Promise<void> {
@@ -296,7 +405,8 @@ export class Executor {
     try {
       if (test.type === 'stdio') {
         const r = await this.sandboxed(this.stdioSpec(test, p));
-        return stdioCell(r, test, ctx);
+        if (test.compare !== 'checker') return stdioCell(r, test, ctx);
+        return stdioRunCell(r, ctx) ?? checkedCell(r, await this.check(p, test, r.candidate.stdout), ctx);
       }
       const r = await this.sandboxed(this.judgedSpec(test, p));
       return judgedCell(r, ctx);
@@ -306,6 +416,7 @@ export class Executor {
   }
 
   private stdioSpec(test: StdioTest, p: Prepared): SandboxSpec {
+    if (p.binary !== undefined) return binarySpec(p.binary, test.stdin, p.limits);
     return { ...this.candidate('stdio', test.stdin), files: p.files, limits: p.limits };
   }
 

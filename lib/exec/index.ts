@@ -4,6 +4,6 @@ export { resolvePython } from './interpreter';
 export { compareOutput, normaliseWhitespace, DEFAULT_FLOAT_TOLERANCE, type CompareOutcome } from './compare';
 export { DEFAULT_LIMITS, validateRequest } from './validate';
 export type {
-  AssertTest, CallTest, Comparator, CompileResult, ExecutorOptions, IsolationLayers, LimitKind, Limits, RunRequest,
+  AssertTest, CallTest, CaseMode, Checker, Comparator, CompileResult, ExecutorOptions, IsolationLayers, LimitKind, Limits, RunRequest,
   RunResult, StdioTest, TestCase, TestResult, Tolerance, Verdict,
 } from './types';

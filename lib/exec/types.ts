@@ -48,8 +48,9 @@ export interface CallTest {
 /** How a stdio test's output is compared (compare.ts): 'whitespace' (default: line by line, trailing spaces and
  *  blank lines ignored), 'exact' (bytes), 'tokens' (testlib's wcmp: whitespace-separated tokens, exact),
  *  'tokens-float' (numeric tokens within a tolerance, integers exactly; 'float' is its older name),
- *  'lines' (testlib's lcmp: line by line, each line's tokens). */
-export type Comparator = 'exact' | 'whitespace' | 'tokens' | 'tokens-float' | 'float' | 'lines';
+ *  'lines' (testlib's lcmp: line by line, each line's tokens), 'checker' (the request's checker decides: a
+ *  special judge, for problems with several right answers). */
+export type Comparator = 'exact' | 'whitespace' | 'tokens' | 'tokens-float' | 'float' | 'lines' | 'checker';
 /** 'insensitive': ASCII case folded before comparing (YES = yes). */
 export type CaseMode = 'sensitive' | 'insensitive';
 
@@ -68,12 +69,22 @@ export interface StdioTest {
 
 export type TestCase = AssertTest | CallTest | StdioTest;
 
+/** A special judge (checker.ts): started as `checker input.txt output.txt answer.txt`; exit code 0 AC, 1 WA,
+ *  2 WA (presentation error), anything else IE. Runs in a sandbox of its own, after the program. */
+export interface Checker {
+  language: 'python' | 'cpp';
+  source: string;
+}
+
 export interface RunRequest {
-  language: 'python';
+  /** 'cpp': compiled once (ExecutorOptions.cxx, cxxFlags) in the sandbox, stdio tests only. */
+  language: 'python' | 'cpp';
   /** The untrusted program. */
   code: string;
-  /** Trusted per-problem code (imports, helpers), run before the program and before each test. */
+  /** Trusted per-problem code (imports, helpers), run before the program and before each test (Python only). */
   setup?: string;
+  /** For stdio tests with compare: 'checker'. */
+  checker?: Checker;
   tests: TestCase[];
   /** Per-request overrides of the executor's limits. */
   limits?: Partial<Limits>;
@@ -118,6 +129,8 @@ export interface TestResult {
    *  rusage; zygote mode: the warm judge's utime + stime over the test, in 10 ms clock ticks). Not counted against
    *  the program's cpuMs. */
   judgeCpuMs?: number;
+  /** compare: 'checker': CPU time the checker spent on this test, ms (not counted against the program). */
+  checkerCpuMs?: number;
 }
 
 export interface IsolationLayers {
@@ -179,4 +192,11 @@ export interface ExecutorOptions {
    *  after its test, restarted on next use; counted in `counters().judgeRecycles`). Default 256
    *  (native/core/exec/policy.hpp); 0: never. */
   judgeMaxRssMb?: number;
+  /** C++ compiler for language 'cpp' programs and C++ checkers (cpp.ts): default $VERPO_CXX, else /usr/bin/g++,
+   *  else g++ on PATH. Without one, their cells are IE saying so. */
+  cxx?: string;
+  /** Its flags (default -O2 -std=gnu++17 -DONLINE_JUDGE, as Codeforces). */
+  cxxFlags?: string[];
+  /** testlib.h (a file, or a directory holding it) for C++ checkers that include it; default $VERPO_TESTLIB. */
+  testlib?: string;
 }

@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { cacheBytes, type CellCacheOptions } from './cell-cache';
 import { COMPARATORS } from './compare';
-import type { ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
+import type { Checker, ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
 
 export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
 const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb', 'tmpfsMb', 'inodes'];
@@ -65,6 +65,13 @@ export function validateExecutorOptions(opts: unknown): ExecutorOptions {
   if (cacheMb !== undefined) cacheBytes(cacheMb);
   if (o.sitePackages !== undefined && typeof o.sitePackages !== 'boolean') {
     throw new TypeError(`sitePackages must be a boolean, got ${describe(o.sitePackages)}`);
+  }
+  for (const k of ['cxx', 'testlib'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'string' || v === '' || v.includes('\0'))) throw new TypeError(`${k} must be a non-empty path, got ${describe(v)}`);
+  }
+  if (o.cxxFlags !== undefined && (!Array.isArray(o.cxxFlags) || o.cxxFlags.some((f) => typeof f !== 'string' || f.includes('\0')))) {
+    throw new TypeError(`cxxFlags must be an array of strings, got ${describe(o.cxxFlags)}`);
   }
   return o;
 }
@@ -220,15 +227,32 @@ export function validateTest(t: unknown, field: string): TestCase {
   return test;
 }
 
+/** A request's checker (field `checker`, or the contract's own name for it). */
+export function validateChecker(c: unknown, field: string): Checker {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new TypeError(`${field} must be an object {language, source}, got ${describe(c)}`);
+  const k = c as Checker;
+  for (const key of Object.keys(k)) if (key !== 'language' && key !== 'source') throw new TypeError(`${field}.${key} is not a checker field (use language, source)`);
+  if (k.language !== 'python' && k.language !== 'cpp') throw new TypeError(`${field}.language must be 'python' or 'cpp', got ${describe(k.language)}`);
+  checkString(k.source, `${field}.source`, true);
+  return k;
+}
+
 export function validateRequest(req: unknown): RunRequest {
   if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new TypeError(`run: request must be an object, got ${describe(req)}`);
   const r = req as RunRequest;
-  if (r.language !== 'python') throw new TypeError(`language must be 'python', got ${describe(r.language)}`);
+  if (r.language !== 'python' && r.language !== 'cpp') throw new TypeError(`language must be 'python' or 'cpp', got ${describe(r.language)}`);
   checkString(r.code, 'code');
   if (r.setup !== undefined && r.setup !== null) checkString(r.setup, 'setup');
+  if (r.language === 'cpp' && typeof r.setup === 'string' && r.setup !== '') throw new TypeError("setup is Python code: a 'cpp' program has none");
   if (!Array.isArray(r.tests)) throw new TypeError(`tests must be an array, got ${describe(r.tests)}`);
   if (r.tests.length === 0) throw new RangeError('tests must not be empty');
   r.tests.forEach((t, i) => validateTest(t, `tests[${i}]`));
+  if (r.checker !== undefined) validateChecker(r.checker, 'checker');
+  r.tests.forEach((t, i) => {
+    if (r.language === 'cpp' && t.type !== 'stdio') throw new TypeError(`tests[${i}].type is '${t.type}': a 'cpp' program takes stdio tests only`);
+    if (t.type === 'stdio' && t.compare === 'checker' && r.checker === undefined)
+      throw new TypeError(`tests[${i}].compare is 'checker' but the request has no checker`);
+  });
   validateLimits(r.limits, 'limits');
   if (r.cache !== undefined && typeof r.cache !== 'boolean') throw new TypeError(`cache must be a boolean, got ${describe(r.cache)}`);
   return r;

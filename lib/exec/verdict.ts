@@ -4,6 +4,7 @@
 // only ever the judge's AC or a stdout comparison done here, never an exit code.
 import { compareOutput } from './compare';
 import type { CandidateResult, SandboxResult } from '../native/types';
+import type { CheckerOutcome } from './checker';
 import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
 
 export interface JudgeVerdict {
@@ -123,8 +124,10 @@ function judgedVerdict(r: SandboxResult, ctx: CellContext): TestResult {
   return cell;
 }
 
-/** A stdio test: exit status first, then the stdout comparison (expected output never left this process). */
-export function stdioCell(r: SandboxResult, test: StdioTest, ctx: CellContext): TestResult {
+/** A stdio test's run, before its output is judged: the cell when the run alone decides it (a limit, a
+ *  crash, a failing exit status, output cut at the cap), or null when the program ended well and its whole
+ *  output is there to be compared (or checked). */
+export function stdioRunCell(r: SandboxResult, ctx: CellContext): TestResult | null {
   const early = supervisorVerdict(r, ctx);
   if (early !== null) return early;
   const c = r.candidate;
@@ -136,8 +139,28 @@ export function stdioCell(r: SandboxResult, test: StdioTest, ctx: CellContext): 
     return cell;
   }
   if (c.stdoutTruncated) return baseCell(c, ctx, 'OLE', 'output limit exceeded');
-  const cmp = compareOutput(c.stdout, test.stdout, test.compare ?? 'whitespace', test.tolerance, test.case);
+  return null;
+}
+
+/** A stdio test: exit status first, then the stdout comparison (expected output never left this process). */
+export function stdioCell(r: SandboxResult, test: StdioTest, ctx: CellContext): TestResult {
+  const decided = stdioRunCell(r, ctx);
+  if (decided !== null) return decided;
+  const c = r.candidate;
+  const mode = test.compare ?? 'whitespace';
+  if (mode === 'checker') throw new Error('stdioCell: a checker test is judged by its checker');
+  const cmp = compareOutput(c.stdout, test.stdout, mode, test.tolerance, test.case);
   return cmp.ok ? baseCell(c, ctx, 'AC') : baseCell(c, ctx, 'WA', cmp.detail);
+}
+
+/** A stdio test judged by a checker: the checker's verdict on the program's measurements (an internal error of
+ *  the checker is IE, with its reason). */
+export function checkedCell(r: SandboxResult, outcome: CheckerOutcome, ctx: CellContext): TestResult {
+  const cell = 'internal' in outcome
+    ? baseCell(r.candidate, ctx, 'IE', outcome.internal)
+    : baseCell(r.candidate, ctx, outcome.verdict, outcome.detail);
+  cell.checkerCpuMs = outcome.cpuMs;
+  return cell;
 }
 
 function lastLine(buf: Buffer): string {
