@@ -36,6 +36,10 @@ Execution options:
   --no-site-packages  programs import the standard library only (default: also the interpreter's
                     installed packages)
   --cache-mb N      bound of that cache of cells, MiB (default 256; least recently used go first)
+  --cxx PATH        C++ compiler for "language": "cpp" lines and C++ checkers (default $VERPO_CXX,
+                    else /usr/bin/g++, else g++ on PATH; without one their cells are IE saying so)
+  --cxx-flags "F"   its flags, one argument (default "-O2 -std=gnu++17 -DONLINE_JUDGE", as Codeforces)
+  --testlib PATH    testlib.h (or its directory) for C++ checkers that include it (default $VERPO_TESTLIB)
 Output:
   -o, --output FILE   write results here instead of stdout
   --resume            continue an interrupted run: keep FILE's complete lines, skip those input lines
@@ -49,7 +53,8 @@ input could not be read to its end (a truncated .gz: the lines before are scored
 Executes each line's rollouts (or turns) against its tests and writes the verdict matrix
 ({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
 
-Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages -o --resume -q
+Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages
+--cxx --cxx-flags --testlib -o --resume -q
 (as for 'verpo score').`,
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus|deepcoder|leetcode> <file> [--with-solutions] [-o out.jsonl]
 

@@ -1,10 +1,33 @@
 // Command-line options shared by `score` and `run`, turned into typed ScoreOptions with errors
 // that name the flag.
-import type { Limits } from '../exec/types';
+import type { ExecutorOptions, Limits } from '../exec/types';
 import type { ScoreOptions } from '../pipeline/score';
 import { ESTIMATORS, SCHEMES } from '../reward/codes';
 
 export class UsageError extends Error {}
+
+/** The C++ flags of score, run and serve. */
+function CXX_FLAGS_SPEC() {
+  return { cxx: { type: 'string' }, 'cxx-flags': { type: 'string' }, testlib: { type: 'string' } } as const;
+}
+export const CXX_FLAGS = CXX_FLAGS_SPEC();
+
+/** --cxx PATH, --cxx-flags "FLAGS" (split at whitespace), --testlib PATH into executor options. */
+export function cxxOptions(values: Record<string, unknown>): Pick<ExecutorOptions, 'cxx' | 'cxxFlags' | 'testlib'> {
+  const o: Pick<ExecutorOptions, 'cxx' | 'cxxFlags' | 'testlib'> = {};
+  for (const flag of ['cxx', 'testlib'] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${flag}: expected a path`);
+    o[flag] = v;
+  }
+  const flags = values['cxx-flags'];
+  if (flags !== undefined) {
+    if (typeof flags !== 'string') throw new UsageError('--cxx-flags: expected the compiler flags as one argument');
+    o.cxxFlags = flags.split(/\s+/).filter(Boolean);
+  }
+  return o;
+}
 
 export const EXEC_FLAGS = {
   concurrency: { type: 'string' },
@@ -16,6 +39,7 @@ export const EXEC_FLAGS = {
   'no-cache': { type: 'boolean' },
   'cache-mb': { type: 'string' },
   'no-site-packages': { type: 'boolean' },
+  ...CXX_FLAGS_SPEC(),
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -46,6 +70,7 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   if (concurrency !== undefined) o.concurrency = concurrency;
   if (typeof values.python === 'string') o.python = values.python;
   if (values['no-site-packages']) o.sitePackages = false;
+  Object.assign(o, cxxOptions(values));
   const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   const limits: Partial<Limits> = {};

@@ -3,7 +3,7 @@
 // ones finish, then closes the port and the sandbox. A second signal stops at once.
 import { parseArgs } from 'util';
 import { startServer, type ServerOptions } from '../server/app';
-import { UsageError } from './options';
+import { CXX_FLAGS, cxxOptions, UsageError } from './options';
 
 export const SERVE_HELP = `Usage: verpo serve [options]
 
@@ -38,6 +38,9 @@ Options:
   --cache-mb N       bound of the cache of cells already run, MiB (default 256)
   --python PATH      Python interpreter for programs
   --no-site-packages programs import the standard library only (default: also the interpreter's packages)
+  --cxx PATH         C++ compiler for "cpp" programs and checkers (default $VERPO_CXX, /usr/bin/g++, g++ on PATH)
+  --cxx-flags "F"    its flags (default "-O2 -std=gnu++17 -DONLINE_JUDGE")
+  --testlib PATH     testlib.h for C++ checkers that include it (default $VERPO_TESTLIB)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N
                      default limits for groups that set none
   -h, --help         this help
@@ -64,7 +67,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
       concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
       'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
-      'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CXX_FLAGS,
     },
     allowPositionals: true,
     strict: true,
@@ -85,6 +88,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   if (values.python !== undefined) o.python = values.python;
   if (values['no-site-packages']) o.sitePackages = false;
+  Object.assign(o, cxxOptions(values));
   const limits: NonNullable<ServerOptions['limits']> = {};
   for (const [flag, key] of [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']] as const) {
     const x = positive(values, flag, false);

@@ -1,14 +1,16 @@
 // The JSONL contract: one problem group per input line, one result per output line, in input
 // order. This file turns a parsed input line into a checked Problem, with errors that name the
 // field; the JSON Schemas in schema/ state the same contract for other tools.
-import type { Limits, TestCase, Verdict } from '../exec/types';
-import { checkJson, MAX_JSON_DEPTH, type ValueError } from '../exec/validate';
+import type { Checker, Limits, TestCase, Verdict } from '../exec/types';
+import { checkJson, MAX_JSON_DEPTH, validateChecker, type ValueError } from '../exec/validate';
 import { HARNESSES, type Harness } from '../datasets/apps-harness';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
   id: string | number;
-  language?: 'python';
+  language?: 'python' | 'cpp';
+  /** A special judge for stdio tests with compare: 'checker'. */
+  checker?: Checker;
   /** Informational: the problem statement (ignored by scoring). */
   prompt?: string;
   setup?: string;
@@ -46,6 +48,8 @@ export interface OutputLine {
 /** A checked input line. Rows are programs (rollouts, or turns flattened in trajectory order). */
 export interface Problem {
   id: string | number;
+  language: 'python' | 'cpp';
+  checker?: Checker;
   setup?: string;
   tests: TestCase[];
   /** Programs to run, one per row; empty when the matrix is precomputed. */
@@ -77,7 +81,7 @@ function describe(v: unknown): string {
 }
 
 // prompt and meta are informational (written by `verpo convert`, ignored by scoring).
-const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'meta']);
+const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'meta']);
 const LIMIT_KEYS: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
 
 function checkTests(v: unknown): TestCase[] {
@@ -170,7 +174,20 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   for (const k of Object.keys(v)) if (!KNOWN_KEYS.has(k)) throw new LineError(k, `unknown field: expected one of ${[...KNOWN_KEYS].join(', ')}`);
   const { id } = v;
   if (typeof id !== 'string' && typeof id !== 'number') throw new LineError('id', `expected a string or number (got ${describe(id)})`);
-  if (v.language !== undefined && v.language !== 'python') throw new LineError('language', `is ${JSON.stringify(v.language)}: expected 'python'`);
+  if (v.language !== undefined && v.language !== 'python' && v.language !== 'cpp')
+    throw new LineError('language', `is ${JSON.stringify(v.language)}: expected 'python' or 'cpp'`);
+  const language = (v.language ?? 'python') as 'python' | 'cpp';
+  if (language === 'cpp' && v.setup !== undefined && v.setup !== '') throw new LineError('setup', "is Python code: a 'cpp' line has none");
+  if (language === 'cpp' && v.harness !== undefined) throw new LineError('harness', "applies to Python programs: a 'cpp' line has none");
+  let checker: Checker | undefined;
+  if (v.checker !== undefined) {
+    try {
+      checker = validateChecker(v.checker, 'checker');
+    } catch (e) {
+      const m = /^(checker[\w.]*) (.*)$/s.exec((e as Error).message);
+      throw m ? new LineError(m[1], m[2]) : e;
+    }
+  }
   if (v.setup !== undefined && typeof v.setup !== 'string') throw new LineError('setup', `expected a string (got ${describe(v.setup)})`);
   if (v.prompt !== undefined && typeof v.prompt !== 'string') throw new LineError('prompt', `expected a string (got ${describe(v.prompt)})`);
   if (v.meta !== undefined && !isObject(v.meta)) throw new LineError('meta', `expected an object (got ${describe(v.meta)})`);
@@ -188,12 +205,18 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     if (v.tests !== undefined) throw new LineError('tests', 'a line with a precomputed `passed` matrix carries no tests');
     const passed = checkMatrix(v.passed);
     const trajectory = v.trajectory === undefined ? null : checkTrajectory(v.trajectory, passed.length);
-    return { id, setup, tests: [], programs: [], trajectory, turnsPerTrajectory: trajectory && countTurns(trajectory), passed, limits };
+    return { id, language, setup, tests: [], programs: [], trajectory, turnsPerTrajectory: trajectory && countTurns(trajectory), passed, limits };
   }
   if (v.trajectory !== undefined) throw new LineError('trajectory', 'only goes with a precomputed `passed` matrix (use `turns` for programs)');
   const tests = checkTests(v.tests);
+  tests.forEach((t, i) => {
+    if (language === 'cpp' && t.type !== 'stdio') throw new LineError(`tests[${i}].type`, `is '${t.type}': a 'cpp' line takes stdio tests only`);
+    if (t.type === 'stdio' && t.compare === 'checker' && checker === undefined)
+      throw new LineError(`tests[${i}].compare`, "is 'checker' but the line has no checker");
+  });
+  const extra = checker === undefined ? {} : { checker };
   if (v.rollouts !== undefined) {
-    return { id, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness };
+    return { id, language, ...extra, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness };
   }
   if (!Array.isArray(v.turns) || v.turns.length === 0) throw new LineError('turns', `expected a non-empty array of trajectories (got ${describe(v.turns)})`);
   const programs: string[] = [], trajectory: number[] = [], turnsPerTrajectory: number[] = [];
@@ -202,7 +225,7 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     turnsPerTrajectory.push(turns.length);
     for (const p of turns) programs.push(p), trajectory.push(i);
   });
-  return { id, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits, harness };
+  return { id, language, ...extra, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits, harness };
 }
 
 function countTurns(trajectory: number[]): number[] {

@@ -14,7 +14,7 @@ import { checkLine, LineError, OutputLine, Problem, RowResult } from './contract
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
 
-export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages'> {
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** An executor to use (not closed by score()); by default one is made from the options above. */
@@ -89,10 +89,10 @@ async function* lines(input: Input): AsyncGenerator<unknown> {
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
 async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
   const runs = await Promise.all(p.programs.map(async (code) => {
-    const run = await ex.run({ language: 'python', code, setup: p.setup, tests: p.tests, limits: p.limits, cache });
+    const run = await ex.run({ language: p.language, code, setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
     // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
     if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
-      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache });
+      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
     }
     return run;
   }));
@@ -214,6 +214,7 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
       if (options.concurrency !== undefined) o.concurrency = options.concurrency;
       if (options.python !== undefined) o.python = options.python;
       if (options.sitePackages !== undefined) o.sitePackages = options.sitePackages;
+      for (const k of ['cxx', 'cxxFlags', 'testlib'] as const) if (options[k] !== undefined) Object.assign(o, { [k]: options[k] });
       if (options.limits !== undefined) o.limits = options.limits;
       // one switch for both caches: identical programs within a line (below) and the executor's
       // content-hash cache across lines (--no-cache turns both off)

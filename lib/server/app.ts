@@ -50,6 +50,10 @@ export interface ServerOptions {
   python?: string;
   /** Programs import the interpreter's installed packages (default true; ExecutorOptions.sitePackages). */
   sitePackages?: boolean;
+  /** C++: the compiler, its flags, testlib.h for checkers (ExecutorOptions.cxx, cxxFlags, testlib). */
+  cxx?: string;
+  cxxFlags?: string[];
+  testlib?: string;
   /** Default limits for groups that set none. */
   limits?: Partial<Limits>;
   /** /run_code: how long past compile_timeout + run_timeout the client waits, ms (default 10 s, verl's
@@ -171,6 +175,9 @@ export class VerpoServer {
         ...(options.cacheMb !== undefined ? { cacheMb: options.cacheMb } : {}),
         ...(options.python !== undefined ? { python: options.python } : {}),
         ...(options.sitePackages !== undefined ? { sitePackages: options.sitePackages } : {}),
+        ...(options.cxx !== undefined ? { cxx: options.cxx } : {}),
+        ...(options.cxxFlags !== undefined ? { cxxFlags: options.cxxFlags } : {}),
+        ...(options.testlib !== undefined ? { testlib: options.testlib } : {}),
         ...(options.limits !== undefined ? { limits: options.limits } : {}),
       };
       executor = new Executor(executorOptions);

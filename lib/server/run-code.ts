@@ -1,7 +1,8 @@
 // SandboxFusion's POST /run_code (trainer-integration.md §1.1), so verl's
 // reward_model.sandbox_fusion.url and ROLL's sandbox worker work unchanged: same request fields
 // (unknown ones ignored), same response shape, same statuses, HTTP 200 even for Failed and
-// SandboxError. Python only. The program runs through the server's executor as one stdio run
+// SandboxError. Python and C++ (`cpp`: compiled once in the sandbox, with a compile_result as
+// SandboxFusion's compiled languages have). The program runs through the server's executor as one stdio run
 // with no expected output: the same sandbox and concurrency slots as /score, and as SandboxFusion
 // runs it:
 //  - every request runs (no cell cache: a program's random output or time-out is never replayed);
@@ -92,6 +93,19 @@ export function sandboxError(message: string): RunCodeResponse {
   return { status: 'SandboxError', message: redactPaths(message), compile_result: null, run_result: null, executor_pod_name: null, files: {} };
 }
 
+/** A C++ run as SandboxFusion reports a compiled language: the compile step (the compiler's message when it
+ *  failed; its time is not measured apart), then the run step unless it did not compile. */
+function compiledRun(message: string | undefined, cell: TestResult): RunCodeResponse {
+  const step = (code: number, stderr: string): CommandRunResult => ({ status: 'Finished', execution_time: null, return_code: code, stdout: '', stderr });
+  if (cell.verdict === 'CE') {
+    return { status: 'Failed', message: '', compile_result: step(1, `${message ?? cell.detail ?? 'compilation failed'}\n`), run_result: null, executor_pod_name: null, files: {} };
+  }
+  if (cell.verdict === 'IE' && cell.cpuMs === 0 && cell.wallMs === 0) return sandboxError(cell.detail ?? 'internal sandbox error');
+  const run = runResultOf(cell);
+  const status = overallStatus(run);
+  return { status, message: status === 'SandboxError' ? run.stderr ?? '' : '', compile_result: step(0, ''), run_result: run, executor_pod_name: null, files: {} };
+}
+
 /** parse_run_status: SandboxError if a step errored, Failed on a timeout or a non-zero exit, else Success. */
 function overallStatus(run: CommandRunResult): RunCodeResponse['status'] {
   if (run.status === 'Error') return 'SandboxError';
@@ -128,7 +142,9 @@ export function runResultOf(t: TestResult): CommandRunResult {
 
 /** Checks what this server can do with a request; a SandboxError reply when it cannot. */
 export function unsupported(req: RunCodeRequest): RunCodeResponse | null {
-  if (req.language !== 'python') return sandboxError(`language ${JSON.stringify(req.language)} is not supported by this server: python only`);
+  if (req.language !== 'python' && req.language !== 'cpp') {
+    return sandboxError(`language ${JSON.stringify(req.language)} is not supported by this server: python and cpp only`);
+  }
   if (req.files && Object.keys(req.files).length > 0) return sandboxError('files are not supported by this server: send {} (inline data in the code or stdin)');
   if (req.fetch_files && req.fetch_files.length > 0) return sandboxError('fetch_files is not supported by this server: send []');
   return null;
@@ -149,14 +165,16 @@ export async function runCode(executor: Executor, req: RunCodeRequest, outputKb:
   // The wall clock is SandboxFusion's run_timeout; the CPU limit is the same (a program cannot use
   // more CPU than wall time single-threaded, and the sandbox needs a CPU limit). Both start when the
   // program starts: time spent waiting for a slot is not counted.
+  const language = req.language === 'cpp' ? 'cpp' : 'python';
   const result = await executor.run({
-    language: 'python',
+    language,
     code: req.code,
     tests: [{ type: 'stdio', stdin: req.stdin ?? '', stdout: '', compare: 'exact' }],
     limits: { cpuMs: ms, wallMs: ms, memoryMb: memoryMbOf(req), outputKb: Math.min(MAX_GUARD_KB, Math.max(outputKb, OUTPUT_GUARD * outputKb)) },
     cache: false,
   });
   const cell = result.tests[0];
+  if (language === 'cpp') return compiledRun(result.compile.message, cell);
   if (cell.verdict === 'CE') {
     // Python has no compile step in SandboxFusion: a syntax error is a run that exits 1 with the message on stderr.
     const run: CommandRunResult = { status: 'Finished', execution_time: 0, return_code: 1, stdout: '', stderr: `${result.compile.message ?? cell.detail ?? 'SyntaxError'}\n` };

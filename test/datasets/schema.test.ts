@@ -31,9 +31,15 @@ const validInputs: [string, unknown][] = [
       { type: 'stdio', stdin: '', stdout: '1 2', compare: 'lines' }, { type: 'stdio', stdin: '', stdout: '0.5', compare: 'tokens-float' }],
     rollouts: ['print("yes")'],
   }],
+  ['C++ rollouts judged by a checker', {
+    id: 'cf/2', language: 'cpp', checker: { language: 'cpp', source: '#include "testlib.h"\nint main(){}' },
+    tests: [{ type: 'stdio', stdin: '2 3', stdout: '2 3', compare: 'checker' }], rollouts: ['int main(){}'],
+  }],
 ];
 
 const invalidInputs: [string, unknown][] = [
+  ['a checker in another language', { ...example, checker: { language: 'java', source: 'x' } }],
+  ['a checker without its source', { ...example, checker: { language: 'python' } }],
   ['no id', { tests: example.tests, rollouts: ['x'] }],
   ['rollouts and turns', { ...example, turns: [['x']] }],
   ['tests with a precomputed matrix', { id: 'p', tests: example.tests, passed: [[1, 1, 1]] }],
@@ -48,7 +54,7 @@ const invalidInputs: [string, unknown][] = [
   ['a typo in a field name', { ...example, rollout: ['x'] }],
   ['empty tests', { id: 'p', tests: [], rollouts: ['x'] }],
   ['a blank assert', { id: 'p', tests: [{ type: 'assert', code: '  \n' }], rollouts: ['x'] }],
-  ['another language', { ...example, language: 'cpp' }],
+  ['another language', { ...example, language: 'rust' }],
 ];
 
 const row = { verdicts: ['AC', 'WA', 'AC'], passed: [1, 0, 1], dense: 0.31, outcome: 0, reward: 0.31, advantage: -0.24 };

@@ -16,11 +16,13 @@ afterAll(async () => {
   await server.close();
 });
 
-function expectShape(body: any): void {
+function expectShape(body: any, compiled = false): void {
   expect(Object.keys(body).sort()).toEqual(RESPONSE_KEYS);
   expect(['Success', 'Failed', 'SandboxError']).toContain(body.status);
   expect(typeof body.message).toBe('string');
-  expect(body.compile_result).toBeNull(); // python: no compile step, as in SandboxFusion
+  // python: no compile step, as in SandboxFusion; cpp: one
+  if (compiled) expect(Object.keys(body.compile_result).sort()).toEqual(RUN_KEYS);
+  else expect(body.compile_result).toBeNull();
   expect(body.executor_pod_name).toBeNull();
   expect(body.files).toEqual({});
   if (body.run_result !== null) {
@@ -91,8 +93,8 @@ describe('POST /run_code (SandboxFusion)', () => {
 
   it('other languages and files: SandboxError with a message, HTTP 200', async () => {
     for (const [body, msg] of [
-      [{ code: 'int main(){}', language: 'cpp' }, /language "cpp" is not supported by this server: python only/],
-      [{ code: 'x', language: 'nodejs' }, /python only/],
+      [{ code: 'fn main(){}', language: 'rust' }, /language "rust" is not supported by this server: python and cpp only/],
+      [{ code: 'x', language: 'nodejs' }, /python and cpp only/],
       [{ code: 'print(1)', language: 'python', files: { 'a.txt': 'aGk=' } }, /files are not supported/],
       [{ code: 'print(1)', language: 'python', fetch_files: ['a.txt'] }, /fetch_files is not supported/],
     ] as const) {
@@ -103,6 +105,19 @@ describe('POST /run_code (SandboxFusion)', () => {
       expect(r.json.message).toMatch(msg);
     }
     expect(server.metrics.runCode.get({ status: 'SandboxError' })).toBeGreaterThanOrEqual(4);
+  });
+
+  it('cpp: compiled in the sandbox, with a compile_result as SandboxFusion gives compiled languages', async () => {
+    const code = '#include <cstdio>\nint main(){ int a, b; scanf("%d %d", &a, &b); printf("%d\\n", a + b); return a > 5; }\n';
+    const ok = await post(server.url, '/run_code', { code, language: 'cpp', stdin: '2 3\n' });
+    expectShape(ok.json, true);
+    expect(ok.json).toMatchObject({ status: 'Success', compile_result: { status: 'Finished', return_code: 0 }, run_result: { status: 'Finished', return_code: 0, stdout: '5\n' } });
+    const failed = await post(server.url, '/run_code', { code, language: 'cpp', stdin: '7 1\n' });
+    expect(failed.json).toMatchObject({ status: 'Failed', run_result: { return_code: 1, stdout: '8\n' } });
+    const ce = await post(server.url, '/run_code', { code: 'int main() { return nope; }', language: 'cpp' });
+    expectShape(ce.json, true);
+    expect(ce.json).toMatchObject({ status: 'Failed', run_result: null, compile_result: { status: 'Finished', return_code: 1 } });
+    expect(ce.json.compile_result.stderr).toContain('nope');
   });
 
   it('a malformed request is 400 with the field named', async () => {
