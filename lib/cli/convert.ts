@@ -1,7 +1,10 @@
 // `verpo convert <dataset> <file>`: a dataset file to JSONL contract lines on stdout (or -o).
 // Malformed records are reported on stderr with their line and field, skipped, and counted; the
 // exit status is 1 when any record was skipped, so nothing is dropped silently.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'util';
+import { gunzipSync } from 'node:zlib';
+import { parseSpecialJudgeList } from '../datasets/special-judge';
 import { convertDatasetFile, DATASET_KINDS, defaultEvalPlusCacheDir, isDatasetKind, type EvalPlusStats } from '../datasets';
 import { HELP } from './help';
 import { LineWriter } from './io';
@@ -13,6 +16,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     options: {
       'with-solutions': { type: 'boolean' },
       'with-incorrect-solutions': { type: 'boolean' },
+      'special-judge': { type: 'string' },
       'evalplus-tests': { type: 'string' },
       'evalplus-cache': { type: 'string' },
       'no-evalplus-cache': { type: 'boolean' },
@@ -33,11 +37,14 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (!kind || !file || extra.length) throw new UsageError(`expected: verpo convert <${DATASET_KINDS.join('|')}> <file>`);
   if (!isDatasetKind(kind)) throw new UsageError(`unknown dataset '${kind}': expected one of ${DATASET_KINDS.join(', ')}`);
   const evalplus = evalplusOptions(kind, values);
+  const spj = values['special-judge'];
+  if (spj !== undefined && kind !== 'apps') throw new UsageError("--special-judge is for 'verpo convert apps' (TACO records) only");
   const conversion = convertDatasetFile(kind, file, {
     withSolutions: Boolean(values['with-solutions']),
     withIncorrectSolutions: Boolean(values['with-incorrect-solutions']),
     onError: (e) => process.stderr.write(`verpo convert: skipped ${e.message}\n`),
     ...evalplus,
+    ...(spj === undefined ? {} : { specialJudge: readSpecialJudgeList(spj) }),
   });
   const writer = new LineWriter(values.output, false);
   try {
@@ -49,6 +56,22 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (!values.quiet)
     process.stderr.write(`verpo convert: ${s.records} records, ${s.converted} converted, ${s.skipped} skipped, ${s.tests} tests, ${s.rollouts} rollouts${s.withoutSolutions ? `, ${s.withoutSolutions} lines without a Python 3 solution` : ''}${kind === 'evalplus' ? evalplusSummary(s as EvalPlusStats, evalplus.evalplusCache) : ''}\n`);
   return s.skipped > 0 ? 1 : 0;
+}
+
+/** TACO's output_spj.jsonl (plain or gzipped), or a usage error naming the file. */
+function readSpecialJudgeList(file: string) {
+  let text: string;
+  try {
+    const bytes = readFileSync(file);
+    text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (e) {
+    throw new UsageError(`--special-judge ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseSpecialJudgeList(text, file);
+  } catch (e) {
+    throw new UsageError(`--special-judge: ${(e as Error).message}`);
+  }
 }
 
 /** evalplus: which inputs, the expected-output cache, and the interpreter that runs the canonical solutions. */

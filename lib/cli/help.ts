@@ -62,6 +62,8 @@ Converts a dataset file (JSONL, or one JSON document: an array of records or a s
 or not; plain or gzipped) to the JSONL contract.
   --with-solutions             add the dataset's reference solutions as rollouts
   --with-incorrect-solutions   add its known-wrong solutions too (CodeContests)
+  --special-judge FILE         apps (TACO records): TACO's output_spj.jsonl; the problems it names (by record
+                               index in the split file) get meta.needs_checker
   -o, --output FILE            write here instead of stdout
 Malformed records are reported on stderr (line and field), skipped and counted; exit status 1 if any.
 HumanEval: check() is split into one test per assert. MBPP: test_list (+ test_setup_code / test_imports).

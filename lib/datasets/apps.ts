@@ -17,6 +17,7 @@
 // The grader's import prelude (minus numpy) becomes `setup`. TACO rows carry no id: `taco/<record index>`
 // (use `idPrefix` to tell split files apart). TACO's `time_limit`/`memory_limit` strings are kept in `meta`.
 import { needsCheckerMeta } from './needs-checker';
+import { specialJudgeMeta } from './special-judge';
 import type { TestCase } from '../exec/types';
 import { asRecord, capped, describeValue, isRecord, jsonText, lf, optStr, type Rec } from './fields';
 import { ioTests, recordFail } from './label-rules';
@@ -78,7 +79,7 @@ export function convertAppsRecord(raw: unknown, ref: RecordRef, options: Convert
   if (starter) meta.starter_code = starter;
   if (rollouts.length) meta.solution_correct = rollouts.map(() => true);
   const question = optStr(rec, 'question', ref);
-  if (fnName === undefined) Object.assign(meta, needsCheckerMeta(question));
+  if (fnName === undefined) Object.assign(meta, (taco ? specialJudgeMeta(options.specialJudge, ref.index) : null) ?? needsCheckerMeta(question));
   return {
     id,
     language: 'python',

@@ -1,5 +1,6 @@
 // What the dataset converters produce: input lines of the JSONL contract (schema/verpo-input.schema.json),
 // in the "problem" form (tests, no rows) or, with reference solutions, the single-turn form.
+import type { SpecialJudgeEntry } from './special-judge';
 import type { TestCase } from '../exec/types';
 
 export type DatasetKind = 'humaneval' | 'mbpp' | 'apps' | 'codecontests' | 'livecodebench' | 'evalplus' | 'deepcoder' | 'leetcode';
@@ -45,6 +46,9 @@ export interface ConvertOptions {
   datasetLimits?: boolean;
   /** Replaces the dataset part of every id (`taco-test/17` instead of `taco/17`), e.g. to tell split files apart. */
   idPrefix?: string;
+  /** APPS/TACO: TACO's special-judge list by record index (special-judge.ts): the problems it names are marked
+   *  `meta.needs_checker`, and it decides over the statement's wording for every problem it lists. */
+  specialJudge?: ReadonlyMap<number, SpecialJudgeEntry>;
 }
 
 /** Where a record came from, for error messages: `line` for JSONL (1-based), `index` in a JSON array (0-based). */

@@ -7,6 +7,8 @@ import { appsTests } from '../../lib/datasets/apps';
 import { APPS_PRELUDE } from '../../lib/datasets/python-preludes';
 import { readDatasetText } from '../../lib/datasets/records';
 import { expectValidLine } from './convert-helpers';
+import { readFileSync } from 'node:fs';
+import { parseSpecialJudgeList } from '../../lib/datasets/special-judge';
 
 const DIR = path.resolve(__dirname, '..', 'fixtures', 'datasets');
 const REF = { dataset: 'apps' as const, index: 0 };
@@ -89,5 +91,37 @@ describe('convert taco', () => {
     expect(lines[1].tests[0]).toEqual({ type: 'call', fn: 'reverse', args: ['abc'], expected: 'cba' });
     const again = [...convertDataset('apps', readDatasetText(path.join(DIR, 'taco-sample.json')), { idPrefix: 'taco-train' })];
     expect(again.map((l) => l.id)).toEqual(['taco-train/0', 'taco-train/1']);
+  });
+});
+
+describe('TACO\'s special-judge list (--special-judge)', () => {
+  const LIST = path.resolve(__dirname, '..', 'fixtures', 'realworld', 'taco_test_output_spj.jsonl');
+
+  it('reads TACO\'s own output_spj.jsonl: 218 of its 1,000 test problems need a special judge', () => {
+    const list = parseSpecialJudgeList(readFileSync(LIST, 'utf8'), 'output_spj.jsonl');
+    expect(list.size).toBe(1000);
+    expect([...list.values()].filter((e) => e.special).length).toBe(218);
+    expect(list.get(5)).toEqual({ special: true, case: 1 });
+    expect(list.get(18)).toEqual({ special: true, case: 3 });
+    expect(list.get(0)).toEqual({ special: false, case: 0 });
+  });
+
+  it('marks the TACO records it names by record index, and decides over the statement for the ones it lists', () => {
+    const text = readDatasetText(path.join(DIR, 'taco-sample.json'));
+    // record 0 (a stdio problem) named by the list; then the list says no for a statement that says "print any"
+    const named = [...convertDataset('apps', text, { specialJudge: new Map([[0, { special: true, case: 2 }]]) })];
+    expect(named[0].meta).toMatchObject({ needs_checker: true });
+    expect(String(named[0].meta?.needs_checker_why)).toContain("TACO's special-judge list");
+    const records = JSON.parse(text) as Record<string, unknown>[];
+    records[0].question = 'Print the maximum. If there are multiple answers, print any of them.';
+    const cued = [...convertDataset('apps', JSON.stringify(records), {})];
+    expect(cued[0].meta).toMatchObject({ needs_checker: true });
+    const overruled = [...convertDataset('apps', JSON.stringify(records), { specialJudge: new Map([[0, { special: false, case: 0 }]]) })];
+    expect(overruled[0].meta?.needs_checker).toBeUndefined();
+  });
+
+  it('a malformed list is an error naming its line', () => {
+    expect(() => parseSpecialJudgeList('{"idx": 0, "special_judge": false}\n{"idx": "x"}\n', 'spj.jsonl')).toThrow('spj.jsonl line 2: idx');
+    expect(() => parseSpecialJudgeList('{"idx": 0, "special_judge": true}\n{"idx": 0, "special_judge": true}\n', 'spj.jsonl')).toThrow('listed twice');
   });
 });
