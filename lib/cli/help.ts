@@ -32,6 +32,8 @@ Execution options:
   --concurrency N   tests running at once (default: the number of cores)
   --python PATH     interpreter (default /usr/bin/python3 when present)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N   default limits per test (a line's "limits" override them)
+  --tmpfs-mb N --inodes N   size and files of each test's own /tmp and /dev/shm (default: memory + 1/8 + 16 MiB;
+                    4096); every limit's default and ceiling: lib/exec/limits.ts
   --no-cache        run duplicate rollouts again instead of reusing their verdicts
   --no-site-packages  programs import the standard library only (default: also the interpreter's
                     installed packages)

@@ -1,10 +1,30 @@
 // Command-line options shared by `score` and `run`, turned into typed ScoreOptions with errors
 // that name the flag.
 import type { ExecutorOptions, Limits } from '../exec/types';
+import { LIMIT_TABLE } from '../exec/limits';
 import type { ScoreOptions } from '../pipeline/score';
 import { ESTIMATORS, SCHEMES } from '../reward/codes';
 
 export class UsageError extends Error {}
+
+/** One flag per limit of the table (lib/exec/limits.ts): --cpu-ms, --wall-ms, --memory-mb, --output-kb,
+ *  --tmpfs-mb, --inodes. */
+export const LIMIT_FLAGS = Object.fromEntries(LIMIT_TABLE.map((e) => [e.flag, { type: 'string' }])) as
+  Record<string, { type: 'string' }>;
+
+/** The limits given on the command line; an error names the flag. */
+export function limitOptions(values: Record<string, unknown>): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  for (const e of LIMIT_TABLE) {
+    const v = values[e.flag];
+    if (v === undefined) continue;
+    const x = Number(v);
+    if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(x) || x <= 0 || (e.integer && !Number.isInteger(x)))
+      throw new UsageError(`--${e.flag} ${String(v)}: expected ${e.integer ? 'an integer' : 'a number'} > 0`);
+    limits[e.key] = x;
+  }
+  return limits;
+}
 
 /** The C++ flags of score, run and serve. */
 function CXX_FLAGS_SPEC() {
@@ -32,10 +52,7 @@ export function cxxOptions(values: Record<string, unknown>): Pick<ExecutorOption
 export const EXEC_FLAGS = {
   concurrency: { type: 'string' },
   python: { type: 'string' },
-  'cpu-ms': { type: 'string' },
-  'wall-ms': { type: 'string' },
-  'memory-mb': { type: 'string' },
-  'output-kb': { type: 'string' },
+  ...LIMIT_FLAGS,
   'no-cache': { type: 'boolean' },
   'cache-mb': { type: 'string' },
   'no-site-packages': { type: 'boolean' },
@@ -73,12 +90,7 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   Object.assign(o, cxxOptions(values));
   const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
-  const limits: Partial<Limits> = {};
-  const lim: Array<[string, keyof Limits]> = [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']];
-  for (const [flag, key] of lim) {
-    const x = number(values, flag, (v) => v > 0, 'a number > 0');
-    if (x !== undefined) limits[key] = x;
-  }
+  const limits = limitOptions(values);
   if (Object.keys(limits).length) o.limits = limits;
   if (mode === 'score') {
     if (values.scheme !== undefined) {

@@ -3,7 +3,7 @@
 // ones finish, then closes the port and the sandbox. A second signal stops at once.
 import { parseArgs } from 'util';
 import { startServer, type ServerOptions } from '../server/app';
-import { CXX_FLAGS, cxxOptions, UsageError } from './options';
+import { CXX_FLAGS, cxxOptions, LIMIT_FLAGS, limitOptions, UsageError } from './options';
 
 export const SERVE_HELP = `Usage: verpo serve [options]
 
@@ -43,6 +43,8 @@ Options:
   --testlib PATH     testlib.h for C++ checkers that include it (default $VERPO_TESTLIB)
   --cpu-ms N --wall-ms N --memory-mb N --output-kb N
                      default limits for groups that set none
+  --tmpfs-mb N --inodes N
+                     size and files of each test's own /tmp and /dev/shm
   -h, --help         this help
 
 The server keeps no state between requests: run several behind any load balancer, or give the
@@ -66,8 +68,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options: {
       host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
       concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
-      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, 'cpu-ms': { type: 'string' }, 'wall-ms': { type: 'string' },
-      'memory-mb': { type: 'string' }, 'output-kb': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CXX_FLAGS,
+      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, 
+      ...LIMIT_FLAGS, help: { type: 'boolean', short: 'h' }, ...CXX_FLAGS,
     },
     allowPositionals: true,
     strict: true,
@@ -89,11 +91,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (values.python !== undefined) o.python = values.python;
   if (values['no-site-packages']) o.sitePackages = false;
   Object.assign(o, cxxOptions(values));
-  const limits: NonNullable<ServerOptions['limits']> = {};
-  for (const [flag, key] of [['cpu-ms', 'cpuMs'], ['wall-ms', 'wallMs'], ['memory-mb', 'memoryMb'], ['output-kb', 'outputKb']] as const) {
-    const x = positive(values, flag, false);
-    if (x !== undefined) limits[key] = x;
-  }
+  const limits = limitOptions(values);
   if (Object.keys(limits).length) o.limits = limits;
   return o;
 }

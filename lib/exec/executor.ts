@@ -14,6 +14,7 @@ import type {
   TestResult,
 } from './types';
 import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
+import { defaultTmpfsMb } from './limits';
 import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
 import { checkedCell, compileFromRun, judgedCell, stdioCell, stdioRunCell, type CellContext } from './verdict';
 import {
@@ -188,8 +189,7 @@ export class Executor {
     // mounted with the slot, so a size that moved with every problem's memory limit would restart it.
     // What the tmpfs hold counts against each test's own memory limit either way.
     // Past the memory limit (as policy.hpp's default): files that fill it are MLE, not an ENOSPC at the limit.
-    const fill = Math.max(this.limits.memoryMb, limits.memoryMb);
-    if (limits.tmpfsMb === undefined) limits.tmpfsMb = Math.ceil(fill + fill / 8 + 16);
+    if (limits.tmpfsMb === undefined) limits.tmpfsMb = defaultTmpfsMb(Math.max(this.limits.memoryMb, limits.memoryMb));
     const checker = req.checker === undefined ? undefined : this.readyChecker(req.checker.language, req.checker.source);
     const key = contentHash([this.mode, req.language, req.code, req.setup ?? '', JSON.stringify(limits),
       req.checker?.language ?? '', req.checker?.source ?? '', req.language === 'cpp' ? this.cxxFlags.join('\0') : '']);

@@ -14,10 +14,10 @@ export interface Limits {
   memoryMb: number;
   /** stdout/stderr bytes kept per stream before the run is stopped with OLE, KiB. */
   outputKb: number;
-  /** Size of each of the test's own tmpfs (/tmp, its cwd, and /dev/shm), MiB. Default (and the one place it is
-   *  set: native/core/exec/policy.hpp): past the memory limit by 1/8 + 16 MiB. What they hold counts as the test's memory either way. */
+  /** Size of each of the test's own tmpfs (/tmp, its cwd, and /dev/shm), MiB. Default (limits.ts, defaultTmpfsMb):
+   *  past the memory limit by 1/8 + 16 MiB. What they hold counts as the test's memory either way. */
   tmpfsMb?: number;
-  /** Files and directories each of those tmpfs may hold (default 4096, policy.hpp). Past it: ENOSPC. */
+  /** Files and directories each of those tmpfs may hold (default 4096, limits.ts). Past it: ENOSPC. */
   inodes?: number;
 }
 

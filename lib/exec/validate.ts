@@ -3,12 +3,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { cacheBytes, type CellCacheOptions } from './cell-cache';
 import { COMPARATORS } from './compare';
+import { LIMIT_KEYS, LIMIT_TABLE } from './limits';
 import type { Checker, ExecutorOptions, Limits, RunRequest, TestCase, Tolerance } from './types';
 
-export const DEFAULT_LIMITS: Limits = { cpuMs: 2000, wallMs: 6000, memoryMb: 512, outputKb: 1024 };
-const LIMIT_KEYS: (keyof Limits)[] = ['cpuMs', 'wallMs', 'memoryMb', 'outputKb', 'tmpfsMb', 'inodes'];
+export { DEFAULT_LIMITS } from './limits';
 /** Limits that are counts (the others are amounts of time or memory and may be fractional). */
-const INTEGER_LIMITS: (keyof Limits)[] = ['tmpfsMb', 'inodes'];
+const INTEGER_LIMITS: (keyof Limits)[] = LIMIT_TABLE.filter((e) => e.integer).map((e) => e.key);
 const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function describe(v: unknown): string {
@@ -25,7 +25,7 @@ export function validateLimits(limits: unknown, field: string): Partial<Limits> 
   }
   const out: Partial<Limits> = {};
   for (const [k, v] of Object.entries(limits as Record<string, unknown>)) {
-    if (!(LIMIT_KEYS as string[]).includes(k)) throw new TypeError(`${field}.${k} is not a limit (known: ${LIMIT_KEYS.join(', ')})`);
+    if (!(LIMIT_KEYS as readonly string[]).includes(k)) throw new TypeError(`${field}.${k} is not a limit (known: ${LIMIT_KEYS.join(', ')})`);
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${field}.${k} must be a finite number, got ${describe(v)}`);
     if (v <= 0) throw new RangeError(`${field}.${k} must be > 0, got ${v}`);

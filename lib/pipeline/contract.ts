@@ -4,6 +4,7 @@
 import type { Checker, Limits, TestCase, Verdict } from '../exec/types';
 import { checkJson, MAX_JSON_DEPTH, validateChecker, type ValueError } from '../exec/validate';
 import { HARNESSES, type Harness } from '../datasets/apps-harness';
+import { LINE_LIMITS } from '../exec/limits';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
@@ -82,7 +83,6 @@ function describe(v: unknown): string {
 
 // prompt and meta are informational (written by `verpo convert`, ignored by scoring).
 const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'meta']);
-const LIMIT_KEYS: Record<string, keyof Limits> = { cpu_ms: 'cpuMs', wall_ms: 'wallMs', memory_mb: 'memoryMb', output_kb: 'outputKb' };
 
 function checkTests(v: unknown): TestCase[] {
   if (!Array.isArray(v) || v.length === 0) throw new LineError('tests', `expected a non-empty array of tests (got ${describe(v)})`);
@@ -160,8 +160,8 @@ function checkLimits(v: unknown): Partial<Limits> | undefined {
   if (!isObject(v)) throw new LineError('limits', `expected an object (got ${describe(v)})`);
   const out: Partial<Limits> = {};
   for (const [k, x] of Object.entries(v)) {
-    const name = LIMIT_KEYS[k];
-    if (!name) throw new LineError(`limits.${k}`, `unknown limit: expected ${Object.keys(LIMIT_KEYS).join(', ')}`);
+    const name = LINE_LIMITS[k];
+    if (!name) throw new LineError(`limits.${k}`, `unknown limit: expected ${Object.keys(LINE_LIMITS).join(', ')}`);
     if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new LineError(`limits.${k}`, `is ${JSON.stringify(x)}: expected a number > 0`);
     out[name] = x;
   }

@@ -3,6 +3,7 @@
 // an optional bearer token (header, or a /t/<token>/ path prefix), and the routes POST /score,
 // POST /run_code, POST /get_reward, POST /verl/compute_score, POST /trl/reward, GET /healthz,
 // GET /metrics. It keeps no state between requests.
+import { DEFAULT_LIMITS } from '../exec/limits';
 import { createServer } from 'http';
 import { availableParallelism } from 'os';
 import { Readable } from 'stream';
@@ -164,7 +165,7 @@ export class VerpoServer {
   /** Builds the app and its executor and checks the sandbox once; listen() starts serving. */
   static async create(options: ServerOptions = {}): Promise<VerpoServer> {
     const concurrency = options.concurrency ?? availableParallelism();
-    const outputKb = options.limits?.outputKb ?? 1024;
+    const outputKb = options.limits?.outputKb ?? DEFAULT_LIMITS.outputKb;
     const readiness: Readiness = { ready: false, reason: 'starting', isolation: null, checkedAt: 0, checking: false, closing: false };
     let executor: Executor | null = null;
     try {

@@ -3,6 +3,7 @@
 // position in the request, and the metrics. Results are promises that never reject (a group that
 // could not be scored is an error line), so a reply can await them in input order.
 import type { Executor } from '../exec/executor';
+import { LIMIT_CEILINGS } from '../exec/limits';
 import { score, VERDICTS, type ScoredLine, type ScoreOptions } from '../pipeline/score';
 import { LineError, type OutputLine } from '../pipeline/contract';
 import { checkOptions } from '../reward/validate';
@@ -31,7 +32,7 @@ export interface ScoringContext {
  * Ceilings on the limits a group may ask for: a server is shared, and one group with a ten-minute
  * wall limit would hold a slot from everyone else. (The JSONL contract itself sets no ceiling.)
  */
-export const LIMIT_CEILINGS: Readonly<Record<string, number>> = { cpu_ms: 60_000, wall_ms: 180_000, memory_mb: 4096, output_kb: 65_536 };
+export { LIMIT_CEILINGS };
 
 function overCeiling(group: Record<string, unknown>): string | null {
   const limits = group.limits;
