@@ -18,6 +18,7 @@
 // (use `idPrefix` to tell split files apart). TACO's `time_limit`/`memory_limit` strings are kept in `meta`.
 import { needsCheckerMeta } from './needs-checker';
 import { specialJudgeMeta } from './special-judge';
+import { INTERACTIVE_REASON, isInteractive } from './interactive';
 import type { TestCase } from '../exec/types';
 import { asRecord, capped, describeValue, isRecord, jsonText, lf, optStr, type Rec } from './fields';
 import { ioTests, recordFail } from './label-rules';
@@ -79,6 +80,7 @@ export function convertAppsRecord(raw: unknown, ref: RecordRef, options: Convert
   if (starter) meta.starter_code = starter;
   if (rollouts.length) meta.solution_correct = rollouts.map(() => true);
   const question = optStr(rec, 'question', ref);
+  if (fnName === undefined && isInteractive(question)) throw new DatasetRecordError(ref, 'question', INTERACTIVE_REASON);
   if (fnName === undefined) Object.assign(meta, (taco ? specialJudgeMeta(options.specialJudge, ref.index) : null) ?? needsCheckerMeta(question));
   return {
     id,

@@ -13,6 +13,7 @@
 // Outputs are compared as the contest judges compare them without a special checker: whitespace-separated
 // tokens (Codeforces' default wcmp), numbers within 1e-6 absolute or relative (the usual checker for real
 // outputs; integer tokens always exactly): `compare: 'tokens-float'`.
+import { INTERACTIVE_REASON, isInteractive } from './interactive';
 import type { StdioTest } from '../exec/types';
 import { needsCheckerMeta } from './needs-checker';
 import { asRecord, capped, describeValue, idPart, isRecord, lf, optStr, type Rec } from './fields';
@@ -129,6 +130,7 @@ function commonOjLine(rec: Rec, ref: RecordRef, options: ConvertOptions): Contra
     else if (typeof py === 'string') rollouts = [lf(py)];
   }
   const content = optStr(rec, 'content', ref);
+  if (isInteractive(content)) throw new DatasetRecordError(ref, 'content', INTERACTIVE_REASON);
   return {
     id,
     language: 'python',
@@ -182,6 +184,7 @@ export function convertCodeContestsRecord(raw: unknown, ref: RecordRef, options:
   }
   if (rollouts.length) meta.solution_correct = [...good.map(() => true), ...bad.map(() => false)];
   const description = optStr(rec, 'description', ref);
+  if (isInteractive(description)) throw new DatasetRecordError(ref, 'description', INTERACTIVE_REASON);
   Object.assign(meta, needsCheckerMeta(description));
   return {
     id,

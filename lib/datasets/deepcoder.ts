@@ -33,6 +33,7 @@
 // interactive problem (its tests are one transcript of the jury's side), or tests that do not parse.
 // Problems that accept several answers are marked (needs-checker.ts). `withSolutions` adds `solutions`
 // (a program or a list of programs) as rollouts.
+import { INTERACTIVE_REASON, isInteractive } from './interactive';
 import type { TestCase } from '../exec/types';
 import { asRecord, capped, describeValue, isRecord, lf, optStr, type Rec } from './fields';
 import { LabelError, testsFromLabel, type LabelGroup } from './label-rules';
@@ -44,6 +45,8 @@ import { DatasetRecordError, type ContractLine, type ConvertOptions, type Record
 export type DeepCoderSource = 'code_contests' | 'codeforces' | 'livecodebench' | 'leetcodedataset';
 
 /** The source a row's `tests` shape says (undefined when it is none of the four). */
+export { isInteractive };
+
 export function deepCoderSource(tests: unknown): DeepCoderSource | undefined {
   if (isRecord(tests)) {
     if (typeof tests.functional === 'string') return 'leetcodedataset';
@@ -54,13 +57,6 @@ export function deepCoderSource(tests: unknown): DeepCoderSource | undefined {
   return undefined;
 }
 
-const INTERACTIVE = /(?<![-\w])interactive problem\b|^\s*Interaction\s*$/im;
-
-/** True when the statement says the problem is interactive (Codeforces' "This is an interactive problem",
- *  or an "Interaction" section). */
-export function isInteractive(statement: string | undefined): boolean {
-  return statement !== undefined && INTERACTIVE.test(statement);
-}
 
 /** testsFromLabel, its errors as the record's (`label.tests[2].input` -> `tests[2].input`). */
 function fromLabel(label: unknown, ref: RecordRef): LabelGroup {
@@ -182,7 +178,7 @@ export function convertDeepCoderRecord(raw: unknown, ref: RecordRef, options: Co
     };
   } else {
     if (isInteractive(problem)) {
-      throw new DatasetRecordError(ref, 'problem', 'an interactive problem: its tests are one transcript of the jury\'s side, which stdio tests cannot judge (it needs an interactor)');
+      throw new DatasetRecordError(ref, 'problem', INTERACTIVE_REASON);
     }
     converted = labelSourceTests(source, tests, rec, ref, starter);
   }

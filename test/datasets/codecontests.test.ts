@@ -2,7 +2,7 @@
 // CommonOJ sample rows (hand-made records in test/fixtures/datasets/).
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertDataset, convertDatasetFile, type ContractLine } from '../../lib/datasets';
+import { convertDataset, convertDatasetFile, type ContractLine, type DatasetRecordError } from '../../lib/datasets';
 import { durationMs } from '../../lib/datasets/codecontests';
 import { readDatasetText } from '../../lib/datasets/records';
 import { expectValidLine } from './convert-helpers';
@@ -114,5 +114,20 @@ describe('problems that accept several answers', () => {
       public_tests: { input: ['1\n'], output: ['1\n'] } };
     const [line] = [...convertDataset('codecontests', JSON.stringify(record) + '\n', {})];
     expect(line.meta).toMatchObject({ needs_checker: true });
+  });
+});
+
+describe('interactive problems', () => {
+  it('are refused with the reason, by the CodeContests and APPS/TACO converters alike', () => {
+    const [first] = SAMPLE.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const interactive = { ...first, description: 'This is an interactive problem.\n\nGuess the number.' };
+    const errors: DatasetRecordError[] = [];
+    const out = [...convertDataset('codecontests', JSON.stringify(interactive), { onError: (e) => errors.push(e) })];
+    expect(out).toEqual([]);
+    expect(`${errors[0].field}: ${errors[0].reason}`).toMatch(/^description: an interactive problem: .*needs an interactor/);
+    const taco = [{ question: 'Guess.\n\nInteraction\n\nPrint "? x" to ask.', input_output: JSON.stringify({ inputs: ['1\n'], outputs: ['1\n'] }), solutions: '[]' }];
+    const appsErrors: DatasetRecordError[] = [];
+    expect([...convertDataset('apps', JSON.stringify(taco), { onError: (e) => appsErrors.push(e) })]).toEqual([]);
+    expect(appsErrors[0].field).toBe('question');
   });
 });
