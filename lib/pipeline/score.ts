@@ -2,17 +2,15 @@
 // Lines run concurrently (the executor bounds the processes), results are yielded as soon as every
 // earlier line is done, and a bad line becomes an error result while the rest is still scored.
 import { availableParallelism } from 'os';
-import { performance } from 'perf_hooks';
 import { cacheBytes, type CellCacheOptions } from '../exec/cell-cache';
 import { Executor } from '../exec/executor';
-import { appsHarnessProgram, needsAppsHarness } from '../datasets/apps-harness';
-import type { ExecutorOptions, RunResult, TestResult, Verdict } from '../exec/types';
-import { computeRewards } from '../reward/compute';
+import type { ExecutorOptions, Verdict } from '../exec/types';
 import { checkOptions } from '../reward/validate';
-import type { RewardOptions, RewardOutput } from '../reward/types';
-import { checkLine, LineError, OutputLine, Problem, RowResult } from './contract';
+import type { RewardOptions } from '../reward/types';
+import { checkLine, LineError, type OutputLine } from './contract';
+import { emptyVerdicts, problemErrorMessage, scoreProblem, VERDICTS, type LineStats } from './score-problem';
 
-export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
+export { VERDICTS, type LineStats };
 
 export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
@@ -30,21 +28,6 @@ export interface ScoreOptions extends Omit<RewardOptions, 'out'>, Pick<ExecutorO
   /** Line number of the first input line, for messages (default 1; --resume passes more). */
   firstLine?: number;
   onProgress?: (p: ScoreProgress) => void;
-}
-
-export interface LineStats {
-  verdicts: Record<Verdict, number>;
-  executions: number;
-  cacheHits: number;
-  /** Trajectories (rollouts, single-turn) and how many solved every test. */
-  trajectories: number;
-  solved: number;
-  rewardSum: number;
-  rows: number;
-  /** Every advantage in the group is zero (no learning signal). */
-  zeroAdvantage: boolean;
-  /** Time spent in the reward kernel for this line, ms. */
-  rewardMs: number;
 }
 
 export interface ScoredLine {
@@ -77,61 +60,12 @@ export class UnreadableLine {
   constructor(readonly line: number, readonly reason: string) {}
 }
 
-function emptyVerdicts(): Record<Verdict, number> {
-  return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-}
-
 async function* lines(input: Input): AsyncGenerator<unknown> {
   yield* input as AsyncIterable<unknown>;
 }
 
-/** Executes a problem's programs. Identical programs and cells are run once by the executor's
- *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
-async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  const runs = await Promise.all(p.programs.map(async (code) => {
-    const run = await ex.run({ language: p.language, code, setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
-    // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
-    if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
-      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
-    }
-    return run;
-  }));
-  let executions = 0, cacheHits = 0;
-  for (const run of runs) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
-  return { runs, executions, cacheHits };
-}
-
-function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null): RowResult[] {
-  return passed.map((row, r) => ({
-    ...(verdicts ? { verdicts: verdicts[r] } : {}),
-    passed: row,
-    dense: out.dense[r],
-    outcome: out.outcome[r],
-    reward: out.reward[r],
-    advantage: out.advantage[r],
-  }));
-}
-
-function shapeRows(p: Problem, rows: RowResult[]): Pick<OutputLine, 'rollouts' | 'turns'> {
-  if (!p.trajectory) return { rollouts: rows };
-  const turns: RowResult[][] = (p.turnsPerTrajectory ?? []).map(() => []);
-  p.trajectory.forEach((t, r) => turns[t].push(rows[r]));
-  return { turns };
-}
-
-function rewards(p: Problem, passed: number[][], options: ScoreOptions): RewardOutput {
-  const M = passed[0].length;
-  return computeRewards(
-    {
-      passed: Uint8Array.from(passed.flat()),
-      rows: new Uint32Array([passed.length]),
-      tests: new Uint32Array([M]),
-      ...(p.trajectory ? { trajectory: Uint32Array.from(p.trajectory) } : {}),
-    },
-    options,
-  );
-}
-
+/** One line: parsed and checked, then scored by scoreProblem; any error becomes its error line
+ *  (`line 12: tests[0].code: ...`), and the other lines are still scored. */
 async function scoreLine(raw: unknown, line: number, executor: () => Executor, options: ScoreOptions): Promise<ScoredLine> {
   let id: string | number | null = null;
   if (raw instanceof UnreadableLine) return { line, failed: true, stats: null, output: { id, error: `line ${line}: ${raw.reason}` } };
@@ -142,52 +76,11 @@ async function scoreLine(raw: unknown, line: number, executor: () => Executor, o
       if (typeof maybe === 'string' || typeof maybe === 'number') id = maybe;
     }
     const p = checkLine(value, options.mode ?? 'score');
-    const stats: LineStats = {
-      verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false, rewardMs: 0,
-    };
-    let passed: number[][];
-    let verdicts: Verdict[][] | null = null;
-    if (p.passed) {
-      passed = p.passed;
-    } else {
-      const done = await execute(executor(), p, options.cache ?? true);
-      stats.executions = done.executions;
-      stats.cacheHits = done.cacheHits;
-      verdicts = done.runs.map((r) => r.tests.map((t: TestResult) => t.verdict));
-      for (const row of verdicts) for (const v of row) stats.verdicts[v]++;
-      passed = verdicts.map((row) => row.map((v) => (v === 'AC' ? 1 : 0)));
-    }
-    const M = passed[0].length;
-    const trajectories = p.turnsPerTrajectory ? p.turnsPerTrajectory.length : passed.length;
-    stats.trajectories = trajectories;
-    stats.rows = passed.length;
-    if ((options.mode ?? 'score') === 'run') {
-      const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
-      stats.solved = finalTurnsSolved(p, passed, M);
-      return { line, failed: false, stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
-    }
-    const t0 = performance.now();
-    const out = rewards(p, passed, options);
-    stats.rewardMs = performance.now() - t0;
-    stats.solved = finalTurnsSolved(p, passed, M);
-    stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
-    stats.zeroAdvantage = out.advantage.every((a) => a === 0);
-    const weights = Array.from(out.weight, (w) => (Number.isFinite(w) ? w : null));
-    return { line, failed: false, stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), error: null } };
+    const { output, stats } = await scoreProblem(p, { executor, options });
+    return { line, failed: false, stats, output };
   } catch (e) {
-    const msg = e instanceof LineError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError
-      ? e.message
-      : `internal error: ${(e as Error).message}`;
-    return { line, failed: true, stats: null, output: { id, error: `line ${line}: ${msg}` } };
+    return { line, failed: true, stats: null, output: { id, error: `line ${line}: ${problemErrorMessage(e)}` } };
   }
-}
-
-function finalTurnsSolved(p: Problem, passed: number[][], M: number): number {
-  const solvedRow = (r: number) => passed[r].reduce((a, b) => a + b, 0) === M;
-  if (!p.trajectory) return passed.filter((_, r) => solvedRow(r)).length;
-  const last = new Map<number, number>();
-  p.trajectory.forEach((t, r) => last.set(t, r));
-  return [...last.values()].filter(solvedRow).length;
 }
 
 function parseJson(s: string): unknown {

@@ -1,11 +1,12 @@
 // Scoring problem groups for a request: admission into the bounded queue, one slot per group, the
-// pipeline's score() on the group with the server's shared executor, per-group errors named by their
+// pipeline's scoreProblem on the group with the server's shared executor, per-group errors named by their
 // position in the request, and the metrics. Results are promises that never reject (a group that
 // could not be scored is an error line), so a reply can await them in input order.
 import type { Executor } from '../exec/executor';
 import { LIMIT_CEILINGS } from '../exec/limits';
-import { score, VERDICTS, type ScoredLine, type ScoreOptions } from '../pipeline/score';
-import { LineError, type OutputLine } from '../pipeline/contract';
+import type { ScoreOptions } from '../pipeline/score';
+import { checkLine, LineError, type OutputLine } from '../pipeline/contract';
+import { checkRho, problemErrorMessage, scoreProblem, testCount, VERDICTS, type LineStats } from '../pipeline/score-problem';
 import { checkOptions } from '../reward/validate';
 import { HttpError, redactPaths } from './errors';
 import { laneExecutor, type FairScheduler } from './fair';
@@ -13,7 +14,6 @@ import { programOfCompletion, testsFromLabel } from './labels';
 import type { ServerMetrics } from './metrics';
 import { CancelledError, type Admission } from './queue';
 import type { GroupQueue } from './queue';
-import { applyRho } from './rho';
 
 /** The request options a client may set; execution settings belong to the server. */
 export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache'>;
@@ -34,12 +34,12 @@ export interface ScoringContext {
  */
 export { LIMIT_CEILINGS };
 
-function overCeiling(group: Record<string, unknown>): string | null {
+function overCeiling(group: Record<string, unknown>): { field: string; reason: string } | null {
   const limits = group.limits;
   if (!isObject(limits)) return null;
   for (const [k, max] of Object.entries(LIMIT_CEILINGS)) {
     const v = limits[k];
-    if (typeof v === 'number' && v > max) return `limits.${k}: is ${v}: this server allows at most ${max}`;
+    if (typeof v === 'number' && v > max) return { field: `limits.${k}`, reason: `is ${v}: this server allows at most ${max}` };
   }
   return null;
 }
@@ -105,55 +105,44 @@ export function errorLine(group: unknown, index: number, message: string): Outpu
   return { id, error: redactPaths(`problems[${index}]: ${message}`) };
 }
 
-/** score() on one group; `firstLine: index` makes its messages read "line <index>: ...", re-prefixed here. */
+/** One group, scored through scoreProblem: its errors name their field (`problems[3]: tests[0].code: ...`). */
 async function scoreGroup(ctx: ScoringContext, raw: unknown, index: number, options: RequestScoreOptions, lane: string, signal: AbortSignal): Promise<OutputLine> {
-  let group: unknown;
+  let result: { output: OutputLine; stats: LineStats };
   try {
-    group = expandGroup(raw);
-  } catch (e) {
-    if (e instanceof LineError) return errorLine(raw, index, e.message);
-    throw e;
-  }
-  let rho: unknown;
-  let line = group;
-  if (isObject(group) && 'rho' in group) {
-    const { rho: r, ...rest } = group;
-    rho = r;
-    line = rest;
-  }
-  const tooMuch = isObject(line) ? overCeiling(line) : null;
-  if (tooMuch !== null) return errorLine(group, index, tooMuch);
-  const executes = !(isObject(line) && 'passed' in line);
-  if (executes && ctx.executor === null) return errorLine(group, index, 'internal error: no sandbox'); // scoreGroups refuses these first
-  let scored: ScoredLine | undefined;
-  // the executor as this route sees it: its tests take their turns in the route's lane, and those still
-  // waiting when the client goes away are dropped
-  const executor = ctx.executor ? laneExecutor(ctx.executor, ctx.scheduler, lane, { signal }) : undefined;
-  for await (const r of score([line], { ...options, ...(executor ? { executor } : {}), window: 1, firstLine: index })) scored = r;
-  if (scored === undefined) return errorLine(group, index, 'internal error: no result');
-  // tests dropped because the client went away fail the line: that is a cancellation, not a scoring error
-  if (signal.aborted && scored.failed) throw new CancelledError();
-  recordStats(ctx.metrics, scored);
-  if (scored.failed) {
-    const msg = (scored.output.error ?? '').replace(new RegExp(`^line ${index}: `), '');
-    return errorLine(group, index, msg);
-  }
-  if (rho !== undefined && (options.mode ?? 'score') === 'score') {
-    try {
-      return applyRho(scored.output, rho, options);
-    } catch (e) {
-      return errorLine(group, index, (e as Error).message);
+    const group = expandGroup(raw);
+    let rho: unknown;
+    let line = group;
+    if (isObject(group) && 'rho' in group) {
+      const { rho: r, ...rest } = group;
+      rho = r;
+      line = rest;
     }
+    const tooMuch = isObject(line) ? overCeiling(line) : null;
+    if (tooMuch !== null) throw new LineError(tooMuch.field, tooMuch.reason);
+    const mode = options.mode ?? 'score';
+    const problem = checkLine(line, mode);
+    // a trainer's per-test pass rates, checked before anything runs (they only weight rewards)
+    const rates = rho !== undefined && mode === 'score' ? checkRho(rho, testCount(problem)) : undefined;
+    if (problem.passed === null && ctx.executor === null) throw new Error('no sandbox'); // scoreGroups refuses these first
+    // the executor as this route sees it: its tests take their turns in the route's lane, and those still
+    // waiting when the client goes away are dropped
+    const executor = ctx.executor ? laneExecutor(ctx.executor, ctx.scheduler, lane, { signal }) : null;
+    result = await scoreProblem(problem, { executor: () => executor!, options: { ...options, mode }, ...(rates ? { rho: rates } : {}) });
+  } catch (e) {
+    // tests dropped because the client went away fail the group: that is a cancellation, not a scoring error
+    if (signal.aborted) throw new CancelledError();
+    ctx.metrics.groups.inc({ outcome: 'error' });
+    return errorLine(raw, index, problemErrorMessage(e));
   }
-  return scored.output;
+  recordStats(ctx.metrics, result.stats);
+  return result.output;
 }
 
-function recordStats(metrics: ServerMetrics, r: ScoredLine): void {
-  metrics.groups.inc({ outcome: r.failed ? 'error' : 'scored' });
-  if (!r.stats) return;
-  metrics.executions.inc({}, r.stats.executions);
-  metrics.cacheHits.inc({}, r.stats.cacheHits);
-  for (const v of VERDICTS) if (r.stats.verdicts[v] > 0) metrics.verdicts.inc({ verdict: v }, r.stats.verdicts[v]);
+function recordStats(metrics: ServerMetrics, stats: LineStats): void {
+  metrics.groups.inc({ outcome: 'scored' });
+  metrics.executions.inc({}, stats.executions);
+  metrics.cacheHits.inc({}, stats.cacheHits);
+  for (const v of VERDICTS) if (stats.verdicts[v] > 0) metrics.verdicts.inc({ verdict: v }, stats.verdicts[v]);
 }
 
 /**

@@ -84,6 +84,11 @@ describe('POST /score', () => {
     expect(r.json.results[1].weights).not.toEqual(got.weights);
     const bad = await post(server.url, '/score', { problems: [{ id: 'r', passed, rho: [0.5] }] });
     expect(bad.json.results[0].error).toBe('problems[0]: rho: expected one pass rate per test (3), got 1');
+    // a bad rho is found before the group's programs run: nothing is executed for it
+    const before = server.metrics.executions.get({});
+    const early = await post(server.url, '/score', { problems: [{ ...programGroup('rho'), rho: [2] }] });
+    expect(early.json.results[0].error).toMatch(/^problems\[0\]: rho(\[0\])?: /);
+    expect(server.metrics.executions.get({})).toBe(before);
   });
 
   it('multi-turn groups with rho keep their turns shape', async () => {

@@ -1,0 +1,162 @@
+// One problem group, scored: execute its programs -> the rows x tests verdict matrix -> rewards -> its
+// output line. The streaming pipeline (score.ts), the server's routes and the CLI all score a group
+// through scoreProblem; a problem's errors are LineErrors that name their field, never parsed messages.
+import { performance } from 'perf_hooks';
+import type { Executor } from '../exec/executor';
+import { appsHarnessProgram, needsAppsHarness } from '../datasets/apps-harness';
+import type { RunResult, Verdict } from '../exec/types';
+import { computeRewards } from '../reward/compute';
+import type { RewardOptions, RewardOutput } from '../reward/types';
+import { LineError, type OutputLine, type Problem, type RowResult } from './contract';
+
+export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
+
+export interface LineStats {
+  verdicts: Record<Verdict, number>;
+  executions: number;
+  cacheHits: number;
+  /** Trajectories (rollouts, single-turn) and how many solved every test. */
+  trajectories: number;
+  solved: number;
+  rewardSum: number;
+  rows: number;
+  /** Every advantage in the group is zero (no learning signal). */
+  zeroAdvantage: boolean;
+  /** Time spent in the reward kernel for this line, ms. */
+  rewardMs: number;
+}
+
+export interface ProblemOptions extends Omit<RewardOptions, 'out'> {
+  /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
+  mode?: 'score' | 'run';
+  /** Use the executor's content-hash cache (default true). */
+  cache?: boolean;
+}
+
+export interface ProblemContext {
+  /** The executor, asked for only when the problem has programs to run. */
+  executor: () => Executor;
+  options: ProblemOptions;
+  /** Per-test pass rates to weight the tests by instead of the group's own (a trainer's tracker: checkRho). */
+  rho?: Float64Array;
+}
+
+export function emptyVerdicts(): Record<Verdict, number> {
+  return Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+}
+
+/** Tests of a problem: its tests, or the width of its precomputed matrix. */
+export function testCount(p: Problem): number {
+  return p.passed ? p.passed[0].length : p.tests.length;
+}
+
+/** A group's `rho`: one pass rate in [0, 1] per test. */
+export function checkRho(rho: unknown, tests: number): Float64Array {
+  if (!Array.isArray(rho) || rho.length !== tests) {
+    throw new LineError('rho', `expected one pass rate per test (${tests})${Array.isArray(rho) ? `, got ${rho.length}` : ''}`);
+  }
+  rho.forEach((x, j) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 1) throw new LineError(`rho[${j}]`, `is ${JSON.stringify(x)}: expected a number in [0, 1]`);
+  });
+  return Float64Array.from(rho as number[]);
+}
+
+/** Scores one checked problem. Throws LineError (a field of the problem), TypeError/RangeError (bad input
+ *  the executor found), or anything else for an internal error. */
+export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ output: OutputLine; stats: LineStats }> {
+  const { options } = ctx;
+  const stats: LineStats = {
+    verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false, rewardMs: 0,
+  };
+  let passed: number[][];
+  let verdicts: Verdict[][] | null = null;
+  if (p.passed) {
+    passed = p.passed;
+  } else {
+    const done = await execute(ctx.executor(), p, options.cache ?? true);
+    stats.executions = done.executions;
+    stats.cacheHits = done.cacheHits;
+    verdicts = done.runs.map((r) => r.tests.map((t) => t.verdict));
+    for (const row of verdicts) for (const v of row) stats.verdicts[v]++;
+    passed = verdicts.map((row) => row.map((v) => (v === 'AC' ? 1 : 0)));
+  }
+  const M = passed[0].length;
+  stats.trajectories = p.turnsPerTrajectory ? p.turnsPerTrajectory.length : passed.length;
+  stats.rows = passed.length;
+  stats.solved = finalTurnsSolved(p, passed, M);
+  if ((options.mode ?? 'score') === 'run') {
+    const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
+    return { stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
+  }
+  const t0 = performance.now();
+  const out = rewards(p, passed, options, ctx.rho);
+  stats.rewardMs = performance.now() - t0;
+  stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
+  stats.zeroAdvantage = out.advantage.every((a) => a === 0);
+  const weights = Array.from(out.weight, (w) => (Number.isFinite(w) ? w : null));
+  return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), error: null } };
+}
+
+/** The message of a problem's error: its own for bad input, marked internal otherwise. */
+export function problemErrorMessage(e: unknown): string {
+  return e instanceof LineError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError
+    ? e.message
+    : `internal error: ${(e as Error).message}`;
+}
+
+/** Executes a problem's programs. Identical programs and cells are run once by the executor's
+ *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
+async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
+  const runs = await Promise.all(p.programs.map(async (code) => {
+    const run = await ex.run({ language: p.language, code, setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
+    // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
+    if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
+      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
+    }
+    return run;
+  }));
+  let executions = 0, cacheHits = 0;
+  for (const run of runs) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
+  return { runs, executions, cacheHits };
+}
+
+function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null): RowResult[] {
+  return passed.map((row, r) => ({
+    ...(verdicts ? { verdicts: verdicts[r] } : {}),
+    passed: row,
+    dense: out.dense[r],
+    outcome: out.outcome[r],
+    reward: out.reward[r],
+    advantage: out.advantage[r],
+  }));
+}
+
+function shapeRows(p: Problem, rows: RowResult[]): Pick<OutputLine, 'rollouts' | 'turns'> {
+  if (!p.trajectory) return { rollouts: rows };
+  const turns: RowResult[][] = (p.turnsPerTrajectory ?? []).map(() => []);
+  p.trajectory.forEach((t, r) => turns[t].push(rows[r]));
+  return { turns };
+}
+
+/** Rows are in trajectory order, each trajectory's turns in turn order: the order computeRewards wants. */
+function rewards(p: Problem, passed: number[][], options: Omit<RewardOptions, 'out'>, rho: Float64Array | undefined): RewardOutput {
+  const M = passed[0].length;
+  return computeRewards(
+    {
+      passed: Uint8Array.from(passed.flat()),
+      rows: new Uint32Array([passed.length]),
+      tests: new Uint32Array([M]),
+      ...(p.trajectory ? { trajectory: Uint32Array.from(p.trajectory) } : {}),
+      ...(rho ? { rho } : {}),
+    },
+    options,
+  );
+}
+
+function finalTurnsSolved(p: Problem, passed: number[][], M: number): number {
+  const solvedRow = (r: number) => passed[r].reduce((a, b) => a + b, 0) === M;
+  if (!p.trajectory) return passed.filter((_, r) => solvedRow(r)).length;
+  const last = new Map<number, number>();
+  p.trajectory.forEach((t, r) => last.set(t, r));
+  return [...last.values()].filter(solvedRow).length;
+}
