@@ -184,8 +184,10 @@ export function compileFromRun(r: SandboxResult): (CompileResult & { where?: str
       { ok?: unknown; message?: unknown; where?: unknown; marshal?: unknown };
     if (v.ok === true) {
       const rest = nl < 0 ? Buffer.alloc(0) : c.stdout.subarray(nl + 1);
+      // kept by the syntax-check cache for as long as the program is: a buffer of its own, not a slice of a
+      // shared pool slab (which would keep the slab's other, dead, allocations alive with it)
       const code = typeof v.marshal === 'number' && v.marshal > 0 && rest.length === v.marshal && !c.stdoutTruncated
-        ? Buffer.from(rest) : undefined;
+        ? ownCopy(rest) : undefined;
       return code ? { ok: true, code } : { ok: true };
     }
     if (v.ok === false && typeof v.message === 'string') {
@@ -193,4 +195,10 @@ export function compileFromRun(r: SandboxResult): (CompileResult & { where?: str
     }
   } catch { /* fall through */ }
   return null;
+}
+
+function ownCopy(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
 }
