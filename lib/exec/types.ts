@@ -32,6 +32,8 @@ export interface Tolerance {
 export interface AssertTest {
   type: 'assert';
   code: string;
+  /** Pipeline only: a held-out test, executed and reported, never rewarded (the executor ignores it). */
+  hidden?: boolean;
 }
 
 /** `fn(*args, **kwargs)` in the program; the return value is compared with `expected` by type-aware rules. */
@@ -43,6 +45,7 @@ export interface CallTest {
   expected: unknown;
   /** Numbers compare exactly unless a tolerance is given. */
   tolerance?: Tolerance;
+  hidden?: boolean;
 }
 
 /** How a stdio test's output is compared (compare.ts): 'whitespace' (default: line by line, trailing spaces and
@@ -65,6 +68,7 @@ export interface StdioTest {
   tolerance?: Tolerance;
   /** Default 'sensitive'. */
   case?: CaseMode;
+  hidden?: boolean;
 }
 
 export type TestCase = AssertTest | CallTest | StdioTest;

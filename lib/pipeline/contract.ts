@@ -86,9 +86,10 @@ const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollo
 
 function checkTests(v: unknown): TestCase[] {
   if (!Array.isArray(v) || v.length === 0) throw new LineError('tests', `expected a non-empty array of tests (got ${describe(v)})`);
-  return v.map((t, i) => {
+  const checked = v.map((t, i) => {
     const f = `tests[${i}]`;
     if (!isObject(t)) throw new LineError(f, `expected an object (got ${describe(t)})`);
+    if (t.hidden !== undefined && typeof t.hidden !== 'boolean') throw new LineError(`${f}.hidden`, `expected true or false (got ${describe(t.hidden)})`);
     switch (t.type) {
       case 'assert':
         if (typeof t.code !== 'string') throw new LineError(`${f}.code`, 'expected a string of Python statements');
@@ -111,6 +112,8 @@ function checkTests(v: unknown): TestCase[] {
         throw new LineError(`${f}.type`, `is ${JSON.stringify(t.type)}: expected 'assert', 'stdio' or 'call'`);
     }
   });
+  if (checked.every((t) => t.hidden === true)) throw new LineError('tests', 'every test is hidden: at least one must count for the rewards');
+  return checked;
 }
 
 /** A call test's value: JSON, nested at most MAX_JSON_DEPTH levels (the wire limit), or a LineError naming its path. */

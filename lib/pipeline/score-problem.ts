@@ -4,7 +4,7 @@
 import { performance } from 'perf_hooks';
 import type { Executor } from '../exec/executor';
 import { appsHarnessProgram, needsAppsHarness } from '../datasets/apps-harness';
-import type { RunResult, Verdict } from '../exec/types';
+import type { RunResult, TestCase, Verdict } from '../exec/types';
 import { computeRewards } from '../reward/compute';
 import type { RewardOptions, RewardOutput } from '../reward/types';
 import { LineError, type OutputLine, type Problem, type RowResult } from './contract';
@@ -80,21 +80,33 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
     for (const row of verdicts) for (const v of row) stats.verdicts[v]++;
     passed = verdicts.map((row) => row.map((v) => (v === 'AC' ? 1 : 0)));
   }
-  const M = passed[0].length;
+  // Held-out tests (`hidden`) are run and reported, and left out of everything the rewards see.
+  const counted = countedTests(p, passed[0].length);
+  const visible = counted === null ? passed : passed.map((row) => counted.map((j) => row[j]));
   stats.trajectories = p.turnsPerTrajectory ? p.turnsPerTrajectory.length : passed.length;
   stats.rows = passed.length;
-  stats.solved = finalTurnsSolved(p, passed, M);
+  stats.solved = finalTurnsSolved(p, visible, visible[0].length);
   if ((options.mode ?? 'score') === 'run') {
     const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
     return { stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
   }
+  const rho = counted === null || ctx.rho === undefined ? ctx.rho : Float64Array.from(counted, (j) => ctx.rho![j]);
   const t0 = performance.now();
-  const out = rewards(p, passed, options, ctx.rho);
+  const out = rewards(p, visible, options, rho);
   stats.rewardMs = performance.now() - t0;
   stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
   stats.zeroAdvantage = out.advantage.every((a) => a === 0);
-  const weights = Array.from(out.weight, (w) => (Number.isFinite(w) ? w : null));
+  const weights: Array<number | null> = new Array<number | null>(passed[0].length).fill(null);
+  (counted ?? weights.map((_, j) => j)).forEach((j, k) => { weights[j] = Number.isFinite(out.weight[k]) ? out.weight[k] : null; });
   return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), error: null } };
+}
+
+/** The indices of the tests that count for the rewards, or null when every test does. */
+function countedTests(p: Problem, width: number): number[] | null {
+  if (!p.tests.some((t) => t.hidden === true)) return null;
+  const out: number[] = [];
+  for (let j = 0; j < width; j++) if (p.tests[j].hidden !== true) out.push(j);
+  return out;
 }
 
 /** The message of a problem's error: its own for bad input, marked internal otherwise. */
@@ -107,11 +119,17 @@ export function problemErrorMessage(e: unknown): string {
 /** Executes a problem's programs. Identical programs and cells are run once by the executor's
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
 async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
+  // `hidden` is the pipeline's, not the executor's: a test runs (and is cached) the same either way
+  const tests = p.tests.map((t) => {
+    if (t.hidden === undefined) return t;
+    const { hidden: _, ...test } = t;
+    return test as TestCase;
+  });
   const runs = await Promise.all(p.programs.map(async (code) => {
-    const run = await ex.run({ language: p.language, code, setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
+    const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
     // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
     if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
-      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests: p.tests, limits: p.limits, cache, checker: p.checker });
+      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
     }
     return run;
   }));
