@@ -34,6 +34,8 @@ export interface AssertTest {
   code: string;
   /** Pipeline only: a held-out test, executed and reported, never rewarded (the executor ignores it). */
   hidden?: boolean;
+  /** Pipeline only: a prior weight multiplied into the test's reward weight (default 1; RewardBatch.testWeight). */
+  weight?: number;
 }
 
 /** `fn(*args, **kwargs)` in the program; the return value is compared with `expected` by type-aware rules. */
@@ -46,6 +48,7 @@ export interface CallTest {
   /** Numbers compare exactly unless a tolerance is given. */
   tolerance?: Tolerance;
   hidden?: boolean;
+  weight?: number;
 }
 
 /** How a stdio test's output is compared (compare.ts): 'whitespace' (default: line by line, trailing spaces and
@@ -69,6 +72,7 @@ export interface StdioTest {
   /** Default 'sensitive'. */
   case?: CaseMode;
   hidden?: boolean;
+  weight?: number;
 }
 
 export type TestCase = AssertTest | CallTest | StdioTest;

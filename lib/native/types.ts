@@ -12,7 +12,7 @@ export type KernelResult = null | [number, number, number];
  *  and the output arrays (per row, then per (group, test)); then the range of groups to compute. */
 export type RewardBatchArgs = [
   passed: Uint8Array, rows: Uint32Array, tests: Uint32Array, trajectory: Uint32Array | null, rho: Float64Array | null,
-  params: Float64Array, reward: Float64Array, dense: Float64Array, outcome: Float64Array, advantage: Float64Array,
+  testWeight: Float64Array | null, params: Float64Array, reward: Float64Array, dense: Float64Array, outcome: Float64Array, advantage: Float64Array,
   weight: Float64Array, rhoOut: Float64Array,
 ];
 export type RewardKernelArgs = [...batch: RewardBatchArgs, groupBegin: number, groupEnd: number];

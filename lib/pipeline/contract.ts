@@ -90,6 +90,8 @@ function checkTests(v: unknown): TestCase[] {
     const f = `tests[${i}]`;
     if (!isObject(t)) throw new LineError(f, `expected an object (got ${describe(t)})`);
     if (t.hidden !== undefined && typeof t.hidden !== 'boolean') throw new LineError(`${f}.hidden`, `expected true or false (got ${describe(t.hidden)})`);
+    if (t.weight !== undefined && !(typeof t.weight === 'number' && Number.isFinite(t.weight) && t.weight >= 0))
+      throw new LineError(`${f}.weight`, `is ${JSON.stringify(t.weight)}: expected a finite number >= 0`);
     switch (t.type) {
       case 'assert':
         if (typeof t.code !== 'string') throw new LineError(`${f}.code`, 'expected a string of Python statements');

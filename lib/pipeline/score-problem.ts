@@ -90,14 +90,16 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
     const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
     return { stats, output: { id: p.id, ...shapeRows(p, rows), error: null } };
   }
+  const columns = counted ?? passed[0].map((_, j) => j);
   const rho = counted === null || ctx.rho === undefined ? ctx.rho : Float64Array.from(counted, (j) => ctx.rho![j]);
+  const testWeight = p.tests.some((t) => t.weight !== undefined) ? Float64Array.from(columns, (j) => p.tests[j].weight ?? 1) : undefined;
   const t0 = performance.now();
-  const out = rewards(p, visible, options, rho);
+  const out = rewards(p, visible, options, rho, testWeight);
   stats.rewardMs = performance.now() - t0;
   stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
   stats.zeroAdvantage = out.advantage.every((a) => a === 0);
   const weights: Array<number | null> = new Array<number | null>(passed[0].length).fill(null);
-  (counted ?? weights.map((_, j) => j)).forEach((j, k) => { weights[j] = Number.isFinite(out.weight[k]) ? out.weight[k] : null; });
+  columns.forEach((j, k) => { weights[j] = Number.isFinite(out.weight[k]) ? out.weight[k] : null; });
   return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), error: null } };
 }
 
@@ -119,10 +121,10 @@ export function problemErrorMessage(e: unknown): string {
 /** Executes a problem's programs. Identical programs and cells are run once by the executor's
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
 async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  // `hidden` is the pipeline's, not the executor's: a test runs (and is cached) the same either way
+  // `hidden` and `weight` are the pipeline's, not the executor's: a test runs (and is cached) the same either way
   const tests = p.tests.map((t) => {
-    if (t.hidden === undefined) return t;
-    const { hidden: _, ...test } = t;
+    if (t.hidden === undefined && t.weight === undefined) return t;
+    const { hidden: _h, weight: _w, ...test } = t;
     return test as TestCase;
   });
   const runs = await Promise.all(p.programs.map(async (code) => {
@@ -157,7 +159,8 @@ function shapeRows(p: Problem, rows: RowResult[]): Pick<OutputLine, 'rollouts' |
 }
 
 /** Rows are in trajectory order, each trajectory's turns in turn order: the order computeRewards wants. */
-function rewards(p: Problem, passed: number[][], options: Omit<RewardOptions, 'out'>, rho: Float64Array | undefined): RewardOutput {
+function rewards(p: Problem, passed: number[][], options: Omit<RewardOptions, 'out'>, rho: Float64Array | undefined,
+  testWeight: Float64Array | undefined): RewardOutput {
   const M = passed[0].length;
   return computeRewards(
     {
@@ -166,6 +169,7 @@ function rewards(p: Problem, passed: number[][], options: Omit<RewardOptions, 'o
       tests: new Uint32Array([M]),
       ...(p.trajectory ? { trajectory: Uint32Array.from(p.trajectory) } : {}),
       ...(rho ? { rho } : {}),
+      ...(testWeight ? { testWeight } : {}),
     },
     options,
   );

@@ -6,7 +6,7 @@ export const ESTIMATORS: readonly Estimator[] = ['verpo', 'grpo', 'dr-grpo', 'rl
 
 export const enum SchemeCode { Binary = 0, PassRate = 1, Verpo = 2, VerpoDifficulty = 3 }
 export const enum EstimatorCode { Verpo = 0, Grpo = 1, DrGrpo = 2, Rloo = 3 }
-export const enum Status { Ok = 0, BadLength = 1, EmptyGroup = 2, BadCell = 3, BadTrajectory = 4, BadRho = 5, BadParam = 6 }
+export const enum Status { Ok = 0, BadLength = 1, EmptyGroup = 2, BadCell = 3, BadTrajectory = 4, BadRho = 5, BadParam = 6, BadTestWeight = 7 }
 
 /** [status, index, group]; null when the kernel succeeded (the native binding's result: lib/native/types.ts). */
 export type { KernelResult } from '../native/types';

@@ -40,14 +40,14 @@ function allocate(p: Plan, given: RewardOptions['out'], shared: boolean): { out:
 
 function kernelArgs(p: Plan, o: Outputs): KernelArgs {
   return {
-    passed: p.passed, rows: p.rows, tests: p.tests, trajectory: p.trajectory, rho: p.rho, params: p.params,
+    passed: p.passed, rows: p.rows, tests: p.tests, trajectory: p.trajectory, rho: p.rho, testWeight: p.testWeight, params: p.params,
     reward: o.reward, dense: o.dense, outcome: o.outcome, advantage: o.advantage, weight: o.weight, rhoOut: o.rho,
   };
 }
 
 /** The kernel's arguments but the group range (lib/native/types.ts). */
 function nativeArgs(p: Plan, o: Outputs): RewardBatchArgs {
-  return [p.passed, p.rows, p.tests, p.trajectory, p.rho, p.params, o.reward, o.dense, o.outcome, o.advantage, o.weight, o.rho];
+  return [p.passed, p.rows, p.tests, p.trajectory, p.rho, p.testWeight, p.params, o.reward, o.dense, o.outcome, o.advantage, o.weight, o.rho];
 }
 
 /**

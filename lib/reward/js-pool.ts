@@ -93,6 +93,7 @@ export async function runJsChunks(args: KernelArgs, ranges: Array<[number, numbe
     tests: shared(args.tests),
     trajectory: args.trajectory && shared(args.trajectory),
     rho: args.rho && shared(args.rho),
+    testWeight: args.testWeight && shared(args.testWeight),
     params: shared(args.params),
   };
   return Promise.all(ranges.map(([b, e]) => pool!.run(a, b, e)));

@@ -13,6 +13,8 @@ export interface KernelArgs {
   tests: Uint32Array;
   trajectory: Uint32Array | null;
   rho: Float64Array | null;
+  /** Prior weight per (group, test), multiplied into the scheme's (kernel.hpp Batch::test_weight). */
+  testWeight: Float64Array | null;
   params: Float64Array; // scheme, estimator, alpha, beta, gamma, delta
   reward: Float64Array;
   dense: Float64Array;
@@ -136,7 +138,7 @@ function centredMean(values: Float64Array, off: number, n: number): number {
  * cells, rho values and trajectory ids are checked here, as they are read.
  */
 export function computeJs(a: KernelArgs, begin: number, end: number): KernelResult {
-  const { passed, rows, tests, trajectory, rho: rhoIn, params } = a;
+  const { passed, rows, tests, trajectory, rho: rhoIn, testWeight, params } = a;
   const scheme = params[0] as SchemeCode, estimator = params[1] as EstimatorCode;
   const alpha = params[2], beta = params[3], gamma = params[4], delta = params[5];
   let cell0 = 0, row0 = 0, test0 = 0;
@@ -197,6 +199,15 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
         break;
       }
     }
+    // A prior weight per test multiplies the scheme's (binary gives no per-test credit to weigh).
+    const prior = testWeight !== null && scheme !== SchemeCode.Binary;
+    if (prior) {
+      for (let j = 0; j < M; ++j) {
+        const v = testWeight[test0 + j];
+        if (!(Number.isFinite(v) && v >= 0)) return [Status.BadTestWeight, test0 + j, g];
+        weight[test0 + j] *= v;
+      }
+    }
 
     // Pass 2: tests passed and the dense reward per row.
     const dense = a.dense;
@@ -206,7 +217,7 @@ export function computeJs(a: KernelArgs, begin: number, end: number): KernelResu
       for (let j = 0; j < M; ++j) o += passed[off + j];
       ones[r] = o;
       if (scheme === SchemeCode.Binary) dense[row0 + r] = o === M ? 1.0 : 0.0;
-      else if (scheme === SchemeCode.PassRate) dense[row0 + r] = o / M;
+      else if (scheme === SchemeCode.PassRate && !prior) dense[row0 + r] = o / M;
       else dense[row0 + r] = dot01(passed, off, weight, test0, M);
     }
 

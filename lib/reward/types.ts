@@ -27,6 +27,12 @@ export interface RewardBatch {
    * cross-step statistics by a DifficultyTracker. Values in [0, 1].
    */
   rho?: Float64Array;
+  /**
+   * Optional prior weight per (group, test), finite and >= 0 (default 1): multiplied into the test's
+   * weight under verpo, verpo-difficulty (w'_j * weight_j) and pass-rate ((1/M) * weight_j); binary ignores
+   * it. Held-out tests are left out of the batch rather than given weight 0 (0 still counts them in rho).
+   */
+  testWeight?: Float64Array;
 }
 
 export interface RewardOptions {

@@ -9,6 +9,7 @@ export interface Plan {
   tests: Uint32Array;
   trajectory: Uint32Array | null;
   rho: Float64Array | null;
+  testWeight: Float64Array | null;
   params: Float64Array;
   scheme: Scheme;
   estimator: Estimator;
@@ -78,6 +79,7 @@ export function plan(batch: RewardBatch, options: RewardOptions | undefined): Pl
   const tests = typed(batch.tests, Uint32Array, 'batch.tests', false)!;
   const trajectory = typed(batch.trajectory, Uint32Array, 'batch.trajectory', true);
   const rho = typed(batch.rho, Float64Array, 'batch.rho', true);
+  const testWeight = typed(batch.testWeight, Float64Array, 'batch.testWeight', true);
   if (rows.length !== tests.length)
     throw new RangeError(`batch.rows has ${rows.length} groups but batch.tests has ${tests.length}: expected one entry per group in each`);
 
@@ -125,7 +127,13 @@ export function plan(batch: RewardBatch, options: RewardOptions | undefined): Pl
     for (let i = 0; i < rho.length; ++i)
       if (!(rho[i] >= 0 && rho[i] <= 1)) throw new RangeError(`batch.rho[${i}] is ${rho[i]}: expected a pass rate in [0, 1]`);
   }
-  return { passed, rows, tests, trajectory, rho, params, scheme, estimator, rowsTotal, testsTotal, cellOffsets };
+  if (testWeight) {
+    if (testWeight.length !== testsTotal)
+      throw new RangeError(`batch.testWeight has ${testWeight.length} entries: expected one per (group, test) (${testsTotal})`);
+    for (let i = 0; i < testWeight.length; ++i)
+      if (!(Number.isFinite(testWeight[i]) && testWeight[i] >= 0)) throw new RangeError(`batch.testWeight[${i}] is ${testWeight[i]}: expected a finite weight >= 0`);
+  }
+  return { passed, rows, tests, trajectory, rho, testWeight, params, scheme, estimator, rowsTotal, testsTotal, cellOffsets };
 }
 
 /** Turns a kernel status into the error a user sees (the same for both backends). */
@@ -142,6 +150,8 @@ export function kernelError(p: Plan, r: KernelResult): Error | null {
     }
     case Status.BadRho:
       return new RangeError(`batch.rho[${index}] is ${p.rho?.[index]}: expected a pass rate in [0, 1]`);
+    case Status.BadTestWeight:
+      return new RangeError(`batch.testWeight[${index}] is ${p.testWeight?.[index]}: expected a finite weight >= 0`);
     case Status.BadTrajectory:
       return new RangeError(`batch.trajectory: group ${group} has an invalid trajectory layout (at row ${index})`);
     case Status.EmptyGroup:

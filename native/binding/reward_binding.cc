@@ -35,9 +35,9 @@ bool TypedArrayOf(const Napi::Value& v, napi_typedarray_type type, T** data, uin
 }
 
 // Positional arguments (see lib/native/types.ts):
-// 0 passed:u8, 1 rows:u32, 2 tests:u32, 3 trajectory:u32|null, 4 rho:f64|null, 5 params:f64[6]
-// (scheme, estimator, alpha, beta, gamma, delta), 6 reward, 7 dense, 8 outcome, 9 advantage:f64
-// per row, 10 weight, 11 rho_out:f64 per test, 12 group_begin, 13 group_end.
+// 0 passed:u8, 1 rows:u32, 2 tests:u32, 3 trajectory:u32|null, 4 rho:f64|null, 5 test_weight:f64|null,
+// 6 params:f64[6] (scheme, estimator, alpha, beta, gamma, delta), 7 reward, 8 dense, 9 outcome,
+// 10 advantage:f64 per row, 11 weight, 12 rho_out:f64 per test, 13 group_begin, 14 group_end.
 struct Call {
   Batch batch;
   Params params;
@@ -62,11 +62,11 @@ bool Guarded(const Call& c, Result* r, std::string* why) {
 }
 
 bool Parse(const Napi::CallbackInfo& info, Call* c, std::string* why) {
-  if (info.Length() != 14) return *why = "expected 14 arguments", false;
+  if (info.Length() != 15) return *why = "expected 15 arguments", false;
   uint64_t n = 0;
   uint8_t* passed = nullptr;
   uint32_t *rows = nullptr, *tests = nullptr, *traj = nullptr;
-  double *rho = nullptr, *params = nullptr;
+  double *rho = nullptr, *test_weight = nullptr, *params = nullptr;
   if (!TypedArrayOf(info[0], napi_uint8_array, &passed, &c->batch.passed_len)) return *why = "passed must be a Uint8Array", false;
   uint64_t groups_rows = 0, groups_tests = 0;
   if (!TypedArrayOf(info[1], napi_uint32_array, &rows, &groups_rows)) return *why = "rows must be a Uint32Array", false;
@@ -76,15 +76,17 @@ bool Parse(const Napi::CallbackInfo& info, Call* c, std::string* why) {
     return *why = "trajectory must be a Uint32Array or null", false;
   if (!info[4].IsNull() && !TypedArrayOf(info[4], napi_float64_array, &rho, &c->batch.rho_len))
     return *why = "rho must be a Float64Array or null", false;
-  if (!TypedArrayOf(info[5], napi_float64_array, &params, &n) || n != 6) return *why = "params must be a Float64Array(6)", false;
+  if (!info[5].IsNull() && !TypedArrayOf(info[5], napi_float64_array, &test_weight, &c->batch.test_weight_len))
+    return *why = "testWeight must be a Float64Array or null", false;
+  if (!TypedArrayOf(info[6], napi_float64_array, &params, &n) || n != 6) return *why = "params must be a Float64Array(6)", false;
   double* outs[6];
   uint64_t lens[6];
   for (int i = 0; i < 6; ++i)
-    if (!TypedArrayOf(info[6 + i], napi_float64_array, &outs[i], &lens[i])) return *why = "outputs must be Float64Arrays", false;
+    if (!TypedArrayOf(info[7 + i], napi_float64_array, &outs[i], &lens[i])) return *why = "outputs must be Float64Arrays", false;
   if (lens[0] != lens[1] || lens[0] != lens[2] || lens[0] != lens[3] || lens[4] != lens[5])
     return *why = "output lengths disagree", false;
-  if (!info[12].IsNumber() || !info[13].IsNumber()) return *why = "group range must be numbers", false;
-  const double gb = info[12].As<Napi::Number>().DoubleValue(), ge = info[13].As<Napi::Number>().DoubleValue();
+  if (!info[13].IsNumber() || !info[14].IsNumber()) return *why = "group range must be numbers", false;
+  const double gb = info[13].As<Napi::Number>().DoubleValue(), ge = info[14].As<Napi::Number>().DoubleValue();
   if (!(gb >= 0 && ge >= gb && ge <= static_cast<double>(groups_rows))) return *why = "group range out of bounds", false;
   c->batch.passed = passed;
   c->batch.rows = rows;
@@ -92,6 +94,7 @@ bool Parse(const Napi::CallbackInfo& info, Call* c, std::string* why) {
   c->batch.groups = groups_rows;
   c->batch.trajectory = traj;
   c->batch.rho = rho;
+  c->batch.test_weight = test_weight;
   c->params.scheme = static_cast<reward::Scheme>(Code(params[0]));
   c->params.estimator = static_cast<reward::Estimator>(Code(params[1]));
   c->params.alpha = params[2];
@@ -134,7 +137,7 @@ class ComputeWorker : public Napi::AsyncWorker {
   ComputeWorker(Napi::Env env, const Napi::CallbackInfo& info, const Call& c)
       : Napi::AsyncWorker(env, "verpo:computeRewards"), deferred_(Napi::Promise::Deferred::New(env)), call_(c) {
     // Pin every array for the life of the work (the baton holds pointers into them).
-    for (size_t i = 0; i < 12; ++i)
+    for (size_t i = 0; i < 13; ++i)
       if (info[i].IsObject()) pinned_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
   }
   Napi::Promise Promise() { return deferred_.Promise(); }

@@ -1,9 +1,11 @@
 // Held-out tests (`"hidden": true`, issue 14): executed and reported in the output row, never used for
 // weights, rewards or advantages. A line with hidden tests gets exactly the rewards of the same line without
 // them, and its output still shows how every rollout did on them (the visible/held-out gap SpecBench measures).
+// And a test's prior `weight`, multiplied into its reward weight by the kernels (batch.testWeight).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec';
 import { scoreAll } from '../../lib/pipeline/score';
+import { computeRewards } from '../../lib/reward/compute';
 
 const VISIBLE = [
   { type: 'assert', code: 'assert f(1) == 2' },
@@ -69,5 +71,22 @@ describe('hidden tests', () => {
     ], { executor: ex });
     expect(allHidden.error).toBe('line 1: tests: every test is hidden: at least one must count for the rewards');
     expect(notBoolean.error).toBe('line 2: tests[0].hidden: expected true or false (got string)');
+  });
+
+  it('a test\'s weight reaches the kernels as its prior weight, for the tests that count', async () => {
+    const tests = [{ ...VISIBLE[0], weight: 3 }, { ...HELD_OUT[0], weight: 5 }, VISIBLE[1], { ...VISIBLE[2], weight: 0.5 }];
+    for (const scheme of ['verpo', 'pass-rate'] as const) {
+      const [line] = await scoreAll([{ id: 'w', tests, rollouts: ROLLOUTS }], { executor: ex, scheme });
+      expect(line.error).toBeNull();
+      const visible = line.rollouts!.map((r) => [r.passed[0], r.passed[2], r.passed[3]]);
+      const want = computeRewards({
+        passed: Uint8Array.from(visible.flat()), rows: new Uint32Array([3]), tests: new Uint32Array([3]),
+        testWeight: new Float64Array([3, 1, 0.5]),
+      }, { scheme });
+      expect(line.rollouts!.map((r) => r.reward)).toEqual(Array.from(want.reward));
+      expect(line.weights).toEqual([want.weight[0], null, want.weight[1], want.weight[2]]);
+    }
+    const [bad] = await scoreAll([{ id: 'b', tests: [{ ...VISIBLE[0], weight: -1 }], rollouts: ROLLOUTS }], { executor: ex });
+    expect(bad.error).toBe('line 1: tests[0].weight: is -1: expected a finite number >= 0');
   });
 });

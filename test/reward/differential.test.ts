@@ -2,7 +2,7 @@
 // ragged batches. Native and JS must agree bit for bit (same operation order, det-exp for exp);
 // against the reference, |a - b| <= tol * max(1, |a|, |b|).
 import { describe, expect, it } from 'vitest';
-import { computeRewards } from '../../lib';
+import { computeRewards, computeRewardsAsync } from '../../lib';
 import type { Estimator, RewardOptions, Scheme } from '../../lib';
 import { BACKENDS, hasNative } from './backends';
 import { randomGroup, rng, toBatch } from './random';
@@ -63,6 +63,60 @@ describe('differential: native vs JS', () => {
       const j = computeRewards({ ...batch, rho }, { ...opts, backend: 'js' });
       for (const key of OUTPUTS) agree(n[key], j[key], `batch ${k} ${key}`, 0);
     }
+  });
+});
+
+describe('prior test weights (batch.testWeight)', () => {
+  it.runIf(hasNative)('native and JS agree bit for bit, with and without a given rho', () => {
+    const rand = rng(4242);
+    for (let k = 0; k < 800; ++k) {
+      const groups = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => randomGroup(rand, rand() < 0.3));
+      const batch = toBatch(groups);
+      const total = groups.reduce((s, g) => s + g.P[0].length, 0);
+      const testWeight = new Float64Array(total).map(() => (rand() < 0.2 ? 0 : rand() < 0.3 ? 1 : rand() * 3));
+      const rho = rand() < 0.4 ? { rho: new Float64Array(total).map(() => rand()) } : {};
+      const opts = randomOptions(rand);
+      const n = computeRewards({ ...batch, ...rho, testWeight }, { ...opts, backend: 'native' });
+      const j = computeRewards({ ...batch, ...rho, testWeight }, { ...opts, backend: 'js' });
+      for (const key of OUTPUTS) agree(n[key], j[key], `batch ${k} ${key}`, 0);
+    }
+  });
+
+  it.each(BACKENDS)('multiply the scheme\'s weights, and the dense reward follows them (%s)', (backend) => {
+    const rand = rng(17);
+    for (let k = 0; k < 300; ++k) {
+      const g = randomGroup(rand, false);
+      const M = g.P[0].length;
+      const testWeight = Float64Array.from({ length: M }, () => rand() * 2);
+      const opts = { ...randomOptions(rand), backend };
+      const plain = computeRewards(toBatch([g]), opts);
+      const weighted = computeRewards({ ...toBatch([g]), testWeight }, opts);
+      if (opts.scheme === 'binary') {
+        for (const key of OUTPUTS) agree(weighted[key], plain[key], `binary ignores it: ${key}`, 0);
+        continue;
+      }
+      agree(weighted.weight, Array.from(plain.weight, (w, j) => w * testWeight[j]), `group ${k} weight`, 0);
+      agree(weighted.rho, plain.rho, `group ${k} rho`, 0);
+      const dense = g.P.map((row) => row.reduce((s, p, j) => s + p * weighted.weight[j], 0));
+      agree(weighted.dense, dense, `group ${k} dense`, 1e-12);
+    }
+  });
+
+  it.each(BACKENDS)('the async path (chunked over threads) gives the same numbers (%s)', async (backend) => {
+    const rand = rng(99);
+    const groups = Array.from({ length: 64 }, () => randomGroup(rand, false));
+    const total = groups.reduce((s, g) => s + g.P[0].length, 0);
+    const batch = { ...toBatch(groups), testWeight: new Float64Array(total).map(() => rand() * 2) };
+    const sync = computeRewards(batch, { backend });
+    const async = await computeRewardsAsync(batch, { backend });
+    for (const key of OUTPUTS) agree(async[key], sync[key], `async ${key}`, 0);
+  });
+
+  it.each(BACKENDS)('a bad weight is a RangeError naming it (%s)', (backend) => {
+    const batch = toBatch([{ P: [[1, 0], [0, 1]], traj: null }]);
+    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1]) }, { backend })).toThrow('batch.testWeight has 1 entries: expected one per (group, test) (2)');
+    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1, -0.5]) }, { backend })).toThrow('batch.testWeight[1] is -0.5: expected a finite weight >= 0');
+    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([NaN, 1]) }, { backend })).toThrow('batch.testWeight[0] is NaN');
   });
 });
 

@@ -73,10 +73,13 @@ describe('the native binding re-checks what it is given', () => {
     expect(() => addon.rewardCompute(1, 2, 3)).toThrow(TypeError);
     const f = new Float64Array(2);
     expect(() =>
-      addon.rewardCompute(new Uint8Array(4), new Uint32Array([2]), new Uint32Array([2]), null, null, new Float64Array(6), f, f, f, f, f, f, 0, 5),
+      addon.rewardCompute(new Uint8Array(4), new Uint32Array([2]), new Uint32Array([2]), null, null, null, new Float64Array(6), f, f, f, f, f, f, 0, 5),
     ).toThrow(/group range out of bounds/);
     // Bad parameters that slip past JS are reported as a status, not used.
     const params = new Float64Array([2, 0, -1, 1, 1, 1e-6]);
-    expect(addon.rewardCompute(new Uint8Array(4), new Uint32Array([2]), new Uint32Array([2]), null, null, params, f, f, f, f, f, f, 0, 1)).toEqual([6, 0, 0]);
+    expect(addon.rewardCompute(new Uint8Array(4), new Uint32Array([2]), new Uint32Array([2]), null, null, null, params, f, f, f, f, f, f, 0, 1)).toEqual([6, 0, 0]);
+    // so is a prior test weight that slips past JS (a negative one), at its position
+    const ok = new Float64Array([2, 0, 2, 1, 1, 1e-6]);
+    expect(addon.rewardCompute(new Uint8Array(4), new Uint32Array([2]), new Uint32Array([2]), null, null, new Float64Array([1, -1]), ok, f, f, f, f, f, f, 0, 1)).toEqual([7, 1, 0]);
   });
 });

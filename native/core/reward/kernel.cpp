@@ -251,6 +251,8 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
     return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Trajectory), rows_total);
   if (b.rho && b.rho_len != tests_total)
     return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Rho), tests_total);
+  if (b.test_weight && b.test_weight_len != tests_total)
+    return fail(Status::BadLength, static_cast<uint64_t>(LengthField::TestWeight), tests_total);
   if (out.row_len != rows_total || out.test_len != tests_total)
     return fail(Status::BadLength, static_cast<uint64_t>(LengthField::Output), rows_total);
 
@@ -306,6 +308,15 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
         break;
       }
     }
+    // A prior weight per test multiplies the scheme's (binary gives no per-test credit to weigh).
+    const bool prior = b.test_weight != nullptr && scheme != Scheme::Binary;
+    if (prior) {
+      for (uint32_t j = 0; j < M; ++j) {
+        const double v = b.test_weight[test0 + j];
+        if (!(std::isfinite(v) && v >= 0)) return fail(Status::BadTestWeight, test0 + j, g);
+        weight[j] *= v;
+      }
+    }
 
     // Pass 2 (the group is now in cache): the dense reward per row.
     double* dense = out.dense + row0;
@@ -314,7 +325,7 @@ Result compute(const Batch& b, const Params& prm, const Output& out, uint64_t gr
       const uint32_t ones = s.ones[r];
       switch (scheme) {
         case Scheme::Binary: dense[r] = ones == M ? 1.0 : 0.0; break;
-        case Scheme::PassRate: dense[r] = static_cast<double>(ones) / static_cast<double>(M); break;
+        case Scheme::PassRate: dense[r] = prior ? dot01(row, weight, M) : static_cast<double>(ones) / static_cast<double>(M); break;
         default: dense[r] = dot01(row, weight, M); break;
       }
     }

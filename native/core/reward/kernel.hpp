@@ -30,6 +30,8 @@ struct Batch {
   uint64_t trajectory_len = 0;
   const double* rho = nullptr;          // optional, one per (group, test): pass rates to use instead
   uint64_t rho_len = 0;                 //   of the group's own (cross-step difficulty statistics)
+  const double* test_weight = nullptr;  // optional, one per (group, test), finite and >= 0: a prior weight
+  uint64_t test_weight_len = 0;         //   multiplied into the test's weight (not used by binary)
 };
 
 // Caller-owned outputs. Per row: reward, dense, outcome, advantage. Per (group, test): weight, rho.
@@ -52,8 +54,9 @@ enum class Status : uint32_t {
   BadTrajectory = 4,  // index = row; a trajectory id out of range, or a trajectory with no rows
   BadRho = 5,         // index = position in rho
   BadParam = 6,       // index = which parameter (0 alpha, 1 beta, 2 gamma, 3 delta, 4 scheme, 5 estimator)
+  BadTestWeight = 7,  // index = position in test_weight
 };
-enum class LengthField : uint64_t { Passed = 0, Trajectory = 1, Rho = 2, Output = 3, Groups = 4 };
+enum class LengthField : uint64_t { Passed = 0, Trajectory = 1, Rho = 2, Output = 3, Groups = 4, TestWeight = 5 };
 
 struct Result {
   Status status = Status::Ok;
