@@ -38,9 +38,23 @@ export interface RowResult {
 }
 
 /** An output line. `weights` holds null where a weight is not a number (binary scheme). */
+/** A line with hidden tests: how its rollouts did on the visible tests against the held-out ones. */
+export interface HeldOutSummary {
+  /** Hidden tests in the line. */
+  tests: number;
+  /** Share of (row, test) cells passed, over the visible tests and over the hidden ones. */
+  visible_pass_rate: number;
+  hidden_pass_rate: number;
+  /** visible_pass_rate - hidden_pass_rate: 1 for programs that hard-code the visible outputs. */
+  gap: number;
+  /** Rows that pass every visible test and fail a hidden one. */
+  visible_only_passes: number;
+}
+
 export interface OutputLine {
   id: string | number | null;
   weights?: Array<number | null>;
+  hidden?: HeldOutSummary;
   rollouts?: RowResult[];
   turns?: RowResult[][];
   error: string | null;

@@ -3,6 +3,7 @@
 // them, and its output still shows how every rollout did on them (the visible/held-out gap SpecBench measures).
 // And a test's prior `weight`, multiplied into its reward weight by the kernels (batch.testWeight).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSchema, validate } from '../datasets/schema-validator';
 import { Executor } from '../../lib/exec';
 import { scoreAll } from '../../lib/pipeline/score';
 import { computeRewards } from '../../lib/reward/compute';
@@ -48,6 +49,11 @@ describe('hidden tests', () => {
     const v = visibleOnly.rollouts!;
     for (const k of ['dense', 'outcome', 'reward', 'advantage'] as const) expect(rows.map((r) => r[k])).toEqual(v.map((r) => r[k]));
     expect(withHidden.weights).toEqual([visibleOnly.weights![0], null, visibleOnly.weights![1], null, visibleOnly.weights![2]]);
+    // the group's visible/held-out gap: the special-cased rollout passes every visible test and fails the hidden ones
+    expect(withHidden.hidden).toEqual({ tests: 2, visible_pass_rate: 7 / 9, hidden_pass_rate: 2 / 6, gap: 7 / 9 - 2 / 6, visible_only_passes: 1 });
+    expect(visibleOnly.hidden).toBeUndefined();
+    const out = loadSchema('verpo-output');
+    expect(validate(out, JSON.parse(JSON.stringify(withHidden)))).toEqual([]);
   });
 
   it('a rho per test (all of them) is applied to the visible ones', async () => {
