@@ -33,6 +33,10 @@ const DEFAULT_MAX_REPLY_KB = 16384;
 const COMPILE_CACHE_ENTRIES = 4096;
 /** The syntax check's output carries the program's compiled code (runner.py MAX_CODE_BYTES and its line). */
 const COMPILE_OUTPUT_KB = 1024;
+/** The syntax check's own time budget: compiling is not running a test, so a test's tight CPU limit (or a
+ *  loaded host) must not turn a correct program into CE. CPython's compile has no time bombs that need more. */
+const SYNTAX_CHECK_CPU_MS = 10_000;
+const SYNTAX_CHECK_WALL_MS = 30_000;
 /** Bytes of compiled C++ programs and checkers the compile cache keeps (a typical binary is ~20 KB). */
 const BINARY_CACHE_BYTES = 128 * 2 ** 20;
 /** Compiler messages kept for a CE, bytes. */
@@ -376,7 +380,10 @@ export class Executor {
     let why = '';
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const limits = { ...p.limits, outputKb: Math.max(p.limits.outputKb, COMPILE_OUTPUT_KB) };
+        const limits = {
+          ...p.limits, outputKb: Math.max(p.limits.outputKb, COMPILE_OUTPUT_KB),
+          cpuMs: Math.max(p.limits.cpuMs, SYNTAX_CHECK_CPU_MS), wallMs: Math.max(p.limits.wallMs, SYNTAX_CHECK_WALL_MS),
+        };
         const r = await this.sandboxed({ ...this.candidate('compile', ''), files: p.files, limits });
         const c = compileFromRun(r);
         if (c !== null) {

@@ -54,4 +54,26 @@ describe('verdicts under load', () => {
     expect(loaded.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
     expect(loaded[1].limit).toBe('cpu');  // never the wall guard
   }, 120000);
+
+  it('a test\'s CPU limit, however tight, never makes a correct program CE: the syntax check has its own budget', async () => {
+    const cores = availableParallelism();
+    for (let i = 0; i < cores; i++) hogs.push(spawn('python3', ['-c', 'while True: pass'], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      for (const mode of ['zygote', 'spawn'] as const) {
+        const ex = new Executor({ cache: false, workRoot: root, mode, limits: { cpuMs: 2, wallMs: 5000, memoryMb: 256, outputKb: 64 } });
+        try {
+          // a long program (its compile alone takes more than the test's 2 ms of CPU on a loaded host)
+          const code = CODE + Array.from({ length: 400 }, (_, i) => `def f${i}(x):\n    return [x * k for k in range(${i})]\n`).join('');
+          const r = await ex.run({ language: 'python', code, tests: [TEST] });
+          expect(r.compile.ok, `${mode}: ${r.compile.message}`).toBe(true);
+          expect(r.tests[0].verdict).toBe('TLE');
+        } finally {
+          await ex.close();
+        }
+      }
+    } finally {
+      for (const h of hogs.splice(0)) h.kill('SIGKILL');
+    }
+  }, 120000);
 });
