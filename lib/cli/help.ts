@@ -28,6 +28,9 @@ Reward options:
   --delta N     density stabiliser, >= 0 (default 1e-6)
   --advantage verpo|grpo|dr-grpo|rloo   (default: verpo for verpo schemes, grpo otherwise)
   --backend auto|native|js              reward kernel backend (default auto)
+  --lint        lint each Python rollout with Ruff: "lint" on every output row (reported, not rewarded)
+  --style-weight N   reward += N * the style score in [-1, 0] (default 0); turns --lint on
+  --reward-profile tests|lint|combined   the scheme's reward (default), the style score alone, or both
 Execution options:
   --concurrency N   tests running at once (default: the number of cores)
   --python PATH     interpreter (default /usr/bin/python3 when present)

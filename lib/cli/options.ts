@@ -4,6 +4,7 @@ import type { ExecutorOptions, Limits } from '../exec/types';
 import { LIMIT_TABLE } from '../exec/limits';
 import type { ScoreOptions } from '../pipeline/score';
 import { ESTIMATORS, SCHEMES } from '../reward/codes';
+import { REWARD_PROFILES } from '../pipeline/shaping';
 
 export class UsageError extends Error {}
 
@@ -64,6 +65,9 @@ export const EXEC_FLAGS = {
 } as const;
 
 export const REWARD_FLAGS = {
+  lint: { type: 'boolean' },
+  'style-weight': { type: 'string' },
+  'reward-profile': { type: 'string' },
   scheme: { type: 'string' },
   alpha: { type: 'string' },
   beta: { type: 'string' },
@@ -92,7 +96,15 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   const limits = limitOptions(values);
   if (Object.keys(limits).length) o.limits = limits;
+  if (values.lint) o.lint = true;
   if (mode === 'score') {
+    const styleWeight = number(values, 'style-weight', (x) => x >= 0, 'a number >= 0');
+    if (styleWeight !== undefined) o.styleWeight = styleWeight;
+    if (values['reward-profile'] !== undefined) {
+      if (!(REWARD_PROFILES as readonly unknown[]).includes(values['reward-profile']))
+        throw new UsageError(`--reward-profile ${String(values['reward-profile'])}: expected one of ${REWARD_PROFILES.join(', ')}`);
+      o.rewardProfile = values['reward-profile'] as ScoreOptions['rewardProfile'];
+    }
     if (values.scheme !== undefined) {
       if (!SCHEMES.includes(values.scheme as never)) throw new UsageError(`--scheme ${String(values.scheme)}: expected one of ${SCHEMES.join(', ')}`);
       o.scheme = values.scheme as ScoreOptions['scheme'];

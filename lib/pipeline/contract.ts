@@ -5,6 +5,7 @@ import type { Checker, Limits, TestCase, Verdict } from '../exec/types';
 import { checkJson, MAX_JSON_DEPTH, validateChecker, type ValueError } from '../exec/validate';
 import { HARNESSES, type Harness } from '../datasets/apps-harness';
 import { LINE_LIMITS } from '../exec/limits';
+import type { LintResult } from '../lint/ruff';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
@@ -30,6 +31,8 @@ export interface InputLine {
 
 export interface RowResult {
   verdicts?: Verdict[];
+  /** With lint on: Ruff's findings on the row's program (null for a program Ruff does not read). */
+  lint?: LintResult | null;
   passed: number[];
   dense: number;
   outcome: number;

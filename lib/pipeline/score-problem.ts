@@ -8,6 +8,10 @@ import type { RunResult, TestCase, Verdict } from '../exec/types';
 import { computeRewards } from '../reward/compute';
 import type { RewardOptions, RewardOutput } from '../reward/types';
 import { LineError, type HeldOutSummary, type OutputLine, type Problem, type RowResult } from './contract';
+import { composeGroup } from '../reward/compose';
+import { checkOptions } from '../reward/validate';
+import type { LintResult } from '../lint/ruff';
+import { shaping, type ShapingOptions } from './shaping';
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
 
@@ -26,7 +30,7 @@ export interface LineStats {
   rewardMs: number;
 }
 
-export interface ProblemOptions extends Omit<RewardOptions, 'out'> {
+export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** Use the executor's content-hash cache (default true). */
@@ -87,8 +91,10 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   stats.rows = passed.length;
   stats.solved = finalTurnsSolved(p, visible, visible[0].length);
   const held = counted === null ? {} : { hidden: heldOut(passed, counted) };
+  const shape = shaping(options);
+  const lint = shape.linter === null ? null : lintRows(p, shape.linter, shape.styleWeight > 0 || shape.baseWeight !== 1);
   if ((options.mode ?? 'score') === 'run') {
-    const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row })) as unknown as RowResult[];
+    const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row, ...(lint ? { lint: lint[r] } : {}) })) as unknown as RowResult[];
     return { stats, output: { id: p.id, ...shapeRows(p, rows), ...held, error: null } };
   }
   const columns = counted ?? passed[0].map((_, j) => j);
@@ -96,12 +102,31 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const testWeight = p.tests.some((t) => t.weight !== undefined) ? Float64Array.from(columns, (j) => p.tests[j].weight ?? 1) : undefined;
   const t0 = performance.now();
   const out = rewards(p, visible, options, rho, testWeight);
+  if (lint !== null && (shape.styleWeight > 0 || shape.baseWeight !== 1)) {
+    const styles = lint.map((l) => l!.score); // lintRows refused rows without a lint when it is rewarded
+    const c = composeGroup(out.reward, out.advantage, [{ values: styles, weight: shape.styleWeight }], checkOptions(options).estimator, shape.baseWeight);
+    out.reward.set(c.reward);
+    out.advantage.set(c.advantage);
+  }
   stats.rewardMs = performance.now() - t0;
   stats.rewardSum = Array.from(out.reward).reduce((a, b) => a + b, 0);
   stats.zeroAdvantage = out.advantage.every((a) => a === 0);
   const weights: Array<number | null> = new Array<number | null>(passed[0].length).fill(null);
   columns.forEach((j, k) => { weights[j] = Number.isFinite(out.weight[k]) ? out.weight[k] : null; });
-  return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts)), ...held, error: null } };
+  return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts, lint)), ...held, error: null } };
+}
+
+/** Each row's lint (null for a C++ program, which Ruff does not read). Rewarding style needs it for every row. */
+function lintRows(p: Problem, linter: NonNullable<ReturnType<typeof shaping>['linter']>, rewarded: boolean): Array<LintResult | null> {
+  if (p.passed !== null) {
+    if (rewarded) throw new LineError('passed', 'a style reward needs the programs: a precomputed matrix has none (send rollouts)');
+    return p.passed.map(() => null);
+  }
+  if (p.language !== 'python') {
+    if (rewarded) throw new LineError('language', `is '${p.language}': Ruff lints Python programs only, so style cannot be rewarded here`);
+    return p.programs.map(() => null);
+  }
+  return p.programs.map((code) => linter.lint(code));
 }
 
 /** The visible/held-out gap (SpecBench's measure of reward hacking) of a matrix whose `counted` columns are
@@ -158,7 +183,7 @@ async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs
   return { runs, executions, cacheHits };
 }
 
-function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null): RowResult[] {
+function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null, lint: Array<LintResult | null> | null): RowResult[] {
   return passed.map((row, r) => ({
     ...(verdicts ? { verdicts: verdicts[r] } : {}),
     passed: row,
@@ -166,6 +191,7 @@ function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | n
     outcome: out.outcome[r],
     reward: out.reward[r],
     advantage: out.advantage[r],
+    ...(lint ? { lint: lint[r] } : {}),
   }));
 }
 

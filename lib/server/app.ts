@@ -3,6 +3,7 @@
 // an optional bearer token (header, or a /t/<token>/ path prefix), and the routes POST /score,
 // POST /run_code, POST /get_reward, POST /verl/compute_score, POST /trl/reward, GET /healthz,
 // GET /metrics. It keeps no state between requests.
+import { REWARD_PROFILES } from '../pipeline/shaping';
 import { DEFAULT_LIMITS } from '../exec/limits';
 import { createServer } from 'http';
 import { availableParallelism } from 'os';
@@ -121,6 +122,10 @@ const SCORE_SCHEMA = {
         advantage: { enum: [...ESTIMATORS] },
         mode: { enum: ['score', 'run'] },
         cache: { type: 'boolean' },
+        // checked in full by checkShapingOptions (Ruff's selectors, the weights), with the field named
+        lint: { type: ['boolean', 'object'] },
+        styleWeight: { type: 'number' },
+        rewardProfile: { enum: [...REWARD_PROFILES] },
       },
     },
   },

@@ -8,6 +8,7 @@ import type { ScoreOptions } from '../pipeline/score';
 import { checkLine, LineError, type OutputLine } from '../pipeline/contract';
 import { checkRho, problemErrorMessage, scoreProblem, testCount, VERDICTS, type LineStats } from '../pipeline/score-problem';
 import { checkOptions } from '../reward/validate';
+import { checkShapingOptions } from '../pipeline/shaping';
 import { HttpError, redactPaths } from './errors';
 import { laneExecutor, type FairScheduler } from './fair';
 import { programOfCompletion, testsFromLabel } from './labels';
@@ -16,7 +17,7 @@ import { CancelledError, type Admission } from './queue';
 import type { GroupQueue } from './queue';
 
 /** The request options a client may set; execution settings belong to the server. */
-export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache'>;
+export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache' | 'lint' | 'styleWeight' | 'rewardProfile'>;
 
 export interface ScoringContext {
   executor: Executor | null;
@@ -50,9 +51,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Options checked before anything is queued: a bad hyperparameter is the request's fault (400). */
 export function checkRequestOptions(options: RequestScoreOptions): void {
-  if ((options.mode ?? 'score') !== 'score') return;
   try {
-    checkOptions(options);
+    checkShapingOptions(options);
+    if ((options.mode ?? 'score') === 'score') checkOptions(options);
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, `invalid request: options: ${e.message}`);
     throw e;

@@ -67,6 +67,7 @@ function check(root: Record<string, unknown>, schema: Schema, v: unknown, at: st
       case 'minLength': if (typeof v === 'string' && [...v].length < (s as number)) errors.push(`${at}: shorter than ${s}`); break;
       case 'pattern': if (typeof v === 'string' && !new RegExp(s as string, 'u').test(v)) errors.push(`${at}: does not match ${s}`); break;
       case 'minimum': if (typeof v === 'number' && v < (s as number)) errors.push(`${at}: below ${s}`); break;
+      case 'maximum': if (typeof v === 'number' && v > (s as number)) errors.push(`${at}: above ${s}`); break;
       case 'exclusiveMinimum': if (typeof v === 'number' && v <= (s as number)) errors.push(`${at}: not above ${s}`); break;
       case 'minItems': if (Array.isArray(v) && v.length < (s as number)) errors.push(`${at}: fewer than ${s} items`); break;
       case 'items': if (Array.isArray(v)) v.forEach((x, i) => check(root, s as Schema, x, `${at}[${i}]`, errors)); break;

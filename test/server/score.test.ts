@@ -100,12 +100,26 @@ describe('POST /score', () => {
     expect(own.turns.flat().map((x: { reward: number }) => x.reward)).toEqual(plain.turns.flat().map((x: { reward: number }) => x.reward));
   });
 
+  it('lint and a style weight as /score options: each row\'s lint, and the composed reward', async () => {
+    const group = { ...programGroup('lint') };
+    const plain = (await post(server.url, '/score', { problems: [group] })).json.results[0];
+    const r = (await post(server.url, '/score', { problems: [group], options: { styleWeight: 0.5 } })).json.results[0];
+    expect(r.error).toBeNull();
+    for (const [i, row] of r.rollouts.entries()) {
+      expect(row.lint).toMatchObject({ violations: expect.any(Number), by_severity: expect.any(Object) });
+      expect(row.reward).toBeCloseTo(plain.rollouts[i].reward + 0.5 * row.lint.score, 12);
+    }
+  });
+
   it('refuses bad options and malformed envelopes with 400 and a message naming the field', async () => {
     const cases: [unknown, RegExp][] = [
       [{ problems: passedGroups(1), options: { alpha: -1 } }, /alpha/],
       [{ problems: passedGroups(1), options: { scheme: 'nope' } }, /scheme/],
       [{ problems: passedGroups(1), options: { python: '/bin/sh' } }, /additional properties|python/],
       [{ problems: passedGroups(1), options: { alpha: '2' } }, /alpha/],
+      [{ problems: passedGroups(1), options: { styleWeight: -1 } }, /options\.styleWeight is -1/],
+      [{ problems: passedGroups(1), options: { lint: { select: ['XYZ123'] } } }, /options\.lint\.select: unknown Ruff rule selector/],
+      [{ problems: passedGroups(1), options: { rewardProfile: 'style' } }, /rewardProfile/],
       [{ problems: 'x' }, /problems/],
       [{ problems: [1, 2] }, /problems/],
       [{}, /problems/],
