@@ -31,6 +31,9 @@ Reward options:
   --lint        lint each Python rollout with Ruff: "lint" on every output row (reported, not rewarded)
   --style-weight N   reward += N * the style score in [-1, 0] (default 0); turns --lint on
   --reward-profile tests|lint|combined   the scheme's reward (default), the style score alone, or both
+  --efficiency-weight N   reward += N * efficiency against a line's "reference" (default 0: reported)
+  --efficiency-repeats N  measurements per program, median used (default 3)
+  --efficiency-floor-ms N no efficiency below this reference CPU over the tests (default 50 ms)
 Execution options:
   --concurrency N   tests running at once (default: the number of cores)
   --python PATH     interpreter (default /usr/bin/python3 when present)

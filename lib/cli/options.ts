@@ -68,6 +68,9 @@ export const REWARD_FLAGS = {
   lint: { type: 'boolean' },
   'style-weight': { type: 'string' },
   'reward-profile': { type: 'string' },
+  'efficiency-weight': { type: 'string' },
+  'efficiency-repeats': { type: 'string' },
+  'efficiency-floor-ms': { type: 'string' },
   scheme: { type: 'string' },
   alpha: { type: 'string' },
   beta: { type: 'string' },
@@ -100,6 +103,12 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   if (mode === 'score') {
     const styleWeight = number(values, 'style-weight', (x) => x >= 0, 'a number >= 0');
     if (styleWeight !== undefined) o.styleWeight = styleWeight;
+    const effWeight = number(values, 'efficiency-weight', (x) => x >= 0, 'a number >= 0');
+    if (effWeight !== undefined) o.efficiencyWeight = effWeight;
+    const repeats = number(values, 'efficiency-repeats', (x) => Number.isInteger(x) && x >= 1 && x <= 9, 'an integer in 1..9');
+    if (repeats !== undefined) o.efficiencyRepeats = repeats;
+    const floor = number(values, 'efficiency-floor-ms', (x) => x >= 0, 'a number of ms >= 0');
+    if (floor !== undefined) o.efficiencyFloorMs = floor;
     if (values['reward-profile'] !== undefined) {
       if (!(REWARD_PROFILES as readonly unknown[]).includes(values['reward-profile']))
         throw new UsageError(`--reward-profile ${String(values['reward-profile'])}: expected one of ${REWARD_PROFILES.join(', ')}`);

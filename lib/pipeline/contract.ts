@@ -6,6 +6,7 @@ import { checkJson, MAX_JSON_DEPTH, validateChecker, type ValueError } from '../
 import { HARNESSES, type Harness } from '../datasets/apps-harness';
 import { LINE_LIMITS } from '../exec/limits';
 import type { LintResult } from '../lint/ruff';
+import type { ReferenceSummary } from './efficiency';
 
 /** An input line as users write it (see README, "JSONL contract"). */
 export interface InputLine {
@@ -33,6 +34,9 @@ export interface RowResult {
   verdicts?: Verdict[];
   /** With lint on: Ruff's findings on the row's program (null for a program Ruff does not read). */
   lint?: LintResult | null;
+  /** Lines with a reference: min(1, reference CPU / this row's CPU) when it passes every counted test, else 0;
+   *  null when the term is not computed (the line's `reference.note` says why). */
+  efficiency?: number | null;
   passed: number[];
   dense: number;
   outcome: number;
@@ -58,6 +62,8 @@ export interface OutputLine {
   id: string | number | null;
   weights?: Array<number | null>;
   hidden?: HeldOutSummary;
+  /** Lines with a reference: how it ran (efficiency.ts). */
+  reference?: ReferenceSummary;
   rollouts?: RowResult[];
   turns?: RowResult[][];
   error: string | null;
@@ -68,6 +74,8 @@ export interface Problem {
   id: string | number;
   language: 'python' | 'cpp';
   checker?: Checker;
+  /** A known-good program, run as an extra row that is never rewarded (the efficiency term). */
+  reference?: string;
   setup?: string;
   tests: TestCase[];
   /** Programs to run, one per row; empty when the matrix is precomputed. */
@@ -99,7 +107,7 @@ function describe(v: unknown): string {
 }
 
 // prompt and meta are informational (written by `verpo convert`, ignored by scoring).
-const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'meta']);
+const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'reference', 'meta']);
 
 function checkTests(v: unknown): TestCase[] {
   if (!Array.isArray(v) || v.length === 0) throw new LineError('tests', `expected a non-empty array of tests (got ${describe(v)})`);
@@ -225,6 +233,7 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   if (v.passed !== undefined) {
     if (mode === 'run') throw new LineError('passed', '`verpo run` executes programs: give rollouts or turns, not a precomputed matrix');
     if (v.tests !== undefined) throw new LineError('tests', 'a line with a precomputed `passed` matrix carries no tests');
+    if (v.reference !== undefined) throw new LineError('reference', 'a line with a precomputed `passed` matrix runs nothing: a reference needs tests and rollouts');
     const passed = checkMatrix(v.passed);
     const trajectory = v.trajectory === undefined ? null : checkTrajectory(v.trajectory, passed.length);
     return { id, language, setup, tests: [], programs: [], trajectory, turnsPerTrajectory: trajectory && countTurns(trajectory), passed, limits };
@@ -236,7 +245,9 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     if (t.type === 'stdio' && t.compare === 'checker' && checker === undefined)
       throw new LineError(`tests[${i}].compare`, "is 'checker' but the line has no checker");
   });
-  const extra = checker === undefined ? {} : { checker };
+  if (v.reference !== undefined && (typeof v.reference !== 'string' || v.reference.trim() === ''))
+    throw new LineError('reference', `expected a program as a non-empty string (got ${describe(v.reference)})`);
+  const extra = { ...(checker === undefined ? {} : { checker }), ...(v.reference === undefined ? {} : { reference: v.reference as string }) };
   if (v.rollouts !== undefined) {
     return { id, language, ...extra, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness };
   }

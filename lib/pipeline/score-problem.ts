@@ -12,6 +12,7 @@ import { composeGroup } from '../reward/compose';
 import { checkOptions } from '../reward/validate';
 import type { LintResult } from '../lint/ruff';
 import { shaping, type ShapingOptions } from './shaping';
+import { efficiencyOf, type EfficiencyOptions, type ReferenceSummary } from './efficiency';
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
 
@@ -30,7 +31,7 @@ export interface LineStats {
   rewardMs: number;
 }
 
-export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions {
+export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** Use the executor's content-hash cache (default true). */
@@ -74,10 +75,12 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   };
   let passed: number[][];
   let verdicts: Verdict[][] | null = null;
+  let runs: RunResult[] = [];
   if (p.passed) {
     passed = p.passed;
   } else {
     const done = await execute(ctx.executor(), p, options.cache ?? true);
+    runs = done.runs;
     stats.executions = done.executions;
     stats.cacheHits = done.cacheHits;
     verdicts = done.runs.map((r) => r.tests.map((t) => t.verdict));
@@ -91,6 +94,11 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   stats.rows = passed.length;
   stats.solved = finalTurnsSolved(p, visible, visible[0].length);
   const held = counted === null ? {} : { hidden: heldOut(passed, counted) };
+  let eff: { values: Array<number | null>; reference: ReferenceSummary } | null = null;
+  if (p.reference !== undefined && (options.mode ?? 'score') === 'score') {
+    eff = await efficiencyOf(p as Problem & { reference: string }, runs, counted ?? passed[0].map((_, j) => j), executorTests(p), ctx.executor(), options);
+  }
+  const reference = eff === null ? {} : { reference: eff.reference };
   const shape = shaping(options);
   const lint = shape.linter === null ? null : lintRows(p, shape.linter, shape.styleWeight > 0 || shape.baseWeight !== 1);
   if ((options.mode ?? 'score') === 'run') {
@@ -102,9 +110,15 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const testWeight = p.tests.some((t) => t.weight !== undefined) ? Float64Array.from(columns, (j) => p.tests[j].weight ?? 1) : undefined;
   const t0 = performance.now();
   const out = rewards(p, visible, options, rho, testWeight);
+  const terms = [];
   if (lint !== null && (shape.styleWeight > 0 || shape.baseWeight !== 1)) {
-    const styles = lint.map((l) => l!.score); // lintRows refused rows without a lint when it is rewarded
-    const c = composeGroup(out.reward, out.advantage, [{ values: styles, weight: shape.styleWeight }], checkOptions(options).estimator, shape.baseWeight);
+    terms.push({ values: lint.map((l) => l!.score), weight: shape.styleWeight }); // lintRows refused rows without one
+  }
+  // a term that is not computed for the group (null, with the reference's note) is not added: never a silent 0
+  const effWeight = options.efficiencyWeight ?? 0;
+  if (eff !== null && effWeight > 0 && eff.values.every((v) => v !== null)) terms.push({ values: eff.values as number[], weight: effWeight });
+  if (terms.length > 0 || shape.baseWeight !== 1) {
+    const c = composeGroup(out.reward, out.advantage, terms, checkOptions(options).estimator, shape.baseWeight);
     out.reward.set(c.reward);
     out.advantage.set(c.advantage);
   }
@@ -113,7 +127,9 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   stats.zeroAdvantage = out.advantage.every((a) => a === 0);
   const weights: Array<number | null> = new Array<number | null>(passed[0].length).fill(null);
   columns.forEach((j, k) => { weights[j] = Number.isFinite(out.weight[k]) ? out.weight[k] : null; });
-  return { stats, output: { id: p.id, weights, ...shapeRows(p, rowsOf(out, passed, verdicts, lint)), ...held, error: null } };
+  const rows = rowsOf(out, passed, verdicts, lint);
+  if (eff !== null) rows.forEach((row, r) => { row.efficiency = eff!.values[r]; });
+  return { stats, output: { id: p.id, weights, ...shapeRows(p, rows), ...held, ...reference, error: null } };
 }
 
 /** Each row's lint (null for a C++ program, which Ruff does not read). Rewarding style needs it for every row. */
@@ -161,15 +177,20 @@ export function problemErrorMessage(e: unknown): string {
     : `internal error: ${(e as Error).message}`;
 }
 
-/** Executes a problem's programs. Identical programs and cells are run once by the executor's
- *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
-async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  // `hidden` and `weight` are the pipeline's, not the executor's: a test runs (and is cached) the same either way
-  const tests = p.tests.map((t) => {
+/** The tests as the executor takes them: `hidden` and `weight` are the pipeline's, so a test runs (and is
+ *  cached) the same either way. */
+function executorTests(p: Problem): TestCase[] {
+  return p.tests.map((t) => {
     if (t.hidden === undefined && t.weight === undefined) return t;
     const { hidden: _h, weight: _w, ...test } = t;
     return test as TestCase;
   });
+}
+
+/** Executes a problem's programs. Identical programs and cells are run once by the executor's
+ *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
+async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
+  const tests = executorTests(p);
   const runs = await Promise.all(p.programs.map(async (code) => {
     const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
     // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).

@@ -10,10 +10,11 @@ import type { RewardOptions } from '../reward/types';
 import { checkLine, LineError, type OutputLine } from './contract';
 import { emptyVerdicts, problemErrorMessage, scoreProblem, VERDICTS, type LineStats } from './score-problem';
 import { checkShapingOptions, type ShapingOptions } from './shaping';
+import { checkEfficiencyOptions, type EfficiencyOptions } from './efficiency';
 
 export { VERDICTS, type LineStats };
 
-export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'cxx' | 'cxxFlags' | 'testlib'> {
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** An executor to use (not closed by score()); by default one is made from the options above. */
@@ -99,6 +100,7 @@ function parseJson(s: string): unknown {
 export async function* score(input: Input, options: ScoreOptions = {}): AsyncGenerator<ScoredLine> {
   if ((options.mode ?? 'score') === 'score') checkOptions(options); // bad hyperparameters fail before anything runs
   checkShapingOptions(options);
+  checkEfficiencyOptions(options);
   if (options.cacheMb !== undefined) cacheBytes(options.cacheMb, 'options.cacheMb');
   // Made on first need: lines with a precomputed matrix need no executor (nor the native addon).
   let own: Executor | null = null;

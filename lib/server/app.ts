@@ -123,9 +123,12 @@ const SCORE_SCHEMA = {
         mode: { enum: ['score', 'run'] },
         cache: { type: 'boolean' },
         // checked in full by checkShapingOptions (Ruff's selectors, the weights), with the field named
-        lint: { type: ['boolean', 'object'] },
+        lint: {},
         styleWeight: { type: 'number' },
         rewardProfile: { enum: [...REWARD_PROFILES] },
+        efficiencyWeight: { type: 'number' },
+        efficiencyRepeats: { type: 'number' },
+        efficiencyFloorMs: { type: 'number' },
       },
     },
   },

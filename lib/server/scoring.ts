@@ -9,6 +9,7 @@ import { checkLine, LineError, type OutputLine } from '../pipeline/contract';
 import { checkRho, problemErrorMessage, scoreProblem, testCount, VERDICTS, type LineStats } from '../pipeline/score-problem';
 import { checkOptions } from '../reward/validate';
 import { checkShapingOptions } from '../pipeline/shaping';
+import { checkEfficiencyOptions } from '../pipeline/efficiency';
 import { HttpError, redactPaths } from './errors';
 import { laneExecutor, type FairScheduler } from './fair';
 import { programOfCompletion, testsFromLabel } from './labels';
@@ -17,7 +18,7 @@ import { CancelledError, type Admission } from './queue';
 import type { GroupQueue } from './queue';
 
 /** The request options a client may set; execution settings belong to the server. */
-export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache' | 'lint' | 'styleWeight' | 'rewardProfile'>;
+export type RequestScoreOptions = Pick<ScoreOptions, 'scheme' | 'alpha' | 'beta' | 'gamma' | 'delta' | 'advantage' | 'mode' | 'cache' | 'lint' | 'styleWeight' | 'rewardProfile' | 'efficiencyWeight' | 'efficiencyRepeats' | 'efficiencyFloorMs'>;
 
 export interface ScoringContext {
   executor: Executor | null;
@@ -53,6 +54,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkRequestOptions(options: RequestScoreOptions): void {
   try {
     checkShapingOptions(options);
+    checkEfficiencyOptions(options);
     if ((options.mode ?? 'score') === 'score') checkOptions(options);
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, `invalid request: options: ${e.message}`);
