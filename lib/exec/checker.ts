@@ -5,6 +5,7 @@
 // never the program's fault.
 import type { SandboxLimits, SandboxResult } from '../native/types';
 import type { SandboxSpec } from './sandbox';
+import { DEFAULT_LIMITS, defaultTmpfsMb } from './limits';
 
 export interface CheckerSpec {
   language: 'python' | 'cpp';
@@ -14,7 +15,9 @@ export interface CheckerSpec {
 
 /** The checker's own limits (the program's are the problem's): generous, since a slow checker is never the
  *  program's fault and its time is not counted against the program. */
-export const CHECKER_LIMITS: Readonly<SandboxLimits> = Object.freeze({ cpuMs: 10000, wallMs: 30000, memoryMb: 1024, outputKb: 64 });
+export const CHECKER_LIMITS: Readonly<SandboxLimits> = Object.freeze({
+  cpuMs: 10000, wallMs: 30000, memoryMb: 1024, outputKb: 64, tmpfsMb: defaultTmpfsMb(1024), inodes: DEFAULT_LIMITS.inodes,
+});
 
 /** The three files a checker is given, in its workdir (relative paths, as testlib's argv). */
 export const CHECKER_ARGS: readonly string[] = Object.freeze(['input.txt', 'output.txt', 'answer.txt']);

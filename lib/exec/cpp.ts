@@ -3,6 +3,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { reachableByOthers } from './interpreter';
+import { DEFAULT_LIMITS } from './limits';
 import { WORKDIR_EXE, type SandboxSpec } from './sandbox';
 import type { SandboxLimits, SandboxResult } from '../native/types';
 
@@ -13,7 +14,7 @@ export const DEFAULT_CXX_FLAGS: readonly string[] = Object.freeze(['-O2', '-std=
 /** A compile's own limits: the compiler's whole tree (cc1plus, as, ld) with room for <bits/stdc++.h> at -O2;
  *  the binary comes back on stdout, so the output cap is its size bound. */
 export const COMPILE_LIMITS: Readonly<SandboxLimits> = Object.freeze({
-  cpuMs: 30000, wallMs: 60000, memoryMb: 2048, outputKb: 65536, tmpfsMb: 512, fileKb: 65536,
+  cpuMs: 30000, wallMs: 60000, memoryMb: 2048, outputKb: 65536, tmpfsMb: 512, fileKb: 65536, inodes: DEFAULT_LIMITS.inodes,
 });
 
 /** The binary's name in the workdir. */
@@ -79,6 +80,8 @@ export function compiledFromRun(r: SandboxResult, messageBytes: number): Compile
   if (r.internalError !== null) return { internal: `sandbox: ${r.internalError}` };
   if (c.violation !== null) return { internal: `the compiler was stopped by the sandbox (${c.violation.syscall})` };
   if (c.limit === 'output' || c.stdoutTruncated) return { ok: false, message: `the compiled program is larger than ${COMPILE_LIMITS.outputKb} KiB` };
+  // the wall clock is the host's (a loaded machine), not the program's: retried, and never cached as CE
+  if (c.limit === 'wall') return { internal: `the compile met its wall limit (${COMPILE_LIMITS.wallMs} ms): the host is overloaded` };
   if (c.limit !== null) return { ok: false, message: `compilation exceeded the ${c.limit} limit` };
   const message = c.stderr.subarray(0, messageBytes).toString('utf8').trim();
   if (c.signal !== null) return { internal: `the compiler was killed by ${c.signal}: ${message.slice(-300)}` };

@@ -411,6 +411,9 @@ export class Executor {
     const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
     try {
       if (test.type === 'stdio') {
+        // a checker that cannot run (no testlib.h, a checker that does not compile) is known before the program runs
+        const ready = test.compare === 'checker' && p.checker !== undefined ? await p.checker : null;
+        if (ready !== null && 'error' in ready) return blankCell('IE', ready.error);
         const r = await this.sandboxed(this.stdioSpec(test, p));
         if (test.compare !== 'checker') return stdioCell(r, test, ctx);
         return stdioRunCell(r, ctx) ?? checkedCell(r, await this.check(p, test, r.candidate.stdout), ctx);

@@ -5,6 +5,7 @@ import type { Checker, Limits, TestCase, Verdict } from '../exec/types';
 import { checkJson, MAX_JSON_DEPTH, validateChecker, type ValueError } from '../exec/validate';
 import { HARNESSES, type Harness } from '../datasets/apps-harness';
 import { LINE_LIMITS } from '../exec/limits';
+import { MAX_TEST_WEIGHT } from '../reward/validate';
 import type { LintResult } from '../lint/ruff';
 import type { ReferenceSummary } from './efficiency';
 
@@ -115,8 +116,8 @@ function checkTests(v: unknown): TestCase[] {
     const f = `tests[${i}]`;
     if (!isObject(t)) throw new LineError(f, `expected an object (got ${describe(t)})`);
     if (t.hidden !== undefined && typeof t.hidden !== 'boolean') throw new LineError(`${f}.hidden`, `expected true or false (got ${describe(t.hidden)})`);
-    if (t.weight !== undefined && !(typeof t.weight === 'number' && Number.isFinite(t.weight) && t.weight >= 0))
-      throw new LineError(`${f}.weight`, `is ${JSON.stringify(t.weight)}: expected a finite number >= 0`);
+    if (t.weight !== undefined && !(typeof t.weight === 'number' && t.weight >= 0 && t.weight <= MAX_TEST_WEIGHT))
+      throw new LineError(`${f}.weight`, `is ${JSON.stringify(t.weight)}: expected a number in [0, ${MAX_TEST_WEIGHT}]`);
     switch (t.type) {
       case 'assert':
         if (typeof t.code !== 'string') throw new LineError(`${f}.code`, 'expected a string of Python statements');

@@ -4,9 +4,7 @@
 // a few milliseconds are mostly the interpreter's own start and vary by tens of percent, so every program is
 // measured `repeats` times (median of the sums; repeats run uncached) and the term is not computed (null,
 // with a note) when the reference's median is under `floorMs`.
-import type { Executor } from '../exec/executor';
-import type { RunResult, TestCase } from '../exec/types';
-import type { Problem } from './contract';
+import type { RunResult } from '../exec/types';
 
 export interface EfficiencyOptions {
   /** lambda_eff >= 0: reward += lambda_eff * efficiency (default 0: reported, not rewarded). */
@@ -55,14 +53,15 @@ function cpuIfPassed(run: RunResult, counted: number[]): number | null {
 }
 
 /** Per row its efficiency (0 for a row that fails a counted test; all null when not computed), and the
- *  reference's summary. `runs` are the rows' runs (one per program), `counted` the tests that count. */
-export async function efficiencyOf(p: Problem & { reference: string }, runs: RunResult[], counted: number[], tests: TestCase[],
-  ex: Executor, o: EfficiencyOptions): Promise<{ values: Array<number | null>; reference: ReferenceSummary }> {
+ *  reference's summary. `runs` are the rows' runs and `codes` the code each ran (a dataset harness may have
+ *  wrapped it), `counted` the tests that count; `rerun` runs a program uncached, with the line's harness. */
+export async function efficiencyOf(reference: string, runs: RunResult[], codes: string[], counted: number[],
+  rerun: (code: string) => Promise<{ run: RunResult; code: string }>, o: EfficiencyOptions): Promise<{ values: Array<number | null>; reference: ReferenceSummary }> {
   const repeats = o.efficiencyRepeats ?? EFFICIENCY_DEFAULTS.repeats;
   const floor = o.efficiencyFloorMs ?? EFFICIENCY_DEFAULTS.floorMs;
-  const run = (code: string) => ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache: false, checker: p.checker });
+  const run = async (code: string) => (await rerun(code)).run;
   const nulls = runs.map(() => null);
-  const refRuns = await Promise.all(Array.from({ length: repeats }, () => run(p.reference)));
+  const refRuns = await Promise.all(Array.from({ length: repeats }, () => run(reference)));
   const refCpu = refRuns.map((r) => cpuIfPassed(r, counted));
   const failed = refRuns.findIndex((r, k) => refCpu[k] === null);
   if (failed >= 0) {
@@ -78,8 +77,10 @@ export async function efficiencyOf(p: Problem & { reference: string }, runs: Run
   const values = await Promise.all(runs.map(async (r, i) => {
     const first = cpuIfPassed(r, counted);
     if (first === null) return 0;
-    const more = await Promise.all(Array.from({ length: repeats - 1 }, () => run(p.programs[i])));
-    const samples = [first, ...more.map((m) => cpuIfPassed(m, counted))];
+    // the row's own run counts as a sample only when it was measured now (a cached cell is an older measurement)
+    const fresh = counted.every((j) => r.tests[j].cached !== true);
+    const more = await Promise.all(Array.from({ length: fresh ? repeats - 1 : repeats }, () => run(codes[i])));
+    const samples = [...(fresh ? [first] : []), ...more.map((m) => cpuIfPassed(m, counted))];
     // a program that passed once and fails on a repeat (flaky, or a limit met under load) gets no credit
     if (samples.some((s) => s === null)) return 0;
     return Math.min(1, ref / Math.max(1, median(samples as number[])));

@@ -76,11 +76,13 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   let passed: number[][];
   let verdicts: Verdict[][] | null = null;
   let runs: RunResult[] = [];
+  let codes: string[] = [];
   if (p.passed) {
     passed = p.passed;
   } else {
     const done = await execute(ctx.executor(), p, options.cache ?? true);
     runs = done.runs;
+    codes = done.codes;
     stats.executions = done.executions;
     stats.cacheHits = done.cacheHits;
     verdicts = done.runs.map((r) => r.tests.map((t) => t.verdict));
@@ -96,7 +98,8 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const held = counted === null ? {} : { hidden: heldOut(passed, counted) };
   let eff: { values: Array<number | null>; reference: ReferenceSummary } | null = null;
   if (p.reference !== undefined && (options.mode ?? 'score') === 'score') {
-    eff = await efficiencyOf(p as Problem & { reference: string }, runs, counted ?? passed[0].map((_, j) => j), executorTests(p), ctx.executor(), options);
+    const ex = ctx.executor();
+    eff = await efficiencyOf(p.reference, runs, codes, counted ?? passed[0].map((_, j) => j), (code) => runProgram(ex, p, code, false), options);
   }
   const reference = eff === null ? {} : { reference: eff.reference };
   const shape = shaping(options);
@@ -189,19 +192,23 @@ function executorTests(p: Problem): TestCase[] {
 
 /** Executes a problem's programs. Identical programs and cells are run once by the executor's
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
-async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; executions: number; cacheHits: number }> {
-  const tests = executorTests(p);
-  const runs = await Promise.all(p.programs.map(async (code) => {
-    const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
-    // A dataset harness applies only to a program that does not compile without it (apps-harness.ts).
-    if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
-      return ex.run({ language: 'python', code: appsHarnessProgram(code), setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
-    }
-    return run;
-  }));
+async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; codes: string[]; executions: number; cacheHits: number }> {
+  const ran = await Promise.all(p.programs.map((code) => runProgram(ex, p, code, cache)));
   let executions = 0, cacheHits = 0;
-  for (const run of runs) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
-  return { runs, executions, cacheHits };
+  for (const { run } of ran) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
+  return { runs: ran.map((r) => r.run), codes: ran.map((r) => r.code), executions, cacheHits };
+}
+
+/** One program of the line against its tests, and the code that ran: a dataset harness applies only to a
+ *  program that does not compile without it (apps-harness.ts). */
+export async function runProgram(ex: Executor, p: Problem, code: string, cache: boolean): Promise<{ run: RunResult; code: string }> {
+  const tests = executorTests(p);
+  const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
+  if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
+    const wrapped = appsHarnessProgram(code);
+    return { run: await ex.run({ language: 'python', code: wrapped, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker }), code: wrapped };
+  }
+  return { run, code };
 }
 
 function rowsOf(out: RewardOutput, passed: number[][], verdicts: Verdict[][] | null, lint: Array<LintResult | null> | null): RowResult[] {

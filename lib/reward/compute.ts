@@ -119,6 +119,7 @@ export async function computeRewardsAsync(batch: RewardBatch, options?: RewardOp
       tests: new Uint32Array(p.tests),
       trajectory: p.trajectory && new Uint32Array(p.trajectory),
       rho: p.rho && new Float64Array(p.rho),
+      testWeight: p.testWeight && new Float64Array(p.testWeight),
       params: new Float64Array(p.params),
     };
     allocate(p, options?.out, false); // checks the caller's output arrays before any work

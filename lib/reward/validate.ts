@@ -3,6 +3,10 @@
 import { ESTIMATORS, EstimatorCode, KernelResult, SCHEMES, SchemeCode, Status } from './codes';
 import type { Estimator, RewardBatch, RewardOptions, Scheme } from './types';
 
+/** The largest prior test weight: far past any sensible prior, and small enough that sums of weights times
+ *  rewards stay finite (1e308 weights made every advantage -Infinity). */
+export const MAX_TEST_WEIGHT = 1e6;
+
 export interface Plan {
   passed: Uint8Array;
   rows: Uint32Array;
@@ -131,7 +135,8 @@ export function plan(batch: RewardBatch, options: RewardOptions | undefined): Pl
     if (testWeight.length !== testsTotal)
       throw new RangeError(`batch.testWeight has ${testWeight.length} entries: expected one per (group, test) (${testsTotal})`);
     for (let i = 0; i < testWeight.length; ++i)
-      if (!(Number.isFinite(testWeight[i]) && testWeight[i] >= 0)) throw new RangeError(`batch.testWeight[${i}] is ${testWeight[i]}: expected a finite weight >= 0`);
+      if (!(testWeight[i] >= 0 && testWeight[i] <= MAX_TEST_WEIGHT))
+        throw new RangeError(`batch.testWeight[${i}] is ${testWeight[i]}: expected a weight in [0, ${MAX_TEST_WEIGHT}]`);
   }
   return { passed, rows, tests, trajectory, rho, testWeight, params, scheme, estimator, rowsTotal, testsTotal, cellOffsets };
 }

@@ -156,9 +156,12 @@ describe('requests and options', () => {
     delete process.env.VERPO_TESTLIB;
     const ex = new Executor({ concurrency: 1, mode: 'spawn' });
     try {
+      const before = ex.counters().executions;
       const r = await ex.run({ language: 'python', code: RIGHT_SWAPPED, tests: TESTS, checker: TESTLIB_CHECKER });
       expect(r.tests.map((t) => t.verdict)).toEqual(['IE', 'IE']);
       expect(r.tests[0].detail).toMatch(/testlib\.h: give its path with --testlib/);
+      // known before the program runs: only its syntax check executed, no test (nor a retry)
+      expect(ex.counters().executions - before).toBe(1);
     } finally {
       if (saved !== undefined) process.env.VERPO_TESTLIB = saved;
       await ex.close();

@@ -93,6 +93,19 @@ describe.each(['zygote', 'spawn'] as const)('%s mode', (mode) => {
   });
 });
 
+describe('compile outcomes', () => {
+  it('a compile that meets its wall limit is an internal error (retried, never cached as CE); CPU or memory is CE', async () => {
+    const { compiledFromRun } = await import('../../lib/exec/cpp');
+    const run = (limit: 'wall' | 'cpu' | 'memory') => ({
+      candidate: { exitCode: null, signal: 'SIGKILL', cpuMs: 0, wallMs: 0, memoryKb: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), stdoutTruncated: false, stderrTruncated: false, limit, violation: null },
+      judge: null, isolation: {} as never, judgeRecycled: false, internalError: null,
+    });
+    expect(compiledFromRun(run('wall'), 4096)).toEqual({ internal: expect.stringMatching(/wall limit/) });
+    expect(compiledFromRun(run('cpu'), 4096)).toEqual({ ok: false, message: 'compilation exceeded the cpu limit' });
+    expect(compiledFromRun(run('memory'), 4096)).toEqual({ ok: false, message: 'compilation exceeded the memory limit' });
+  });
+});
+
 describe('requests and options', () => {
   it('a cpp program takes stdio tests only and no setup; errors name the field', async () => {
     const ex = new Executor({ concurrency: 1, mode: 'spawn' });

@@ -60,6 +60,16 @@ describe('efficiency against a reference', () => {
     expect(failing.rollouts![0].reward).toBe(plain.rollouts![0].reward);
   }, 240_000);
 
+  it('a line\'s dataset harness applies to the reference and to the repeats (APPS programs with a top-level return)', async () => {
+    const program = 'n = int(input())\nif n < 0:\n    return\ntotal = 0\nfor i in range(n):\n    total += i\nprint(total)\n';
+    const tests = [{ type: 'stdio', stdin: '200000\n', stdout: `${(200000 * 199999) / 2}\n` }];
+    const [line] = await scoreAll([{ id: 'apps', harness: 'apps', tests, rollouts: [program], reference: program }], { executor: ex, efficiencyFloorMs: 0 });
+    expect(line.error).toBeNull();
+    expect(line.rollouts![0].verdicts).toEqual(['AC']);
+    expect(line.reference).toMatchObject({ passed: true, note: null });
+    expect(line.rollouts![0].efficiency).toBeGreaterThan(0.3); // the same program: about 1, never the 0 of a CE repeat
+  }, 240_000);
+
   it('bad input names the field', async () => {
     const out = await scoreAll([
       { id: 'x', tests: TESTS, rollouts: [FAST], reference: '' },

@@ -93,6 +93,8 @@ describe('hidden tests', () => {
       expect(line.weights).toEqual([want.weight[0], null, want.weight[1], want.weight[2]]);
     }
     const [bad] = await scoreAll([{ id: 'b', tests: [{ ...VISIBLE[0], weight: -1 }], rollouts: ROLLOUTS }], { executor: ex });
-    expect(bad.error).toBe('line 1: tests[0].weight: is -1: expected a finite number >= 0');
+    expect(bad.error).toBe('line 1: tests[0].weight: is -1: expected a number in [0, 1000000]');
+    const [huge] = await scoreAll([{ id: 'h', tests: [{ ...VISIBLE[0], weight: 1e308 }], rollouts: ROLLOUTS }], { executor: ex });
+    expect(huge.error).toMatch(/tests\[0\]\.weight: is 1e\+308: expected a number in \[0, 1000000\]/);
   });
 });

@@ -115,7 +115,8 @@ describe('prior test weights (batch.testWeight)', () => {
   it.each(BACKENDS)('a bad weight is a RangeError naming it (%s)', (backend) => {
     const batch = toBatch([{ P: [[1, 0], [0, 1]], traj: null }]);
     expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1]) }, { backend })).toThrow('batch.testWeight has 1 entries: expected one per (group, test) (2)');
-    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1, -0.5]) }, { backend })).toThrow('batch.testWeight[1] is -0.5: expected a finite weight >= 0');
+    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1, -0.5]) }, { backend })).toThrow('batch.testWeight[1] is -0.5: expected a weight in [0, 1000000]');
+    expect(() => computeRewards({ ...batch, testWeight: new Float64Array([1, 1e308]) }, { backend })).toThrow('batch.testWeight[1] is 1e+308');
     expect(() => computeRewards({ ...batch, testWeight: new Float64Array([NaN, 1]) }, { backend })).toThrow('batch.testWeight[0] is NaN');
   });
 });
