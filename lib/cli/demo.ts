@@ -175,7 +175,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     for await (const r of score(demo.map((d) => d.group), { ...options, onProgress: (p) => view.update(p) })) {
       writer.write(JSON.stringify(r.output));
-      summary.add(r.output);
+      summary.add(r.output, r.stats);
       outputs.push(r.output);
     }
   } finally {

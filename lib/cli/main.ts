@@ -73,7 +73,7 @@ async function scoreCommand(argv: string[], mode: 'score' | 'run'): Promise<numb
     for await (const r of score(rest, { ...options, firstLine: skip + 1, onProgress: (p) => view.update(p) })) {
       writer.write(JSON.stringify(r.output));
       written++;
-      summary.add(r.output);
+      summary.add(r.output, r.stats);
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -1,6 +1,7 @@
 // The end-of-run summary, computed from output lines (so a resumed run counts what it resumed).
 import type { OutputLine, RowResult } from '../pipeline/contract';
-import { VERDICTS } from '../pipeline/score';
+import { VERDICTS, type LineStats } from '../pipeline/score';
+import { Sample } from '../pipeline/diagnostics';
 
 export interface Summary {
   lines: number;
@@ -12,6 +13,17 @@ export interface Summary {
   pass1: number | null;
   /** Fraction of scored groups whose advantages are all zero (no learning signal). */
   zeroAdvantageGroups: number | null;
+  /** Diagnostics of the lines scored in this run (a resumed run's earlier lines have none). */
+  diagnostics: {
+    programs: number;
+    chars: { p50: number | null; p90: number | null };
+    lines: { p50: number | null; p90: number | null };
+    runtimeErrors: Record<string, number>;
+    lint: { error: number; warning: number; style: number; codes: Record<string, number> } | null;
+    /** Mean visible - hidden pass rate over the lines with hidden tests. */
+    heldOutGap: number | null;
+    heldOutLines: number;
+  };
 }
 
 function solved(row: RowResult): boolean {
@@ -30,8 +42,31 @@ export class SummaryBuilder {
   private solvedTrajectories = 0;
   private groups = 0;
   private zeroGroups = 0;
+  private readonly chars = new Sample();
+  private readonly lineCounts = new Sample();
+  private programs = 0;
+  private readonly runtimeErrors: Record<string, number> = {};
+  private lint: { error: number; warning: number; style: number; codes: Record<string, number> } | null = null;
+  private gapSum = 0;
+  private gapLines = 0;
 
-  add(o: OutputLine): void {
+  /** `stats`: the line's own, when it was scored in this run (its diagnostics). */
+  add(o: OutputLine, stats?: LineStats | null): void {
+    const d = stats?.diagnostics;
+    if (d) {
+      for (const c of d.chars) this.chars.add(c);
+      for (const l of d.lines) this.lineCounts.add(l);
+      this.programs += d.chars.length;
+      for (const [k, n] of Object.entries(d.runtimeErrors)) this.runtimeErrors[k] = (this.runtimeErrors[k] ?? 0) + n;
+      if (d.lint) {
+        this.lint ??= { error: 0, warning: 0, style: 0, codes: {} };
+        this.lint.error += d.lint.bySeverity.error;
+        this.lint.warning += d.lint.bySeverity.warning;
+        this.lint.style += d.lint.bySeverity.style;
+        for (const [c, n] of Object.entries(d.lint.codes)) this.lint.codes[c] = (this.lint.codes[c] ?? 0) + n;
+      }
+      if (d.heldOutGap !== null) (this.gapSum += d.heldOutGap), this.gapLines++;
+    }
     this.lines++;
     if (o.error !== null) {
       this.failed++;
@@ -56,6 +91,15 @@ export class SummaryBuilder {
       meanReward: this.rewardRows ? this.rewardSum / this.rewardRows : null,
       pass1: this.trajectories ? this.solvedTrajectories / this.trajectories : null,
       zeroAdvantageGroups: this.groups ? this.zeroGroups / this.groups : null,
+      diagnostics: {
+        programs: this.programs,
+        chars: { p50: this.chars.quantile(0.5), p90: this.chars.quantile(0.9) },
+        lines: { p50: this.lineCounts.quantile(0.5), p90: this.lineCounts.quantile(0.9) },
+        runtimeErrors: { ...this.runtimeErrors },
+        lint: this.lint && { ...this.lint, codes: { ...this.lint.codes } },
+        heldOutGap: this.gapLines ? this.gapSum / this.gapLines : null,
+        heldOutLines: this.gapLines,
+      },
     };
   }
 }
@@ -69,9 +113,21 @@ export function summarize(outputs: Iterable<OutputLine>): Summary {
 export function formatSummary(s: Summary): string {
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   const hist = Object.entries(s.verdicts).filter(([, n]) => n > 0).map(([v, n]) => `${v} ${n}`).join('  ') || 'none';
-  return [
+  const cells = Object.values(s.verdicts).reduce((a, b) => a + b, 0);
+  const share = (v: string) => (cells ? `${(100 * (s.verdicts[v] ?? 0) / cells).toFixed(1)}%` : 'n/a');
+  const top = (counts: Record<string, number>, n = 6) =>
+    Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([k, v]) => `${k} ${v}`).join('  ') || 'none';
+  const d = s.diagnostics;
+  const out = [
     `verpo: ${s.lines} lines (${s.failed} failed), ${s.rows} rows`,
-    `  verdicts: ${hist}`,
+    `  verdicts: ${hist}   (TLE ${share('TLE')}, IE ${share('IE')} of cells)`,
     `  mean reward: ${s.meanReward === null ? 'n/a' : s.meanReward.toFixed(4)}   pass@1: ${pct(s.pass1)}   groups with all-zero advantages: ${pct(s.zeroAdvantageGroups)}`,
-  ].join('\n');
+  ];
+  if (d.programs > 0) {
+    out.push(`  programs: ${d.programs}, characters p50 ${d.chars.p50} p90 ${d.chars.p90}, lines p50 ${d.lines.p50} p90 ${d.lines.p90}`);
+    out.push(`  runtime errors (RE cells by exception): ${top(d.runtimeErrors)}`);
+  }
+  if (d.lint) out.push(`  lint: ${d.lint.error} errors, ${d.lint.warning} warnings, ${d.lint.style} style; top codes ${top(d.lint.codes)}`);
+  if (d.heldOutGap !== null) out.push(`  held-out gap (visible - hidden pass rate): mean ${d.heldOutGap.toFixed(4)} over ${d.heldOutLines} lines`);
+  return out.join('\n');
 }

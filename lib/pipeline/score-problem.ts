@@ -13,6 +13,7 @@ import { checkOptions } from '../reward/validate';
 import type { LintResult } from '../lint/ruff';
 import { shaping, type ShapingOptions } from './shaping';
 import { efficiencyOf, type EfficiencyOptions, type ReferenceSummary } from './efficiency';
+import { lineDiagnostics, type LineDiagnostics } from './diagnostics';
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
 
@@ -29,6 +30,8 @@ export interface LineStats {
   zeroAdvantage: boolean;
   /** Time spent in the reward kernel for this line, ms. */
   rewardMs: number;
+  /** Generation length, runtime-error kinds, lint profile, held-out gap (diagnostics.ts). */
+  diagnostics: LineDiagnostics | null;
 }
 
 export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions {
@@ -72,6 +75,7 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const { options } = ctx;
   const stats: LineStats = {
     verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false, rewardMs: 0,
+    diagnostics: null,
   };
   let passed: number[][];
   let verdicts: Verdict[][] | null = null;
@@ -96,6 +100,9 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   stats.rows = passed.length;
   stats.solved = finalTurnsSolved(p, visible, visible[0].length);
   const held = counted === null ? {} : { hidden: heldOut(passed, counted) };
+  const diagnose = (lint: Array<LintResult | null> | null) => {
+    if (p.passed === null) stats.diagnostics = lineDiagnostics(p.programs, runs, lint, held.hidden?.gap ?? null);
+  };
   let eff: { values: Array<number | null>; reference: ReferenceSummary } | null = null;
   if (p.reference !== undefined && (options.mode ?? 'score') === 'score') {
     const ex = ctx.executor();
@@ -104,6 +111,7 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const reference = eff === null ? {} : { reference: eff.reference };
   const shape = shaping(options);
   const lint = shape.linter === null ? null : lintRows(p, shape.linter, shape.styleWeight > 0 || shape.baseWeight !== 1);
+  diagnose(lint);
   if ((options.mode ?? 'score') === 'run') {
     const rows = passed.map((row, r) => ({ verdicts: verdicts![r], passed: row, ...(lint ? { lint: lint[r] } : {}) })) as unknown as RowResult[];
     return { stats, output: { id: p.id, ...shapeRows(p, rows), ...held, error: null } };

@@ -89,6 +89,9 @@ export class ServerMetrics {
   readonly runCode = new Counter('verpo_run_code_total', 'SandboxFusion /run_code requests, by top-level status.');
   readonly cancelled = new Counter('verpo_cancelled_total',
     'Work dropped before it ran because its client went away, by route: groups (/score, /get_reward, /verl/compute_score, /trl/reward) and programs (/run_code).');
+  readonly runtimeErrors = new Counter('verpo_runtime_errors_total', 'RE verdicts by what ended the program: its exception class (IndexError), a signal (SIGSEGV), or exit N.');
+  readonly programChars = new Histogram('verpo_program_chars', 'Length of the programs scored, characters (generation length).',
+    [100, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]);
   private readonly gauges: Gauge[];
   private readonly cacheStats: () => CellCacheStats | null;
 
@@ -134,6 +137,7 @@ export class ServerMetrics {
       ...this.renderProcess(),
       this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
       this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(), this.cancelled.render(),
+      this.runtimeErrors.render(), this.programChars.render(),
     ].join('\n') + '\n';
   }
 }

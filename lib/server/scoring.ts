@@ -146,6 +146,11 @@ function recordStats(metrics: ServerMetrics, stats: LineStats): void {
   metrics.executions.inc({}, stats.executions);
   metrics.cacheHits.inc({}, stats.cacheHits);
   for (const v of VERDICTS) if (stats.verdicts[v] > 0) metrics.verdicts.inc({ verdict: v }, stats.verdicts[v]);
+  const d = stats.diagnostics;
+  if (d) {
+    for (const [exception, n] of Object.entries(d.runtimeErrors)) metrics.runtimeErrors.inc({ exception }, n);
+    for (const c of d.chars) metrics.programChars.observe({}, c);
+  }
 }
 
 /**

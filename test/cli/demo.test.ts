@@ -79,7 +79,7 @@ describe('verpo demo', () => {
     expect(r.stdout).toBe(out + '\n');
     // the summary of `verpo score`, and the demo's own account of its rollouts
     expect(r.stderr).toMatch(/^verpo demo: 3 HumanEval problems \(bundled, MIT\), \d+ rollouts, scored into /);
-    expect(r.stderr).toMatch(/verpo: 3 lines \(0 failed\), \d+ rows\n {2}verdicts: AC \d+ {2}WA \d+ {2}RE \d+\n {2}mean reward: \d\.\d{4} {3}pass@1: /);
+    expect(r.stderr).toMatch(/verpo: 3 lines \(0 failed\), \d+ rows\n {2}verdicts: AC \d+ {2}WA \d+ {2}RE \d+ {3}\(TLE [\d.]+%, IE [\d.]+% of cells\)\n {2}mean reward: \d\.\d{4} {3}pass@1: /);
     expect(r.stderr).toContain('canonical solutions passing every test: 3/3');
     expect(r.stderr).toMatch(/verpo: 3\/3 problems, \d+ executions/); // the progress view (plain lines off a terminal)
 

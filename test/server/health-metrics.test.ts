@@ -79,6 +79,10 @@ describe('/healthz and /metrics', () => {
         '# TYPE verpo_request_duration_seconds histogram', 'verpo_request_duration_seconds_count{route="/score"} 4',
         'verpo_request_duration_seconds_bucket{route="/score",le="+Inf"} 4',
       ]) expect(t.split('\n'), line).toContain(line);
+      // generation length and RE kinds (issue 14's diagnostics)
+      expect(t).toContain('# TYPE verpo_program_chars histogram');
+      expect(Number(/^verpo_program_chars_count (\d+)$/m.exec(t)?.[1])).toBeGreaterThan(0);
+      expect(t).toContain('# TYPE verpo_runtime_errors_total counter');
       // the process's own memory, as prom-client names it: plausible sizes, the heap inside the RSS
       const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(t)?.[1]);
       const rss = gauge('process_resident_memory_bytes'), used = gauge('nodejs_heap_size_used_bytes');
