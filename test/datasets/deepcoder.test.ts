@@ -12,6 +12,7 @@ import { LEETCODE_PRELUDE } from '../../lib/datasets/leetcode';
 import { APPS_PRELUDE, LCB_PRELUDE } from '../../lib/datasets/python-preludes';
 import type { Executor as ExecutorType, RunResult } from '../../lib/exec';
 import { expectValidLine } from './convert-helpers';
+import { executorOrSkip } from './executor-or-skip';
 
 const DIR = path.resolve(__dirname, '..', 'fixtures', 'realworld');
 const SOURCES = ['code_contests', 'codeforces', 'livecodebench', 'leetcodedataset'] as const;
@@ -209,16 +210,7 @@ describe('convert deepcoder: shapes and errors', () => {
 
 // ---- through the executor ---------------------------------------------------------------------------
 
-let Executor: (new (o: object) => ExecutorType) | null = null;
-let why = '';
-try {
-  Executor = (await import('../../lib/exec')).Executor as unknown as new (o: object) => ExecutorType;
-  await new Executor({ concurrency: 1 }).close();
-} catch (e) {
-  Executor = null;
-  why = (e as Error).message;
-}
-if (Executor === null) console.warn(`deepcoder executor tests skipped: the executor does not load (${why})`);
+const Executor = await executorOrSkip('deepcoder executor tests');
 
 /** Correct programs written for a few of the rows that carry no reference (record index -> program). */
 const WRITTEN: Partial<Record<Source, Record<number, string>>> = {

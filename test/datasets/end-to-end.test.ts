@@ -6,21 +6,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertDataset, convertDatasetFile, type ContractLine } from '../../lib/datasets';
 import type { Executor as ExecutorType, Limits, RunResult } from '../../lib/exec';
+import { executorOrSkip } from './executor-or-skip';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const FULL = process.env.VERPO_E2E_FULL === '1';
 
 // The executor is loaded lazily so that this file still collects (and skips) where it cannot be built.
-let Executor: (new (o: object) => ExecutorType) | null = null;
-let why = '';
-try {
-  Executor = (await import('../../lib/exec')).Executor as unknown as new (o: object) => ExecutorType;
-  await new Executor({ concurrency: 1 }).close();
-} catch (e) {
-  Executor = null;
-  why = (e as Error).message;
-}
-if (Executor === null) console.warn(`end-to-end dataset tests skipped: the executor does not load (${why})`);
+const Executor = await executorOrSkip('end-to-end dataset tests');
 
 /** Reference solutions that fail by a documented choice of the executor (lib/exec/python/README.md). */
 const EXECUTOR_LIMITS: Record<string, RegExp> = {

@@ -14,6 +14,7 @@ import { evalPlusInputs } from '../../lib/datasets/evalplus';
 import { parseRecords } from '../../lib/datasets/records';
 import type { Executor as ExecutorType, RunRequest, RunResult } from '../../lib/exec';
 import { expectValidLine } from './convert-helpers';
+import { executorOrSkip } from './executor-or-skip';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'verpo-evalplus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,16 +24,7 @@ type Row = { task_id: string; entry_point: string; canonical_solution: string; p
 const sampleRows = readFileSync(SAMPLE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
 
 // The executor is loaded lazily so that this file still collects (and skips those tests) where it cannot be built.
-let Executor: (new (o: object) => ExecutorType) | null = null;
-let why = '';
-try {
-  Executor = (await import('../../lib/exec')).Executor as unknown as new (o: object) => ExecutorType;
-  await new Executor({ concurrency: 1 }).close();
-} catch (e) {
-  Executor = null;
-  why = (e as Error).message;
-}
-if (Executor === null) console.warn(`evalplus tests that run programs skipped: the executor does not load (${why})`);
+const Executor = await executorOrSkip('evalplus tests that run programs');
 
 async function fileLines(kind: DatasetKind, file: string, options = {}): Promise<{ lines: ContractLine[]; errors: DatasetRecordError[] }> {
   const errors: DatasetRecordError[] = [];

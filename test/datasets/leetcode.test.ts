@@ -11,6 +11,7 @@ import { DEEPSEEK_PRELUDE, deepseekStub, deepseekTests, LEETCODE_PRELUDE, stubCl
 import type { AssertTest } from '../../lib/exec/types';
 import type { Executor as ExecutorType, RunResult } from '../../lib/exec';
 import { expectValidLine } from './convert-helpers';
+import { executorOrSkip } from './executor-or-skip';
 
 const FILE = path.resolve(__dirname, '..', 'fixtures', 'realworld', 'deepseek_leetcode_20240121_sample20.jsonl');
 type DeepSeekRow = { task_id: string; prompt: string; prompt_sft: string; test: string; url: string; meta: Record<string, unknown> };
@@ -160,16 +161,7 @@ describe('convert leetcode: LeetCodeDataset\'s shape', () => {
 
 // ---- through the executor ---------------------------------------------------------------------------
 
-let Executor: (new (o: object) => ExecutorType) | null = null;
-let why = '';
-try {
-  Executor = (await import('../../lib/exec')).Executor as unknown as new (o: object) => ExecutorType;
-  await new Executor({ concurrency: 1 }).close();
-} catch (e) {
-  Executor = null;
-  why = (e as Error).message;
-}
-if (Executor === null) console.warn(`leetcode executor tests skipped: the executor does not load (${why})`);
+const Executor = await executorOrSkip('leetcode executor tests');
 
 /** Whole programs (rollouts) written here for some of DeepSeek's problems, by row index. */
 const DOUBLE_IT = 'class Solution:\n    def doubleIt(self, head: Optional[ListNode]) -> Optional[ListNode]:\n        digits = []\n' +
