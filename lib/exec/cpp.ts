@@ -100,33 +100,3 @@ export function binarySpec(binary: Buffer, stdin: string | Buffer, limits: Sandb
     limits,
   };
 }
-
-/** Compiles by content, each once (concurrent askers share it), bounded by the bytes of the binaries it
- *  keeps (oldest dropped first). An internal error is never kept. */
-export class CompileCache {
-  private readonly map = new Map<string, { outcome: Promise<CompiledOutcome>; bytes: number }>();
-  private bytes = 0;
-  constructor(private readonly maxBytes: number) {}
-
-  get(key: string, compile: () => Promise<CompiledOutcome>): { outcome: Promise<CompiledOutcome>; hit: boolean } {
-    const hit = this.map.get(key);
-    if (hit !== undefined) return { outcome: hit.outcome, hit: true };
-    const entry = { outcome: compile(), bytes: 0 };
-    this.map.set(key, entry);
-    void entry.outcome.then((o) => {
-      if (this.map.get(key) !== entry) return;
-      if ('internal' in o) {
-        this.map.delete(key);
-        return;
-      }
-      entry.bytes = key.length + ('binary' in o ? o.binary.length : o.message.length) + 256;
-      this.bytes += entry.bytes;
-      for (const [k, e] of this.map) {
-        if (this.bytes <= this.maxBytes || e === entry) break;
-        this.map.delete(k);
-        this.bytes -= e.bytes;
-      }
-    });
-    return { outcome: entry.outcome, hit: false };
-  }
-}

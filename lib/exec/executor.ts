@@ -15,13 +15,14 @@ import type {
 } from './types';
 import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
 import { defaultTmpfsMb } from './limits';
+import { OnceCache } from './once-cache';
 import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
 import { checkedCell, compileFromRun, judgedCell, stdioCell, stdioRunCell, type CellContext } from './verdict';
 import {
-  binarySpec, CompileCache, compiledFromRun, compileSpec, DEFAULT_CXX_FLAGS, findCompiler, type CompiledOutcome, type CompilerLookup,
+  binarySpec, compiledFromRun, compileSpec, DEFAULT_CXX_FLAGS, findCompiler, type CompiledOutcome, type CompilerLookup,
 } from './cpp';
 import {
-  CHECKER_ARGS, CHECKER_LIMITS, checkerVerdict, checkFiles, includesTestlib, pythonCheckerSpec, type CheckerOutcome,
+  CHECKER_ARGS, CHECKER_LIMITS, checkerVerdict, checkFiles, includesTestlib, pythonCheckerSpec,
 } from './checker';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -105,7 +106,7 @@ export class Executor {
   readonly mode: 'zygote' | 'spawn';
   private readonly modeNote: string | null;
   private readonly cache: CellCache | null;
-  private readonly compileCache: Map<string, Promise<CompileOutcome>> | null;
+  private readonly compileCache: OnceCache<CompileOutcome> | null;
   private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
   /** undefined: the native default (policy.hpp). */
   private readonly judgeMaxRssMb: number | undefined;
@@ -113,7 +114,9 @@ export class Executor {
   private compilerFound: CompilerLookup | null = null;
   readonly cxxFlags: readonly string[];
   private readonly testlibPath: string | undefined;
-  private readonly binaries = new CompileCache(BINARY_CACHE_BYTES);
+  private readonly binaries = new OnceCache<CompiledOutcome>({
+    bytes: BINARY_CACHE_BYTES, keep: (o) => !('internal' in o), bytesOf: (o) => ('binary' in o ? o.binary.length : 'message' in o ? o.message.length : 0),
+  });
   private closed = false;
 
   constructor(options?: ExecutorOptions) {
@@ -149,7 +152,7 @@ export class Executor {
     this.modeNote = opts.mode === undefined && forkServer === null
       ? 'spawn mode: verpo_zygote.so (the zygote\'s fork server) is missing beside the native addon' : null;
     this.cache = opts.cache === false ? null : new CellCache(cacheBytes(opts.cacheMb));
-    this.compileCache = opts.cache === false ? null : new Map();
+    this.compileCache = opts.cache === false ? null : new OnceCache({ entries: COMPILE_CACHE_ENTRIES, keep: (c) => c.kind !== 'internal' });
     this.sandbox = new Sandbox({ concurrency: this.concurrency, workRoot: opts.workRoot, layers: opts.layers });
     this.slots = new Slots(this.concurrency * (1 + QUEUED_PER_SLOT));
     if (opts.cxx !== undefined) {
@@ -285,13 +288,6 @@ export class Executor {
     return { spec: (files) => binarySpec(built.binary, '', CHECKER_LIMITS, [...CHECKER_ARGS], files) };
   }
 
-  /** The checker's verdict on the program's output for one test. */
-  private async check(p: Prepared, test: StdioTest, output: Buffer): Promise<CheckerOutcome> {
-    const ready = p.checker === undefined ? { error: 'no checker' } : await p.checker;
-    if ('error' in ready) return { internal: ready.error, cpuMs: 0 };
-    return checkerVerdict(await this.sandboxed(ready.spec(checkFiles(test.stdin, output, test.stdout))));
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -345,16 +341,10 @@ export class Executor {
   /** One syntax check per distinct (program, setup, limits), shared by concurrent and later runs. */
   private cachedSyntaxCheck(p: Prepared): Promise<CompileOutcome> {
     if (this.compileCache === null) return this.checkSyntax(p);
-    const hit = this.compileCache.get(p.key);
-    if (hit !== undefined) {
-      this.stats.compileCacheHits++;
-      return hit;
-    }
-    const fresh = this.checkSyntax(p);
-    remember(this.compileCache, p.key, fresh, COMPILE_CACHE_ENTRIES);
     // an internal error is never kept: the next run checks again
-    void fresh.then((c) => { if (c.kind === 'internal') this.compileCache?.delete(p.key); });
-    return fresh;
+    const { outcome, hit } = this.compileCache.get(p.key, () => this.checkSyntax(p));
+    if (hit) this.stats.compileCacheHits++;
+    return outcome;
   }
 
   /** A cell from the content-hash cache, or run (once: duplicates in flight share the execution).
@@ -412,11 +402,14 @@ export class Executor {
     try {
       if (test.type === 'stdio') {
         // a checker that cannot run (no testlib.h, a checker that does not compile) is known before the program runs
-        const ready = test.compare === 'checker' && p.checker !== undefined ? await p.checker : null;
+        const ready = test.compare === 'checker' ? await (p.checker ?? { error: 'no checker' }) : null;
         if (ready !== null && 'error' in ready) return blankCell('IE', ready.error);
         const r = await this.sandboxed(this.stdioSpec(test, p));
-        if (test.compare !== 'checker') return stdioCell(r, test, ctx);
-        return stdioRunCell(r, ctx) ?? checkedCell(r, await this.check(p, test, r.candidate.stdout), ctx);
+        if (ready === null) return stdioCell(r, test, ctx);
+        const decided = stdioRunCell(r, ctx);
+        if (decided !== null) return decided;
+        const check = await this.sandboxed(ready.spec(checkFiles(test.stdin, r.candidate.stdout, test.stdout)));
+        return checkedCell(r, checkerVerdict(check), ctx);
       }
       const r = await this.sandboxed(this.judgedSpec(test, p));
       return judgedCell(r, ctx);
@@ -477,12 +470,6 @@ function contentHash(parts: string[]): string {
   const h = createHash('sha256');
   for (const part of parts) h.update(`${Buffer.byteLength(part)}:`).update(part);
   return h.digest('base64');
-}
-
-/** Insert, dropping the oldest entries past `entries` (a Map iterates in insertion order). */
-function remember<V>(map: Map<string, V>, key: string, value: V, entries: number): void {
-  map.set(key, value);
-  while (map.size > entries) map.delete(map.keys().next().value as string);
 }
 
 /** A cell for which nothing ran (CE, or an internal error before the test could start). */
