@@ -57,6 +57,7 @@ export const EXEC_FLAGS = {
   'no-cache': { type: 'boolean' },
   'cache-mb': { type: 'string' },
   'no-site-packages': { type: 'boolean' },
+  scope: { type: 'string' },
   ...CXX_FLAGS_SPEC(),
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
@@ -80,6 +81,14 @@ export const REWARD_FLAGS = {
   backend: { type: 'string' },
 } as const;
 
+/** --scope rollout|test (ExecutorOptions.scope). */
+export function scopeOption(values: Record<string, unknown>): 'rollout' | 'test' | undefined {
+  const v = values.scope;
+  if (v === undefined) return undefined;
+  if (v !== 'rollout' && v !== 'test') throw new UsageError(`--scope ${String(v)}: expected rollout or test`);
+  return v;
+}
+
 function number(values: Record<string, unknown>, flag: string, ok: (x: number) => boolean, expected: string): number | undefined {
   const v = values[flag];
   if (v === undefined) return undefined;
@@ -94,6 +103,8 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   if (concurrency !== undefined) o.concurrency = concurrency;
   if (typeof values.python === 'string') o.python = values.python;
   if (values['no-site-packages']) o.sitePackages = false;
+  const scope = scopeOption(values);
+  if (scope !== undefined) o.scope = scope;
   Object.assign(o, cxxOptions(values));
   const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
   if (cacheMb !== undefined) o.cacheMb = cacheMb;

@@ -3,7 +3,7 @@
 // ones finish, then closes the port and the sandbox. A second signal stops at once.
 import { parseArgs } from 'util';
 import { startServer, type ServerOptions } from '../server/app';
-import { CXX_FLAGS, cxxOptions, LIMIT_FLAGS, limitOptions, UsageError } from './options';
+import { CXX_FLAGS, cxxOptions, LIMIT_FLAGS, limitOptions, scopeOption, UsageError } from './options';
 
 export const SERVE_HELP = `Usage: verpo serve [options]
 
@@ -38,6 +38,7 @@ Options:
   --cache-mb N       bound of the cache of cells already run, MiB (default 256)
   --python PATH      Python interpreter for programs
   --no-site-packages programs import the standard library only (default: also the interpreter's packages)
+  --scope rollout|test  one sandboxed process per program's tests (default) or per test (README: Rollout scope)
   --cxx PATH         C++ compiler for "cpp" programs and checkers (default $VERPO_CXX, /usr/bin/g++, g++ on PATH)
   --cxx-flags "F"    its flags (default "-O2 -std=gnu++17 -DONLINE_JUDGE")
   --testlib PATH     testlib.h for C++ checkers that include it (default $VERPO_TESTLIB)
@@ -68,7 +69,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     options: {
       host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' },
       concurrency: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
-      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, 
+      'cache-mb': { type: 'string' }, python: { type: 'string' }, 'no-site-packages': { type: 'boolean' }, scope: { type: 'string' },
       ...LIMIT_FLAGS, help: { type: 'boolean', short: 'h' }, ...CXX_FLAGS,
     },
     allowPositionals: true,
@@ -90,6 +91,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (cacheMb !== undefined) o.cacheMb = cacheMb;
   if (values.python !== undefined) o.python = values.python;
   if (values['no-site-packages']) o.sitePackages = false;
+  const scope = scopeOption(values);
+  if (scope !== undefined) o.scope = scope;
   Object.assign(o, cxxOptions(values));
   const limits = limitOptions(values);
   if (Object.keys(limits).length) o.limits = limits;

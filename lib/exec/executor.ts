@@ -104,6 +104,8 @@ export class Executor {
   private readonly candidateFlags: string[];
   private readonly sitePackages: boolean;
   readonly mode: 'zygote' | 'spawn';
+  /** 'rollout' applies in zygote mode to Python programs; otherwise every test gets its own process. */
+  readonly scope: 'rollout' | 'test';
   private readonly modeNote: string | null;
   private readonly cache: CellCache | null;
   private readonly compileCache: OnceCache<CompileOutcome> | null;
@@ -149,6 +151,7 @@ export class Executor {
         "(rebuild the addon with `npm run build:native`, or use mode: 'spawn')");
     }
     this.mode = opts.mode ?? (forkServer === null ? 'spawn' : 'zygote');
+    this.scope = opts.scope ?? 'rollout';
     this.modeNote = opts.mode === undefined && forkServer === null
       ? 'spawn mode: verpo_zygote.so (the zygote\'s fork server) is missing beside the native addon' : null;
     this.cache = opts.cache === false ? null : new CellCache(cacheBytes(opts.cacheMb));
@@ -215,8 +218,68 @@ export class Executor {
     }
     // The tests run the code the syntax check compiled (once per program), not the source.
     if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
-    const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
+    const tests = this.scope === 'rollout' && this.mode === 'zygote'
+      ? await this.rolloutCells(req.tests, prepared, req.cache !== false)
+      : await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
     return { compile: compile.result, tests, isolation: this.isolation() };
+  }
+
+  /** Rollout scope: the program's assert/call tests in one process, its stdio tests in another (one native call
+   *  each, in order); a kind with one test runs as in scope 'test'. A cell that comes back IE runs again alone. */
+  private async rolloutCells(tests: TestCase[], p: Prepared, useCache: boolean): Promise<TestResult[]> {
+    const out: TestResult[] = new Array(tests.length);
+    const groups = [tests.flatMap((t, i) => (t.type === 'stdio' ? [] : [i])), tests.flatMap((t, i) => (t.type === 'stdio' ? [i] : []))];
+    await Promise.all(groups.map(async (group) => {
+      if (group.length === 0) return;
+      const mine = group.map((i) => tests[i]);
+      const cells = group.length === 1
+        ? [await (useCache ? this.cachedCell(mine[0], p) : this.runCell(mine[0], p))]
+        : await (useCache ? this.cachedRollout(mine, p) : this.runRollout(mine, p));
+      group.forEach((i, k) => { out[i] = cells[k]; });
+    }));
+    return out;
+  }
+
+  /** A rollout's cells from the cache, keyed by (program, setup, limits, the whole test list, the position): a
+   *  test's cell in this scope depends on the tests before it. Duplicates in flight share one run. */
+  private async cachedRollout(tests: TestCase[], p: Prepared): Promise<TestResult[]> {
+    const cache = this.cache;
+    if (cache === null) return this.runRollout(tests, p);
+    const group = contentHash([p.key, 'rollout', JSON.stringify(tests)]);
+    const keys = tests.map((_, i) => `${group}:${i}`);
+    const hits = keys.map((k) => cache.get(k));
+    if (hits.every((h) => h !== undefined)) {
+      this.stats.cacheHits += tests.length;
+      return (await Promise.all(hits as Promise<TestResult>[])).map((c) => ({ ...c, cached: true }));
+    }
+    const fresh = this.runRollout(tests, p);
+    keys.forEach((k, i) => cache.set(k, fresh.then((cells) => cells[i])));
+    const cells = await fresh;
+    cells.forEach((c, i) => { if (c.verdict === 'IE') cache.delete(keys[i]); });
+    return cells;
+  }
+
+  /** One native call for the tests (in one process, or a fresh one after a test that ended it); each IE cell
+   *  runs again alone, as scope 'test' retries it. */
+  private async runRollout(tests: TestCase[], p: Prepared): Promise<TestResult[]> {
+    let runs: SandboxResult[];
+    try {
+      const specs = tests.map((t) => (t.type === 'stdio' ? this.stdioSpec(t, p) : this.judgedSpec(t, p)));
+      this.stats.executions += tests.length;
+      runs = await this.slots.use(() => this.sandbox.runRollout(specs));
+    } catch (e) {
+      if (this.closed) throw e;
+      return Promise.all(tests.map((t) => this.runCell(t, p)));
+    }
+    return Promise.all(tests.map(async (t, i) => {
+      const r = runs[i];
+      if (r.judgeRecycled) this.stats.judgeRecycles++;
+      const first = await this.cellOf(t, r, p);
+      if (first.verdict !== 'IE') return first;
+      const again = await this.attempt(t, p);
+      again.retries = 1;
+      return again;
+    }));
   }
 
   /** A C++ program: compiled once per (text, flags) in the sandbox, then its binary run per test. */
@@ -398,21 +461,31 @@ export class Executor {
   }
 
   private async attempt(test: TestCase, p: Prepared): Promise<TestResult> {
-    const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
     try {
       if (test.type === 'stdio') {
         // a checker that cannot run (no testlib.h, a checker that does not compile) is known before the program runs
         const ready = test.compare === 'checker' ? await (p.checker ?? { error: 'no checker' }) : null;
         if (ready !== null && 'error' in ready) return blankCell('IE', ready.error);
-        const r = await this.sandboxed(this.stdioSpec(test, p));
-        if (ready === null) return stdioCell(r, test, ctx);
-        const decided = stdioRunCell(r, ctx);
-        if (decided !== null) return decided;
-        const check = await this.sandboxed(ready.spec(checkFiles(test.stdin, r.candidate.stdout, test.stdout)));
-        return checkedCell(r, checkerVerdict(check), ctx);
+        return await this.cellOf(test, await this.sandboxed(this.stdioSpec(test, p)), p);
       }
-      const r = await this.sandboxed(this.judgedSpec(test, p));
-      return judgedCell(r, ctx);
+      return await this.cellOf(test, await this.sandboxed(this.judgedSpec(test, p)), p);
+    } catch (e) {
+      return blankCell('IE', `executor: ${(e as Error).message}`);
+    }
+  }
+
+  /** A test's cell from its run (a stdio test with a checker: the checker runs now). */
+  private async cellOf(test: TestCase, r: SandboxResult, p: Prepared): Promise<TestResult> {
+    const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
+    try {
+      if (test.type !== 'stdio') return judgedCell(r, ctx);
+      if (test.compare !== 'checker') return stdioCell(r, test, ctx);
+      const ready = await (p.checker ?? { error: 'no checker' });
+      if ('error' in ready) return blankCell('IE', ready.error);
+      const decided = stdioRunCell(r, ctx);
+      if (decided !== null) return decided;
+      const check = await this.sandboxed(ready.spec(checkFiles(test.stdin, r.candidate.stdout, test.stdout)));
+      return checkedCell(r, checkerVerdict(check), ctx);
     } catch (e) {
       return blankCell('IE', `executor: ${(e as Error).message}`);
     }

@@ -255,6 +255,18 @@ export class Sandbox {
     return this.handle.run(normaliseSpec(spec, this.layers, this.checked));
   }
 
+  /** Rollout scope: one program's tests, in order, in one sandboxed process forked from the slot's zygote (which runs
+   *  the program's top level once), each with its own verdict-deciding measurements; one result per test, from one
+   *  native call. Every spec must be a zygote spec of the same program, mode and limits. */
+  async runRollout(specs: SandboxSpec[]): Promise<SandboxResult[]> {
+    if (this.closed) throw new Error('Sandbox is closed');
+    if (specs.length === 0) return [];
+    for (const [i, s] of specs.entries()) {
+      if (s.zygote === undefined) throw new TypeError(`specs[${i}]: runRollout needs zygote specs`);
+    }
+    return this.handle.runRollout(specs.map((s) => normaliseSpec(s, this.layers, this.checked)));
+  }
+
   /** The layers a run gets with this sandbox's defaults on this host. */
   isolation(): IsolationReport {
     return this.handle.isolation(this.layers);

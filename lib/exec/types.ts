@@ -192,6 +192,13 @@ export interface ExecutorOptions {
    *  Without verpo_zygote.so beside the addon the default is 'spawn' (the isolation notes say so), and
    *  asking for 'zygote' throws. */
   mode?: 'zygote' | 'spawn';
+  /** The unit of process creation (zygote mode, Python programs). 'test': one process per test. 'rollout': one
+   *  process per program's tests of a kind — its top level runs once, then its assert/call tests are judged one
+   *  after another against it, and its stdio tests each run its compiled top level again as `__main__` with
+   *  their own stdin/stdout/stderr; every test keeps its own verdict and limits (measured from outside), and a
+   *  test that ends the process (crash, limit, `os._exit`...) is followed by a fresh one. What may carry over
+   *  between the tests of one program: README "Rollout scope". Spawn mode and C++ programs run per test. */
+  scope?: 'rollout' | 'test';
   /** Content-hash cache of (program, setup, test, limits) -> cell (default true): duplicate rollouts run once. */
   cache?: boolean;
   /** Bound of that cache, MiB of estimated cell bytes (default 256; least recently used dropped first; cell-cache.ts). */

@@ -58,6 +58,9 @@ export function validateExecutorOptions(opts: unknown): ExecutorOptions {
   if (o.mode !== undefined && o.mode !== 'zygote' && o.mode !== 'spawn') {
     throw new TypeError(`mode must be 'zygote' or 'spawn', got ${describe(o.mode)}`);
   }
+  if (o.scope !== undefined && o.scope !== 'rollout' && o.scope !== 'test') {
+    throw new TypeError(`scope must be 'rollout' or 'test', got ${describe(o.scope)}`);
+  }
   if (o.cache !== undefined && typeof o.cache !== 'boolean') {
     throw new TypeError(`cache must be a boolean, got ${describe(o.cache)}`);
   }

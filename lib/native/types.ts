@@ -49,6 +49,8 @@ export interface SandboxResult { candidate: CandidateResult; judge: ProcessResul
 export interface NativeSandboxOptions { concurrency: number; workRoot: string }
 export interface NativeSandbox {
   run(spec: NativeSpec): Promise<SandboxResult>;
+  /** Rollout scope: one program's tests (zygote specs of one program and limits) in one process, one result each. */
+  runRollout(specs: NativeSpec[]): Promise<SandboxResult[]>;
   close(): Promise<void>;
   isolation(layers: SandboxLayers): IsolationReport;
   counters(): { active: number; queued: number; peakActive: number };

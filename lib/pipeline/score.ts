@@ -14,7 +14,7 @@ import { checkEfficiencyOptions, type EfficiencyOptions } from './efficiency';
 
 export { VERDICTS, type LineStats };
 
-export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'cxx' | 'cxxFlags' | 'testlib'> {
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'scope' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** An executor to use (not closed by score()); by default one is made from the options above. */
@@ -111,6 +111,7 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
       if (options.concurrency !== undefined) o.concurrency = options.concurrency;
       if (options.python !== undefined) o.python = options.python;
       if (options.sitePackages !== undefined) o.sitePackages = options.sitePackages;
+      if (options.scope !== undefined) o.scope = options.scope;
       for (const k of ['cxx', 'cxxFlags', 'testlib'] as const) if (options[k] !== undefined) Object.assign(o, { [k]: options[k] });
       if (options.limits !== undefined) o.limits = options.limits;
       // one switch for both caches: identical programs within a line (below) and the executor's

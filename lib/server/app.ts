@@ -52,6 +52,8 @@ export interface ServerOptions {
   python?: string;
   /** Programs import the interpreter's installed packages (default true; ExecutorOptions.sitePackages). */
   sitePackages?: boolean;
+  /** One process per program's tests ('rollout', default) or per test (ExecutorOptions.scope). */
+  scope?: 'rollout' | 'test';
   /** C++: the compiler, its flags, testlib.h for checkers (ExecutorOptions.cxx, cxxFlags, testlib). */
   cxx?: string;
   cxxFlags?: string[];
@@ -184,6 +186,7 @@ export class VerpoServer {
         ...(options.cacheMb !== undefined ? { cacheMb: options.cacheMb } : {}),
         ...(options.python !== undefined ? { python: options.python } : {}),
         ...(options.sitePackages !== undefined ? { sitePackages: options.sitePackages } : {}),
+        ...(options.scope !== undefined ? { scope: options.scope } : {}),
         ...(options.cxx !== undefined ? { cxx: options.cxx } : {}),
         ...(options.cxxFlags !== undefined ? { cxxFlags: options.cxxFlags } : {}),
         ...(options.testlib !== undefined ? { testlib: options.testlib } : {}),

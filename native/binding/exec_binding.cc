@@ -28,6 +28,8 @@ using exec::RunResult;
 struct Completion {
   napi_deferred deferred = nullptr;
   RunResult result;
+  bool rollout = false;
+  std::vector<RunResult> results;  // a rollout's, one per test
   bool cancelled = false;
   bool close_notice = false;
 };
@@ -251,7 +253,8 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "ExecSandbox",
-                       {InstanceMethod<&SandboxHandle::Run>("run"), InstanceMethod<&SandboxHandle::Close>("close"),
+                       {InstanceMethod<&SandboxHandle::Run>("run"), InstanceMethod<&SandboxHandle::RunRollout>("runRollout"),
+                        InstanceMethod<&SandboxHandle::Close>("close"),
                         InstanceMethod<&SandboxHandle::Isolation>("isolation"),
                         InstanceMethod<&SandboxHandle::Counters>("counters")});
   }
@@ -328,6 +331,10 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       } else if (done->cancelled) {
         Napi::Error err = Napi::Error::New(env, "Sandbox closed: the run was cancelled before it finished");
         napi_reject_deferred(env, done->deferred, err.Value());
+      } else if (done->rollout) {
+        Napi::Array a = Napi::Array::New(env, done->results.size());
+        for (size_t i = 0; i < done->results.size(); ++i) a.Set(static_cast<uint32_t>(i), ResultToJs(env, done->results[i]));
+        napi_resolve_deferred(env, done->deferred, a);
       } else {
         napi_resolve_deferred(env, done->deferred, ResultToJs(env, done->result));
       }
@@ -364,6 +371,55 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       auto* c = new Completion;
       c->deferred = p->deferred;
       c->result = std::move(result);
+      c->cancelled = cancelled;
+      SandboxHandle* self = p->self;
+      delete p;
+      self->DeliverRun(c);
+    });
+    if (!ok) {
+      delete p;
+      napi_reject_deferred(env, deferred, Napi::Error::New(env, "Sandbox is closed").Value());
+      Settled(env);
+    }
+    return Napi::Value(env, promise);
+  }
+
+  // runRollout([spec, ...]): one program's tests (zygote specs of one program and limits), run in one process on
+  // one slot; resolves to their results, in order, in one callback.
+  Napi::Value RunRollout(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!supervisor_ || closing_) {
+      Napi::Error::New(env, "Sandbox is closed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
+      Fail(env, "runRollout needs a non-empty array of specs");
+      return env.Undefined();
+    }
+    Napi::Array specs = info[0].As<Napi::Array>();
+    std::vector<RunRequest> reqs(specs.Length());
+    for (uint32_t i = 0; i < specs.Length(); ++i) {
+      if (!ParseSpec(env, specs.Get(i), blobs_, &reqs[i])) return env.Undefined();
+      if (!reqs[i].zygote.enabled) {
+        Fail(env, "runRollout: every spec must be a zygote spec");
+        return env.Undefined();
+      }
+    }
+    napi_deferred deferred;
+    napi_value promise;
+    napi_create_promise(env, &deferred, &promise);
+    if (pending_++ == 0) tsfn_.Ref(env);
+    Ref();
+    struct Pending {
+      SandboxHandle* self;
+      napi_deferred deferred;
+    };
+    auto* p = new Pending{this, deferred};
+    bool ok = supervisor_->SubmitRollout(std::move(reqs), [p](std::vector<RunResult>&& results, bool cancelled) {
+      auto* c = new Completion;
+      c->deferred = p->deferred;
+      c->rollout = true;
+      c->results = std::move(results);
       c->cancelled = cancelled;
       SandboxHandle* self = p->self;
       delete p;

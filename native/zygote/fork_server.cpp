@@ -105,7 +105,7 @@ const char* Parse(size_t len, int nfds, View* v) {
   if (h->magic != verpo::exec::kZygoteRequestMagic || h->size != sizeof(ZygoteRequest))
     return "request from a different build (magic/size mismatch)";
   if (h->rlimit_count > static_cast<uint32_t>(verpo::exec::kZygoteMaxRlimits)) return "too many rlimits";
-  if (h->mode > static_cast<uint8_t>(verpo::exec::ZygoteMode::kServe)) return "unknown mode";
+  if (h->mode > static_cast<uint8_t>(verpo::exec::ZygoteMode::kStdioRollout)) return "unknown mode";
   if (h->file_count > static_cast<uint32_t>(kMaxInlineFiles)) return "too many inline files";
   if (h->bpf_len % 8 != 0 || h->bpf_len / 8 > 0xffff) return "bad seccomp program length";
   if (h->env_len > kEnvMax) return "environment block too large";

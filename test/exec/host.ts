@@ -259,14 +259,15 @@ function counterDelta(after: ExecutorCounters, before: ExecutorCounters): Execut
 }
 
 /**
- * Every scenario in both modes: in this process (as root when the tests run as root: each slot under its own uid)
+ * Every scenario in both modes (zygote mode in both scopes): in this process (as root when the tests run as root: each slot under its own uid)
  * with the host checked after each one, and as an unprivileged user (`runUnprivileged`, all scenarios in one
  * child process per suite), with the same checks.
  */
 export function scenarioSuite(tag: string, options: ExecutorOptions, scenarios: Scenario[]): void {
-  for (const mode of ['zygote', 'spawn'] as const) {
-    describe(`${mode} mode`, () => {
-      const fx = hostCheckedExecutor(`${tag}-${mode}`, { ...options, mode });
+  const variants = [{ mode: 'zygote', scope: 'rollout' }, { mode: 'zygote', scope: 'test' }, { mode: 'spawn', scope: 'test' }] as const;
+  for (const { mode, scope } of variants) {
+    describe(`${mode} mode, scope ${scope}`, () => {
+      const fx = hostCheckedExecutor(`${tag}-${mode}-${scope}`, { ...options, mode, scope });
       for (const s of scenarios) {
         it(s.name, async () => {
           const before = fx.ex.counters();

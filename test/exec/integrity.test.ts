@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
 import { hostCheckedExecutor } from './host';
 
-const fixture = hostCheckedExecutor('integrity', { concurrency: 2, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
+// Every case in both scopes: one process per test, and one per program's tests (the default). (The body is not
+// indented for the loop.)
+for (const scope of ['rollout', 'test'] as const) {
+describe(`scope ${scope}`, () => {
+
+const fixture = hostCheckedExecutor(`integrity-${scope}`, { scope, concurrency: 2, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
   const res = await fixture.ex.run({ language: 'python', code, tests, ...extra });
@@ -272,11 +277,15 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
     expect(v(r2)).toEqual(['WA']);
     for (const p of [`/tmp/leak_${tag}`, `/dev/shm/leak_${tag}`, `/var/tmp/leak_${tag}`]) expect(existsSync(p), p).toBe(false);
   });
-  it('a mutated global in one test is not visible in the next', async () => {
+  it('a mutated global: per test in scope test; in scope rollout it carries over between one program\'s tests (documented), never to another run', async () => {
     const code = 'n = 0\ndef bump():\n    global n\n    n += 1\n    return n\n';
-    const res = await fixture.ex.run({ language: 'python', code, tests: [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }] });
-    expect(res.tests.map((t) => t.verdict)).toEqual(['AC', 'AC', 'AC']);
-    // and a test that would only pass if state persisted fails
+    const tests: TestCase[] = [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }];
+    const want = scope === 'test' ? ['AC', 'AC', 'AC'] : ['AC', 'WA', 'WA'];
+    for (const again of ['', '\n# the same program again: a new run']) {
+      const res = await fixture.ex.run({ language: 'python', code: code + again, tests, cache: false });
+      expect(res.tests.map((t) => t.verdict)).toEqual(want);
+    }
+    // and a test that would only pass if state persisted from an earlier run fails
     const ts = await cells(code, [assertTest('assert bump() == 2')]);
     expect(v(ts)).toEqual(['WA']);
   });
@@ -301,3 +310,6 @@ describe('the judge survives hostile replies', () => {
     expect(v(ts)).toEqual(['OLE', 'WA', 'RE']);
   });
 });
+
+});
+}

@@ -14,7 +14,12 @@ import { Sandbox, type SandboxSpec } from '../../lib/exec/sandbox';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
 import { hostCheckedExecutor, kernelAtLeast, slotUids, writableDirOutsideTmp } from './host';
 
-const fixture = hostCheckedExecutor('zygote', { concurrency: 2, cache: false, limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 256 } });
+// Every case in both scopes: one process per test, and one per program's tests (the default). (The body is not
+// indented for the loop.)
+for (const scope of ['rollout', 'test'] as const) {
+describe(`scope ${scope}`, () => {
+
+const fixture = hostCheckedExecutor(`zygote-${scope}`, { scope, concurrency: 2, cache: false, limits: { cpuMs: 2000, wallMs: 6000, memoryMb: 256, outputKb: 256 } });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
   const res = await fixture.ex.run({ language: 'python', code, tests, ...extra });
@@ -360,3 +365,6 @@ describe('content-hash cache', () => {
     }
   });
 });
+
+});
+}

@@ -317,7 +317,14 @@ class Remote:
             return sent[k]
         raise self.proto.DecodeError('unexpected %s in a reply' % tag)
 
-    def wait_ready(self):
+    def wait_ready(self, continued=False):
+        if continued:
+            # The program runs already (an earlier test of its rollout started it): its names as of now.
+            reply = self.request({'op': 'hello'})
+            fns = reply.get('fns')
+            if type(fns) is list:
+                self.ready_fns = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
+            return
         msg = self.recv('start-up message')
         if msg.get('op') == 'ready':
             fns = msg.get('fns')
@@ -913,7 +920,7 @@ def short(v):
 _PROTO = None  # the protocol module (instance_attrs), set per test
 
 
-def judge(spec, proto):
+def judge(spec, proto, continued=False):
     global _PROTO
     _PROTO = proto
     kind = spec.get('kind')
@@ -936,7 +943,7 @@ def judge(spec, proto):
             except Exception as e:
                 return {'verdict': 'IE', 'detail': 'setup code raised %s: %s' % (type(e).__name__, clip(e))}
             remote.note_setup(ns)
-        remote.wait_ready()
+        remote.wait_ready(continued)
         if kind == 'assert':
             exec(compiled, ns)
         else:
@@ -1003,16 +1010,20 @@ def finish(remote, verdict, detail, exc_type=None):
         out['verdict'], out['detail'] = 'IE', 'judge ended without a verdict'
     if exc_type is not None:
         out['exc'] = exc_type
+    if remote.fault is None and out['verdict'] in ('AC', 'WA', 'RE') and not remote._busy:
+        # Every request was answered and nothing of the program's was at fault: the channel is clean, and the
+        # supervisor may run the rollout's next test in the same process. Last key (zygote_run.cpp reads it).
+        out['keep'] = True
     return out
 
 
-def judge_bytes(data, proto):
+def judge_bytes(data, proto, continued=False):
     """One test spec (JSON bytes) -> the verdict dict; never raises."""
     try:
         spec = proto.Codec(plain=True).loads(data)
         if type(spec) is not dict or spec.get('kind') not in ('assert', 'call'):
             raise ValueError('bad test spec')
-        return judge(spec, proto)
+        return judge(spec, proto, continued)
     except BaseException as e:  # a bug here must never look like a verdict about the program
         import traceback
         return {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
@@ -1043,7 +1054,8 @@ CONTROL_FD = 0
 def serve_forever():
     """The warm judge (one per supervisor slot, zygote mode): tests one after another on a private stream
     socket (fd 0) from the supervisor. Each request is `<n>\\n` + n bytes of test JSON, sent with the test's
-    channel socket attached (SCM_RIGHTS), which becomes fd 3 for that test only; the reply is the verdict
+    channel socket attached (SCM_RIGHTS), which becomes fd 3 for that test only (`<n> c\\n`: the program runs already,
+    an earlier test of its rollout started it); the reply is the verdict
     line. Every test gets a fresh namespace (judge() builds one) and its own setup run; nothing of a test
     survives into the next but imported trusted modules. It never runs candidate code, and is not dumpable."""
     import socket
@@ -1065,7 +1077,8 @@ def serve_forever():
         if not data:
             posix._exit(0)  # the supervisor closed the socket
         nl = data.find(b'\n')
-        want = int(data[:nl])
+        head = data[:nl].split()
+        want, continued = int(head[0]), head[1:] == [b'c']
         parts, have = [data[nl + 1:]], len(data) - nl - 1
         while have < want:
             chunk = ctl.recv(min(want - have, 1 << 20))
@@ -1078,9 +1091,9 @@ def serve_forever():
                 posix.dup2(fd, CHANNEL_FD)
             if fd != CHANNEL_FD:  # (it arrives as fd 3 itself when that is the lowest free one)
                 posix.close(fd)
-        result = judge_bytes(b''.join(parts), proto)
+        result = judge_bytes(b''.join(parts), proto, continued)
         try:
-            posix.close(CHANNEL_FD)  # the runner reads end-of-file and exits
+            posix.close(CHANNEL_FD)  # the runner reads end-of-file and exits (unless the supervisor keeps it: a rollout)
         except OSError:
             pass
         ctl.sendall(codec.dumps(result))

@@ -189,6 +189,90 @@ def run_stdio():
         raise SystemExit(1)
 
 
+def run_stdio_rollout():
+    """Rollout scope: the program's stdio tests one after another in this process. Each runs the compiled top level
+    as a fresh __main__ with the test's own stdin, stdout and stderr (fds 0-2; the supervisor sends those of every
+    test after the first over the control socket, fd 3, as "T" with three descriptors), then what the end of a
+    process would do for it (non-daemon threads joined, atexit handlers run, output flushed), and says
+    "D<status>\\n" on fd 3. Imports and module state carry over; the supervisor measures and limits each test."""
+    import socket
+    prepare_interpreter()
+    ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, CHANNEL_FD)
+    while True:
+        status = _stdio_once()
+        try:
+            ctl.sendall(b'D%d\n' % status)
+            msg, fds, _, _ = socket.recv_fds(ctl, 16, 3)
+        except OSError:
+            posix._exit(status)
+        if msg != b'T' or len(fds) != 3:
+            posix._exit(status)  # the supervisor is done with this process
+        for target, fd in enumerate(fds):
+            posix.dup2(fd, target)
+            posix.close(fd)
+        _fresh_streams()
+
+
+def _stdio_once():
+    """One stdio test: the program as __main__, its exit status as a process's would be."""
+    mod = new_module('__main__')
+    status = 0
+    try:
+        exec_program(mod.__dict__)
+    except SystemExit as e:
+        code = e.code
+        e.__traceback__ = None
+        if code is None:
+            status = 0
+        elif type(code) is int:
+            status = code & 0xff
+        else:
+            try:
+                sys.stderr.write('%s\n' % (code,))
+            except BaseException:
+                pass
+            status = 1
+    except BaseException as e:
+        flush_output()
+        print_traceback(e)
+        e.__traceback__ = None
+        status = 1
+    del mod
+    try:
+        import threading
+        main = threading.main_thread()
+        for t in threading.enumerate():
+            if t is not main and not t.daemon:
+                t.join()
+    except BaseException:
+        pass
+    try:
+        import atexit
+        atexit._run_exitfuncs()  # (and forgets them: each test registers its own)
+    except BaseException:
+        pass
+    flush_output()
+    return status
+
+
+def _fresh_streams():
+    """sys.stdin/stdout/stderr for the test's fds 0-2, made as the interpreter makes them at start-up (a program may
+    have replaced, wrapped or closed the last test's)."""
+    import io
+    for fd, name in ((0, 'stdin'), (1, 'stdout'), (2, 'stderr')):
+        old = getattr(sys, '__%s__' % name, None) or getattr(sys, name, None)
+        enc = getattr(old, 'encoding', None) or 'utf-8'
+        errors = getattr(old, 'errors', None) or ('backslashreplace' if fd == 2 else 'strict')
+        if fd == 0:
+            stream = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, 'rb', closefd=False)), encoding=enc, errors=errors,
+                                      newline='\n')
+        else:
+            raw = io.FileIO(fd, 'wb', closefd=False)
+            stream = io.TextIOWrapper(io.BufferedWriter(raw), encoding=enc, errors=errors, line_buffering=fd == 2)
+        setattr(sys, name, stream)
+        setattr(sys, '__%s__' % name, stream)
+
+
 def print_traceback(e):
     """The program's traceback on its own stderr, as Python would print it (without this file's frame):
     the cell's stderr excerpt then shows where the program failed."""
@@ -494,6 +578,8 @@ def dispatch(msg, ns, proto, table):
     except Exception as e:  # a test object could not be rebuilt here (the program changed its class...)
         return exc_reply(rid, e)
     enc = table.encoder()
+    if op == 'hello':  # the next test of a rollout: the program's names as of now (as `ready` gave them)
+        return {'id': rid, 'ok': True, 'fns': top_level_callables(ns)}
     if op == 'get' or op == 'call':
         if type(name) is not str:
             return {'id': rid, 'ok': False, 'error': 'bad request'}
@@ -661,6 +747,8 @@ def main(argv):
         compile_check()
     elif mode == 'stdio':
         run_stdio()
+    elif mode == 'stdio-rollout':
+        run_stdio_rollout()
     elif mode == 'serve':
         serve()
     else:

@@ -54,7 +54,7 @@ import typing  # noqa: F401
 PR_SET_CHILD_SUBREAPER = 36
 # verpo_zygote_serve's results (fork_server.cpp)
 SERVE_EXIT, SERVE_CHILD, SERVE_CONFIGURE = 0, 1, 2
-MODES = ('compile', 'stdio', 'serve')  # ZygoteMode's values, in order
+MODES = ('compile', 'stdio', 'serve', 'stdio-rollout')  # ZygoteMode's values, in order
 
 
 class _Hooks(ctypes.Structure):
@@ -120,6 +120,8 @@ def _program(mode):
             compile_check()  # noqa: F821 (runner.py)
         elif mode == 'stdio':
             run_stdio()  # noqa: F821
+        elif mode == 'stdio-rollout':
+            run_stdio_rollout()  # noqa: F821
         elif mode == 'serve':
             serve()  # noqa: F821
     except SystemExit as e:

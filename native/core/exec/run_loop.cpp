@@ -122,6 +122,18 @@ std::string RunLoop::OpenStdio(StdioPipes* io, const std::string& stdin_data, bo
   return "";
 }
 
+void RunLoop::AdoptListener(Fd* listener) {
+  listener_rx_.Reset();  // no new listener comes: the process has its filter
+  listener_tx_.Reset();
+  listener_.Reset(listener->Release());
+  if (listener_.fd >= 0) Watch(listener_.fd, kListener);
+}
+
+void RunLoop::ReturnListener(Fd* listener) {
+  if (listener_.fd >= 0) Unwatch(listener_.fd);
+  listener->Reset(listener_.Release());
+}
+
 std::string RunLoop::ReceiveListenerNow() {
   if (listener_rx_.fd < 0) return "";
   // The child sent it before its exec, and the exec has happened: it is already queued.
@@ -224,6 +236,12 @@ void RunLoop::Loop() {
   uint64_t drain_deadline = 0;
   for (;;) {
     bool done = ProcessesDone();
+    if (done && KeepsTree()) {
+      // The process lives on: what it wrote before it answered is in the pipes now.
+      for (Stream* s : {&cand_io_.out, &cand_io_.err})
+        if (s->fd.fd >= 0) OnOutput(*s, true);
+      break;
+    }
     if (done) {
       bool streams_open = cand_io_.out.fd.fd >= 0 || cand_io_.err.fd.fd >= 0 || judge_io_.out.fd.fd >= 0 ||
                           judge_io_.err.fd.fd >= 0;
@@ -264,7 +282,7 @@ RunResult RunLoop::Execute() {
   if (err.empty()) Loop();
   Reap();
   // Without a pid namespace a setsid'd daemon escapes the test's session and group: the slot uid's sweep ends it.
-  if (started_ && !policy_.namespaces && policy_.drop_uid) KillAllOfUid(policy_.uid, policy_.gid);
+  if (started_ && !KeepsTree() && !policy_.namespaces && policy_.drop_uid) KillAllOfUid(policy_.uid, policy_.gid);
   return Finish(std::move(err));
 }
 

@@ -76,6 +76,10 @@ class RunLoop {
   virtual void KillTree() = 0;    // SIGKILL to the candidate's tree; idempotent
   virtual void AbortJudge() = 0;  // at the wall limit, or cancelled: the judge is stopped too
   virtual void AfterTick() {}
+  // Rollout scope (zygote_run.cpp): the candidate's process outlives this run (the next test of its rollout runs
+  // in it). Then the run ends once ProcessesDone() without waiting for its streams' end-of-file (what is in them
+  // is read at once) and nothing sweeps the slot's uid afterwards.
+  virtual bool KeepsTree() const { return false; }
   // Every process the run waits for has ended (the drain of their pipes follows).
   virtual bool ProcessesDone() const = 0;
   // Whatever path got here: the candidate's tree dead and reaped (or reported), the judge ended or idle.
@@ -98,6 +102,10 @@ class RunLoop {
   // watched by the loop). "" or an internal error.
   std::string ReceiveListenerNow();
   void LimitReached(LimitHit limit);
+  uint64_t TmpfsKb() const;  // what the tree's own tmpfs hold now
+  // Rollout scope: the seccomp listener of a process that is already running (watched from now on), and back.
+  void AdoptListener(Fd* listener);
+  void ReturnListener(Fd* listener);
 
   const RunRequest& req_;
   const int slot_;
@@ -122,7 +130,6 @@ class RunLoop {
   void OnStdin(StdioPipes& io);
   void OnListenerRx();
   void OnListener(uint32_t events);
-  uint64_t TmpfsKb() const;
   RunResult Finish(std::string err);
 
   const int cancel_fd_;

@@ -37,10 +37,27 @@ Supervisor::~Supervisor() {
 }
 
 bool Supervisor::Submit(RunRequest request, Callback done) {
+  Job job;
+  job.requests.push_back(std::move(request));
+  job.done = [done = std::move(done)](std::vector<RunResult>&& results, bool cancelled) {
+    done(results.empty() ? RunResult{} : std::move(results[0]), cancelled);
+  };
+  return Enqueue(std::move(job));
+}
+
+bool Supervisor::SubmitRollout(std::vector<RunRequest> requests, RolloutCallback done) {
+  Job job;
+  job.requests = std::move(requests);
+  job.rollout = true;
+  job.done = std::move(done);
+  return Enqueue(std::move(job));
+}
+
+bool Supervisor::Enqueue(Job job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closing_) return false;
-    queue_.push_back(Job{std::move(request), std::move(done)});
+    queue_.push_back(std::move(job));
   }
   wake_.notify_one();
   return true;
@@ -64,7 +81,7 @@ void Supervisor::Close(std::function<void()> all_stopped) {
     }
   }
   wake_.notify_all();
-  for (Job& job : dropped) job.done(RunResult{}, true);
+  for (Job& job : dropped) job.done(std::vector<RunResult>(job.requests.size()), true);
   if (none_running && all_stopped_) all_stopped_();
 }
 
@@ -105,14 +122,20 @@ void Supervisor::Worker(int slot, int cancel_fd) {
       ++active_;
       peak_ = std::max(peak_, active_);
     }
-    RunResult result = job.request.zygote.enabled ? RunInZygote(job.request, slot, config_, cancel_fd, &warm)
-                                                   : RunSandboxed(job.request, slot, config_, cancel_fd);
-    bool cancelled = result.internal_error == "cancelled";
+    std::vector<RunResult> results;
+    if (job.rollout) {
+      results = RunRolloutInZygote(job.requests, slot, config_, cancel_fd, &warm);
+    } else {
+      const RunRequest& r = job.requests[0];
+      results.push_back(r.zygote.enabled ? RunInZygote(r, slot, config_, cancel_fd, &warm) : RunSandboxed(r, slot, config_, cancel_fd));
+    }
+    bool cancelled = false;
+    for (const RunResult& r : results) cancelled = cancelled || r.internal_error == "cancelled";
     {
       std::lock_guard<std::mutex> lock(mu_);
       --active_;
     }
-    job.done(std::move(result), cancelled);
+    job.done(std::move(results), cancelled);
   }
   // Before this slot counts as stopped: close() resolves only once no warm process of the slot is left.
   warm.zygote.Stop();

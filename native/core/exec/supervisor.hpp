@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include <vector>
 
 #include "core/exec/sandbox_run.hpp"
 #include "core/exec/uid_lease.hpp"
@@ -18,6 +19,8 @@ namespace verpo::exec {
 class Supervisor {
  public:
   using Callback = std::function<void(RunResult&& result, bool cancelled)>;
+  // Rollout scope: one result per test, in order.
+  using RolloutCallback = std::function<void(std::vector<RunResult>&& results, bool cancelled)>;
 
   // When root, leases one uid per slot first; `error()` says why construction failed.
   explicit Supervisor(const SandboxConfig& config);
@@ -28,6 +31,8 @@ class Supervisor {
 
   // False (callback not kept) after Close().
   bool Submit(RunRequest request, Callback done);
+  // One program's tests in one process (RunRolloutInZygote, zygote_run.hpp), on one slot. False after Close().
+  bool SubmitRollout(std::vector<RunRequest> requests, RolloutCallback done);
   // Non-blocking: refuses new runs, cancels queued and running ones. `all_stopped` runs on the
   // last worker thread to exit (or right here when none is running).
   void Close(std::function<void()> all_stopped = nullptr);
@@ -40,10 +45,12 @@ class Supervisor {
 
  private:
   struct Job {
-    RunRequest request;
-    Callback done;
+    std::vector<RunRequest> requests;  // one, or a rollout's tests
+    bool rollout = false;
+    RolloutCallback done;
   };
   void Worker(int slot, int cancel_fd);
+  bool Enqueue(Job job);
 
   SandboxConfig config_;
   UidLease lease_;

@@ -59,6 +59,25 @@ std::string ClearFilesFindSubdir(int dir, uint64_t limit, bool* hit, int* error)
   return subdir;
 }
 
+// 1: the directory lists nothing but . and ..; 0: something; -1: it cannot be listed (errno set).
+int ListsNothing(int dir) {
+  int scan = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
+  if (!d) {
+    if (scan >= 0) close(scan);
+    return -1;
+  }
+  rewinddir(d);  // an adopted fd shares its position with every earlier listing
+  int empty = 1;
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      empty = 0;
+      break;
+    }
+  closedir(d);
+  return empty;
+}
+
 }  // namespace
 
 std::string EnsureWorkRoot(const std::string& root) {
@@ -179,26 +198,25 @@ std::string Workdir::Clear(uint64_t file_limit_bytes, bool* file_limit_hit) {
   struct stat st;
   if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode_) fchmod(fd, mode_);
   // Most tests leave nothing: one listing says so without walking anything.
-  bool empty = true;
-  int scan = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  DIR* d = scan >= 0 ? fdopendir(scan) : nullptr;
-  if (!d) {
-    if (scan >= 0) close(scan);
+  int empty = ListsNothing(fd);
+  if (empty < 0) {
     close(fd);
     return Errno("list " + what);
   }
-  rewinddir(d);  // an adopted fd shares its position with every earlier listing
-  while (dirent* e = readdir(d))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-      empty = false;
-      break;
-    }
-  closedir(d);
   if (empty) {
     close(fd);
     return "";
   }
   return EmptyTree(fd, file_limit_bytes, file_limit_hit);
+}
+
+bool Workdir::Empty() const {
+  if (fd_ < 0 && path_.empty()) return true;
+  int fd = fd_ >= 0 ? fcntl(fd_, F_DUPFD_CLOEXEC, 0) : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  int empty = ListsNothing(fd);
+  close(fd);
+  return empty == 1;
 }
 
 Workdir::~Workdir() {

@@ -33,6 +33,8 @@ class Workdir {
   // Empties it for the next run (a zygote slot's workdir serves all the slot's tests) and resets its
   // mode; same report as Remove.
   std::string Clear(uint64_t file_limit_bytes, bool* file_limit_hit);
+  // Whether it holds nothing (one listing; false when it cannot be listed).
+  bool Empty() const;
   ~Workdir();
 
  private:

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/exec/fd_passing.hpp"
 #include "core/exec/isolation_plan.hpp"
 #include "core/exec/process_tree.hpp"
 #include "core/exec/run_loop.hpp"
@@ -44,12 +45,24 @@ pid_t PidOfPidfd(int pidfd) {
 // larger ones are written into the slot's /tmp.
 constexpr size_t kInlineFilesMax = 256 * 1024;
 
-enum Tag : uint64_t { kTestExit = 64, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit };
+enum Tag : uint64_t { kTestExit = 64, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kStdioCtl };
+
+// The warm judge ends its verdict line with this when the channel is clean for the rollout's next test (no fault
+// recorded, every request answered): judge.py's finish(). Only the judge writes the line; inside a JSON string a
+// quote is escaped, so no value of the program's can spell it.
+constexpr char kKeepMarker[] = ",\"keep\":true}\n";
+
+bool EndsWith(const std::string& s, const char* tail) {
+  size_t n = strlen(tail);
+  return s.size() >= n && s.compare(s.size() - n, n, tail) == 0;
+}
 
 class ZygoteRun final : public RunLoop {
  public:
-  ZygoteRun(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd, WarmSlot* warm)
-      : RunLoop(req, slot, cfg, cancel_fd), warm_(warm) {
+  // live: rollout scope (the process may be running already, and may live on); last: the rollout's last test.
+  ZygoteRun(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd, WarmSlot* warm,
+            LiveTest* live = nullptr, bool last = true, uint64_t cpu_budget_ms = 0)
+      : RunLoop(req, slot, cfg, cancel_fd), warm_(warm), live_(live), last_(last), cpu_budget_ms_(cpu_budget_ms) {
     static_assert(kTestExit >= kModeTag, "mode tags start at kModeTag");
     tree_tmp_ = &warm->tmp;
     tree_shm_ = &warm->shm;
@@ -61,19 +74,42 @@ class ZygoteRun final : public RunLoop {
   // The test's tree is measured until the zygote reports it gone; the program has ended once its process has.
   bool TreeAlive() const override { return !reported_; }
   bool SampleTree(ProcessUsage* usage) override;
-  bool ProgramExited() const override { return test_exited_; }
+  bool ProgramExited() const override { return test_exited_ || stdio_done_; }
   void KillTree() override;
   void AbortJudge() override {
     if (req_.has_judge && !judge_done_) OnJudgeGone();  // a judge still busy is restarted
   }
-  bool ProcessesDone() const override { return reported_ && (!req_.has_judge || judge_done_); }
+  bool ProcessesDone() const override { return keep_ || (reported_ && (!req_.has_judge || judge_done_)); }
+  bool KeepsTree() const override { return keep_; }
   void Reap() override;
   std::string CleanFiles(bool* file_limit_hit) override;
   CandidateExit Exit(std::string* err) override;
   void FillJudge(ProcessOutcome* judge, const ProcessOutcome& candidate) override;
 
+ public:
+  // After Execute: a process that lives on goes back to the rollout (else the rollout's is gone).
+  void HandBack();
+
+ private:
+
   std::string Request(std::string* out) const;
   std::string SendTest();
+  std::string SendToJudge();
+  std::string Attach();
+  void OnStdioCtl();
+  // The test is over and the process may go on (rollout scope, not the last test, nothing went wrong).
+  bool MayKeep() const {
+    return live_ != nullptr && !last_ && started_ && !test_exited_ && result_.limit == LimitHit::kNone &&
+           !result_.violation.hit && error_.empty() && FilesBelowLimit();
+  }
+  // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
+  // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs hold less than the limit, or (a host
+  // directory as its workdir) nothing at all. Else it ends, and CleanFiles decides.
+  bool FilesBelowLimit() const {
+    if (policy_.private_tmpfs) return TmpfsKb() < req_.limits.file_kb;
+    return const_cast<ZygoteRun*>(this)->Files().Empty();
+  }
+  bool StdioRollout() const { return live_ != nullptr && req_.zygote.mode == "stdio"; }
   void OnReport();
   void OnJudge();
   void OnJudgeGone();
@@ -91,15 +127,37 @@ class ZygoteRun final : public RunLoop {
   bool zygote_broken_ = false;
   bool judge_cpu_known_ = false;
   uint64_t judge_cpu_start_ms_ = 0;
+  // Rollout scope.
+  LiveTest* live_;
+  const bool last_;
+  const uint64_t cpu_budget_ms_;  // the process's RLIMIT_CPU backstop: the CPU of the tests it may run
+  bool attached_ = false;         // this test runs in the process an earlier test left
+  bool keep_ = false;             // it lives on after this test
+  uint64_t cpu_base_ms_ = 0;      // the tree's CPU when the test started
+  Fd peer_;                       // our end of the process's fd 3, kept for the next test
+  bool stdio_done_ = false;       // stdio rollout: the runner said the test's program has ended
+  int stdio_status_ = 0;
+  std::string ctl_buf_;
 };
 
 std::string ZygoteRun::Start() {
   if (!host_.pidfd) return "zygote mode needs pidfd_open (Linux >= 5.3)";
-  std::string err = OpenStdio(&cand_io_, req_.candidate.stdin_data, true);
-  if (!err.empty()) return err;
   if (policy_.seccomp) warm_->Filter(policy_);
-  err = EnsureWarm(warm_, req_, policy_, cfg_);
+  std::string err = EnsureWarm(warm_, req_, policy_, cfg_);
   if (!err.empty()) return err;
+  if (live_ != nullptr && live_->alive()) {
+    if (warm_->zygote.pid == live_->zygote_pid) return Attach();
+    live_->Drop();  // its zygote is gone, and the process with it
+  }
+  err = OpenStdio(&cand_io_, req_.candidate.stdin_data, true);
+  if (!err.empty()) return err;
+  if (StdioRollout()) {
+    // the control socket of a stdio rollout: the runner says on it when each test's program has ended
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return std::string("socketpair: ") + strerror(errno);
+    chan_cand_.Reset(sv[0]);
+    peer_.Reset(sv[1]);
+  }
   size_t total = 0;
   bool executable = false;  // the fork server writes inline files 0444: an executable one goes through the workdir
   for (const auto& f : req_.files) {
@@ -123,7 +181,98 @@ std::string ZygoteRun::Start() {
     Watch(warm_->judge.ctl, kJudgeCtl);
     if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
   }
+  if (peer_.fd >= 0 && StdioRollout()) Watch(peer_.fd, kStdioCtl);
   return "";
+}
+
+// The next test of a rollout, in the process the last one left: its descriptors adopted, the test handed to the
+// judge (which asks the program for its names again) or, for stdio, the test's own stdin, stdout and stderr sent
+// to the runner, which runs the program's top level again with them.
+std::string ZygoteRun::Attach() {
+  attached_ = true;
+  test_pidfd_.Reset(live_->pidfd.Release());
+  test_host_pid_ = live_->host_pid;
+  peer_.Reset(live_->peer.Release());
+  AdoptListener(&live_->listener);
+  chan_cand_.Reset();
+  chan_judge_.Reset();
+  started_ = true;  // (from here on, whatever fails ends the process: Reap kills it and waits for its report)
+  ProcessUsage now;
+  if (SampleTree(&now)) cpu_base_ms_ = now.cpu_ms;
+  std::string err;
+  if (StdioRollout()) {
+    live_->Drop();
+    err = OpenStdio(&cand_io_, req_.candidate.stdin_data, true);
+    if (!err.empty()) return err;
+    int fds[3] = {cand_io_.child_in.fd, cand_io_.child_out.fd, cand_io_.child_err.fd};
+    MarkStart();
+    // A runner that cannot take it (the program closed its fd 3): an internal error, and the test runs again in a
+    // fresh process (the executor retries it in scope test). One that took it and never answers meets the wall limit.
+    if (!SendFds(peer_.fd, "T", 1, fds, 3)) return "the rollout's process cannot take another test (its fd 3 is gone)";
+    cand_io_.CloseChildEnds();
+    Watch(peer_.fd, kStdioCtl);
+  } else {
+    cand_io_.out.fd.Reset(live_->out.Release());
+    cand_io_.err.fd.Reset(live_->err.Release());
+    cand_io_.out.cap = cand_io_.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
+    live_->Drop();
+    if (req_.has_judge) {
+      chan_judge_.Reset(fcntl(peer_.fd, F_DUPFD_CLOEXEC, 0));
+      if (chan_judge_.fd < 0) return std::string("dup: ") + strerror(errno);
+      err = SendToJudge();
+      if (!err.empty()) return err;
+    }
+    MarkStart();
+  }
+  Watch(test_pidfd_.fd, kTestExit);
+  Watch(warm_->zygote.ctl, kZygoteCtl);
+  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
+  if (req_.has_judge) {
+    Watch(warm_->judge.ctl, kJudgeCtl);
+    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
+  }
+  return "";
+}
+
+void ZygoteRun::HandBack() {
+  if (live_ == nullptr) return;
+  if (!keep_) {
+    live_->Drop();
+    return;
+  }
+  live_->pidfd.Reset(test_pidfd_.Release());
+  live_->host_pid = test_host_pid_;
+  live_->zygote_pid = warm_->zygote.pid;
+  live_->peer.Reset(peer_.Release());
+  if (!StdioRollout()) {
+    live_->out.Reset(cand_io_.out.fd.Release());
+    live_->err.Reset(cand_io_.err.fd.Release());
+  }
+  ReturnListener(&live_->listener);
+}
+
+// stdio rollout: "D<status>\n" from the runner once the test's program has ended (and its output is flushed).
+void ZygoteRun::OnStdioCtl() {
+  char buf[64];
+  ssize_t n = recv(peer_.fd, buf, sizeof buf, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    Unwatch(peer_.fd);  // the process closed its end: it cannot run another test; it ends by itself
+    peer_.Reset();
+    return;
+  }
+  ctl_buf_.append(buf, static_cast<size_t>(n));
+  size_t nl = ctl_buf_.find('\n');
+  if (nl == std::string::npos) {
+    if (ctl_buf_.size() > 32) KillTree();  // not the runner's message
+    return;
+  }
+  Unwatch(peer_.fd);
+  stdio_done_ = true;
+  if (!end_ns_) end_ns_ = NowNs();
+  stdio_status_ = ctl_buf_[0] == 'D' ? atoi(ctl_buf_.c_str() + 1) & 0xff : 1;
+  if (MayKeep() && ctl_buf_[0] == 'D' && nl + 1 == ctl_buf_.size()) keep_ = true;
+  else KillTree();
 }
 
 // The test's request to the fork server (zygote_wire.hpp): its isolation plan, cwd, environment, seccomp
@@ -134,7 +283,9 @@ std::string ZygoteRun::Request(std::string* out) const {
   head.magic = kZygoteRequestMagic;
   head.size = sizeof head;
   const std::string& mode = req_.zygote.mode;
-  head.mode = static_cast<uint8_t>(mode == "serve" ? ZygoteMode::kServe : mode == "stdio" ? ZygoteMode::kStdio : ZygoteMode::kCompile);
+  head.mode = static_cast<uint8_t>(mode == "serve"   ? ZygoteMode::kServe
+                                   : mode == "stdio" ? (StdioRollout() ? ZygoteMode::kStdioRollout : ZygoteMode::kStdio)
+                                                     : ZygoteMode::kCompile);
   head.has_channel = chan_cand_.fd >= 0 ? 1 : 0;
   head.has_listener = listener_tx_.fd >= 0 ? 1 : 0;
   // The plan the test process applies after the fork (the fork server rebuilds it from these fields: a new
@@ -142,7 +293,12 @@ std::string ZygoteRun::Request(std::string* out) const {
   const ChildPlan plan = policy_.CandidatePlan();
   static_assert(sizeof plan.rlimits / sizeof plan.rlimits[0] <= kZygoteMaxRlimits, "the wire carries every rlimit");
   head.rlimit_count = static_cast<uint32_t>(plan.rlimit_count);
-  for (int i = 0; i < plan.rlimit_count; ++i) head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
+  for (int i = 0; i < plan.rlimit_count; ++i) {
+    head.rlimits[i] = {plan.rlimits[i].resource, 0, plan.rlimits[i].soft, plan.rlimits[i].hard};
+    // A rollout's process runs several tests: its backstop is their CPU together (each test's own limit is ours).
+    if (cpu_budget_ms_ && plan.rlimits[i].resource == RLIMIT_CPU)
+      head.rlimits[i].soft = head.rlimits[i].hard = (cpu_budget_ms_ + 999) / 1000 + 1;
+  }
   head.drop_uid = plan.drop_uid ? 1 : 0;
   head.uid = plan.uid;
   head.gid = plan.gid;
@@ -174,6 +330,25 @@ std::string ZygoteRun::Request(std::string* out) const {
   return "";
 }
 
+// The test to the warm judge with its end of the channel. " c" after the length: the program runs already (an
+// earlier test of its rollout started it), so the judge asks it for its names instead of waiting for `ready`.
+std::string ZygoteRun::SendToJudge() {
+  WarmProcess& j = warm_->judge;
+  // Its CPU time so far: the test's share is what it adds until it answers.
+  ProcessUsage before;
+  judge_cpu_known_ = j.stat_fd >= 0 && ReadProcessUsage(j.stat_fd, true, &before);
+  judge_cpu_start_ms_ = before.cpu_ms;
+  std::string msg = std::to_string(req_.judge.stdin_data.size()) + (attached_ ? " c\n" : "\n") + req_.judge.stdin_data;
+  int jfds[1] = {chan_judge_.fd};
+  if (!SendMessage(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
+    j.Stop();
+    return std::string("sending the test to the judge: ") + strerror(errno);
+  }
+  chan_judge_.Reset();
+  ++j.runs;
+  return "";
+}
+
 std::string ZygoteRun::SendTest() {
   std::string h;
   std::string err = Request(&h);
@@ -181,19 +356,10 @@ std::string ZygoteRun::SendTest() {
   // The judge first: it parses and compiles the test and runs its setup while the zygote forks. Should the
   // fork fail, the judge, still waiting for the program, is stopped with the run (Reap).
   if (req_.has_judge) {
-    WarmProcess& j = warm_->judge;
-    // Its CPU time so far: the test's share is what it adds until it answers.
-    ProcessUsage before;
-    judge_cpu_known_ = j.stat_fd >= 0 && ReadProcessUsage(j.stat_fd, true, &before);
-    judge_cpu_start_ms_ = before.cpu_ms;
-    std::string msg = std::to_string(req_.judge.stdin_data.size()) + "\n" + req_.judge.stdin_data;
-    int jfds[1] = {chan_judge_.fd};
-    if (!SendMessage(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
-      j.Stop();
-      return std::string("sending the test to the judge: ") + strerror(errno);
-    }
-    chan_judge_.Reset();
-    ++j.runs;
+    // a rollout keeps its own end of the channel for the tests after this one
+    if (live_ != nullptr && !last_ && chan_judge_.fd >= 0) peer_.Reset(fcntl(chan_judge_.fd, F_DUPFD_CLOEXEC, 0));
+    err = SendToJudge();
+    if (!err.empty()) return err;
   }
   WarmProcess& z = warm_->zygote;
   int fds[5] = {cand_io_.child_in.fd, cand_io_.child_out.fd, cand_io_.child_err.fd, -1, -1};
@@ -235,12 +401,14 @@ void ZygoteRun::OnModeEvent(uint64_t tag, uint32_t) {
     case kZygoteExit: OnZygoteGone(); break;
     case kJudgeCtl: OnJudge(); break;
     case kJudgeExit: OnJudgeGone(); break;
+    case kStdioCtl: OnStdioCtl(); break;
   }
 }
 
 void ZygoteRun::KillTree() {
   // The test's process, through its pidfd. The zygote then ends the rest of the test (kill(-1) in the
   // slot's pid namespace, else the test's session) before it reports.
+  keep_ = false;
   if (!started_ || test_exited_) return;
   syscall(SYS_pidfd_send_signal, test_pidfd_.fd, SIGKILL, nullptr, 0);
 }
@@ -287,7 +455,9 @@ void ZygoteRun::OnJudge() {
       judge_done_ = true;
       Unwatch(warm_->judge.ctl);
       if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
-      KillTree();  // the judge has its verdict: the run is over
+      // The judge has its verdict: the test is over. The rollout's next test may run in the same process.
+      if (MayKeep() && EndsWith(judge_line_, kKeepMarker)) keep_ = true;
+      else KillTree();
       return;
     }
   }
@@ -312,11 +482,17 @@ bool ZygoteRun::SampleTree(ProcessUsage* usage) {
     if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
     *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }
+  // this test's share: what the tree used since it started (rollout scope; 0 for a fresh fork)
+  usage->cpu_ms = usage->cpu_ms > cpu_base_ms_ ? usage->cpu_ms - cpu_base_ms_ : 0;
   return true;
 }
 
 // Whatever path got here: the tree is dead and reported, the judge idle or restarted.
 void ZygoteRun::Reap() {
+  if (keep_) {
+    if (!end_ns_) end_ns_ = NowNs();
+    return;  // it lives on (HandBack)
+  }
   if (started_ && !reported_) {
     KillTree();
     std::string msg;
@@ -333,6 +509,7 @@ void ZygoteRun::Reap() {
 }
 
 std::string ZygoteRun::CleanFiles(bool* file_limit_hit) {
+  if (keep_) return "";  // the rollout's process lives on: its files are its own until it ends
   // Emptied for the slot's next test (nothing of this one runs any more: reported, or the zygote and its
   // namespace are gone).
   uint64_t limit = req_.limits.file_kb * 1024;
@@ -354,6 +531,18 @@ std::string ZygoteRun::CleanFiles(bool* file_limit_hit) {
 }
 
 CandidateExit ZygoteRun::Exit(std::string* err) {
+  if (keep_) {
+    // The process lives on: stdio, the status the runner gave for the program; serve, as a test process the judge
+    // is done with (killed); its CPU and memory as the tree shows them now.
+    CandidateExit e;
+    e.status = StdioRollout() ? (stdio_status_ & 0xff) << 8 : SIGKILL;
+    ProcessUsage now;
+    if (SampleTree(&now)) {
+      e.cpu_ms = now.cpu_ms;
+      e.maxrss_kb = now.rss_kb;
+    }
+    return e;
+  }
   // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
   ZygoteReport rep = {};
   bool have = reported_ && report_.size() >= sizeof rep;
@@ -366,9 +555,12 @@ CandidateExit ZygoteRun::Exit(std::string* err) {
     *err = "the test process's isolation failed at " + report_.substr(sizeof rep, rep.setup_len);
   CandidateExit e;
   e.status = have ? rep.status : SIGKILL;
+  // stdio rollout: the runner said how the program ended before we ended the process
+  if (stdio_done_) e.status = (stdio_status_ & 0xff) << 8;
   double utime = have ? rep.utime_us / 1e6 : 0, stime = have ? rep.stime_us / 1e6 : 0;
   double maxrss = have ? static_cast<double>(rep.maxrss_kb) : 0;
   e.cpu_ms = static_cast<uint64_t>((utime + stime) * 1000.0);
+  e.cpu_ms = e.cpu_ms > cpu_base_ms_ ? e.cpu_ms - cpu_base_ms_ : 0;  // (its lifetime's, in a rollout)
   e.maxrss_kb = static_cast<uint64_t>(maxrss);
   return e;
 }
@@ -402,6 +594,40 @@ void ZygoteRun::FillJudge(ProcessOutcome* j, const ProcessOutcome& c) {
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm) {
   ZygoteRun run(request, slot, config, cancel_fd, warm);
   return run.Execute();
+}
+
+std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& requests, int slot, const SandboxConfig& config,
+                                          int cancel_fd, WarmSlot* warm) {
+  std::vector<RunResult> results;
+  results.reserve(requests.size());
+  uint64_t budget = 0;
+  for (const RunRequest& r : requests) budget += r.limits.cpu_ms;
+  LiveTest live;
+  bool cancelled = false;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (cancelled) {
+      RunResult r;
+      r.internal_error = "cancelled";
+      results.push_back(std::move(r));
+      continue;
+    }
+    ZygoteRun run(requests[i], slot, config, cancel_fd, warm, &live, i + 1 == requests.size(), budget);
+    results.push_back(run.Execute());
+    run.HandBack();
+    budget -= requests[i].limits.cpu_ms;
+    cancelled = results.back().internal_error == "cancelled";
+  }
+  // Every test but the last hands the process on, and the last ends it; should a run have stopped between
+  // (it never does unless a bug), the slot's zygote goes, and with it the process, its namespace and its files.
+  if (live.alive()) {
+    syscall(SYS_pidfd_send_signal, live.pidfd.fd, SIGKILL, nullptr, 0);
+    live.Drop();
+    warm->zygote.Stop();
+    bool ignored = false;
+    for (Workdir* w : {&warm->tmp, &warm->shm}) w->Remove(~0ull, &ignored);
+    warm->workdir.Clear(~0ull, &ignored);
+  }
+  return results;
 }
 
 }  // namespace verpo::exec

@@ -27,9 +27,11 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/exec/policy.hpp"
 #include "core/exec/run_result.hpp"
+#include "core/exec/run_util.hpp"
 #include "core/exec/sandbox_run.hpp"
 #include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
@@ -38,5 +40,32 @@ namespace verpo::exec {
 
 // Same contract as RunSandboxed; request.zygote.enabled must be set.
 RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& config, int cancel_fd, WarmSlot* warm);
+
+// Rollout scope: one program's tests, in order, with one result each (same contract per test). They run in one
+// process forked from the zygote, which runs the program's top level once: assert/call tests are judged one after
+// another against it (the warm judge asks it again for its names), stdio tests run its compiled top level again
+// as __main__ with each test's own stdin, stdout and stderr (pipes handed over its control socket, fd 3). Every
+// test keeps its own verdict and limits, measured from outside: CPU of the tree from the test's start, memory of
+// the tree while it runs, wall from its start, output per test. A test after which the process cannot go on (it
+// ended, met a limit, a violation, a judge that saw a fault, a cancel) gets its verdict, and the next test starts
+// in a fresh fork. The process's RLIMIT_CPU backstop is the CPU of the tests it may still run. Nothing carries over
+// between rollouts: after the last test the process is killed and the slot's files emptied, as after a test.
+// Every request must be a zygote request of the same program, mode and limits.
+std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& requests, int slot, const SandboxConfig& config,
+                                          int cancel_fd, WarmSlot* warm);
+
+// The rollout's process between two of its tests (zygote_run.cpp fills and empties it).
+struct LiveTest {
+  Fd pidfd;          // the test process (the zygote's child)
+  pid_t host_pid = 0, zygote_pid = 0;
+  Fd out, err;       // serve mode: its stdout and stderr, read per test
+  Fd peer;           // our end of its fd 3: the judge channel (serve) or the control socket (stdio)
+  Fd listener;       // its seccomp listener
+  bool alive() const { return pidfd.fd >= 0; }
+  void Drop() {
+    for (Fd* f : {&pidfd, &out, &err, &peer, &listener}) f->Reset();
+    host_pid = zygote_pid = 0;
+  }
+};
 
 }  // namespace verpo::exec

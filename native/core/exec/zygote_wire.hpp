@@ -21,7 +21,7 @@ constexpr int kZygoteMaxRlimits = 12;
 // The largest request the zygote accepts (its receive buffer): inline sources are capped well below.
 constexpr uint32_t kZygoteMaxRequest = 1u << 20;
 
-enum class ZygoteMode : uint8_t { kCompile = 0, kStdio = 1, kServe = 2 };
+enum class ZygoteMode : uint8_t { kCompile = 0, kStdio = 1, kServe = 2, kStdioRollout = 3 };
 
 struct ZygoteRlimit {
   int32_t resource;
