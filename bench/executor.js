@@ -182,7 +182,8 @@ async function main() {
   const concurrency = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
   const rounds = Number(process.env.VERPO_BENCH_ROUNDS || 2);
   // One executor per configuration, all created up front and closed at the end (reused across rounds).
-  const executors = CONFIGS.map((c) => new Executor({ concurrency, limits: LIMITS, layers: c.layers, mode: c.mode }));
+  // scope 'test': this table is the cost of one process per test and of each layer (bench/scope.js: rollout scope)
+  const executors = CONFIGS.map((c) => new Executor({ concurrency, limits: LIMITS, layers: c.layers, mode: c.mode, scope: 'test' }));
   const python = executors[0].python;
   // Rounds interleave the references with every configuration, and each ratio compares figures of the
   // same round: load on a shared machine drifts over minutes, and this keeps it out of the ratios.
@@ -221,6 +222,9 @@ async function main() {
   const lines = [
     '## Executor (HumanEval canonical solutions)',
     '',
+    'Scope `test` (one sandboxed process per test) throughout this table: it is the per-process cost, layer by',
+    'layer. The default scope, `rollout`, is measured in the next section.',
+    '',
     `${problems.length} problems, ${tests} split-assert tests, concurrency ${concurrency}, interpreter ${python}, ` +
       `${rounds} rounds (medians).`,
     'One execution per split assert; executor figures include the once-per-program syntax check. Baseline: Node',
@@ -258,5 +262,5 @@ async function main() {
   return lines.join('\n') + '\n';
 }
 
-module.exports = { main };
+module.exports = { main, baseline, forkFloor, zygoteModules, treeRssKb };
 if (require.main === module) main().then((s) => process.stdout.write(s), (e) => { console.error(e); process.exit(1); });
