@@ -40,6 +40,9 @@ const SYNTAX_CHECK_CPU_MS = 10_000;
 const SYNTAX_CHECK_WALL_MS = 30_000;
 /** Bytes of compiled C++ programs and checkers the compile cache keeps (a typical binary is ~20 KB). */
 const BINARY_CACHE_BYTES = 128 * 2 ** 20;
+/** Rollout scope: programs up to this size (setup included) compile in the process that runs them; larger ones get
+ *  the syntax check of their own, whose budget a large program's compile may need (it is not a test's CPU). */
+const IN_PROCESS_COMPILE_CHARS = 64 * 1024;
 /** Compiler messages kept for a CE, bytes. */
 const COMPILER_MESSAGE_BYTES = 8192;
 
@@ -205,6 +208,7 @@ export class Executor {
       req.checker?.language ?? '', req.checker?.source ?? '', req.language === 'cpp' ? this.cxxFlags.join('\0') : '']);
     if (req.language === 'cpp') return this.runCpp(req, { files: {}, limits, setup: undefined, key, checker });
     const prepared: Prepared = { files: this.programFiles(req), limits, setup: req.setup ?? undefined, key, checker };
+    if (this.compilesInProcess(req)) return this.runCompilingInProcess(req, prepared);
     const compile = await this.cachedSyntaxCheck(prepared);
     if (compile.kind === 'internal') {
       return { compile: { ok: false, message: compile.message }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
@@ -222,6 +226,24 @@ export class Executor {
       ? await this.rolloutCells(req.tests, prepared, req.cache !== false)
       : await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
     return { compile: compile.result, tests, isolation: this.isolation() };
+  }
+
+  /** Rollout scope, assert/call tests only, a program of ordinary size: no separate syntax check. The rollout's
+   *  process compiles the sources before it runs any of them and tells the judge when they do not compile; that
+   *  saves one fork per program (a syntax check is a process of its own). Stdio tests keep the syntax check:
+   *  their runs have no judge to tell. */
+  private compilesInProcess(req: RunRequest): boolean {
+    return this.scope === 'rollout' && this.mode === 'zygote' && req.tests.length > 1 &&
+      req.tests.every((t) => t.type !== 'stdio') && req.code.length + (req.setup?.length ?? 0) <= IN_PROCESS_COMPILE_CHARS;
+  }
+
+  private async runCompilingInProcess(req: RunRequest, p: Prepared): Promise<RunResult> {
+    const tests = await this.rolloutCells(req.tests, p, req.cache !== false);
+    const ce = tests.find((c) => c.verdict === 'CE');
+    if (ce === undefined) return { compile: { ok: true }, tests, isolation: this.isolation() };
+    // what the syntax check would have said: every test CE with the compiler's message
+    const message = ce.detail ?? 'the program does not compile';
+    return { compile: { ok: false, message }, tests: req.tests.map(() => blankCell('CE', message)), isolation: this.isolation() };
   }
 
   /** Rollout scope: the program's assert/call tests in one process, its stdio tests in another (one native call
@@ -265,18 +287,21 @@ export class Executor {
     let runs: SandboxResult[];
     try {
       const specs = tests.map((t) => (t.type === 'stdio' ? this.stdioSpec(t, p) : this.judgedSpec(t, p)));
-      this.stats.executions += tests.length;
       runs = await this.slots.use(() => this.sandbox.runRollout(specs));
+      this.stats.executions += tests.length;
     } catch (e) {
       if (this.closed) throw e;
       return Promise.all(tests.map((t) => this.runCell(t, p)));
     }
-    return Promise.all(tests.map(async (t, i) => {
-      const r = runs[i];
-      if (r.judgeRecycled) this.stats.judgeRecycles++;
-      const first = await this.cellOf(t, r, p);
+    const cells = await Promise.all(tests.map((t, i) => {
+      if (runs[i].judgeRecycled) this.stats.judgeRecycles++;
+      return this.cellOf(t, runs[i], p);
+    }));
+    // the sources do not compile (the runner found it; the tests after it did not run): all CE, nothing to retry
+    if (cells.some((c) => c.verdict === 'CE')) return cells;
+    return Promise.all(cells.map(async (first, i) => {
       if (first.verdict !== 'IE') return first;
-      const again = await this.attempt(t, p);
+      const again = await this.attempt(tests[i], p);
       again.retries = 1;
       return again;
     }));

@@ -8,7 +8,7 @@ import type { CheckerOutcome } from './checker';
 import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
 
 export interface JudgeVerdict {
-  verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE';
+  verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE' | 'CE';
   detail?: string | null;
   /** Builtin name of the candidate's exception class, when the program raised. */
   exc?: string;
@@ -17,7 +17,8 @@ export interface JudgeVerdict {
   calls?: number;
 }
 
-const JUDGE_VERDICTS = new Set(['AC', 'WA', 'RE', 'OLE', 'IE']);
+// CE: the runner compiled the sources itself and they do not compile (scope rollout, no separate syntax check)
+const JUDGE_VERDICTS = new Set(['AC', 'WA', 'RE', 'OLE', 'IE', 'CE']);
 /** Share of the memory limit above which an unexplained SIGKILL is read as the OOM killer. */
 const OOM_SHARE = 0.9;
 

@@ -14,6 +14,7 @@
 #include "core/exec/run_policy.hpp"
 #include "core/exec/supervisor.hpp"
 #include "core/exec/warm_slot.hpp"
+#include "core/exec/zygote_run.hpp"
 
 namespace verpo::binding {
 namespace {
@@ -400,10 +401,10 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     std::vector<RunRequest> reqs(specs.Length());
     for (uint32_t i = 0; i < specs.Length(); ++i) {
       if (!ParseSpec(env, specs.Get(i), blobs_, &reqs[i])) return env.Undefined();
-      if (!reqs[i].zygote.enabled) {
-        Fail(env, "runRollout: every spec must be a zygote spec");
-        return env.Undefined();
-      }
+    }
+    if (std::string why = exec::CheckRollout(reqs); !why.empty()) {
+      Fail(env, "runRollout: " + why);
+      return env.Undefined();
     }
     napi_deferred deferred;
     napi_value promise;

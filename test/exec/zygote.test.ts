@@ -321,7 +321,7 @@ def probe():
 
 describe('content-hash cache', () => {
   it('duplicate rollouts run once; hits are reported; cache: false runs everything', async () => {
-    const cached = new Executor({ concurrency: 2, workRoot: fixture.root });
+    const cached = new Executor({ concurrency: 2, workRoot: fixture.root, scope });
     try {
       const code = 'def add(a, b):\n    return a + b\n';
       const tests: TestCase[] = [
@@ -331,14 +331,16 @@ describe('content-hash cache', () => {
       const group = await Promise.all(Array.from({ length: 4 }, () => cached.run({ language: 'python', code, tests })));
       for (const r of group) expect(r.tests.map((t) => t.verdict)).toEqual(['AC', 'WA']);
       const c = cached.counters();
-      // one syntax check and two tests ran; the other three rollouts were answered from the cache
-      expect(c.executions).toBe(3);
+      // scope test: one syntax check and two tests ran; scope rollout: the two tests, in one process that compiles
+      // the program itself; the other three rollouts were answered from the cache
+      const perRun = scope === 'test' ? 3 : 2;
+      expect(c.executions).toBe(perRun);
       expect(c.cacheHits).toBe(6);
-      expect(c.compileCacheHits).toBe(3);
+      expect(c.compileCacheHits).toBe(scope === 'test' ? 3 : 0);
       expect(group.flatMap((r) => r.tests).filter((t) => t.cached).length).toBe(6);
       // a different limit is a different key
       await cached.run({ language: 'python', code, tests, limits: { cpuMs: 1500 } });
-      expect(cached.counters().executions).toBe(6);
+      expect(cached.counters().executions).toBe(2 * perRun);
     } finally {
       await cached.close();
     }

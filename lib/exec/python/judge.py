@@ -331,6 +331,13 @@ class Remote:
             if type(fns) is list:
                 self.ready_fns = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
             return
+        if msg.get('op') == 'compile_error' and type(msg.get('message')) is str:
+            # The runner compiled the sources before running any of them (scope rollout, where no separate
+            # syntax check ran): CE, or IE when the trusted setup is what does not compile. A program that
+            # sends this itself after its code ran only fails its own test.
+            if msg.get('where') == 'setup':
+                self.set_fault('IE', 'setup code does not compile: %s' % clip(msg['message'], 2000))
+            self.set_fault('CE', clip(msg['message'], 8000))
         if msg.get('op') == 'load_error' and type(msg.get('exc')) is dict:
             exc = msg['exc']
             self.set_fault('RE', 'the program raised %s while loading: %s'
@@ -1010,7 +1017,7 @@ def finish(remote, verdict, detail, exc_type=None):
         out['verdict'], out['detail'] = 'IE', 'judge ended without a verdict'
     if exc_type is not None:
         out['exc'] = exc_type
-    if remote.fault is None and out['verdict'] in ('AC', 'WA', 'RE') and not remote._busy:
+    if remote.fault is None and out['verdict'] in ('AC', 'WA', 'RE'):
         # Every request was answered and nothing of the program's was at fault: the channel is clean, and the
         # supervisor may run the rollout's next test in the same process. Last key (zygote_run.cpp reads it).
         out['keep'] = True

@@ -150,22 +150,40 @@ def new_module(name):
     return mod
 
 
-def exec_program(ns):
-    """setup (trusted helpers, e.g. `from typing import List`) then the program, in one namespace: from
-    the code compile_check made when the executor passes it, else compiled here from source."""
+class CompileFailed(Exception):
+    """Setup or program does not compile (raised before any of their code runs)."""
+
+    def __init__(self, where, message):
+        Exception.__init__(self, message)
+        self.where, self.message = where, message
+
+
+def compile_program():
+    """(setup code or None, program code): the code compile_check made when the executor passes it, else
+    compiled here from source, nothing run yet (a failure is CompileFailed)."""
     blob = read_source(CODE_FILE, False)
     if blob is not None:
         import marshal
-        setup, program = marshal.loads(blob)
-        if setup is not None:
-            exec(setup, ns)
-        exec(program, ns)
-        return
-    setup = read_source(SETUP_FILE, False)
+        return marshal.loads(blob)
+    codes = []
+    for where, name, required in (('setup', SETUP_FILE, False), ('program', PROGRAM_FILE, True)):
+        src = read_source(name, required)
+        if src is None:
+            codes.append(None)
+            continue
+        try:
+            codes.append(compile(src, name, 'exec', dont_inherit=True))
+        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
+            raise CompileFailed(where, format_compile_error(e))
+    return codes
+
+
+def exec_program(ns, codes=None):
+    """setup (trusted helpers, e.g. `from typing import List`) then the program, in one namespace."""
+    setup, program = compile_program() if codes is None else codes
     if setup is not None:
-        exec(compile(setup, SETUP_FILE, 'exec', dont_inherit=True), ns)
-    program = read_source(PROGRAM_FILE, True)
-    exec(compile(program, PROGRAM_FILE, 'exec', dont_inherit=True), ns)
+        exec(setup, ns)
+    exec(program, ns)
 
 
 def run_stdio():
@@ -193,28 +211,38 @@ def run_stdio_rollout():
     """Rollout scope: the program's stdio tests one after another in this process. Each runs the compiled top level
     as a fresh __main__ with the test's own stdin, stdout and stderr (fds 0-2; the supervisor sends those of every
     test after the first over the control socket, fd 3, as "T" with three descriptors), then what the end of a
-    process would do for it (non-daemon threads joined, atexit handlers run, output flushed), and says
-    "D<status>\\n" on fd 3. Imports and module state carry over; the supervisor measures and limits each test."""
+    process does for it, and says "D<status>\\n" on fd 3. A program that left threads behind ends as a process
+    ends (its threads joined), says "E<status>\\n" and exits: the next test gets a fresh process. Imported modules
+    and their state carry over; the supervisor measures and limits each test."""
     import socket
     prepare_interpreter()
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, CHANNEL_FD)
     while True:
-        status = _stdio_once()
+        status, again = _stdio_once()
         try:
-            ctl.sendall(b'D%d\n' % status)
+            ctl.sendall(b'%s%d\n' % (b'D' if again else b'E', status))
+            if not again:
+                posix._exit(status)
             msg, fds, _, _ = socket.recv_fds(ctl, 16, 3)
         except OSError:
             posix._exit(status)
         if msg != b'T' or len(fds) != 3:
             posix._exit(status)  # the supervisor is done with this process
-        for target, fd in enumerate(fds):
+        # (a descriptor may arrive as 0, 1 or 2 when the last test closed one: moved out of the way first)
+        import fcntl
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+        for fd in fds:
+            posix.close(fd)
+        for target, fd in enumerate(high):
             posix.dup2(fd, target)
             posix.close(fd)
         _fresh_streams()
 
 
 def _stdio_once():
-    """One stdio test: the program as __main__, its exit status as a process's would be."""
+    """One stdio test: the program as __main__, then what the end of its process would do (in CPython's order:
+    threads joined, atexit handlers, the __main__ module torn down so that its objects' __del__ and the files it
+    opened close now, on this test's descriptors). Returns (exit status, whether the process can run another)."""
     mod = new_module('__main__')
     status = 0
     try:
@@ -237,22 +265,65 @@ def _stdio_once():
         print_traceback(e)
         e.__traceback__ = None
         status = 1
-    del mod
+    mod = None
+    again = True
     try:
-        import threading
-        main = threading.main_thread()
-        for t in threading.enumerate():
-            if t is not main and not t.daemon:
-                t.join()
+        threading = sys.modules.get('threading')
+        if threading is not None and (threading.active_count() > 1 or getattr(threading, '_threading_atexits', None)):
+            again = False  # threads (or a pool's exit hook) of the program: joined as at the end of a process
+            threading._shutdown()
     except BaseException:
-        pass
+        again = False
     try:
         import atexit
         atexit._run_exitfuncs()  # (and forgets them: each test registers its own)
     except BaseException:
         pass
+    try:
+        _teardown_main()
+    except BaseException:
+        again = False
     flush_output()
-    return status
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    return status, again
+
+
+def _teardown_main():
+    """What interpreter shutdown does to the test's __main__ (as zygote.py's teardown of a process): the standard
+    streams restored (a file object the program put there closes now, on this test's descriptors, not on the next
+    test's), the module out of sys.modules and a collection (its objects' __del__ run with its names still bound),
+    then, if it is still alive, its dict cleared (names with one leading underscore first) and a collection."""
+    import gc
+    import weakref
+    for name in ('stdin', 'stdout', 'stderr'):
+        orig = getattr(sys, '__%s__' % name, None)
+        if orig is not None and getattr(sys, name, None) is not orig:
+            try:
+                getattr(sys, name).flush()
+            except BaseException:
+                pass
+            setattr(sys, name, orig)
+    mod = sys.modules.pop('__main__', None)
+    try:
+        ref = weakref.ref(mod)
+    except TypeError:
+        ref = lambda: None  # noqa: E731
+    mod = None
+    gc.collect()
+    mod = ref()
+    d = getattr(mod, '__dict__', None)
+    mod = None
+    if type(d) is dict:
+        for first in (True, False):
+            for k in list(d):
+                if type(k) is str and k != '__builtins__' and (not first or (k[:1] == '_' and k[1:2] != '_')):
+                    d[k] = None
+        d = None
+        gc.collect()
 
 
 def _fresh_streams():
@@ -523,7 +594,13 @@ def serve():
     ns = mod.__dict__
     holder[:] = [ns]
     try:
-        exec_program(ns)
+        codes = compile_program()
+    except CompileFailed as e:
+        # (scope rollout: no syntax check ran first) before any of the program's code: the judge says CE
+        chan.send({'op': 'compile_error', 'where': e.where, 'message': e.message})
+        flush_and_exit(1)
+    try:
+        exec_program(ns, codes)
     except Exception as e:
         # the program failed while loading: tell the judge why, then stop (SystemExit just exits)
         print_traceback(e)

@@ -125,6 +125,7 @@ ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid) {
     close(fd);
     if (!ok || f.state == 'Z') continue;
     if (!by_uid && f.session != session) continue;
+    ++sum.processes;
     sum.cpu_ms += TicksToMs(f.utime + f.stime);
     sum.rss_kb += PagesToKb(f.rss_pages);
   }
@@ -145,6 +146,7 @@ bool ScanDescendants(pid_t root, ProcessUsage* out) {
     pid_t pid = queue[head++];
     char path[96];
     if (!first) {
+      ++sum.processes;  // a zombie too: it is still a member until its parent reaps it
       snprintf(path, sizeof path, "/proc/%d/stat", pid);
       int fd = open(path, O_RDONLY | O_CLOEXEC);
       if (fd >= 0) {

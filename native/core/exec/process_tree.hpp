@@ -12,6 +12,7 @@ namespace verpo::exec {
 struct ProcessUsage {
   uint64_t cpu_ms = 0;  // utime + stime (+ cutime + cstime for the main process)
   uint64_t rss_kb = 0;
+  uint32_t processes = 0;  // the tree's members counted (ScanDescendants: zombies too)
 };
 
 // One process, from /proc/<pid>/stat read through an fd opened once.

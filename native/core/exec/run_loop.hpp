@@ -102,7 +102,12 @@ class RunLoop {
   // watched by the loop). "" or an internal error.
   std::string ReceiveListenerNow();
   void LimitReached(LimitHit limit);
-  uint64_t TmpfsKb() const;  // what the tree's own tmpfs hold now
+  uint64_t TmpfsKb() const;
+  // The sockets a new candidate needs (its seccomp listener's way back; the channel, with a judge). Setup makes
+  // them unless the mode said it may not need them (a rollout's next test, which usually runs in the process
+  // the last one left): then the mode calls this when it does start one.
+  std::string MakeStartSockets();
+  bool defer_start_sockets_ = false;  // what the tree's own tmpfs hold now
   // Rollout scope: the seccomp listener of a process that is already running (watched from now on), and back.
   void AdoptListener(Fd* listener);
   void ReturnListener(Fd* listener);

@@ -125,6 +125,7 @@ std::string StartWarm(WarmProcess* w, const WarmStart& s) {
   LaunchResult lr = Launch(plan);
   if (lr.pid < 0) return "starting a warm helper failed at " + lr.message();
   w->pid = lr.pid;
+  ++w->generation;
   // Its own tmpfs (a zygote's /tmp and /dev/shm), as its namespace's first process sent them.
   if (lr.tmp_fd >= 0) {
     if (s.tmp) s.tmp->Adopt(lr.tmp_fd, 0700);

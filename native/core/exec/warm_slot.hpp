@@ -24,6 +24,7 @@ struct WarmProcess {
   int stat_fd = -1;  // /proc/<pid>/stat (its CPU time and size)
   size_t key = 0;  // hash of what it was started with
   uint64_t runs = 0;
+  uint64_t generation = 0;  // counts its starts: a restarted helper is never taken for the one before
   bool alive() const { return pid > 0; }
   void Stop();  // SIGKILL, reap, close; idempotent
 };

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -45,12 +46,36 @@ pid_t PidOfPidfd(int pidfd) {
 // larger ones are written into the slot's /tmp.
 constexpr size_t kInlineFilesMax = 256 * 1024;
 
+// Ends a rollout's process that no run holds any more: SIGKILL through its pidfd, its report read off the zygote's
+// socket (else a later fork would take that report for its own reply), the slot's files emptied. A zygote that
+// does not report, or files that cannot be emptied, and the zygote goes (its namespace and tmpfs with it).
+void EndLive(LiveTest* live, WarmSlot* warm, uint64_t file_kb) {
+  if (!live->alive()) return;
+  syscall(SYS_pidfd_send_signal, live->pidfd.fd, SIGKILL, nullptr, 0);
+  bool ours = warm->zygote.alive() && warm->zygote.generation == live->zygote_generation;
+  live->Drop();
+  if (!ours) return;  // its zygote is gone: nothing reports
+  std::string report;
+  bool ok = RecvMessage(warm->zygote.ctl, &report, kReportWaitMs);
+  bool ignored = false;
+  for (Workdir* w : {&warm->tmp, &warm->shm, &warm->workdir})
+    if (ok && w->active()) ok = w->Clear(file_kb * 1024, &ignored).empty();
+  if (!ok) {
+    warm->zygote.Stop();
+    for (Workdir* w : {&warm->tmp, &warm->shm}) w->Remove(~0ull, &ignored);
+  }
+}
+
 enum Tag : uint64_t { kTestExit = 64, kZygoteCtl, kZygoteExit, kJudgeCtl, kJudgeExit, kStdioCtl };
 
 // The warm judge ends its verdict line with this when the channel is clean for the rollout's next test (no fault
 // recorded, every request answered): judge.py's finish(). Only the judge writes the line; inside a JSON string a
 // quote is escaped, so no value of the program's can spell it.
 constexpr char kKeepMarker[] = ",\"keep\":true}\n";
+
+// The judge's line when the runner found that the sources do not compile (judge.py wait_ready): every other test
+// of the rollout would say the same, so none runs (the executor reports them all CE).
+constexpr char kCompileErrorLine[] = "{\"verdict\":\"CE\"";
 
 bool EndsWith(const std::string& s, const char* tail) {
   size_t n = strlen(tail);
@@ -64,6 +89,7 @@ class ZygoteRun final : public RunLoop {
             LiveTest* live = nullptr, bool last = true, uint64_t cpu_budget_ms = 0)
       : RunLoop(req, slot, cfg, cancel_fd), warm_(warm), live_(live), last_(last), cpu_budget_ms_(cpu_budget_ms) {
     static_assert(kTestExit >= kModeTag, "mode tags start at kModeTag");
+    defer_start_sockets_ = live != nullptr && live->alive();
     tree_tmp_ = &warm->tmp;
     tree_shm_ = &warm->shm;
   }
@@ -87,8 +113,8 @@ class ZygoteRun final : public RunLoop {
   void FillJudge(ProcessOutcome* judge, const ProcessOutcome& candidate) override;
 
  public:
-  // After Execute: a process that lives on goes back to the rollout (else the rollout's is gone).
-  void HandBack();
+  // After Execute: a process that lives on goes back to the rollout (else the rollout's is ended).
+  void HandBack(const RunResult& result);
 
  private:
 
@@ -98,10 +124,19 @@ class ZygoteRun final : public RunLoop {
   std::string Attach();
   void OnStdioCtl();
   // The test is over and the process may go on (rollout scope, not the last test, nothing went wrong).
-  bool MayKeep() const {
-    return live_ != nullptr && !last_ && started_ && !test_exited_ && result_.limit == LimitHit::kNone &&
-           !result_.violation.hit && error_.empty() && FilesBelowLimit();
+  // And the process must be alone (no child, no zombie: a test's CPU is the tree's since its start, and a child
+  // that exits unreaped in a later test would take CPU out of that sum), with both output streams open.
+  bool MayKeep() {
+    if (live_ == nullptr || last_ || !started_ || test_exited_ || result_.limit != LimitHit::kNone ||
+        result_.violation.hit || !error_.empty() || !FilesBelowLimit())
+      return false;
+    if (!StdioRollout() && (cand_io_.out.fd.fd < 0 || cand_io_.err.fd.fd < 0)) return false;
+    have_end_ = RawSample(&end_);
+    return have_end_ && end_.processes == 1;
   }
+  bool RawSample(ProcessUsage* usage);
+  ProcessUsage end_;  // the tree when the test ended (MayKeep): the next test's start, if the process goes on
+  bool have_end_ = false;
   // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
   // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs hold less than the limit, or (a host
   // directory as its workdir) nothing at all. Else it ends, and CleanFiles decides.
@@ -146,8 +181,17 @@ std::string ZygoteRun::Start() {
   std::string err = EnsureWarm(warm_, req_, policy_, cfg_);
   if (!err.empty()) return err;
   if (live_ != nullptr && live_->alive()) {
-    if (warm_->zygote.pid == live_->zygote_pid) return Attach();
-    live_->Drop();  // its zygote is gone, and the process with it
+    // The process the last test left, unless its zygote was restarted meanwhile or it has ended since (a thread
+    // of the program's may end it after its test's last answer): then it is ended and reported, and this test
+    // forks a fresh one.
+    pollfd ended = {live_->pidfd.fd, POLLIN, 0};
+    bool same = warm_->zygote.alive() && warm_->zygote.generation == live_->zygote_generation;
+    if (same && poll(&ended, 1, 0) == 0) return Attach();
+    EndLive(live_, warm_, req_.limits.file_kb);
+  }
+  if (defer_start_sockets_) {
+    err = MakeStartSockets();
+    if (!err.empty()) return err;
   }
   err = OpenStdio(&cand_io_, req_.candidate.stdin_data, true);
   if (!err.empty()) return err;
@@ -197,8 +241,7 @@ std::string ZygoteRun::Attach() {
   chan_cand_.Reset();
   chan_judge_.Reset();
   started_ = true;  // (from here on, whatever fails ends the process: Reap kills it and waits for its report)
-  ProcessUsage now;
-  if (SampleTree(&now)) cpu_base_ms_ = now.cpu_ms;
+  cpu_base_ms_ = live_->cpu_ms;  // (the process was idle since: its tree's CPU then is its CPU now)
   std::string err;
   if (StdioRollout()) {
     live_->Drop();
@@ -234,15 +277,24 @@ std::string ZygoteRun::Attach() {
   return "";
 }
 
-void ZygoteRun::HandBack() {
+void ZygoteRun::HandBack(const RunResult& result) {
   if (live_ == nullptr) return;
+  // (a limit can also be read from the outcome after the loop: then the process does not go on either)
+  if (keep_ && (result.limit != LimitHit::kNone || result.violation.hit || !result.internal_error.empty())) {
+    KillTree();
+    std::string report;
+    if (!RecvMessage(warm_->zygote.ctl, &report, kReportWaitMs)) warm_->zygote.Stop();
+    bool ignored = false;
+    CleanFiles(&ignored);
+  }
   if (!keep_) {
-    live_->Drop();
+    EndLive(live_, warm_, req_.limits.file_kb);  // a process this run never took (it failed before): ended
     return;
   }
   live_->pidfd.Reset(test_pidfd_.Release());
   live_->host_pid = test_host_pid_;
-  live_->zygote_pid = warm_->zygote.pid;
+  live_->zygote_generation = warm_->zygote.generation;
+  live_->cpu_ms = end_.cpu_ms;
   live_->peer.Reset(peer_.Release());
   if (!StdioRollout()) {
     live_->out.Reset(cand_io_.out.fd.Release());
@@ -270,8 +322,11 @@ void ZygoteRun::OnStdioCtl() {
   Unwatch(peer_.fd);
   stdio_done_ = true;
   if (!end_ns_) end_ns_ = NowNs();
-  stdio_status_ = ctl_buf_[0] == 'D' ? atoi(ctl_buf_.c_str() + 1) & 0xff : 1;
-  if (MayKeep() && ctl_buf_[0] == 'D' && nl + 1 == ctl_buf_.size()) keep_ = true;
+  // D: the program ended and the process may run the next test; E: it ended as a process ends (threads it left
+  // were joined, the interpreter's exit work done): it goes.
+  const char kind = ctl_buf_[0];
+  stdio_status_ = kind == 'D' || kind == 'E' ? atoi(ctl_buf_.c_str() + 1) & 0xff : 1;
+  if (kind == 'D' && nl + 1 == ctl_buf_.size() && MayKeep()) keep_ = true;
   else KillTree();
 }
 
@@ -394,6 +449,7 @@ void ZygoteRun::OnModeEvent(uint64_t tag, uint32_t) {
   switch (tag) {
     case kTestExit:
       test_exited_ = true;
+      keep_ = false;  // (it ended after its test's answer, in the same batch of events)
       if (!end_ns_) end_ns_ = NowNs();
       Unwatch(test_pidfd_.fd);
       break;
@@ -420,6 +476,7 @@ void ZygoteRun::OnReport() {
     return;
   }
   reported_ = true;
+  keep_ = false;
   report_ = msg;
   if (!end_ns_) end_ns_ = NowNs();
   Unwatch(warm_->zygote.ctl);
@@ -428,6 +485,7 @@ void ZygoteRun::OnReport() {
 
 void ZygoteRun::OnZygoteGone() {
   if (reported_) return;
+  keep_ = false;
   zygote_broken_ = true;
   if (error_.empty()) error_ = "the zygote died during the test";
   KillTree();
@@ -475,6 +533,13 @@ void ZygoteRun::OnJudgeGone() {
 }
 
 bool ZygoteRun::SampleTree(ProcessUsage* usage) {
+  RawSample(usage);
+  // this test's share: what the tree used since it started (rollout scope; 0 for a fresh fork)
+  usage->cpu_ms = usage->cpu_ms > cpu_base_ms_ ? usage->cpu_ms - cpu_base_ms_ : 0;
+  return true;
+}
+
+bool ZygoteRun::RawSample(ProcessUsage* usage) {
   // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
   // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
   // share the zygote's copy-on-write, which counts once per process, as for any forked program.
@@ -482,8 +547,6 @@ bool ZygoteRun::SampleTree(ProcessUsage* usage) {
     if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
     *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }
-  // this test's share: what the tree used since it started (rollout scope; 0 for a fresh fork)
-  usage->cpu_ms = usage->cpu_ms > cpu_base_ms_ ? usage->cpu_ms - cpu_base_ms_ : 0;
   return true;
 }
 
@@ -536,11 +599,8 @@ CandidateExit ZygoteRun::Exit(std::string* err) {
     // is done with (killed); its CPU and memory as the tree shows them now.
     CandidateExit e;
     e.status = StdioRollout() ? (stdio_status_ & 0xff) << 8 : SIGKILL;
-    ProcessUsage now;
-    if (SampleTree(&now)) {
-      e.cpu_ms = now.cpu_ms;
-      e.maxrss_kb = now.rss_kb;
-    }
+    e.cpu_ms = end_.cpu_ms > cpu_base_ms_ ? end_.cpu_ms - cpu_base_ms_ : 0;  // (keep_: MayKeep sampled it)
+    e.maxrss_kb = end_.rss_kb;
     return e;
   }
   // The test process's status and rusage, as its parent (the zygote) reaped it. No report: we killed it.
@@ -596,6 +656,37 @@ RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& 
   return run.Execute();
 }
 
+std::string CheckRollout(const std::vector<RunRequest>& requests) {
+  if (requests.empty()) return "a rollout needs at least one test";
+  const RunRequest& a = requests[0];
+  auto same_limits = [](const Limits& x, const Limits& y) {
+    return x.cpu_ms == y.cpu_ms && x.wall_ms == y.wall_ms && x.memory_mb == y.memory_mb && x.output_kb == y.output_kb &&
+           x.file_kb == y.file_kb && x.nofile == y.nofile && x.nproc == y.nproc && x.stack_mb == y.stack_mb &&
+           x.tmpfs_mb == y.tmpfs_mb && x.inodes == y.inodes;
+  };
+  auto same_layers = [](const Layers& x, const Layers& y) {
+    return x.seccomp == y.seccomp && x.namespaces == y.namespaces && x.drop_uid == y.drop_uid && x.cgroup == y.cgroup &&
+           x.address_space_limit == y.address_space_limit;
+  };
+  auto same_files = [](const FileList& x, const FileList& y) {
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (x[i].name != y[i].name || x[i].content != y[i].content || x[i].executable != y[i].executable) return false;
+    return true;
+  };
+  if (!a.zygote.enabled) return "every test of a rollout must be a zygote run";
+  if (a.zygote.mode != "serve" && a.zygote.mode != "stdio") return "a rollout runs serve or stdio tests";
+  for (size_t i = 1; i < requests.size(); ++i) {
+    const RunRequest& b = requests[i];
+    if (!b.zygote.enabled || b.zygote.mode != a.zygote.mode || b.zygote.init.hash != a.zygote.init.hash ||
+        b.has_judge != a.has_judge || b.channel != a.channel || b.candidate.argv != a.candidate.argv ||
+        b.candidate.env != a.candidate.env || !same_limits(b.limits, a.limits) || !same_layers(b.layers, a.layers) ||
+        !same_files(b.files, a.files))
+      return "test " + std::to_string(i) + " of the rollout is not a run of the same program, mode and limits as test 0";
+  }
+  return "";
+}
+
 std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& requests, int slot, const SandboxConfig& config,
                                           int cancel_fd, WarmSlot* warm) {
   std::vector<RunResult> results;
@@ -603,19 +694,20 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
   uint64_t budget = 0;
   for (const RunRequest& r : requests) budget += r.limits.cpu_ms;
   LiveTest live;
-  bool cancelled = false;
+  bool cancelled = false, compile_error = false;
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (cancelled) {
+    if (cancelled || compile_error) {
       RunResult r;
-      r.internal_error = "cancelled";
+      r.internal_error = cancelled ? "cancelled" : "not run: the program does not compile";
       results.push_back(std::move(r));
       continue;
     }
     ZygoteRun run(requests[i], slot, config, cancel_fd, warm, &live, i + 1 == requests.size(), budget);
     results.push_back(run.Execute());
-    run.HandBack();
+    run.HandBack(results.back());
     budget -= requests[i].limits.cpu_ms;
     cancelled = results.back().internal_error == "cancelled";
+    compile_error = results.back().has_judge && results.back().judge.stdout_data.rfind(kCompileErrorLine, 0) == 0;
   }
   // Every test but the last hands the process on, and the last ends it; should a run have stopped between
   // (it never does unless a bug), the slot's zygote goes, and with it the process, its namespace and its files.

@@ -54,17 +54,24 @@ RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& 
 std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& requests, int slot, const SandboxConfig& config,
                                           int cancel_fd, WarmSlot* warm);
 
+// Why `requests` cannot be one rollout ("" when they can): each a zygote run of the same program (files, argv,
+// environment, harness), mode (serve or stdio), limits and layers.
+std::string CheckRollout(const std::vector<RunRequest>& requests);
+
 // The rollout's process between two of its tests (zygote_run.cpp fills and empties it).
 struct LiveTest {
   Fd pidfd;          // the test process (the zygote's child)
-  pid_t host_pid = 0, zygote_pid = 0;
+  pid_t host_pid = 0;
+  uint64_t zygote_generation = 0;  // the zygote that forked it (WarmProcess::generation)
   Fd out, err;       // serve mode: its stdout and stderr, read per test
   Fd peer;           // our end of its fd 3: the judge channel (serve) or the control socket (stdio)
   Fd listener;       // its seccomp listener
+  uint64_t cpu_ms = 0;  // the tree's CPU (utime + stime + reaped children's, from /proc) when its last test ended
   bool alive() const { return pidfd.fd >= 0; }
   void Drop() {
     for (Fd* f : {&pidfd, &out, &err, &peer, &listener}) f->Reset();
-    host_pid = zygote_pid = 0;
+    host_pid = 0;
+    zygote_generation = 0;
   }
 };
 

@@ -1,0 +1,167 @@
+// Rollout scope (the default): a program's tests share one sandboxed process, and each keeps its own verdict and
+// limits. The same programs get the same verdicts in scope test; what a test does to the process (a crash, a
+// limit, a child left behind, threads, files, replaced streams) never decides another test's verdict, and the
+// process never carries anything into another program's run.
+import { describe, expect, it } from 'vitest';
+import { Sandbox } from '../../lib/exec/sandbox';
+import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
+import { hostCheckedExecutor } from './host';
+
+const LIMITS = { cpuMs: 1000, wallMs: 4000, memoryMb: 256, outputKb: 64 };
+const rollout = hostCheckedExecutor('rollout-scope', { scope: 'rollout', concurrency: 2, cache: false, limits: LIMITS });
+const perTest = hostCheckedExecutor('rollout-scope-test', { scope: 'test', concurrency: 2, cache: false, limits: LIMITS });
+
+async function both(req: Omit<RunRequest, 'language'>): Promise<{ r: TestResult[]; t: TestResult[] }> {
+  const [r, t] = await Promise.all([rollout.ex.run({ language: 'python', ...req }), perTest.ex.run({ language: 'python', ...req })]);
+  return { r: r.tests, t: t.tests };
+}
+const v = (cells: TestResult[]) => cells.map((c) => c.verdict);
+const call = (fn: string, args: unknown[], expected: unknown): TestCase => ({ type: 'call', fn, args, expected });
+const stdio = (stdin: string, stdout: string): TestCase => ({ type: 'stdio', stdin, stdout });
+
+describe('rollout scope: per-test verdicts in one process', () => {
+  it('a crash, an exception, a limit or an exit in one test decides that test only; the same verdicts as scope test', async () => {
+    const code = [
+      'import os, sys',
+      'def f(x):',
+      '    if x == "exit": os._exit(0)',
+      '    if x == "raise": raise ValueError(x)',
+      '    if x == "sysexit": sys.exit(3)',
+      '    if x == "spin":',
+      '        while True: pass',
+      '    if x == "mem":',
+      '        xs = []',
+      '        while True: xs.append(bytearray(1 << 24))',
+      '    if x == "segv":',
+      '        import ctypes; ctypes.string_at(0)',
+      '    return x',
+    ].join('\n');
+    const xs = ['a', 'exit', 'b', 'raise', 'c', 'sysexit', 'd', 'spin', 'e', 'mem', 'f', 'segv', 'g'];
+    const tests = xs.map((x) => call('f', [x], x));
+    // (a small memory limit and a large CPU limit: reaching the memory limit costs page faults, ~12 us each on a slow host)
+    const { r, t } = await both({ code, tests, limits: { memoryMb: 64, cpuMs: 2000 } });
+    expect(v(r)).toEqual(['AC', 'RE', 'AC', 'RE', 'AC', 'RE', 'AC', 'TLE', 'AC', 'MLE', 'AC', 'RE', 'AC']);
+    expect(v(r)).toEqual(v(t));
+    expect(r[7].limit).toBe('cpu');
+  });
+
+  it('each test has its own CPU limit: tests that each use most of it all pass, one past it is TLE', async () => {
+    const code = 'import time\ndef burn(s):\n    end = time.process_time() + s\n    while time.process_time() < end: pass\n    return 1\n';
+    const tests = [0.6, 0.6, 0.6, 1.5, 0.6].map((s) => call('burn', [s], 1));
+    const { r, t } = await both({ code, tests });
+    expect(v(r)).toEqual(['AC', 'AC', 'AC', 'TLE', 'AC']);
+    expect(v(t)).toEqual(v(r));
+    for (const c of [r[0], r[1], r[2], r[4]]) expect(c.cpuMs).toBeLessThan(LIMITS.cpuMs);
+  });
+
+  it('CPU a child used in one test cannot be taken out of a later test\'s count: past the limit is TLE', async () => {
+    // test 0 leaves a child that burns CPU and then exits unreaped in test 1, which itself spins past the limit
+    const code = [
+      'import os, time',
+      'def burn(s):',
+      '    end = time.process_time() + s',
+      '    while time.process_time() < end: pass',
+      'def f(i):',
+      '    if i == 0:',
+      '        if os.fork() == 0:',
+      '            burn(0.8)',
+      '            time.sleep(0.3)',
+      '            os._exit(0)',
+      '        return 1',
+      '    burn(1.6)',
+      '    return 1',
+    ].join('\n');
+    const { r } = await both({ code, tests: [call('f', [0], 1), call('f', [1], 1)] });
+    expect(v(r)).toEqual(['AC', 'TLE']);
+  });
+
+  it('output excerpts are per test; the top level\'s prints belong to the first test', async () => {
+    const code = 'print("top")\ndef f(x):\n    print("in", x)\n    return x\n';
+    const { r } = await both({ code, tests: [call('f', [1], 1), call('f', [2], 2), call('f', [3], 3)] });
+    expect(r.map((c) => c.stdout?.trim())).toEqual(['top\nin 1', 'in 2', 'in 3']);
+  });
+
+  it('a thread that ends the process after its test answered: the next test runs in a fresh process', async () => {
+    const code = 'import os, threading, time\ndef f():\n    threading.Thread(target=lambda: (time.sleep(0.02), os._exit(0))).start()\n    return 1\n';
+    const { r } = await both({ code, tests: [call('f', [], 1), call('f', [], 1), call('f', [], 1), call('f', [], 1)] });
+    for (const c of r) expect(['AC', 'RE']).toContain(c.verdict);
+    expect(r[0].verdict).toBe('AC');
+  });
+
+  it('files a test writes stay for the next test of the same program only; one at the file limit is OLE', async () => {
+    const code = [
+      'import os',
+      'def put():',
+      '    open("note", "w").write("x")',
+      '    return 1',
+      'def get():',
+      '    return os.path.exists("note")',
+      'def big():',
+      '    with open("big", "wb") as f:',
+      '        while True: f.write(b"x" * (1 << 20))',
+    ].join('\n');
+    const tests = [call('put', [], 1), call('get', [], true), call('big', [], 1), call('get', [], false)];
+    const { r, t } = await both({ code, tests });
+    expect(v(r)).toEqual(['AC', 'AC', 'OLE', 'AC']);  // after the OLE the process is a fresh one, its files gone
+    expect(v(t)).toEqual(['AC', 'WA', 'OLE', 'AC']);
+    const again = await rollout.ex.run({ language: 'python', code: `${code}\n# another run`, tests: [call('get', [], false), call('get', [], false)] });
+    expect(v(again.tests)).toEqual(['AC', 'AC']);
+  });
+});
+
+describe('rollout scope: stdio tests run the program again in the same process', () => {
+  const sums = [stdio('1 2\n', '3\n'), stdio('10 20\n', '30\n'), stdio('-5 5\n', '0\n'), stdio('7 8\n', '15\n')];
+
+  it('each test gets its own stdin and stdout; exit statuses and exceptions are per test', async () => {
+    const code = 'import sys\na, b = map(int, sys.stdin.read().split())\nif a == 10: sys.exit(3)\nif a == -5: raise KeyError(a)\nprint(a + b)\n';
+    const { r, t } = await both({ code, tests: sums });
+    expect(v(r)).toEqual(['AC', 'RE', 'RE', 'AC']);
+    expect(v(t)).toEqual(v(r));
+    expect(r[1].exitCode).toBe(3);
+    expect(r[2].stderr).toContain('KeyError');
+  });
+
+  it('programs that keep a file object on fd 0 or 1, replace sys.stdout, or print at exit: AC on every test', async () => {
+    const programs = [
+      'input = open(0).readline\na, b = map(int, input().split())\nprint(a + b)\n',
+      'import sys\nsys.stdout = open(1, "w")\na, b = map(int, input().split())\nprint(a + b)\n',
+      'import sys, io, atexit\nout = io.StringIO()\natexit.register(lambda: sys.__stdout__.write(out.getvalue()))\na, b = map(int, input().split())\nout.write(f"{a + b}\\n")\n',
+      'import os\na, b = map(int, os.read(0, 100).split())\nos.write(1, f"{a + b}\\n".encode())\n',
+      'import sys\nclass Late:\n    def __del__(self):\n        print(a + b)\na, b = map(int, input().split())\nkeep = Late()\n',
+    ];
+    for (const code of programs) {
+      const { r, t } = await both({ code, tests: sums });
+      expect(v(r), code).toEqual(['AC', 'AC', 'AC', 'AC']);
+      expect(v(t), code).toEqual(['AC', 'AC', 'AC', 'AC']);
+    }
+  });
+
+  it('a program that leaves threads (a pool never shut down) is AC: it ends as a process ends, the next test starts fresh', async () => {
+    const code = 'from concurrent.futures import ThreadPoolExecutor\npool = ThreadPoolExecutor(2)\na, b = map(int, input().split())\nprint(pool.submit(lambda: a + b).result())\n';
+    const { r, t } = await both({ code, tests: sums });
+    expect(v(r)).toEqual(['AC', 'AC', 'AC', 'AC']);
+    expect(v(t)).toEqual(v(r));
+  });
+
+  it('a program that closes its control socket gets its next tests in fresh processes', async () => {
+    const code = 'import os\ntry:\n    os.close(3)\nexcept OSError:\n    pass\na, b = map(int, input().split())\nprint(a + b)\n';
+    const { r } = await both({ code, tests: sums });
+    expect(v(r)).toEqual(['AC', 'AC', 'AC', 'AC']);
+  });
+});
+
+describe('runRollout refuses specs that are not one program', () => {
+  it('different files or limits are a TypeError naming the test', async () => {
+    const sb = new Sandbox({ concurrency: 1 });
+    try {
+      const spec = (code: string, cpuMs: number) => ({
+        candidate: { argv: ['/bin/true'], env: {}, stdin: '' }, files: { 'solution.py': code }, limits: { ...LIMITS, cpuMs },
+        zygote: { init: Buffer.from('x'), mode: 'stdio' as const },
+      });
+      await expect(sb.runRollout([spec('a', 1000), spec('b', 1000)])).rejects.toThrow(/test 1 of the rollout is not a run of the same program/);
+      await expect(sb.runRollout([spec('a', 1000), spec('a', 2000)])).rejects.toThrow(/test 1 of the rollout/);
+    } finally {
+      await sb.close();
+    }
+  });
+});
