@@ -10,7 +10,7 @@ Commands:
   run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
   serve [--host H] [--port P]       the reward server (HTTP) that trainers call
-  bench [reward|executor|pipeline|server]  the benchmarks (writes bench/RESULTS.md when all run)
+  bench [reward|executor|scope|pipeline|server|shaping]  the benchmarks (writes bench/RESULTS.md when all run)
 
 Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
 Results go to stdout (or -o) in input order; progress and the summary go to stderr.
@@ -108,7 +108,7 @@ line per problem and prints its path.
   --python PATH       interpreter (default /usr/bin/python3 when present)
   -q, --quiet         no progress or summary on stderr (the path still goes to stdout)
 Exit status: 0 when every line was scored and every canonical solution passed, 1 otherwise.`,
-  bench: `Usage: verpo bench [reward] [executor] [pipeline] [server]
+  bench: `Usage: verpo bench [reward] [executor] [scope] [pipeline] [server] [shaping]
 
 Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,
 };
