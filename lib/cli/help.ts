@@ -10,6 +10,7 @@ Commands:
   run [in.jsonl] [-o out.jsonl]     execute only: the verdict matrix per problem, no rewards
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
   serve [--host H] [--port P]       the reward server (HTTP) that trainers call
+  report scored.jsonl... -o F.html  one self-contained HTML page of plots from scored JSONL
   bench [reward|executor|scope|pipeline|server|shaping]  the benchmarks (writes bench/RESULTS.md when all run)
 
 Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
@@ -108,6 +109,13 @@ line per problem and prints its path.
   --python PATH       interpreter (default /usr/bin/python3 when present)
   -q, --quiet         no progress or summary on stderr (the path still goes to stdout)
 Exit status: 0 when every line was scored and every canonical solution passed, 1 otherwise.`,
+  report: `Usage: verpo report <scored.jsonl|name=scored.jsonl>... -o report.html [--title T] [-q]
+
+One self-contained HTML file (Chart.js inlined: nothing is fetched when it is opened) from the output of
+'verpo score': per input (a series, e.g. one file per scheme; name=path names it, else its file name) the
+reward and advantage distributions, the verdict histogram, each test's weight against its pass rate, the lint
+profile (score with --lint) and the held-out gap of lines with hidden tests, beside a table of lines, rows,
+mean reward and zero-advantage share. Lines that are not JSON count as error lines. Prints the file's path.`,
   bench: `Usage: verpo bench [reward] [executor] [scope] [pipeline] [server] [shaping]
 
 Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The verpo command line: a thin layer over score() (lib/pipeline) and the dataset converters.
+import { reportCommand } from './report';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { convertCommand } from './convert';
@@ -124,8 +125,10 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest);
       case 'bench':
         return await benchCommand(rest);
+      case 'report':
+        return await reportCommand(rest, () => help('report'));
       default:
-        throw new UsageError(`unknown command '${command}': expected demo, score, run, convert, serve or bench (see verpo --help)`);
+        throw new UsageError(`unknown command '${command}': expected demo, score, run, convert, serve, report or bench (see verpo --help)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };

@@ -92,6 +92,14 @@ export class ServerMetrics {
   readonly runtimeErrors = new Counter('verpo_runtime_errors_total', 'RE verdicts by what ended the program: its exception class (IndexError), a signal (SIGSEGV), or exit N.');
   readonly programChars = new Histogram('verpo_program_chars', 'Length of the programs scored, characters (generation length).',
     [100, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]);
+  readonly programLines = new Histogram('verpo_program_lines', 'Length of the programs scored, lines (generation length).',
+    [5, 10, 20, 40, 80, 160, 320, 640, 1280]);
+  readonly lintViolations = new Counter('verpo_lint_violations_total', 'Ruff findings on scored programs (lint on), by severity (error, warning, style).');
+  readonly lintRules = new Counter('verpo_lint_rules_total', 'Ruff findings on scored programs (lint on), by rule code (F401, B006...).');
+  readonly zeroAdvantageGroups = new Counter('verpo_zero_advantage_groups_total',
+    'Scored groups whose advantages are all zero (no learning signal); divide by verpo_groups_total{outcome="scored"}.');
+  readonly heldOutGap = new Histogram('verpo_held_out_gap', 'Groups with hidden tests: visible minus hidden pass rate.',
+    [-0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 0.75, 1]);
   private readonly gauges: Gauge[];
   private readonly cacheStats: () => CellCacheStats | null;
 
@@ -137,7 +145,8 @@ export class ServerMetrics {
       ...this.renderProcess(),
       this.requests.render(), this.rejected.render(), this.latency.render(), this.groups.render(),
       this.executions.render(), this.cacheHits.render(), this.verdicts.render(), this.runCode.render(), this.cancelled.render(),
-      this.runtimeErrors.render(), this.programChars.render(),
+      this.runtimeErrors.render(), this.programChars.render(), this.programLines.render(), this.lintViolations.render(),
+      this.lintRules.render(), this.zeroAdvantageGroups.render(), this.heldOutGap.render(),
     ].join('\n') + '\n';
   }
 }

@@ -138,6 +138,8 @@ async function scoreGroup(ctx: ScoringContext, raw: unknown, index: number, opti
     return errorLine(raw, index, problemErrorMessage(e));
   }
   recordStats(ctx.metrics, result.stats);
+  const rows = result.output.rollouts ?? result.output.turns?.flat() ?? [];
+  if ((options.mode ?? 'score') === 'score' && rows.length > 0 && rows.every((r) => r.advantage === 0)) ctx.metrics.zeroAdvantageGroups.inc({});
   return result.output;
 }
 
@@ -150,6 +152,12 @@ function recordStats(metrics: ServerMetrics, stats: LineStats): void {
   if (d) {
     for (const [exception, n] of Object.entries(d.runtimeErrors)) metrics.runtimeErrors.inc({ exception }, n);
     for (const c of d.chars) metrics.programChars.observe({}, c);
+    for (const n of d.lines) metrics.programLines.observe({}, n);
+    if (d.lint) {
+      for (const [severity, n] of Object.entries(d.lint.bySeverity)) if (n > 0) metrics.lintViolations.inc({ severity }, n);
+      for (const [code, n] of Object.entries(d.lint.codes)) metrics.lintRules.inc({ code }, n);
+    }
+    if (d.heldOutGap !== null) metrics.heldOutGap.observe({}, d.heldOutGap);
   }
 }
 

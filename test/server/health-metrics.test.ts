@@ -56,6 +56,27 @@ describe('/healthz and /metrics', () => {
     }
   });
 
+  it('metrics of the scored programs: lint profile, held-out gap, groups with all-zero advantages', async () => {
+    const s = await serve({});
+    try {
+      const hidden = {
+        id: 'h', tests: [{ type: 'assert', code: 'assert add(1, 2) == 3' }, { type: 'assert', code: 'assert add(5, 5) == 10', hidden: true }],
+        rollouts: ['import os\ndef add(a, b):\n    return a + b if a < 5 else 0\n', 'def add(a, b):\n    return a + b\n'],
+      };
+      const same = { id: 'z', tests: [{ type: 'assert', code: 'assert add(1, 2) == 3' }], rollouts: ['def add(a, b):\n    return a + b\n', 'def add(a, b):\n    return b + a\n'] };
+      const r = await post(s.url, '/score', { problems: [hidden, same], options: { lint: true } });
+      expect(r.status).toBe(200);
+      const t = (await get(s.url, '/metrics')).text.split('\n');
+      expect(t).toContain('verpo_lint_rules_total{code="F401"} 1');
+      expect(t).toContain('verpo_lint_violations_total{severity="error"} 1');
+      expect(t).toContain('verpo_held_out_gap_count 1');
+      // every rollout of each group passes its visible tests (h's hidden test counts for no reward): no signal in either
+      expect(t).toContain('verpo_zero_advantage_groups_total 2');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('metrics in Prometheus text format, counting what the server did', async () => {
     const s = await serve({ maxQueue: 2 });
     try {
@@ -83,6 +104,7 @@ describe('/healthz and /metrics', () => {
       expect(t).toContain('# TYPE verpo_program_chars histogram');
       expect(Number(/^verpo_program_chars_count (\d+)$/m.exec(t)?.[1])).toBeGreaterThan(0);
       expect(t).toContain('# TYPE verpo_runtime_errors_total counter');
+      expect(Number(/^verpo_program_lines_count (\d+)$/m.exec(t)?.[1])).toBeGreaterThan(0);
       // the process's own memory, as prom-client names it: plausible sizes, the heap inside the RSS
       const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(t)?.[1]);
       const rss = gauge('process_resident_memory_bytes'), used = gauge('nodejs_heap_size_used_bytes');
