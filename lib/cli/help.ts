@@ -44,6 +44,8 @@ Execution options:
   --no-cache        run duplicate rollouts again instead of reusing their verdicts
   --no-site-packages  programs import the standard library only (default: also the interpreter's
                     installed packages)
+  --stop-after-failure  a program's tests after its first failing one are not run: SKIPPED (verpo run, or
+                    --scheme binary, where one failure decides the result)
   --scope rollout|test  rollout (default): a program's tests share one sandboxed process (its top level runs
                     once; each test keeps its own verdict and limits; README "Rollout scope"); test: one per test
   --cache-mb N      bound of that cache of cells, MiB (default 256; least recently used go first)
@@ -65,7 +67,7 @@ Executes each line's rollouts (or turns) against its tests and writes the verdic
 ({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
 
 Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages
---scope --cxx --cxx-flags --testlib -o --resume -q
+--scope --stop-after-failure --cxx --cxx-flags --testlib -o --resume -q
 (as for 'verpo score').`,
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus|deepcoder|leetcode> <file> [--with-solutions] [-o out.jsonl]
 

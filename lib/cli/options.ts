@@ -58,6 +58,7 @@ export const EXEC_FLAGS = {
   'cache-mb': { type: 'string' },
   'no-site-packages': { type: 'boolean' },
   scope: { type: 'string' },
+  'stop-after-failure': { type: 'boolean' },
   ...CXX_FLAGS_SPEC(),
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
@@ -105,6 +106,12 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   if (values['no-site-packages']) o.sitePackages = false;
   const scope = scopeOption(values);
   if (scope !== undefined) o.scope = scope;
+  if (values['stop-after-failure']) {
+    if (mode === 'score' && values.scheme !== 'binary') {
+      throw new UsageError(`--stop-after-failure: only with 'verpo run' or --scheme binary, where one failing test decides the result (under --scheme ${String(values.scheme ?? 'verpo')} every test's verdict changes the reward)`);
+    }
+    o.stopAfterFailure = true;
+  }
   Object.assign(o, cxxOptions(values));
   const cacheMb = number(values, 'cache-mb', (x) => x > 0, 'a number of MiB > 0');
   if (cacheMb !== undefined) o.cacheMb = cacheMb;

@@ -79,6 +79,8 @@ interface Prepared {
   binary?: Buffer;
   /** The request's checker, made ready once per checker text (only awaited by checker tests). */
   checker?: Promise<ReadyChecker>;
+  /** RunRequest.stopAfterFailure. */
+  stop?: boolean;
 }
 
 /** A checker ready to run: the spec of one check from its three files, or why it cannot run (IE). */
@@ -206,8 +208,9 @@ export class Executor {
     const checker = req.checker === undefined ? undefined : this.readyChecker(req.checker.language, req.checker.source);
     const key = contentHash([this.mode, req.language, req.code, req.setup ?? '', JSON.stringify(limits),
       req.checker?.language ?? '', req.checker?.source ?? '', req.language === 'cpp' ? this.cxxFlags.join('\0') : '']);
-    if (req.language === 'cpp') return this.runCpp(req, { files: {}, limits, setup: undefined, key, checker });
-    const prepared: Prepared = { files: this.programFiles(req), limits, setup: req.setup ?? undefined, key, checker };
+    const stop = req.stopAfterFailure === true;
+    if (req.language === 'cpp') return this.runCpp(req, { files: {}, limits, setup: undefined, key, checker, stop });
+    const prepared: Prepared = { files: this.programFiles(req), limits, setup: req.setup ?? undefined, key, checker, stop };
     if (this.compilesInProcess(req)) return this.runCompilingInProcess(req, prepared);
     const compile = await this.cachedSyntaxCheck(prepared);
     if (compile.kind === 'internal') {
@@ -222,10 +225,22 @@ export class Executor {
     }
     // The tests run the code the syntax check compiled (once per program), not the source.
     if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
-    const tests = this.scope === 'rollout' && this.mode === 'zygote'
+    const tests = this.scope === 'rollout' && this.mode === 'zygote' && (!stop || oneKind(req.tests))
       ? await this.rolloutCells(req.tests, prepared, req.cache !== false)
-      : await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, prepared) : this.cachedCell(t, prepared))));
-    return { compile: compile.result, tests, isolation: this.isolation() };
+      : await this.cellsPerTest(req.tests, prepared, req.cache !== false);
+    return { compile: compile.result, tests: stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
+  }
+
+  /** One process per test: all at once, or (stopAfterFailure) one after another until one fails. */
+  private async cellsPerTest(tests: TestCase[], p: Prepared, useCache: boolean): Promise<TestResult[]> {
+    const cell = (t: TestCase) => (useCache ? this.cachedCell(t, p) : this.runCell(t, p));
+    if (!p.stop) return Promise.all(tests.map(cell));
+    const out: TestResult[] = [];
+    for (const t of tests) {
+      if (out.length > 0 && out[out.length - 1].verdict !== 'AC') out.push(skippedCell());
+      else out.push(await cell(t));
+    }
+    return out;
   }
 
   /** Rollout scope, assert/call tests only, a program of ordinary size: no separate syntax check. The rollout's
@@ -240,7 +255,7 @@ export class Executor {
   private async runCompilingInProcess(req: RunRequest, p: Prepared): Promise<RunResult> {
     const tests = await this.rolloutCells(req.tests, p, req.cache !== false);
     const ce = tests.find((c) => c.verdict === 'CE');
-    if (ce === undefined) return { compile: { ok: true }, tests, isolation: this.isolation() };
+    if (ce === undefined) return { compile: { ok: true }, tests: p.stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
     // what the syntax check would have said: every test CE with the compiler's message
     const message = ce.detail ?? 'the program does not compile';
     return { compile: { ok: false, message }, tests: req.tests.map(() => blankCell('CE', message)), isolation: this.isolation() };
@@ -267,7 +282,7 @@ export class Executor {
   private async cachedRollout(tests: TestCase[], p: Prepared): Promise<TestResult[]> {
     const cache = this.cache;
     if (cache === null) return this.runRollout(tests, p);
-    const group = contentHash([p.key, 'rollout', JSON.stringify(tests)]);
+    const group = contentHash([p.key, p.stop ? 'rollout, stop after failure' : 'rollout', JSON.stringify(tests)]);
     const keys = tests.map((_, i) => `${group}:${i}`);
     const hits = keys.map((k) => cache.get(k));
     if (hits.every((h) => h !== undefined)) {
@@ -286,15 +301,17 @@ export class Executor {
   private async runRollout(tests: TestCase[], p: Prepared): Promise<TestResult[]> {
     let runs: SandboxResult[];
     try {
-      const specs = tests.map((t) => (t.type === 'stdio' ? this.stdioSpec(t, p) : this.judgedSpec(t, p)));
+      const specs = tests.map((t) => (t.type === 'stdio' ? this.stdioSpec(t, p) : this.judgedSpec(t, p)))
+        .map((s) => (p.stop ? { ...s, stopAfterFailure: true } : s));
       runs = await this.slots.use(() => this.sandbox.runRollout(specs));
-      this.stats.executions += tests.length;
+      this.stats.executions += runs.filter((r) => r.internalError === null || !r.internalError.startsWith('not run: ')).length;
     } catch (e) {
       if (this.closed) throw e;
       return Promise.all(tests.map((t) => this.runCell(t, p)));
     }
     const cells = await Promise.all(tests.map((t, i) => {
       if (runs[i].judgeRecycled) this.stats.judgeRecycles++;
+      if (runs[i].internalError === NOT_RUN_AFTER_FAILURE) return skippedCell();
       return this.cellOf(t, runs[i], p);
     }));
     // the sources do not compile (the runner found it; the tests after it did not run): all CE, nothing to retry
@@ -315,8 +332,8 @@ export class Executor {
     }
     if (!built.ok) return { compile: built, tests: req.tests.map(() => blankCell('CE', built.message)), isolation: this.isolation() };
     p.binary = built.binary;
-    const tests = await Promise.all(req.tests.map((t) => (req.cache === false ? this.runCell(t, p) : this.cachedCell(t, p))));
-    return { compile: { ok: true }, tests, isolation: this.isolation() };
+    const tests = await this.cellsPerTest(req.tests, p, req.cache !== false);
+    return { compile: { ok: true }, tests: p.stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
   }
 
   /** The C++ compiler, looked up on first use (or at construction when `cxx` was given). */
@@ -568,6 +585,24 @@ function contentHash(parts: string[]): string {
   const h = createHash('sha256');
   for (const part of parts) h.update(`${Buffer.byteLength(part)}:`).update(part);
   return h.digest('base64');
+}
+
+/** native/core/exec/zygote_run.hpp kNotRunAfterFailure: a rollout's test not run after an earlier one failed. */
+const NOT_RUN_AFTER_FAILURE = 'not run: an earlier test of the rollout failed (stopAfterFailure)';
+
+function skippedCell(): TestResult {
+  return { verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0, detail: 'not run: an earlier test failed (stopAfterFailure)' };
+}
+
+/** stopAfterFailure: every test after the first that is not AC is SKIPPED (in scope rollout a stdio test after a
+ *  wrong answer ran all the same: its output is compared here, after the run). */
+function skippedAfterFailure(cells: TestResult[]): TestResult[] {
+  const first = cells.findIndex((c) => c.verdict !== 'AC');
+  return first < 0 ? cells : cells.map((c, i) => (i > first ? skippedCell() : c));
+}
+
+function oneKind(tests: TestCase[]): boolean {
+  return tests.every((t) => t.type === 'stdio') || tests.every((t) => t.type !== 'stdio');
 }
 
 /** A cell for which nothing ran (CE, or an internal error before the test could start). */

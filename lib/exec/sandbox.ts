@@ -38,6 +38,8 @@ export interface SandboxSpec {
   /** Zygote mode: recycle the slot's warm judge after this test when its RSS is past this many MiB (0: never;
    *  default 256, native/core/exec/policy.hpp). */
   judgeMaxRssMb?: number;
+  /** runRollout: the rollout's tests after one that did not pass are not run (their results say so). */
+  stopAfterFailure?: boolean;
 }
 
 const DEFAULT_LAYERS: SandboxLayers = { seccomp: true, namespaces: true, dropUid: true, cgroup: true, addressSpaceLimit: false };
@@ -219,6 +221,7 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: 
     out.zygote = { init: z.init, mode: z.mode, judgeInit: z.judgeInit };
   }
   if (bound !== undefined) out.judgeMaxRssMb = bound;
+  if (spec.stopAfterFailure === true) out.stopAfterFailure = true;
   return out;
 }
 

@@ -3,7 +3,9 @@
 /** AC passed · WA wrong answer · RE runtime error · TLE time (cpu or wall, see `limit`) · MLE memory ·
  *  OLE output · CE the program does not compile · SV sandbox violation (see `syscall`) ·
  *  IE internal error: never the program's fault (retried once); trainers should mask it. */
-export type Verdict = 'AC' | 'WA' | 'RE' | 'TLE' | 'MLE' | 'OLE' | 'CE' | 'SV' | 'IE';
+/** SKIPPED: not run, because an earlier test of the program failed and the request asked to stop there
+ *  (RunRequest.stopAfterFailure). Passed 0. */
+export type Verdict = 'AC' | 'WA' | 'RE' | 'TLE' | 'MLE' | 'OLE' | 'CE' | 'SV' | 'IE' | 'SKIPPED';
 
 export interface Limits {
   /** CPU time per test (candidate process tree), ms. */
@@ -99,6 +101,11 @@ export interface RunRequest {
   /** false: run every cell even if the content-hash cache holds it (default true; nothing is
    *  cached when the executor was made with cache: false). */
   cache?: boolean;
+  /** After the program's first test that is not AC (in test order), its later tests are not run: SKIPPED. For
+   *  callers to whom one failure decides the result (verpo run, the binary scheme). In scope rollout the
+   *  supervisor stops the process's tests itself; a stdio test's wrong output is judged after the run, so the
+   *  stdio tests after one still run there (and are reported SKIPPED). Elsewhere the tests run one at a time. */
+  stopAfterFailure?: boolean;
 }
 
 export interface CompileResult {

@@ -258,5 +258,8 @@ export function validateRequest(req: unknown): RunRequest {
   });
   validateLimits(r.limits, 'limits');
   if (r.cache !== undefined && typeof r.cache !== 'boolean') throw new TypeError(`cache must be a boolean, got ${describe(r.cache)}`);
+  if (r.stopAfterFailure !== undefined && typeof r.stopAfterFailure !== 'boolean') {
+    throw new TypeError(`stopAfterFailure must be a boolean, got ${describe(r.stopAfterFailure)}`);
+  }
   return r;
 }

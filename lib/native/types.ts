@@ -38,6 +38,7 @@ export interface NativeSpec {
   layers: SandboxLayers;
   zygote?: ZygoteSpec;
   judgeMaxRssMb?: number;
+  stopAfterFailure?: boolean;
 }
 
 export interface ProcessResult { exitCode: number | null; signal: string | null; cpuMs: number; wallMs: number; memoryKb: number; stdout: Buffer; stderr: Buffer; stdoutTruncated: boolean; stderrTruncated: boolean }

@@ -15,7 +15,7 @@ import { shaping, type ShapingOptions } from './shaping';
 import { efficiencyOf, type EfficiencyOptions, type ReferenceSummary } from './efficiency';
 import { lineDiagnostics, type LineDiagnostics } from './diagnostics';
 
-export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE'];
+export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE', 'SKIPPED'];
 
 export interface LineStats {
   verdicts: Record<Verdict, number>;
@@ -39,6 +39,18 @@ export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptio
   mode?: 'score' | 'run';
   /** Use the executor's content-hash cache (default true). */
   cache?: boolean;
+  /** A program's tests after its first failing one are not run (SKIPPED): mode 'run', or the binary scheme, where
+   *  one failure decides the result (checkStopAfterFailure). */
+  stopAfterFailure?: boolean;
+}
+
+/** stopAfterFailure only where one failure decides everything the output says. */
+export function checkStopAfterFailure(o: { stopAfterFailure?: unknown; mode?: string; scheme?: string }): void {
+  if (o.stopAfterFailure === undefined) return;
+  if (typeof o.stopAfterFailure !== 'boolean') throw new TypeError(`stopAfterFailure must be a boolean, got ${JSON.stringify(o.stopAfterFailure)}`);
+  if (o.stopAfterFailure && (o.mode ?? 'score') === 'score' && o.scheme !== 'binary') {
+    throw new TypeError(`stopAfterFailure needs the binary scheme or mode 'run' (under scheme ${o.scheme ?? 'verpo'} every test's verdict changes the reward)`);
+  }
 }
 
 export interface ProblemContext {
@@ -84,7 +96,10 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   if (p.passed) {
     passed = p.passed;
   } else {
-    const done = await execute(ctx.executor(), p, options.cache ?? true);
+    if (options.stopAfterFailure && (options.mode ?? 'score') === 'score' && countedTests(p, testCount(p)) !== null) {
+      throw new LineError('tests', 'stopAfterFailure: the line has hidden tests, whose failure would skip tests the reward counts');
+    }
+    const done = await execute(ctx.executor(), p, options.cache ?? true, options.stopAfterFailure === true);
     runs = done.runs;
     codes = done.codes;
     stats.executions = done.executions;
@@ -200,21 +215,22 @@ function executorTests(p: Problem): TestCase[] {
 
 /** Executes a problem's programs. Identical programs and cells are run once by the executor's
  *  content-hash cache (duplicates in flight share one execution); `cached` cells count as hits. */
-async function execute(ex: Executor, p: Problem, cache: boolean): Promise<{ runs: RunResult[]; codes: string[]; executions: number; cacheHits: number }> {
-  const ran = await Promise.all(p.programs.map((code) => runProgram(ex, p, code, cache)));
+async function execute(ex: Executor, p: Problem, cache: boolean, stop: boolean): Promise<{ runs: RunResult[]; codes: string[]; executions: number; cacheHits: number }> {
+  const ran = await Promise.all(p.programs.map((code) => runProgram(ex, p, code, cache, stop)));
   let executions = 0, cacheHits = 0;
-  for (const { run } of ran) for (const cell of run.tests) cell.cached ? cacheHits++ : executions++;
+  for (const { run } of ran) for (const cell of run.tests) if (cell.verdict !== 'SKIPPED') cell.cached ? cacheHits++ : executions++;
   return { runs: ran.map((r) => r.run), codes: ran.map((r) => r.code), executions, cacheHits };
 }
 
 /** One program of the line against its tests, and the code that ran: a dataset harness applies only to a
  *  program that does not compile without it (apps-harness.ts). */
-export async function runProgram(ex: Executor, p: Problem, code: string, cache: boolean): Promise<{ run: RunResult; code: string }> {
+export async function runProgram(ex: Executor, p: Problem, code: string, cache: boolean, stop = false): Promise<{ run: RunResult; code: string }> {
   const tests = executorTests(p);
-  const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker });
+  const more = stop ? { stopAfterFailure: true } : {};
+  const run = await ex.run({ language: p.language, code, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker, ...more });
   if (p.harness === 'apps' && run.compile.ok === false && needsAppsHarness(run.compile.message)) {
     const wrapped = appsHarnessProgram(code);
-    return { run: await ex.run({ language: 'python', code: wrapped, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker }), code: wrapped };
+    return { run: await ex.run({ language: 'python', code: wrapped, setup: p.setup, tests, limits: p.limits, cache, checker: p.checker, ...more }), code: wrapped };
   }
   return { run, code };
 }

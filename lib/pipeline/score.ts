@@ -8,7 +8,7 @@ import type { ExecutorOptions, Verdict } from '../exec/types';
 import { checkOptions } from '../reward/validate';
 import type { RewardOptions } from '../reward/types';
 import { checkLine, LineError, type OutputLine } from './contract';
-import { emptyVerdicts, problemErrorMessage, scoreProblem, VERDICTS, type LineStats } from './score-problem';
+import { checkStopAfterFailure, emptyVerdicts, problemErrorMessage, scoreProblem, VERDICTS, type LineStats } from './score-problem';
 import { checkShapingOptions, type ShapingOptions } from './shaping';
 import { checkEfficiencyOptions, type EfficiencyOptions } from './efficiency';
 
@@ -17,6 +17,9 @@ export { VERDICTS, type LineStats };
 export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'scope' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
+  /** A program's tests after its first failing one are not run (SKIPPED); only with mode 'run' or the binary
+   *  scheme (a TypeError otherwise), and not on score lines with hidden tests (a line error). */
+  stopAfterFailure?: boolean;
   /** An executor to use (not closed by score()); by default one is made from the options above. */
   executor?: Executor;
   /** Use the executor's content-hash cache: a (program, setup, limits, test) cell already run, or
@@ -101,6 +104,7 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
   if ((options.mode ?? 'score') === 'score') checkOptions(options); // bad hyperparameters fail before anything runs
   checkShapingOptions(options);
   checkEfficiencyOptions(options);
+  checkStopAfterFailure(options);
   if (options.cacheMb !== undefined) cacheBytes(options.cacheMb, 'options.cacheMb');
   // Made on first need: lines with a precomputed matrix need no executor (nor the native addon).
   let own: Executor | null = null;

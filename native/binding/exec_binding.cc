@@ -180,6 +180,8 @@ bool ParseSpec(Napi::Env env, Napi::Value v, BlobCache& blobs, RunRequest* r) {
   exec::Limits& lim = r->limits;
   if (!ParseLimits(env, L, &lim)) return false;
   r->layers = ParseLayers(o.Get("layers"));
+  Napi::Value stop = o.Get("stopAfterFailure");
+  r->stop_after_failure = stop.IsBoolean() && stop.As<Napi::Boolean>().Value();
   Napi::Value bound = o.Get("judgeMaxRssMb");  // 0: never recycle
   if (bound.IsNumber()) {
     double d = bound.As<Napi::Number>().DoubleValue();

@@ -7,7 +7,8 @@ import { Sandbox } from '../../lib/exec/sandbox';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
 import { hostCheckedExecutor } from './host';
 
-const LIMITS = { cpuMs: 1000, wallMs: 4000, memoryMb: 256, outputKb: 64 };
+// A generous wall limit: CPU decides TLE, so a loaded host (a CPU hog beside the suite) changes no verdict here.
+const LIMITS = { cpuMs: 1000, wallMs: 30000, memoryMb: 256, outputKb: 64 };
 const rollout = hostCheckedExecutor('rollout-scope', { scope: 'rollout', concurrency: 2, cache: false, limits: LIMITS });
 const perTest = hostCheckedExecutor('rollout-scope-test', { scope: 'test', concurrency: 2, cache: false, limits: LIMITS });
 
@@ -39,7 +40,7 @@ describe('rollout scope: per-test verdicts in one process', () => {
     const xs = ['a', 'exit', 'b', 'raise', 'c', 'sysexit', 'd', 'spin', 'e', 'mem', 'f', 'segv', 'g'];
     const tests = xs.map((x) => call('f', [x], x));
     // (a small memory limit and a large CPU limit: reaching the memory limit costs page faults, ~12 us each on a slow host)
-    const { r, t } = await both({ code, tests, limits: { memoryMb: 64, cpuMs: 2000 } });
+    const { r, t } = await both({ code, tests, limits: { memoryMb: 64, cpuMs: 2000, wallMs: 60000 } });
     expect(v(r)).toEqual(['AC', 'RE', 'AC', 'RE', 'AC', 'RE', 'AC', 'TLE', 'AC', 'MLE', 'AC', 'RE', 'AC']);
     expect(v(r)).toEqual(v(t));
     expect(r[7].limit).toBe('cpu');
@@ -147,6 +148,24 @@ describe('rollout scope: stdio tests run the program again in the same process',
     const code = 'import os\ntry:\n    os.close(3)\nexcept OSError:\n    pass\na, b = map(int, input().split())\nprint(a + b)\n';
     const { r } = await both({ code, tests: sums });
     expect(v(r)).toEqual(['AC', 'AC', 'AC', 'AC']);
+  });
+});
+
+describe('stopAfterFailure: the tests after the first failing one are not run', () => {
+  it('SKIPPED after the first test that is not AC, in both scopes; in scope rollout the supervisor stops the process', async () => {
+    const code = 'def f(x):\n    return 0 if x == 2 else x\n';
+    const tests = [1, 2, 3, 4, 5].map((x) => call('f', [x], x));
+    for (const fx of [rollout, perTest]) {
+      const before = fx.ex.counters().executions;
+      const res = await fx.ex.run({ language: 'python', code, tests, stopAfterFailure: true });
+      expect(v(res.tests)).toEqual(['AC', 'WA', 'SKIPPED', 'SKIPPED', 'SKIPPED']);
+      // two tests ran (scope test: and the syntax check)
+      expect(fx.ex.counters().executions - before).toBe(fx.ex.scope === 'rollout' ? 2 : 3);
+    }
+    const { r } = await both({ code: 'x = int(input())\nprint(x if x != 2 else 0)\n', tests: [stdio('1', '1'), stdio('2', '2'), stdio('3', '3')], stopAfterFailure: true });
+    expect(v(r)).toEqual(['AC', 'WA', 'SKIPPED']);
+    const all = await rollout.ex.run({ language: 'python', code, tests: [call('f', [1], 1), call('f', [3], 3)], stopAfterFailure: true });
+    expect(v(all.tests)).toEqual(['AC', 'AC']);
   });
 });
 

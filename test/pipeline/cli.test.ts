@@ -156,3 +156,15 @@ describe('verpo CLI', () => {
     }
   });
 });
+
+describe('--stop-after-failure', () => {
+  it('is refused where a later test would change the reward; a binary line with hidden tests is an error line', () => {
+    const r = verpo(['score', '--stop-after-failure', '-q'], '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--stop-after-failure: only with 'verpo run' or --scheme binary/);
+    const line = JSON.stringify({ id: 'h', tests: [{ type: 'assert', code: 'assert f() == 1' }, { type: 'assert', code: 'assert f() == 1', hidden: true }], rollouts: ['def f():\n    return 1\n'] });
+    const b = verpo(['score', '--stop-after-failure', '--scheme', 'binary', '-q'], line + '\n');
+    expect(b.code).toBe(1);
+    expect(JSON.parse(b.stdout).error).toMatch(/tests: stopAfterFailure: the line has hidden tests/);
+  });
+});

@@ -94,6 +94,9 @@ struct RunRequest {
   // Zygote mode: the slot's warm judge is killed after the test (and restarted on next use) when its resident
   // memory has grown past this (0: never). A spawn-mode judge lives for one test anyway.
   uint64_t judge_max_rss_mb = kDefaultJudgeMaxRssMb;
+  // Rollout scope: after a test that did not pass (as the supervisor and the judge see it: a limit, a violation,
+  // a judge verdict other than AC, a stdio program that failed), the rollout's later tests are not run.
+  bool stop_after_failure = false;
 };
 
 }  // namespace verpo::exec

@@ -76,6 +76,16 @@ constexpr char kKeepMarker[] = ",\"keep\":true}\n";
 // The judge's line when the runner found that the sources do not compile (judge.py wait_ready): every other test
 // of the rollout would say the same, so none runs (the executor reports them all CE).
 constexpr char kCompileErrorLine[] = "{\"verdict\":\"CE\"";
+constexpr char kAcceptedLine[] = "{\"verdict\":\"AC\"";
+
+// stopAfterFailure: the test did not pass, as far as the supervisor can tell (a stdio program's wrong output is
+// judged outside it: its later tests still run). An internal error is not a failure: the executor runs it again.
+bool Failed(const RunResult& r) {
+  if (!r.internal_error.empty()) return false;
+  if (r.limit != LimitHit::kNone || r.violation.hit) return true;
+  if (r.has_judge) return r.judge.stdout_data.rfind(kAcceptedLine, 0) != 0;
+  return r.candidate.signal != 0 || r.candidate.exit_code != 0;
+}
 
 bool EndsWith(const std::string& s, const char* tail) {
   size_t n = strlen(tail);
@@ -681,7 +691,7 @@ std::string CheckRollout(const std::vector<RunRequest>& requests) {
     if (!b.zygote.enabled || b.zygote.mode != a.zygote.mode || b.zygote.init.hash != a.zygote.init.hash ||
         b.has_judge != a.has_judge || b.channel != a.channel || b.candidate.argv != a.candidate.argv ||
         b.candidate.env != a.candidate.env || !same_limits(b.limits, a.limits) || !same_layers(b.layers, a.layers) ||
-        !same_files(b.files, a.files))
+        !same_files(b.files, a.files) || b.stop_after_failure != a.stop_after_failure)
       return "test " + std::to_string(i) + " of the rollout is not a run of the same program, mode and limits as test 0";
   }
   return "";
@@ -694,11 +704,11 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
   uint64_t budget = 0;
   for (const RunRequest& r : requests) budget += r.limits.cpu_ms;
   LiveTest live;
-  bool cancelled = false, compile_error = false;
+  bool cancelled = false, compile_error = false, failed = false;
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (cancelled || compile_error) {
+    if (cancelled || compile_error || failed) {
       RunResult r;
-      r.internal_error = cancelled ? "cancelled" : "not run: the program does not compile";
+      r.internal_error = cancelled ? "cancelled" : compile_error ? "not run: the program does not compile" : kNotRunAfterFailure;
       results.push_back(std::move(r));
       continue;
     }
@@ -708,6 +718,7 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
     budget -= requests[i].limits.cpu_ms;
     cancelled = results.back().internal_error == "cancelled";
     compile_error = results.back().has_judge && results.back().judge.stdout_data.rfind(kCompileErrorLine, 0) == 0;
+    failed = requests[i].stop_after_failure && Failed(results.back());
   }
   // Every test but the last hands the process on, and the last ends it; should a run have stopped between
   // (it never does unless a bug), the slot's zygote goes, and with it the process, its namespace and its files.

@@ -54,6 +54,9 @@ RunResult RunInZygote(const RunRequest& request, int slot, const SandboxConfig& 
 std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& requests, int slot, const SandboxConfig& config,
                                           int cancel_fd, WarmSlot* warm);
 
+// The internal error of a test a rollout did not run because an earlier one failed (RunRequest::stop_after_failure).
+constexpr char kNotRunAfterFailure[] = "not run: an earlier test of the rollout failed (stopAfterFailure)";
+
 // Why `requests` cannot be one rollout ("" when they can): each a zygote run of the same program (files, argv,
 // environment, harness), mode (serve or stdio), limits and layers.
 std::string CheckRollout(const std::vector<RunRequest>& requests);
