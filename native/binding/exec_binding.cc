@@ -359,28 +359,31 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     }
     RunRequest req;
     if (!ParseSpec(env, info[0], blobs_, &req)) return env.Undefined();
+    return Enqueue(env, [&](auto deliver) {
+      return supervisor_->Submit(std::move(req), [deliver](RunResult&& result, bool cancelled) {
+        auto* c = new Completion;
+        c->result = std::move(result);
+        c->cancelled = cancelled;
+        deliver(c);
+      });
+    });
+  }
+
+  // A promise for one submission to the supervisor: `submit` gets `deliver`, which its callback (on a worker
+  // thread) calls with the filled Completion; it returns false when the supervisor is closed.
+  template <typename Submit>
+  Napi::Value Enqueue(Napi::Env env, Submit submit) {
     napi_deferred deferred;
     napi_value promise;
     napi_create_promise(env, &deferred, &promise);
     if (pending_++ == 0) tsfn_.Ref(env);
     Ref();
-    // The promise settles on the main thread; the counter is updated there too.
-    struct Pending {
-      SandboxHandle* self;
-      napi_deferred deferred;
-    };
-    auto* p = new Pending{this, deferred};
-    bool ok = supervisor_->Submit(std::move(req), [p](RunResult&& result, bool cancelled) {
-      auto* c = new Completion;
-      c->deferred = p->deferred;
-      c->result = std::move(result);
-      c->cancelled = cancelled;
-      SandboxHandle* self = p->self;
-      delete p;
+    SandboxHandle* self = this;
+    auto deliver = [self, deferred](Completion* c) {
+      c->deferred = deferred;
       self->DeliverRun(c);
-    });
-    if (!ok) {
-      delete p;
+    };
+    if (!submit(deliver)) {
       napi_reject_deferred(env, deferred, Napi::Error::New(env, "Sandbox is closed").Value());
       Settled(env);
     }
@@ -408,32 +411,15 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       Fail(env, "runRollout: " + why);
       return env.Undefined();
     }
-    napi_deferred deferred;
-    napi_value promise;
-    napi_create_promise(env, &deferred, &promise);
-    if (pending_++ == 0) tsfn_.Ref(env);
-    Ref();
-    struct Pending {
-      SandboxHandle* self;
-      napi_deferred deferred;
-    };
-    auto* p = new Pending{this, deferred};
-    bool ok = supervisor_->SubmitRollout(std::move(reqs), [p](std::vector<RunResult>&& results, bool cancelled) {
-      auto* c = new Completion;
-      c->deferred = p->deferred;
-      c->rollout = true;
-      c->results = std::move(results);
-      c->cancelled = cancelled;
-      SandboxHandle* self = p->self;
-      delete p;
-      self->DeliverRun(c);
+    return Enqueue(env, [&](auto deliver) {
+      return supervisor_->SubmitRollout(std::move(reqs), [deliver](std::vector<RunResult>&& results, bool cancelled) {
+        auto* c = new Completion;
+        c->rollout = true;
+        c->results = std::move(results);
+        c->cancelled = cancelled;
+        deliver(c);
+      });
     });
-    if (!ok) {
-      delete p;
-      napi_reject_deferred(env, deferred, Napi::Error::New(env, "Sandbox is closed").Value());
-      Settled(env);
-    }
-    return Napi::Value(env, promise);
   }
 
   void DeliverRun(Completion* c) {

@@ -80,19 +80,12 @@ def compile_check():
     compile, the line names the length of marshal((setup code or None, program code)), which follows it:
     the executor hands that to each test (CODE_FILE), so a program is compiled once, not once per test."""
     result = {'ok': True}
-    codes = []
-    for where, name, required in (('setup', SETUP_FILE, False), ('program', PROGRAM_FILE, True)):
-        src = read_source(name, required)
-        if src is None:
-            codes.append(None)
-            continue
-        try:
-            codes.append(compile(src, name, 'exec', dont_inherit=True))
-        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
-            result = {'ok': False, 'where': where, 'message': format_compile_error(e)}
-            if isinstance(e, SyntaxError) and e.lineno is not None:
-                result['line'] = e.lineno
-            break
+    try:
+        codes = compile_sources()
+    except CompileFailed as e:
+        result = {'ok': False, 'where': e.where, 'message': e.message}
+        if e.line is not None:
+            result['line'] = e.line
     blob = b''
     if result['ok']:
         import marshal
@@ -153,18 +146,13 @@ def new_module(name):
 class CompileFailed(Exception):
     """Setup or program does not compile (raised before any of their code runs)."""
 
-    def __init__(self, where, message):
+    def __init__(self, where, message, line=None):
         Exception.__init__(self, message)
-        self.where, self.message = where, message
+        self.where, self.message, self.line = where, message, line
 
 
-def compile_program():
-    """(setup code or None, program code): the code compile_check made when the executor passes it, else
-    compiled here from source, nothing run yet (a failure is CompileFailed)."""
-    blob = read_source(CODE_FILE, False)
-    if blob is not None:
-        import marshal
-        return marshal.loads(blob)
+def compile_sources():
+    """[setup code or None, program code], compiled from the sources without running them (CompileFailed)."""
     codes = []
     for where, name, required in (('setup', SETUP_FILE, False), ('program', PROGRAM_FILE, True)):
         src = read_source(name, required)
@@ -174,8 +162,18 @@ def compile_program():
         try:
             codes.append(compile(src, name, 'exec', dont_inherit=True))
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
-            raise CompileFailed(where, format_compile_error(e))
+            raise CompileFailed(where, format_compile_error(e), e.lineno if isinstance(e, SyntaxError) else None)
     return codes
+
+
+def compile_program():
+    """(setup code or None, program code): the code compile_check made when the executor passes it, else
+    compiled here from source, nothing run yet (a failure is CompileFailed)."""
+    blob = read_source(CODE_FILE, False)
+    if blob is not None:
+        import marshal
+        return marshal.loads(blob)
+    return compile_sources()
 
 
 def exec_program(ns, codes=None):
@@ -248,18 +246,8 @@ def _stdio_once():
     try:
         exec_program(mod.__dict__)
     except SystemExit as e:
-        code = e.code
         e.__traceback__ = None
-        if code is None:
-            status = 0
-        elif type(code) is int:
-            status = code & 0xff
-        else:
-            try:
-                sys.stderr.write('%s\n' % (code,))
-            except BaseException:
-                pass
-            status = 1
+        status = exit_status(e.code)
     except BaseException as e:
         flush_output()
         print_traceback(e)
@@ -292,6 +280,20 @@ def _stdio_once():
     return status, again
 
 
+def exit_status(code):
+    """A process's status for SystemExit(code), as Py_Exit gives it: None 0, an int its low byte, anything else
+    printed on stderr and 1."""
+    if code is None:
+        return 0
+    if type(code) is int:
+        return code & 0xff
+    try:
+        sys.stderr.write('%s\n' % (code,))
+    except BaseException:
+        pass
+    return 1
+
+
 def _teardown_main():
     """What interpreter shutdown does to the test's __main__ (as zygote.py's teardown of a process): the standard
     streams restored (a file object the program put there closes now, on this test's descriptors, not on the next
@@ -318,12 +320,17 @@ def _teardown_main():
     d = getattr(mod, '__dict__', None)
     mod = None
     if type(d) is dict:
-        for first in (True, False):
-            for k in list(d):
-                if type(k) is str and k != '__builtins__' and (not first or (k[:1] == '_' and k[1:2] != '_')):
-                    d[k] = None
+        clear_module_dict(d)
         d = None
         gc.collect()
+
+
+def clear_module_dict(d):
+    """A module's names set to None as _PyModule_ClearDict does: one leading underscore first, then the rest."""
+    for first in (True, False):
+        for k in list(d):
+            if type(k) is str and k != '__builtins__' and (not first or (k[:1] == '_' and k[1:2] != '_')):
+                d[k] = None
 
 
 def _fresh_streams():

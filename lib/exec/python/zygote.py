@@ -130,16 +130,7 @@ def _program(mode):
     except BaseException:
         posix._exit(1)
     # SystemExit's message is printed first, then the exit-time work, as Py_Exit does.
-    status = 0
-    if code is not None:
-        if type(code) is int:
-            status = code & 0xff
-        else:
-            try:
-                sys.stderr.write('%s\n' % (code,))
-            except BaseException:
-                pass
-            status = 1
+    status = exit_status(code)  # noqa: F821 (runner.py)
     code = None
     _finalize()
     flush_output()  # noqa: F821
@@ -195,10 +186,7 @@ def _teardown_program_modules():
         mod = None
         if type(d) is not dict:
             continue
-        for first in (True, False):
-            for k in list(d):
-                if type(k) is str and k != '__builtins__' and (not first or (k[:1] == '_' and k[1:2] != '_')):
-                    d[k] = None
+        clear_module_dict(d)  # noqa: F821 (runner.py)
         d = None
     gc.collect()
 

@@ -132,6 +132,7 @@ class ZygoteRun final : public RunLoop {
   std::string SendTest();
   std::string SendToJudge();
   std::string Attach();
+  void WatchRun();  // the test's process, the zygote and the judge, for this run's loop
   void OnStdioCtl();
   // The test is over and the process may go on (rollout scope, not the last test, nothing went wrong).
   // And the process must be alone (no child, no zombie: a test's CPU is the tree's since its start, and a child
@@ -228,13 +229,7 @@ std::string ZygoteRun::Start() {
   }
   err = SendTest();
   if (!err.empty()) return err;
-  Watch(test_pidfd_.fd, kTestExit);
-  Watch(warm_->zygote.ctl, kZygoteCtl);
-  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
-  if (req_.has_judge) {
-    Watch(warm_->judge.ctl, kJudgeCtl);
-    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
-  }
+  WatchRun();
   if (peer_.fd >= 0 && StdioRollout()) Watch(peer_.fd, kStdioCtl);
   return "";
 }
@@ -277,6 +272,11 @@ std::string ZygoteRun::Attach() {
     }
     MarkStart();
   }
+  WatchRun();
+  return "";
+}
+
+void ZygoteRun::WatchRun() {
   Watch(test_pidfd_.fd, kTestExit);
   Watch(warm_->zygote.ctl, kZygoteCtl);
   if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
@@ -284,7 +284,6 @@ std::string ZygoteRun::Attach() {
     Watch(warm_->judge.ctl, kJudgeCtl);
     if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
   }
-  return "";
 }
 
 void ZygoteRun::HandBack(const RunResult& result) {
