@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
 import { hostCheckedExecutor } from './host';
 
-// Every case in both scopes: one process per test, and one per program's tests (the default). (The body is not
+// Every case in zygote mode in both scopes (one process per test, and one per program's tests: the default) and in spawn mode. (The body is not
 // indented for the loop.)
-for (const scope of ['rollout', 'test'] as const) {
-describe(`scope ${scope}`, () => {
+for (const [mode, scope] of [['zygote', 'rollout'], ['zygote', 'test'], ['spawn', 'test']] as const) {
+describe(`${mode} mode, scope ${scope}`, () => {
 
-const fixture = hostCheckedExecutor(`integrity-${scope}`, { scope, concurrency: 2, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
+const fixture = hostCheckedExecutor(`integrity-${mode}-${scope}`, { mode, scope, concurrency: 2, limits: { cpuMs: 5000, wallMs: 15000, memoryMb: 512, outputKb: 1024 } });
 
 async function cells(code: string, tests: TestCase[], extra: Partial<RunRequest> = {}): Promise<TestResult[]> {
   const res = await fixture.ex.run({ language: 'python', code, tests, ...extra });

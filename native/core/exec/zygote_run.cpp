@@ -142,12 +142,11 @@ class ZygoteRun final : public RunLoop {
         result_.violation.hit || !error_.empty() || !FilesBelowLimit())
       return false;
     if (!StdioRollout() && (cand_io_.out.fd.fd < 0 || cand_io_.err.fd.fd < 0)) return false;
-    have_end_ = RawSample(&end_);
-    return have_end_ && end_.processes == 1;
+    RawSample(&end_);
+    return end_.processes == 1;
   }
-  bool RawSample(ProcessUsage* usage);
+  void RawSample(ProcessUsage* usage);  // the tree now, its CPU since the process started
   ProcessUsage end_;  // the tree when the test ended (MayKeep): the next test's start, if the process goes on
-  bool have_end_ = false;
   // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
   // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs hold less than the limit, or (a host
   // directory as its workdir) nothing at all. Else it ends, and CleanFiles decides.
@@ -288,14 +287,6 @@ void ZygoteRun::WatchRun() {
 
 void ZygoteRun::HandBack(const RunResult& result) {
   if (live_ == nullptr) return;
-  // (a limit can also be read from the outcome after the loop: then the process does not go on either)
-  if (keep_ && (result.limit != LimitHit::kNone || result.violation.hit || !result.internal_error.empty())) {
-    KillTree();
-    std::string report;
-    if (!RecvMessage(warm_->zygote.ctl, &report, kReportWaitMs)) warm_->zygote.Stop();
-    bool ignored = false;
-    CleanFiles(&ignored);
-  }
   if (!keep_) {
     EndLive(live_, warm_, req_.limits.file_kb);  // a process this run never took (it failed before): ended
     return;
@@ -310,6 +301,8 @@ void ZygoteRun::HandBack(const RunResult& result) {
     live_->err.Reset(cand_io_.err.fd.Release());
   }
   ReturnListener(&live_->listener);
+  // (a limit can also be read from the outcome after the loop: then the process does not go on either)
+  if (result.limit != LimitHit::kNone || result.violation.hit || !result.internal_error.empty()) EndLive(live_, warm_, req_.limits.file_kb);
 }
 
 // stdio rollout: "D<status>\n" from the runner once the test's program has ended (and its output is flushed).
@@ -548,7 +541,7 @@ bool ZygoteRun::SampleTree(ProcessUsage* usage) {
   return true;
 }
 
-bool ZygoteRun::RawSample(ProcessUsage* usage) {
+void ZygoteRun::RawSample(ProcessUsage* usage) {
   // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
   // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
   // share the zygote's copy-on-write, which counts once per process, as for any forked program.
@@ -556,7 +549,6 @@ bool ZygoteRun::RawSample(ProcessUsage* usage) {
     if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
     *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }
-  return true;
 }
 
 // Whatever path got here: the tree is dead and reported, the judge idle or restarted.
