@@ -10,7 +10,7 @@ import {
 import type { SandboxResult } from '../native/types';
 import { Sandbox, zygoteLibrary, type SandboxSpec } from './sandbox';
 import type {
-  CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
+  AssertTest, CallTest, CompileResult, ExecutorOptions, IsolationLayers, Limits, RunRequest, RunResult, StdioTest, TestCase,
   TestResult,
 } from './types';
 import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateRequest } from './validate';
@@ -211,7 +211,8 @@ export class Executor {
     const stop = req.stopAfterFailure === true;
     if (req.language === 'cpp') return this.runCpp(req, { files: {}, limits, setup: undefined, key, checker, stop });
     const prepared: Prepared = { files: this.programFiles(req), limits, setup: req.setup ?? undefined, key, checker, stop };
-    if (this.compilesInProcess(req)) return this.runCompilingInProcess(req, prepared);
+    const paired = req.tests.some((t) => t.type === 'assert' && t.sandboxed === true);
+    if (!paired && this.compilesInProcess(req)) return this.runCompilingInProcess(req, prepared);
     const compile = await this.cachedSyntaxCheck(prepared);
     if (compile.kind === 'internal') {
       return { compile: { ok: false, message: compile.message }, tests: req.tests.map(() => blankCell('IE', compile.message)), isolation: this.isolation() };
@@ -225,7 +226,8 @@ export class Executor {
     }
     // The tests run the code the syntax check compiled (once per program), not the source.
     if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
-    const tests = this.scope === 'rollout' && this.mode === 'zygote' && (!stop || oneKind(req.tests))
+    // (a sandboxed test's pair of processes is started fresh for each test: pairSpec)
+    const tests = !paired && this.scope === 'rollout' && this.mode === 'zygote' && (!stop || oneKind(req.tests))
       ? await this.rolloutCells(req.tests, prepared, req.cache !== false)
       : await this.cellsPerTest(req.tests, prepared, req.cache !== false);
     return { compile: compile.result, tests: stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
@@ -540,6 +542,7 @@ export class Executor {
 
   /** The test travels only to the judge (its stdin); the candidate gets the program and the runner. */
   private judgedSpec(test: Exclude<TestCase, StdioTest>, p: Prepared): SandboxSpec {
+    if (test.type === 'assert' && test.sandboxed === true) return this.pairSpec(test, p);
     const spec = test.type === 'assert'
       ? { kind: 'assert', code: test.code }
       : callSpec(test);
@@ -568,7 +571,34 @@ export class Executor {
       limits: p.limits,
     };
   }
+
+  /** A model-written test (task 'tests'): test and program both in the sandbox, as two processes of one run
+   *  (runner.py run_pair), always started fresh from the interpreter: a zygote's fork would carry the program's
+   *  sources into the test's memory. The host judge runs no test code; it reads the program side's report. */
+  private pairSpec(test: AssertTest, p: Prepared): SandboxSpec {
+    const trace = test.coverage === true;
+    const spec = JSON.stringify({ kind: 'assert', code: test.code, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes });
+    const report = Buffer.from(JSON.stringify({ kind: 'pair', maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
+    return {
+      candidate: {
+        argv: this.frozenArgv(`runner pair ${trace}`, () => [this.python, ...this.candidateFlags, '-c', RUNNER_BOOT, 'pair', ...(trace ? ['trace'] : [])]),
+        env: this.candidateEnv,
+        stdin: spec,
+      },
+      files: { ...p.files, 'verpo_runner.bin': this.harness.runner, 'verpo_judge.bin': this.harness.judge },
+      judge: {
+        argv: this.frozenArgv('judge', () => [this.python, '-S', '-s', '-B', '-c', JUDGE_BOOT]),
+        env: this.judgeEnv,
+        stdin: Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, report]),
+      },
+      channel: true,
+      limits: p.limits,
+    };
+  }
 }
+
+/** The program side's one report: its outcome and up to 200,000 coverage arcs. */
+const PAIR_REPORT_BYTES = 8 << 20;
 
 function callSpec(test: CallTest): Record<string, unknown> {
   const tol = test.tolerance;

@@ -34,6 +34,12 @@ export interface Tolerance {
 export interface AssertTest {
   type: 'assert';
   code: string;
+  /** The test's code is untrusted (model-written: task 'tests'): it runs inside the sandbox, in a process of its
+   *  own beside the program's, and judges the program through calls only (lib/exec/python/README.md, "Pair
+   *  mode"). Never in the trusted judge. */
+  sandboxed?: boolean;
+  /** With `sandboxed`: report the arcs of program lines the program executed during the test (`arcs`). */
+  coverage?: boolean;
   /** Pipeline only: a held-out test, executed and reported, never rewarded (the executor ignores it). */
   hidden?: boolean;
   /** Pipeline only: a prior weight multiplied into the test's reward weight (default 1; RewardBatch.testWeight). */
@@ -144,6 +150,9 @@ export interface TestResult {
    *  rusage; zygote mode: the warm judge's utime + stime over the test, in 10 ms clock ticks). Not counted against
    *  the program's cpuMs. */
   judgeCpuMs?: number;
+  /** A sandboxed assert test with `coverage`: the (line, next line) arcs of the program's own lines it executed,
+   *  flat (-1: a frame's entry or exit), recorded by the program's side of the pair. */
+  arcs?: number[];
   /** compare: 'checker': CPU time the checker spent on this test, ms (not counted against the program). */
   checkerCpuMs?: number;
 }

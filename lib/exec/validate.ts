@@ -191,6 +191,10 @@ export function validateTest(t: unknown, field: string): TestCase {
   switch (test.type) {
     case 'assert':
       checkString(test.code, `${field}.code`, true);
+      for (const k of ['sandboxed', 'coverage'] as const) {
+        if (test[k] !== undefined && typeof test[k] !== 'boolean') throw new TypeError(`${field}.${k} must be a boolean, got ${describe(test[k])}`);
+      }
+      if (test.coverage === true && test.sandboxed !== true) throw new TypeError(`${field}.coverage needs sandboxed: true`);
       break;
     case 'call':
       if (typeof test.fn !== 'string' || !PY_IDENTIFIER.test(test.fn)) {

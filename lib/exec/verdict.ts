@@ -15,6 +15,8 @@ export interface JudgeVerdict {
   /** The candidate process ended during the test (the channel hit end of file). */
   gone?: boolean;
   calls?: number;
+  /** Pair mode with coverage: the program side's arcs (flat). */
+  arcs?: number[];
 }
 
 // CE: the runner compiled the sources itself and they do not compile (scope rollout, no separate syntax check)
@@ -120,6 +122,7 @@ function judgedVerdict(r: SandboxResult, ctx: CellContext): TestResult {
   // that SIGKILL says nothing about the program, so no exit status is reported.
   const verdict = v.verdict === 'RE' && v.exc === 'MemoryError' ? 'MLE' : v.verdict;
   const cell = baseCell(c, ctx, verdict, verdict === 'AC' ? undefined : detail);
+  if (Array.isArray(v.arcs)) cell.arcs = v.arcs;
   delete cell.exitCode;
   delete cell.signal;
   return cell;

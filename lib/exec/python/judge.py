@@ -1028,13 +1028,66 @@ def judge_bytes(data, proto, continued=False):
     """One test spec (JSON bytes) -> the verdict dict; never raises."""
     try:
         spec = proto.Codec(plain=True).loads(data)
-        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call'):
+        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call', 'pair'):
             raise ValueError('bad test spec')
+        if spec['kind'] == 'pair':
+            return judge_pair(spec, proto)
         return judge(spec, proto, continued)
     except BaseException as e:  # a bug here must never look like a verdict about the program
         import traceback
         return {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
             traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
+
+
+PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE')
+PAIR_ARCS_MAX = 200000
+
+
+def judge_pair(spec, proto):
+    """A model-written test ran beside the program inside the sandbox (runner.py run_pair): this judge runs no
+    test code. It reads the one report of the program side, which holds the test side's outcome (the test's own
+    claim about the program) and, when traced, the arcs of program lines the program executed."""
+    chan = proto.Channel(CHANNEL_FD, proto.Codec(bounded=True), int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
+    try:
+        msg = chan.recv()
+    except proto.MessageTooLarge as e:
+        return {'verdict': 'OLE', 'detail': 'the program side sent a report larger than %d bytes' % e.limit}
+    except proto.DecodeError as e:
+        return {'verdict': 'WA', 'detail': 'malformed report from the program side: %s' % clip(e)}
+    except OSError:
+        msg = None
+    if msg is None:
+        # the program side is gone without its report: the program ended the process, or the test killed it
+        return {'verdict': 'RE', 'detail': 'the program ended before the test finished'}
+    if type(msg) is not dict or msg.get('op') != 'report':
+        return {'verdict': 'WA', 'detail': 'malformed report from the program side'}
+    stage = msg.get('stage')
+    if stage == 'compile_error':
+        if msg.get('where') == 'setup':
+            return {'verdict': 'IE', 'detail': 'setup code does not compile: %s' % clip(msg.get('message'), 2000)}
+        return {'verdict': 'CE', 'detail': clip(msg.get('message'), 8000)}
+    if stage == 'load_error':
+        exc = msg.get('exc') if type(msg.get('exc')) is dict else {}
+        return {'verdict': 'RE', 'detail': 'the program raised %s while loading: %s' % (clip(exc.get('type'), 100), clip(exc.get('msg'))),
+                'exc': clip(exc.get('type'), 100)}
+    if stage != 'done':
+        return {'verdict': 'IE', 'detail': 'pair harness: %s' % clip(msg.get('message'))}
+    result = msg.get('result')
+    if type(result) is not dict:
+        out = {'verdict': 'WA', 'detail': 'the test ended without an outcome (its process exited or was killed)'}
+    else:
+        v = result.get('verdict')
+        out = {'verdict': v if v in PAIR_VERDICTS else 'WA'}
+        if type(result.get('detail')) is str and v != 'AC':
+            out['detail'] = clip(result['detail'], 2000)
+        if type(result.get('exc')) is str:
+            out['exc'] = clip(result['exc'], 100)
+    arcs = msg.get('arcs')
+    if arcs is not None:
+        if type(arcs) is not list or len(arcs) % 2 or len(arcs) > 2 * PAIR_ARCS_MAX or not all(type(x) is int for x in arcs):
+            return {'verdict': 'WA', 'detail': 'malformed coverage from the program side'}
+        out['arcs'] = arcs  # flat: line, next line, ... (-1: a frame's entry or exit)
+    return out
 
 
 def main():

@@ -662,6 +662,12 @@ def dispatch(msg, ns, proto, table):
     except Exception as e:  # a test object could not be rebuilt here (the program changed its class...)
         return exc_reply(rid, e)
     enc = table.encoder()
+    if _SEALED and type(name) is str and name.startswith('__'):
+        # pair mode: a model-written test judges the program by what it does, never by its code or internals
+        # (`f.__code__`, `__globals__`, `__dict__`, `__builtins__`...), which would tell a mutant from the focal
+        if op == 'get':
+            return {'id': rid, 'ok': True, 'kind': 'missing'}
+        return exc_reply(rid, AttributeError('%r is not reachable from a test' % name))
     if op == 'hello':  # the next test of a rollout: the program's names as of now (as `ready` gave them)
         return {'id': rid, 'ok': True, 'fns': top_level_callables(ns)}
     if op == 'get' or op == 'call':
@@ -811,6 +817,164 @@ _HANDLE_OPS = {
 }
 
 
+_SEALED = False  # pair mode: requests may not name dunder attributes or names
+_ARCS_MAX = 200000  # coverage: the most distinct (line, next line) arcs one test reports
+_SOURCE_FILES = (PROGRAM_FILE, SETUP_FILE, CODE_FILE)
+
+
+def run_pair(trace):
+    """A model-written test file beside the program, both inside this sandbox, in two processes.
+
+    This process (the test side) forks the program side before it reads anything of the program. The
+    program side keeps fd 3 (the host judge's channel) on another descriptor, loads setup + program, unlinks their files,
+    makes itself undumpable (no ptrace, no /proc/<pid>/mem for the test side) and serves the test side's
+    requests on a socketpair as `serve` serves the judge's, with dunder names refused. The test side then runs
+    the judge's own code (its proxies) for the test: the test calls the program and sees what it returns, never
+    its source, bytecode or memory, so it cannot tell a mutant from the focal program except by behaviour. Its
+    outcome (its own claim) and, with `trace`, the arcs of program lines the program side executed go to the
+    host judge from the program side only: the test cannot write coverage."""
+    import _socket
+    a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    fa, fb = a.detach(), b.detach()
+    pid = posix.fork()
+    if pid == 0:
+        posix.close(fa)
+        host_fd = posix.dup(CHANNEL_FD)  # (the lowest free descriptor: never fb)
+        posix.dup2(fb, CHANNEL_FD)
+        posix.close(fb)
+        _serve_pair(trace, host_fd)
+        return
+    posix.close(fb)
+    posix.dup2(fa, CHANNEL_FD)  # the host judge's channel is gone from this process
+    posix.close(fa)
+    _test_side(pid)
+
+
+def _undumpable():
+    try:
+        import _ctypes
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), 'prctl')
+        _ctypes.call_function(prctl, (4, 0, 0, 0, 0))  # PR_SET_DUMPABLE 0
+        return _ctypes.call_function(prctl, (3, 0, 0, 0, 0)) == 0  # PR_GET_DUMPABLE
+    except Exception:
+        return False
+
+
+def _serve_pair(trace, host_fd):
+    global _SEALED
+    prepare_interpreter()
+    proto, chan, holder, _ = prepare_serve()
+    host = proto.Channel(host_fd, chan.codec, MAX_MESSAGE)  # private: the test side never holds it
+    mod = new_module('solution')
+    ns = mod.__dict__
+    holder[:] = [ns]
+    _SEALED = True
+    failure = None
+    try:
+        codes = compile_program()
+    except CompileFailed as e:
+        codes, failure = None, {'stage': 'compile_error', 'where': e.where, 'message': e.message}
+    hidden = _undumpable()
+    for name in _SOURCE_FILES:
+        try:
+            posix.unlink(name)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            hidden = False
+    INLINE_FILES.clear()
+    if not hidden:
+        host.send({'op': 'report', 'stage': 'harness', 'message': 'the program could not be hidden from the test'})
+        flush_and_exit(1)
+    if failure is not None:
+        chan.send({'op': 'compile_error', 'where': failure['where'], 'message': failure['message']})
+        host.send(dict(failure, op='report'))
+        flush_and_exit(1)
+    try:
+        exec_program(ns, codes)
+    except Exception as e:
+        print_traceback(e)
+        flush_output()
+        exc = describe_exception(e)
+        chan.send({'op': 'load_error', 'exc': exc})
+        host.send({'op': 'report', 'stage': 'load_error', 'exc': exc})
+        flush_and_exit(1)
+    codes = None
+    arcs = set()
+    if trace:
+        sys.settrace(_coverage_tracer(arcs))
+    flush_output()
+    chan.send({'op': 'ready', 'fns': top_level_callables(ns)})
+    result = None
+    while True:
+        try:
+            msg = chan.recv()
+        except Exception:
+            msg = None
+        if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
+            if type(msg) is dict and type(msg.get('result')) is dict:
+                result = msg['result']
+            break
+        reply = handle(msg, ns, proto)
+        flush_output()
+        chan.send(reply)
+    sys.settrace(None)
+    report = {'op': 'report', 'stage': 'done', 'result': result}
+    if trace:
+        report['arcs'] = [x for arc in sorted(arcs)[:_ARCS_MAX] for x in arc]  # flat: line, next line, ...
+    flush_output()
+    host.send(report)
+    flush_and_exit(0)
+
+
+def _coverage_tracer(arcs):
+    """sys.settrace for the program's own frames only (code compiled as solution.py): every (line, next line)
+    arc of a frame, -1 for its entry and its exit, so a branch's outcome is the line that followed its test."""
+    add = arcs.add
+    full = _ARCS_MAX
+
+    def on_call(frame, event, arg):
+        if frame.f_code.co_filename != PROGRAM_FILE or len(arcs) >= full:
+            return None
+        last = [-1]
+
+        def on_event(frame, event, arg):
+            if event == 'line':
+                line = frame.f_lineno
+                add((last[0], line))
+                last[0] = line
+            elif event == 'return':
+                add((last[0], -1))
+            return on_event
+        return on_event
+    return on_call
+
+
+def _test_side(program_pid):
+    """The test's process: the judge's code (verpo_judge.bin in the workdir) runs the test spec from stdin
+    against the program side, then tells it the outcome (the program side reports it to the host)."""
+    import marshal
+    with open('verpo_judge.bin', 'rb') as f:
+        judge_code, protocol_code = marshal.loads(f.read())
+    jmod = type(sys)('verpo_pair_judge')
+    jmod.__dict__['PROTOCOL_CODE'] = protocol_code
+    exec(judge_code, jmod.__dict__)
+    spec = sys.stdin.buffer.read()
+    posix.dup2(2, 1)  # what the test prints goes to stderr
+    proto = jmod.load_protocol()
+    result = jmod.judge_bytes(spec, proto)
+    out = {k: result[k] for k in ('verdict', 'detail', 'exc') if k in result}
+    try:
+        posix.write(CHANNEL_FD, proto.Codec().dumps({'op': 'exit', 'result': out}))
+    except OSError:
+        pass
+    try:
+        posix.waitpid(program_pid, 0)  # the run ends with this process: the program side reports first
+    except OSError:
+        pass
+    flush_and_exit(0)
+
+
 def flush_output():
     for s in (sys.stdout, sys.stderr):
         try:
@@ -835,6 +999,8 @@ def main(argv):
         run_stdio_rollout()
     elif mode == 'serve':
         serve()
+    elif mode == 'pair':
+        run_pair(argv[2:] == ['trace'])
     else:
         sys.stderr.write('verpo runner: unknown mode %r\n' % mode)
         posix._exit(2)
