@@ -35,6 +35,8 @@ Reward options:
   --efficiency-weight N   reward += N * efficiency against a line's "reference" (default 0: reported)
   --efficiency-repeats N  measurements per program, median used (default 3)
   --efficiency-floor-ms N no efficiency below this reference CPU over the tests (default 50 ms)
+  --test-reward default|mutation|coverage|utrl|cure   reward of a task "tests" line's test files (default:
+                validity x (0.75 kill rate + 0.25 coverage); docs/tests-task.md)
 Execution options:
   --concurrency N   tests running at once (default: the number of cores)
   --python PATH     interpreter (default /usr/bin/python3 when present)
@@ -46,6 +48,9 @@ Execution options:
                     installed packages)
   --stop-after-failure  a program's tests after its first failing one are not run: SKIPPED (verpo run, or
                     --scheme binary, where one failure decides the result)
+  --mutants N       task "tests": mutants generated from a focal program without "mutants" (default 16)
+  --mutant-seed N   seed of their choice among the mutation sites (default 0)
+  --no-coverage     task "tests": do not trace the focal program's lines and branches
   --scope rollout|test  rollout (default): a program's tests share one sandboxed process (its top level runs
                     once; each test keeps its own verdict and limits; README "Rollout scope"); test: one per test
   --cache-mb N      bound of that cache of cells, MiB (default 256; least recently used go first)
@@ -67,7 +72,7 @@ Executes each line's rollouts (or turns) against its tests and writes the verdic
 ({"id", "rollouts": [{"verdicts", "passed"}], "error"}), without rewards.
 
 Options: --concurrency --python --cpu-ms --wall-ms --memory-mb --output-kb --no-cache --cache-mb --no-site-packages
---scope --stop-after-failure --cxx --cxx-flags --testlib -o --resume -q
+--scope --stop-after-failure --mutants --mutant-seed --no-coverage --cxx --cxx-flags --testlib -o --resume -q
 (as for 'verpo score').`,
   convert: `Usage: verpo convert <humaneval|mbpp|apps|codecontests|livecodebench|evalplus|deepcoder|leetcode> <file> [--with-solutions] [-o out.jsonl]
 

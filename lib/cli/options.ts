@@ -1,6 +1,8 @@
 // Command-line options shared by `score` and `run`, turned into typed ScoreOptions with errors
 // that name the flag.
 import type { ExecutorOptions, Limits } from '../exec/types';
+import { TEST_REWARDS } from '../testgen/rewards';
+import { MAX_MUTANT_CAP } from '../testgen/score';
 import { LIMIT_TABLE } from '../exec/limits';
 import type { ScoreOptions } from '../pipeline/score';
 import { ESTIMATORS, SCHEMES } from '../reward/codes';
@@ -59,6 +61,9 @@ export const EXEC_FLAGS = {
   'no-site-packages': { type: 'boolean' },
   scope: { type: 'string' },
   'stop-after-failure': { type: 'boolean' },
+  mutants: { type: 'string' },
+  'mutant-seed': { type: 'string' },
+  'no-coverage': { type: 'boolean' },
   ...CXX_FLAGS_SPEC(),
   output: { type: 'string', short: 'o' },
   resume: { type: 'boolean' },
@@ -73,6 +78,7 @@ export const REWARD_FLAGS = {
   'efficiency-weight': { type: 'string' },
   'efficiency-repeats': { type: 'string' },
   'efficiency-floor-ms': { type: 'string' },
+  'test-reward': { type: 'string' },
   scheme: { type: 'string' },
   alpha: { type: 'string' },
   beta: { type: 'string' },
@@ -118,7 +124,17 @@ export function scoreOptions(values: Record<string, unknown>, mode: 'score' | 'r
   const limits = limitOptions(values);
   if (Object.keys(limits).length) o.limits = limits;
   if (values.lint) o.lint = true;
+  const cap = number(values, 'mutants', (x) => Number.isInteger(x) && x >= 1 && x <= MAX_MUTANT_CAP, `an integer in 1..${MAX_MUTANT_CAP}`);
+  if (cap !== undefined) o.mutantCap = cap;
+  const seed = number(values, 'mutant-seed', (x) => Number.isSafeInteger(x), 'an integer');
+  if (seed !== undefined) o.mutantSeed = seed;
+  if (values['no-coverage']) o.coverage = false;
   if (mode === 'score') {
+    if (values['test-reward'] !== undefined) {
+      if (!(TEST_REWARDS as readonly unknown[]).includes(values['test-reward']))
+        throw new UsageError(`--test-reward ${String(values['test-reward'])}: expected one of ${TEST_REWARDS.join(', ')}`);
+      o.testReward = values['test-reward'] as string;
+    }
     const styleWeight = number(values, 'style-weight', (x) => x >= 0, 'a number >= 0');
     if (styleWeight !== undefined) o.styleWeight = styleWeight;
     const effWeight = number(values, 'efficiency-weight', (x) => x >= 0, 'a number >= 0');

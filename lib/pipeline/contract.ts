@@ -29,6 +29,15 @@ export interface InputLine {
   harness?: Harness;
   /** Informational facts about the problem (ignored by scoring). */
   meta?: Record<string, unknown>;
+  /** 'code' (default): rollouts are programs. 'tests': rollouts are model-written test files for `focal`
+   *  (lib/testgen, docs/tests-task.md). */
+  task?: 'code' | 'tests';
+  /** task 'tests': the program under test, trusted to be correct. */
+  focal?: string;
+  /** task 'tests': faulty versions of `focal`; generated from its AST when absent. */
+  mutants?: string[];
+  /** A code line's model-written test files (CURE co-evolution): programs x (tests + these tests). */
+  test_rollouts?: string[];
 }
 
 export interface RowResult {
@@ -89,6 +98,13 @@ export interface Problem {
   passed: number[][] | null;
   limits?: Partial<Limits>;
   harness?: Harness;
+  /** task 'tests' (then `programs` are test files and `tests` the optional ground truth). */
+  task?: 'tests';
+  focal?: string;
+  /** task 'tests': the line's own mutants, or null: generated. */
+  mutants?: string[] | null;
+  /** Co-evolution: a code line's model-written test files. */
+  testRollouts?: string[];
 }
 
 export class LineError extends Error {
@@ -108,7 +124,10 @@ function describe(v: unknown): string {
 }
 
 // prompt and meta are informational (written by `verpo convert`, ignored by scoring).
-const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'reference', 'meta']);
+const KNOWN_KEYS = new Set(['id', 'language', 'prompt', 'setup', 'tests', 'rollouts', 'turns', 'passed', 'trajectory', 'limits', 'harness', 'checker', 'reference', 'meta',
+  'task', 'focal', 'mutants', 'test_rollouts']);
+/** Fields of a code line that a task 'tests' line has no use for. */
+const NOT_IN_TESTS_TASK = ['turns', 'passed', 'trajectory', 'reference', 'checker', 'harness', 'test_rollouts'];
 
 function checkTests(v: unknown): TestCase[] {
   if (!Array.isArray(v) || v.length === 0) throw new LineError('tests', `expected a non-empty array of tests (got ${describe(v)})`);
@@ -208,6 +227,9 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   if (v.language !== undefined && v.language !== 'python' && v.language !== 'cpp')
     throw new LineError('language', `is ${JSON.stringify(v.language)}: expected 'python' or 'cpp'`);
   const language = (v.language ?? 'python') as 'python' | 'cpp';
+  if (v.task !== undefined && v.task !== 'code' && v.task !== 'tests') throw new LineError('task', `is ${JSON.stringify(v.task)}: expected 'code' or 'tests'`);
+  if (v.task === 'tests') return checkTestsLine(v, id, language, mode);
+  for (const k of ['focal', 'mutants']) if (v[k] !== undefined) throw new LineError(k, "belongs to a task 'tests' line (add \"task\": \"tests\")");
   if (language === 'cpp' && v.setup !== undefined && v.setup !== '') throw new LineError('setup', "is Python code: a 'cpp' line has none");
   if (language === 'cpp' && v.harness !== undefined) throw new LineError('harness', "applies to Python programs: a 'cpp' line has none");
   let checker: Checker | undefined;
@@ -249,8 +271,16 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
   if (v.reference !== undefined && (typeof v.reference !== 'string' || v.reference.trim() === ''))
     throw new LineError('reference', `expected a program as a non-empty string (got ${describe(v.reference)})`);
   const extra = { ...(checker === undefined ? {} : { checker }), ...(v.reference === undefined ? {} : { reference: v.reference as string }) };
+  if (v.test_rollouts !== undefined) {
+    if (v.rollouts === undefined) throw new LineError('test_rollouts', 'go with program `rollouts` (CURE co-evolution: programs x tests)');
+    if (language !== 'python') throw new LineError('test_rollouts', "are Python test files: a 'cpp' line has none");
+    if (v.reference !== undefined || harness !== undefined || checker !== undefined)
+      throw new LineError(v.reference !== undefined ? 'reference' : harness !== undefined ? 'harness' : 'checker', 'is not taken with test_rollouts');
+    if (tests.some((t) => t.type === 'stdio')) throw new LineError('tests', 'test_rollouts are assert files: the ground-truth tests must be assert or call tests');
+  }
   if (v.rollouts !== undefined) {
-    return { id, language, ...extra, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness };
+    const testRollouts = v.test_rollouts === undefined ? {} : { testRollouts: checkTestFiles(v.test_rollouts, 'test_rollouts') };
+    return { id, language, ...extra, setup, tests, programs: checkPrograms(v.rollouts, 'rollouts'), trajectory: null, turnsPerTrajectory: null, passed: null, limits, harness, ...testRollouts };
   }
   if (!Array.isArray(v.turns) || v.turns.length === 0) throw new LineError('turns', `expected a non-empty array of trajectories (got ${describe(v.turns)})`);
   const programs: string[] = [], trajectory: number[] = [], turnsPerTrajectory: number[] = [];
@@ -260,6 +290,42 @@ export function checkLine(v: unknown, mode: 'score' | 'run' = 'score'): Problem 
     for (const p of turns) programs.push(p), trajectory.push(i);
   });
   return { id, language, ...extra, setup, tests, programs, trajectory, turnsPerTrajectory, passed: null, limits, harness };
+}
+
+/** Model-written test files: strings (an empty one holds 0 tests). */
+function checkTestFiles(v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.length === 0) throw new LineError(field, `expected a non-empty array of test files (got ${describe(v)})`);
+  v.forEach((p, i) => {
+    if (typeof p !== 'string') throw new LineError(`${field}[${i}]`, `expected a test file as a string (got ${describe(p)})`);
+  });
+  return v as string[];
+}
+
+/** A task 'tests' line: `focal`, optional `mutants`, `rollouts` (test files), optional ground-truth `tests`. */
+function checkTestsLine(v: Record<string, unknown>, id: string | number, language: string, mode: 'score' | 'run'): Problem {
+  if (language !== 'python') throw new LineError('language', `is '${language}': task 'tests' takes Python programs and test files`);
+  for (const k of NOT_IN_TESTS_TASK) if (v[k] !== undefined) throw new LineError(k, "is not taken by a task 'tests' line");
+  if (typeof v.focal !== 'string' || v.focal.trim() === '') throw new LineError('focal', `expected the program under test as a non-empty string (got ${describe(v.focal)})`);
+  let mutants: string[] | null = null;
+  if (v.mutants !== undefined) {
+    if (!Array.isArray(v.mutants)) throw new LineError('mutants', `expected an array of programs (got ${describe(v.mutants)})`);
+    v.mutants.forEach((m, i) => {
+      if (typeof m !== 'string') throw new LineError(`mutants[${i}]`, `expected a program as a string (got ${describe(m)})`);
+    });
+    mutants = v.mutants as string[];
+  }
+  if (v.setup !== undefined && typeof v.setup !== 'string') throw new LineError('setup', `expected a string (got ${describe(v.setup)})`);
+  if (v.prompt !== undefined && typeof v.prompt !== 'string') throw new LineError('prompt', `expected a string (got ${describe(v.prompt)})`);
+  if (v.meta !== undefined && !isObject(v.meta)) throw new LineError('meta', `expected an object (got ${describe(v.meta)})`);
+  const tests = v.tests === undefined ? [] : checkTests(v.tests);
+  tests.forEach((t, i) => {
+    if (t.type === 'stdio') throw new LineError(`tests[${i}].type`, "is 'stdio': the focal program's ground-truth tests are assert or call tests");
+  });
+  void mode;
+  return {
+    id, language: 'python', setup: v.setup as string | undefined, tests, programs: checkTestFiles(v.rollouts, 'rollouts'),
+    trajectory: null, turnsPerTrajectory: null, passed: null, limits: checkLimits(v.limits), task: 'tests', focal: v.focal, mutants,
+  };
 }
 
 function countTurns(trajectory: number[]): number[] {

@@ -14,6 +14,7 @@ import type { LintResult } from '../lint/ruff';
 import { shaping, type ShapingOptions } from './shaping';
 import { efficiencyOf, type EfficiencyOptions, type ReferenceSummary } from './efficiency';
 import { lineDiagnostics, type LineDiagnostics } from './diagnostics';
+import { scoreCoevolution, scoreTestsProblem, type TestsOptions, type TestsStats } from '../testgen/score';
 
 export const VERDICTS: readonly Verdict[] = ['AC', 'WA', 'RE', 'TLE', 'MLE', 'OLE', 'CE', 'SV', 'IE', 'SKIPPED'];
 
@@ -34,7 +35,7 @@ export interface LineStats {
   diagnostics: LineDiagnostics | null;
 }
 
-export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions {
+export interface ProblemOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<TestsOptions, 'testReward' | 'mutantCap' | 'mutantSeed' | 'coverage'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** Use the executor's content-hash cache (default true). */
@@ -89,6 +90,15 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
     verdicts: emptyVerdicts(), executions: 0, cacheHits: 0, trajectories: 0, solved: 0, rewardSum: 0, rows: 0, zeroAdvantage: false, rewardMs: 0,
     diagnostics: null,
   };
+  if (p.task === 'tests') {
+    if (options.stopAfterFailure) throw new LineError('task', "stopAfterFailure: a task 'tests' line needs every test's verdict on every mutant");
+    const done = await scoreTestsProblem(p, ctx.executor(), options);
+    fillStats(stats, done.stats);
+    const out = done.output as unknown as { rollouts: Array<Partial<Record<'reward' | 'advantage', number>>> };
+    if ((options.mode ?? 'score') === 'run') for (const row of out.rollouts) delete row.reward, delete row.advantage;
+    return { output: out as unknown as OutputLine, stats };
+  }
+  if (p.testRollouts !== undefined) return scoreCoevolutionLine(p, ctx, stats);
   let passed: number[][];
   let verdicts: Verdict[][] | null = null;
   let runs: RunResult[] = [];
@@ -156,6 +166,34 @@ export async function scoreProblem(p: Problem, ctx: ProblemContext): Promise<{ o
   const rows = rowsOf(out, passed, verdicts, lint);
   if (eff !== null) rows.forEach((row, r) => { row.efficiency = eff!.values[r]; });
   return { stats, output: { id: p.id, weights, ...shapeRows(p, rows), ...held, ...reference, error: null } };
+}
+
+function fillStats(stats: LineStats, t: TestsStats): void {
+  stats.executions = t.executions;
+  stats.cacheHits = t.cacheHits;
+  for (const v of t.verdicts) stats.verdicts[v]++;
+  stats.rows = stats.trajectories = t.rows;
+  stats.rewardSum = t.rewardSum;
+  stats.zeroAdvantage = t.zeroAdvantage;
+}
+
+/** A code line with test_rollouts (CURE co-evolution): its programs and its test files each rewarded. */
+async function scoreCoevolutionLine(p: Problem, ctx: ProblemContext, stats: LineStats): Promise<{ output: OutputLine; stats: LineStats }> {
+  const { options } = ctx;
+  if (options.stopAfterFailure) throw new LineError('test_rollouts', "stopAfterFailure: co-evolution needs every program's verdict on every test");
+  const done = await scoreCoevolution(p, ctx.executor(), options);
+  fillStats(stats, done.stats);
+  stats.solved = done.correct;
+  const run = (options.mode ?? 'score') === 'run';
+  const rollouts = done.rows.map((r) => ({
+    verdicts: r.verdicts, passed: r.passed,
+    ...(run ? {} : { dense: r.reward, outcome: r.passed.every((x) => x === 1) ? 1 : 0, reward: r.reward, advantage: r.advantage }),
+  })) as unknown as RowResult[];
+  const testRollouts = done.testRows.map(({ verdicts, reward, advantage, ...rest }) => ({ ...rest, matrix: verdicts, ...(run ? {} : { reward, advantage }) }));
+  const output = {
+    id: p.id, rollouts, test_rollouts: testRollouts, correct_programs: done.correct, ...(done.note ? { note: done.note } : {}), error: null,
+  } as OutputLine;
+  return { output, stats };
 }
 
 /** Each row's lint (null for a C++ program, which Ruff does not read). Rewarding style needs it for every row. */

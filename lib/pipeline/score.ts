@@ -11,10 +11,11 @@ import { checkLine, LineError, type OutputLine } from './contract';
 import { checkStopAfterFailure, emptyVerdicts, problemErrorMessage, scoreProblem, VERDICTS, type LineStats } from './score-problem';
 import { checkShapingOptions, type ShapingOptions } from './shaping';
 import { checkEfficiencyOptions, type EfficiencyOptions } from './efficiency';
+import { checkTestsOptions, type TestsOptions } from '../testgen/score';
 
 export { VERDICTS, type LineStats };
 
-export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'scope' | 'cxx' | 'cxxFlags' | 'testlib'> {
+export interface ScoreOptions extends Omit<RewardOptions, 'out'>, ShapingOptions, EfficiencyOptions, Pick<TestsOptions, 'testReward' | 'mutantCap' | 'mutantSeed' | 'coverage'>, Pick<ExecutorOptions, 'concurrency' | 'python' | 'limits' | 'sitePackages' | 'scope' | 'cxx' | 'cxxFlags' | 'testlib'> {
   /** 'score' (default): execute, then rewards. 'run': verdict matrices only. */
   mode?: 'score' | 'run';
   /** A program's tests after its first failing one are not run (SKIPPED); only with mode 'run' or the binary
@@ -105,6 +106,7 @@ export async function* score(input: Input, options: ScoreOptions = {}): AsyncGen
   checkShapingOptions(options);
   checkEfficiencyOptions(options);
   checkStopAfterFailure(options);
+  checkTestsOptions(options);
   if (options.cacheMb !== undefined) cacheBytes(options.cacheMb, 'options.cacheMb');
   // Made on first need: lines with a precomputed matrix need no executor (nor the native addon).
   let own: Executor | null = null;
