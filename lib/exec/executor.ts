@@ -17,7 +17,7 @@ import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateReques
 import { defaultTmpfsMb } from './limits';
 import { OnceCache } from './once-cache';
 import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
-import { checkedCell, compileFromRun, judgedCell, stdioCell, stdioRunCell, type CellContext } from './verdict';
+import { checkedCell, compileFromRun, judgedCell, pairCells, stdioCell, stdioRunCell, type CellContext } from './verdict';
 import {
   binarySpec, compiledFromRun, compileSpec, DEFAULT_CXX_FLAGS, findCompiler, type CompiledOutcome, type CompilerLookup,
 } from './cpp';
@@ -226,8 +226,11 @@ export class Executor {
     }
     // The tests run the code the syntax check compiled (once per program), not the source.
     if (compile.code !== undefined) prepared.files = this.programFiles(req, compile.code);
-    // (a sandboxed test's pair of processes is started fresh for each test: pairSpec)
-    const tests = !paired && this.scope === 'rollout' && this.mode === 'zygote' && (!stop || oneKind(req.tests))
+    if (paired) {
+      if (!req.tests.every((t) => t.type === 'assert' && t.sandboxed === true)) throw new TypeError('tests: sandboxed tests cannot be mixed with others in one request');
+      return { compile: compile.result, tests: await this.pairedCells(req.tests as AssertTest[], prepared, req.cache !== false), isolation: this.isolation() };
+    }
+    const tests =  this.scope === 'rollout' && this.mode === 'zygote' && (!stop || oneKind(req.tests))
       ? await this.rolloutCells(req.tests, prepared, req.cache !== false)
       : await this.cellsPerTest(req.tests, prepared, req.cache !== false);
     return { compile: compile.result, tests: stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
@@ -542,7 +545,6 @@ export class Executor {
 
   /** The test travels only to the judge (its stdin); the candidate gets the program and the runner. */
   private judgedSpec(test: Exclude<TestCase, StdioTest>, p: Prepared): SandboxSpec {
-    if (test.type === 'assert' && test.sandboxed === true) return this.pairSpec(test, p);
     const spec = test.type === 'assert'
       ? { kind: 'assert', code: test.code }
       : callSpec(test);
@@ -572,16 +574,79 @@ export class Executor {
     };
   }
 
-  /** A model-written test (task 'tests'): test and program both in the sandbox, as two processes of one run
-   *  (runner.py run_pair), always started fresh from the interpreter: a zygote's fork would carry the program's
-   *  sources into the test's memory. The host judge runs no test code; it reads the program side's report. */
-  private pairSpec(test: AssertTest, p: Prepared): SandboxSpec {
-    const trace = test.coverage === true;
-    const spec = JSON.stringify({ kind: 'assert', code: test.code, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes });
-    const report = Buffer.from(JSON.stringify({ kind: 'pair', maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
+  /** Sandboxed (model-written) tests: answered from the cell cache, else run as pair-mode batches (one batch per
+   *  coverage setting: every test in processes of its own, forked inside one sandboxed run). A test the batch
+   *  did not report (the batch met a limit of its own, or was ended) runs again alone, with the test's limits. */
+  private async pairedCells(tests: AssertTest[], p: Prepared, useCache: boolean): Promise<TestResult[]> {
+    const out: Array<Promise<TestResult>> = [];
+    const misses: number[] = [];
+    const pending = new Map<number, (c: TestResult) => void>(); // cache entries others may already await
+    tests.forEach((t, i) => {
+      const key = this.cache === null || !useCache ? null : contentHash([p.key, JSON.stringify(t)]);
+      const hit = key === null ? undefined : this.cache!.get(key);
+      if (hit !== undefined) {
+        this.stats.cacheHits++;
+        out.push(hit.then((c) => ({ ...c, cached: true })));
+        return;
+      }
+      misses.push(i);
+      if (key === null) return void out.push(Promise.resolve(blankCell('IE', 'unset')));
+      const fresh = new Promise<TestResult>((resolve) => pending.set(i, resolve));
+      this.cache!.set(key, fresh);
+      void fresh.then((c) => { if (c.verdict === 'IE') this.cache?.delete(key); });
+      out.push(fresh);
+    });
+    const ran = new Map<number, TestResult>();
+    for (const trace of [true, false]) {
+      const group = misses.filter((i) => (tests[i].coverage === true) === trace);
+      if (group.length === 0) continue;
+      const cells = await this.pairBatch(group.map((i) => tests[i]), trace, p);
+      group.forEach((i, k) => { ran.set(i, cells[k]); pending.get(i)?.(cells[k]); });
+    }
+    return Promise.all(out.map((o, i) => (ran.has(i) ? ran.get(i)! : o)));
+  }
+
+  /** One batch, then each test it did not report alone (retried once on an internal error). */
+  private async pairBatch(tests: AssertTest[], trace: boolean, p: Prepared): Promise<TestResult[]> {
+    const codes = tests.map((t) => t.code);
+    const groups: number[][] = [];
+    tests.forEach((t, i) => {
+      const last = groups[groups.length - 1];
+      if (t.group !== undefined && last !== undefined && tests[last[0]].group === t.group) last.push(i);
+      else groups.push([i]);
+    });
+    const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
+    const first = await this.runPairs(codes, groups, trace, p, ctx);
+    const cells = first.cells.slice(0, codes.length);
+    if (codes.length === 1 && cells.length === 0 && first.run !== null && first.run.verdict !== 'IE') return [first.run];
+    for (let k = cells.length; k < codes.length; k++) {
+      let alone = await this.runPairs([codes[k]], [[0]], trace, p, ctx);
+      if (alone.cells.length === 0 && alone.run?.verdict === 'IE') alone = await this.runPairs([codes[k]], [[0]], trace, p, ctx);
+      cells.push(alone.cells[0] ?? alone.run ?? blankCell('IE', 'pair mode: no result'));
+    }
+    return cells;
+  }
+
+  private async runPairs(codes: string[], groups: number[][], trace: boolean, p: Prepared, ctx: CellContext): Promise<{ cells: TestResult[]; run: TestResult | null }> {
+    try {
+      return pairCells(await this.sandboxed(this.pairsSpec(codes, groups, trace, p)), ctx);
+    } catch (e) {
+      return { cells: [], run: blankCell('IE', `executor: ${(e as Error).message}`) };
+    }
+  }
+
+  /** Model-written tests and the program in one sandboxed run (runner.py run_pairs), always a fresh interpreter:
+   *  a zygote's fork would carry the program's sources into the test side's memory. The host judge runs no test
+   *  code; it reads the test-side template's reports. Each test keeps its own CPU limit on each side (ITIMER_PROF)
+   *  and its wall limit; the run's own limits cover the batch. */
+  private pairsSpec(codes: string[], groups: number[][], trace: boolean, p: Prepared): SandboxSpec {
+    const l = p.limits;
+    const spec = JSON.stringify({ tests: codes, groups, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes, cpu_ms: l.cpuMs, wall_ms: l.wallMs });
+    const report = Buffer.from(JSON.stringify({ kind: 'pairs', tests: codes.length, maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
+    const n = codes.length;
     return {
       candidate: {
-        argv: this.frozenArgv(`runner pair ${trace}`, () => [this.python, ...this.candidateFlags, '-c', RUNNER_BOOT, 'pair', ...(trace ? ['trace'] : [])]),
+        argv: this.frozenArgv(`runner pairs ${trace}`, () => [this.python, ...this.candidateFlags, '-c', RUNNER_BOOT, 'pairs', ...(trace ? ['trace'] : [])]),
         env: this.candidateEnv,
         stdin: spec,
       },
@@ -592,13 +657,22 @@ export class Executor {
         stdin: Buffer.concat([Buffer.from(`${this.harness.judge.length}\n`), this.harness.judge, report]),
       },
       channel: true,
-      limits: p.limits,
+      limits: {
+        ...l,
+        cpuMs: 2 * l.cpuMs * n + PAIR_BATCH_CPU_MS, wallMs: l.wallMs * n + PAIR_BATCH_WALL_MS,
+        memoryMb: l.memoryMb + PAIR_BATCH_MEMORY_MB, outputKb: l.outputKb * Math.min(n, 16),
+      },
     };
   }
 }
 
-/** The program side's one report: its outcome and up to 200,000 coverage arcs. */
+/** One test's report in pair mode: its outcome and up to 200,000 coverage arcs. */
 const PAIR_REPORT_BYTES = 8 << 20;
+/** A pair-mode batch's own processes (two templates, a test's two processes): their start-up CPU and memory,
+ *  on top of what the tests may use. */
+const PAIR_BATCH_CPU_MS = 10_000;
+const PAIR_BATCH_WALL_MS = 30_000;
+const PAIR_BATCH_MEMORY_MB = 192;
 
 function callSpec(test: CallTest): Record<string, unknown> {
   const tol = test.tolerance;

@@ -40,6 +40,10 @@ export interface AssertTest {
   sandboxed?: boolean;
   /** With `sandboxed`: report the arcs of program lines the program executed during the test (`arcs`). */
   coverage?: boolean;
+  /** With `sandboxed`: consecutive tests of one request with the same group run one after another in one pair of
+   *  processes (one test file: what a test leaves in its own process, and the program's state, carry to the
+   *  group's next test); nothing carries between groups. Without it, a test is a group of its own. */
+  group?: number;
   /** Pipeline only: a held-out test, executed and reported, never rewarded (the executor ignores it). */
   hidden?: boolean;
   /** Pipeline only: a prior weight multiplied into the test's reward weight (default 1; RewardBatch.testWeight). */

@@ -195,6 +195,9 @@ export function validateTest(t: unknown, field: string): TestCase {
         if (test[k] !== undefined && typeof test[k] !== 'boolean') throw new TypeError(`${field}.${k} must be a boolean, got ${describe(test[k])}`);
       }
       if (test.coverage === true && test.sandboxed !== true) throw new TypeError(`${field}.coverage needs sandboxed: true`);
+      if (test.group !== undefined && !(Number.isSafeInteger(test.group) && test.sandboxed === true)) {
+        throw new TypeError(`${field}.group must be an integer, on a sandboxed test, got ${describe(test.group)}`);
+      }
       break;
     case 'call':
       if (typeof test.fn !== 'string' || !PY_IDENTIFIER.test(test.fn)) {

@@ -9,14 +9,50 @@ import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
 
 export interface JudgeVerdict {
   verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE' | 'CE';
+  /** Pair mode (kind 'pairs'): each test's report, in order, and whether every test reported. */
+  tests?: PairReport[];
+  complete?: boolean;
   detail?: string | null;
   /** Builtin name of the candidate's exception class, when the program raised. */
   exc?: string;
   /** The candidate process ended during the test (the channel hit end of file). */
   gone?: boolean;
   calls?: number;
-  /** Pair mode with coverage: the program side's arcs (flat). */
+}
+
+/** One test's report in pair mode (judge.py judge_pairs, checked there). */
+export interface PairReport {
+  verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE' | 'CE' | 'TLE';
+  detail?: string;
+  exc?: string;
+  limit?: string;
+  cpu_ms?: number;
+  wall_ms?: number;
   arcs?: number[];
+}
+
+/** A pair-mode run (runner.py run_pairs): the cells of the tests that reported (each ran in processes of its own,
+ *  with its own limits, so they stand whatever ended the run later), and, when not every test reported, the
+ *  cell the run itself came to (a limit of the whole batch, a violation, an internal error): for a batch of one
+ *  test that is the test's cell. */
+export function pairCells(r: SandboxResult, ctx: CellContext): { cells: TestResult[]; run: TestResult | null } {
+  const j = r.judge;
+  const v = j === null ? null : parseJudgeOutput(j.stdout);
+  const reports = v !== null && Array.isArray(v.tests) ? v.tests : [];
+  const cells = reports.map((t): TestResult => {
+    const cell: TestResult = { verdict: t.verdict, cpuMs: t.cpu_ms ?? 0, wallMs: t.wall_ms ?? 0, memoryKb: r.candidate.memoryKb };
+    if (t.verdict !== 'AC' && t.detail !== undefined) cell.detail = t.detail;
+    if (t.verdict === 'TLE') cell.limit = t.limit === 'wall' ? 'wall' : 'cpu';
+    if (Array.isArray(t.arcs)) cell.arcs = t.arcs;
+    return cell;
+  });
+  if (v !== null && v.complete === true) return { cells, run: null };
+  const early = supervisorVerdict(r, ctx);
+  if (early !== null) return { cells, run: early };
+  const why = j === null ? 'no judge result' : v === null ? `judge exit ${j.exitCode ?? j.signal}: ${j.stderr.toString('utf8').slice(-300)}` : v.detail ?? 'incomplete';
+  const c = r.candidate;
+  if (c.signal !== null || (c.exitCode !== null && c.exitCode !== 0)) return { cells, run: crashCell(c, ctx, 'the pair harness ended') };
+  return { cells, run: baseCell(c, ctx, 'IE', `pair mode: ${why}`) };
 }
 
 // CE: the runner compiled the sources itself and they do not compile (scope rollout, no separate syntax check)
@@ -122,7 +158,6 @@ function judgedVerdict(r: SandboxResult, ctx: CellContext): TestResult {
   // that SIGKILL says nothing about the program, so no exit status is reported.
   const verdict = v.verdict === 'RE' && v.exc === 'MemoryError' ? 'MLE' : v.verdict;
   const cell = baseCell(c, ctx, verdict, verdict === 'AC' ? undefined : detail);
-  if (Array.isArray(v.arcs)) cell.arcs = v.arcs;
   delete cell.exitCode;
   delete cell.signal;
   return cell;

@@ -81,8 +81,11 @@ export interface TestsOutput {
 
 export interface TestsStats { executions: number; cacheHits: number; verdicts: Verdict[]; rows: number; rewardSum: number; zeroAdvantage: boolean }
 
-function asTests(codes: string[], coverage: boolean): AssertTest[] {
-  return codes.map((code) => ({ type: 'assert', code, sandboxed: true, ...(coverage ? { coverage: true } : {}) }));
+/** Sandboxed tests; `groups[i]`: the test file test i is from (its tests share one pair of processes). */
+function asTests(codes: string[], coverage: boolean, groups?: number[]): AssertTest[] {
+  return codes.map((code, i) => ({
+    type: 'assert', code, sandboxed: true, ...(coverage ? { coverage: true } : {}), ...(groups ? { group: groups[i] } : {}),
+  }));
 }
 
 async function tool(ex: Executor, req: Parameters<typeof testgen>[1]): Promise<TestgenReply> {
@@ -126,22 +129,23 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
     equivalent = new Set(ms.flatMap((r, i) => (r.tests.every((c) => c.verdict === 'AC') ? [i] : [])));
   }
 
-  // Each file's tests on the focal (traced), then its valid tests on every mutant (every test, for CURE's sign).
+  // Every file's tests on the focal (traced), then the valid ones (every one, for CURE's sign) on each mutant:
+  // one request per program, so the executor runs them as one pair-mode batch (each test still in processes of
+  // its own: no file's test can see or change another's).
   const files = gen.files;
-  const onFocal = await Promise.all(files.map((f) => (f.ok && f.tests.length > 0 ? run(p.focal!, asTests(f.tests, coverage)) : null)));
-  onFocal.forEach((r) => r && count(stats, r));
-  const onMutants = await Promise.all(files.map(async (f, k) => {
-    const r = onFocal[k];
-    if (r === null) return [] as TestResult[][];
-    const chosen = f.tests.flatMap((code, j) => (scheme === 'cure' || r.tests[j].verdict === 'AC' ? [j] : []));
-    const runs = await Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((j) => f.tests[j]), false)) : null)));
-    return runs.map((mr) => {
-      if (mr !== null) count(stats, mr);
-      const cells: TestResult[] = f.tests.map(() => ({ verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0 }));
-      chosen.forEach((j, i) => { cells[j] = mr!.tests[i]; });
-      return cells;
-    });
-  }));
+  const runnable = files.map((f) => f.ok && f.tests.length > 0);
+  const all = files.flatMap((f, k) => (runnable[k] ? f.tests.map((code, j) => ({ k, j, code })) : []));
+  const focalRun = all.length ? await run(p.focal!, asTests(all.map((t) => t.code), coverage, all.map((t) => t.k))) : null;
+  if (focalRun) count(stats, focalRun);
+  const onFocal: Array<RunResult | null> = files.map((_, k) => (runnable[k] && focalRun ? sliceRun(focalRun, all, k) : null));
+  const chosen = all.filter((t, i) => scheme === 'cure' || focalRun!.tests[i].verdict === 'AC');
+  const mutantRuns = await Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((t) => t.code), false, chosen.map((t) => t.k))) : null)));
+  mutantRuns.forEach((r) => r && count(stats, r));
+  const onMutants: TestResult[][][] = files.map((f, k) => (onFocal[k] === null ? [] : mutantRuns.map((mr) => {
+    const cells: TestResult[] = f.tests.map(() => ({ verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0 }));
+    chosen.forEach((t, i) => { if (t.k === k && mr !== null) cells[t.j] = mr.tests[i]; });
+    return cells;
+  })));
   const executeMs = performance.now() - t0;
 
   const facts: FileFacts[] = [];
@@ -197,6 +201,11 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
       error: null,
     },
   };
+}
+
+/** The cells of file k's tests in a run of every file's tests. */
+function sliceRun(r: RunResult, all: Array<{ k: number }>, k: number): RunResult {
+  return { ...r, tests: r.tests.filter((_, i) => all[i].k === k) };
 }
 
 function notesOf(f: TestFile, r: RunResult | null): { notes?: string[] } {
@@ -264,7 +273,15 @@ export async function scoreCoevolution(p: Problem, ex: Executor, o: TestsOptions
   const files = gen.files;
   const generated = files.flatMap((f) => (f.ok ? f.tests : []));
   const gt = p.tests.map((t) => { const { hidden: _h, weight: _w, ...rest } = t; return rest as TestCase; });
-  const runs = await Promise.all(p.programs.map((code) => ex.run({ language: 'python', code, setup: p.setup, tests: [...gt, ...asTests(generated, false)], limits: p.limits, cache })));
+  const generatedFrom = files.flatMap((f, k) => (f.ok ? f.tests.map(() => k) : []));
+  const runs = await Promise.all(p.programs.map(async (code) => {
+    // ground truth as usual (the trusted judge), the test files' tests in pair mode
+    const [g, t] = await Promise.all([
+      ex.run({ language: 'python', code, setup: p.setup, tests: gt, limits: p.limits, cache }),
+      generated.length ? ex.run({ language: 'python', code, setup: p.setup, tests: asTests(generated, false, generatedFrom), limits: p.limits, cache }) : null,
+    ]);
+    return { ...g, tests: [...g.tests, ...(t?.tests ?? [])] };
+  }));
   runs.forEach((r) => count(stats, r));
   const G = gt.length;
   const rows: CoevolutionRow[] = runs.map((r) => {

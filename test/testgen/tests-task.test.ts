@@ -178,6 +178,43 @@ describe('task tests: the matrix and its counts', () => {
   });
 });
 
+describe('pair mode: a batch gives each test the verdict it gets alone', () => {
+  it('test files in one batch cannot reach each other: planted modules, files, daemons, early exits, loops', async () => {
+    const files: string[][] = [
+      // X: plants a module and a file in the workdir, leaves a spinning daemon, then exits its process mid-file
+      ['import os\nopen("fractions.py", "w").write("raise SystemExit(0)\\n")\nopen("marker", "w").write("x")\nassert clamp(1, 0, 3) == 1\n',
+        'import os\nif os.fork() == 0:\n    os.setsid()\n    while True: pass\nassert clamp(4, 0, 3) == 3\n',
+        'import os\nos._exit(0)\nassert True\n',
+        'assert clamp(-5, 0, 3) == 0\n'],
+      // Y: must see a clean workdir and its own stdlib
+      ['import os\nassert not os.path.exists("marker") and not os.path.exists("fractions.py")\n',
+        'import fractions\nassert fractions.Fraction(1, 2) * 2 == 1 and clamp(fractions.Fraction(1, 2), 0, 3) == fractions.Fraction(1, 2)\n'],
+      // Z: a test that loops (TLE), then tests after it in the same file
+      ['while True:\n    pass\nassert True\n', 'assert clamp(2, 0, 3) == 2\n', 'assert clamp(2, 0, 3) == 3\n'],
+    ];
+    const tests = files.flatMap((f, k) => f.map((code) => ({ type: 'assert' as const, code, sandboxed: true, group: k })));
+    const limits = { cpuMs: 1500, wallMs: 120_000 };
+    const batch = await ex.run({ language: 'python', code: CLAMP, tests, limits, cache: false });
+    expect(batch.tests.map((c) => c.verdict)).toEqual(['AC', 'AC', 'RE', 'AC', 'AC', 'AC', 'TLE', 'AC', 'WA']);
+    // each alone, in a run of its own
+    const alone = await Promise.all(tests.map((t) => ex.run({ language: 'python', code: CLAMP, tests: [{ ...t, group: undefined }], limits, cache: false })));
+    expect(alone.map((r) => r.tests[0].verdict)).toEqual(['AC', 'AC', 'RE', 'AC', 'AC', 'AC', 'TLE', 'AC', 'WA']);
+  });
+
+  it('a test that kills every process of the sandbox costs the batch only a re-run: the others keep their verdicts', async () => {
+    const tests = [
+      'assert clamp(1, 0, 3) == 1\n',
+      'import os, signal\nfor p in os.listdir("/proc"):\n    if p.isdigit() and int(p) != os.getpid():\n        try: os.kill(int(p), signal.SIGKILL)\n        except OSError: pass\nassert True\n',
+      'assert clamp(9, 0, 3) == 3\n',
+      'assert clamp(9, 0, 3) == 9\n',
+    ].map((code, k) => ({ type: 'assert' as const, code, sandboxed: true, group: k }));
+    const r = await ex.run({ language: 'python', code: CLAMP, tests, limits: { cpuMs: 5000, wallMs: 120_000 }, cache: false });
+    expect(r.tests[0].verdict).toBe('AC');
+    expect(r.tests[1].verdict).not.toBe('AC');
+    expect(r.tests.slice(2).map((c) => c.verdict)).toEqual(['AC', 'WA']);
+  });
+});
+
 describe('task tests: rewards', () => {
   const f = { tests: 4, valid: 3, killed: 6, mutants: 8, coverage: 0.5, cure: [1, 0.5, -0.25, 0.75] };
   it('follows each scheme\'s formula', () => {

@@ -1028,10 +1028,10 @@ def judge_bytes(data, proto, continued=False):
     """One test spec (JSON bytes) -> the verdict dict; never raises."""
     try:
         spec = proto.Codec(plain=True).loads(data)
-        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call', 'pair'):
+        if type(spec) is not dict or spec.get('kind') not in ('assert', 'call', 'pairs'):
             raise ValueError('bad test spec')
-        if spec['kind'] == 'pair':
-            return judge_pair(spec, proto)
+        if spec['kind'] == 'pairs':
+            return judge_pairs(spec, proto)
         return judge(spec, proto, continued)
     except BaseException as e:  # a bug here must never look like a verdict about the program
         import traceback
@@ -1039,55 +1039,55 @@ def judge_bytes(data, proto, continued=False):
             traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
 
 
-PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE')
-PAIR_ARCS_MAX = 200000
+PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE', 'CE', 'TLE')
+PAIR_ARCS_MAX = 200000  # per test
+PAIR_TOTAL_BYTES = 256 << 20
 
 
-def judge_pair(spec, proto):
-    """A model-written test ran beside the program inside the sandbox (runner.py run_pair): this judge runs no
-    test code. It reads the one report of the program side, which holds the test side's outcome (the test's own
-    claim about the program) and, when traced, the arcs of program lines the program executed."""
+def judge_pairs(spec, proto):
+    """Model-written tests ran beside the program inside the sandbox (runner.py run_pairs): this judge runs no
+    test code. It reads the test-side template's report of each test (the test's own outcome, its CPU, and when
+    traced the arcs of the program's lines) and hands them on, checked; `complete` says every test reported."""
+    n = int(spec.get('tests') or 0)
     chan = proto.Channel(CHANNEL_FD, proto.Codec(bounded=True), int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
-    try:
-        msg = chan.recv()
-    except proto.MessageTooLarge as e:
-        return {'verdict': 'OLE', 'detail': 'the program side sent a report larger than %d bytes' % e.limit}
-    except proto.DecodeError as e:
-        return {'verdict': 'WA', 'detail': 'malformed report from the program side: %s' % clip(e)}
-    except OSError:
-        msg = None
-    if msg is None:
-        # the program side is gone without its report: the program ended the process, or the test killed it
-        return {'verdict': 'RE', 'detail': 'the program ended before the test finished'}
-    if type(msg) is not dict or msg.get('op') != 'report':
-        return {'verdict': 'WA', 'detail': 'malformed report from the program side'}
-    stage = msg.get('stage')
-    if stage == 'compile_error':
-        if msg.get('where') == 'setup':
-            return {'verdict': 'IE', 'detail': 'setup code does not compile: %s' % clip(msg.get('message'), 2000)}
-        return {'verdict': 'CE', 'detail': clip(msg.get('message'), 8000)}
-    if stage == 'load_error':
-        exc = msg.get('exc') if type(msg.get('exc')) is dict else {}
-        return {'verdict': 'RE', 'detail': 'the program raised %s while loading: %s' % (clip(exc.get('type'), 100), clip(exc.get('msg'))),
-                'exc': clip(exc.get('type'), 100)}
-    if stage != 'done':
-        return {'verdict': 'IE', 'detail': 'pair harness: %s' % clip(msg.get('message'))}
-    result = msg.get('result')
-    if type(result) is not dict:
-        out = {'verdict': 'WA', 'detail': 'the test ended without an outcome (its process exited or was killed)'}
-    else:
-        v = result.get('verdict')
-        out = {'verdict': v if v in PAIR_VERDICTS else 'WA'}
-        if type(result.get('detail')) is str and v != 'AC':
-            out['detail'] = clip(result['detail'], 2000)
-        if type(result.get('exc')) is str:
-            out['exc'] = clip(result['exc'], 100)
-    arcs = msg.get('arcs')
-    if arcs is not None:
-        if type(arcs) is not list or len(arcs) % 2 or len(arcs) > 2 * PAIR_ARCS_MAX or not all(type(x) is int for x in arcs):
-            return {'verdict': 'WA', 'detail': 'malformed coverage from the program side'}
-        out['arcs'] = arcs  # flat: line, next line, ... (-1: a frame's entry or exit)
-    return out
+    tests, total, why = [], 0, None
+    while len(tests) < n:
+        try:
+            msg = chan.recv()
+        except (proto.MessageTooLarge, proto.DecodeError, OSError) as e:
+            why = 'report unreadable: %s' % clip(e)
+            break
+        if msg is None:
+            why = 'the sandbox ended before every test reported'
+            break
+        if type(msg) is not dict:
+            why = 'malformed report'
+            break
+        if msg.get('op') == 'end':
+            why = clip(msg.get('why') or 'ended early')
+            break
+        if msg.get('op') != 'test' or msg.get('k') != len(tests) or msg.get('verdict') not in PAIR_VERDICTS:
+            why = 'malformed report'
+            break
+        out = {'verdict': msg['verdict']}
+        for key, kind in (('detail', str), ('exc', str), ('limit', str), ('cpu_ms', int), ('wall_ms', int)):
+            if type(msg.get(key)) is kind:
+                out[key] = clip(msg[key], 2000) if kind is str else max(0, msg[key])
+        arcs = msg.get('arcs')
+        if arcs is not None:
+            if type(arcs) is not list or len(arcs) % 2 or len(arcs) > 2 * PAIR_ARCS_MAX or not all(type(x) is int for x in arcs):
+                why = 'malformed coverage'
+                break
+            total += 8 * len(arcs)
+            out['arcs'] = arcs  # flat: line, next line, ... (-1: a frame's entry or exit)
+        if total > PAIR_TOTAL_BYTES:
+            why = 'coverage too large'
+            break
+        tests.append(out)
+    result = {'verdict': 'AC', 'tests': tests, 'complete': len(tests) == n}
+    if why is not None and len(tests) < n:
+        result['detail'] = why
+    return result
 
 
 def main():

@@ -820,34 +820,594 @@ _HANDLE_OPS = {
 _SEALED = False  # pair mode: requests may not name dunder attributes or names
 _ARCS_MAX = 200000  # coverage: the most distinct (line, next line) arcs one test reports
 _SOURCE_FILES = (PROGRAM_FILE, SETUP_FILE, CODE_FILE)
+_SIGPROF = 27  # ITIMER_PROF's signal, whose default action ends the process: a test's CPU limit
 
 
-def run_pair(trace):
-    """A model-written test file beside the program, both inside this sandbox, in two processes.
+def run_pairs(trace):
+    """Model-written tests beside the program, inside this sandbox (pair mode; lib/exec/python/README.md).
 
-    This process (the test side) forks the program side before it reads anything of the program. The
-    program side keeps fd 3 (the host judge's channel) on another descriptor, loads setup + program, unlinks their files,
-    makes itself undumpable (no ptrace, no /proc/<pid>/mem for the test side) and serves the test side's
-    requests on a socketpair as `serve` serves the judge's, with dunder names refused. The test side then runs
-    the judge's own code (its proxies) for the test: the test calls the program and sees what it returns, never
-    its source, bytecode or memory, so it cannot tell a mutant from the focal program except by behaviour. Its
-    outcome (its own claim) and, with `trace`, the arcs of program lines the program side executed go to the
-    host judge from the program side only: the test cannot write coverage."""
-    import _socket
-    a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    fa, fb = a.detach(), b.detach()
-    pid = posix.fork()
+    This process, the test-side template, reads the tests (stdin) and forks the program-side template before it
+    reads anything of the program. That one loads setup + program, unlinks their files and makes itself
+    undumpable (no ptrace, no /proc/<pid>/mem for any test process). For each group of tests (one test file:
+    `groups`), each template forks one process: the program process serves the test process's requests (as
+    `serve` serves the judge's, dunder names refused) and, traced, records the arcs of the program's lines; the
+    test process runs the judge's own code (its proxies) for the group's tests, one after another, each in a fresh
+    namespace. A test sees what the program does, never its source, bytecode or memory; nothing of one group's
+    processes or files is left for the next. Each side of a test has the test's CPU limit (ITIMER_PROF, armed
+    before any of its code runs), the test its wall limit; a group whose processes end early goes on in fresh ones.
+
+    Only this template writes to the host judge (fd 3): per test its verdict, CPU, and (traced: the program is
+    the trusted focal) the program's arcs. No process that runs test or program code holds fd 3."""
+    import socket
+    host = socket.socket(fileno=posix.dup(CHANNEL_FD))
+    posix.close(CHANNEL_FD)
+    ctl, ctl_b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = posix.fork()  # before the tests are read: the program side never holds them
     if pid == 0:
-        posix.close(fa)
-        host_fd = posix.dup(CHANNEL_FD)  # (the lowest free descriptor: never fb)
-        posix.dup2(fb, CHANNEL_FD)
-        posix.close(fb)
-        _serve_pair(trace, host_fd)
+        host.close()
+        ctl.close()
+        _program_template(ctl_b, trace)
+        posix._exit(0)
+    ctl_b.close()
+    spec = _read_json_stdin()
+    tests, cpu_s, wall_s = spec['tests'], spec['cpu_ms'] / 1000.0, spec['wall_ms'] / 1000.0
+    groups = spec.get('groups') or [[i] for i in range(len(tests))]
+    ctl.sendall(b'cpu %d\n' % int(spec['cpu_ms']))
+    _subreaper()
+    import marshal
+    with open('verpo_judge.bin', 'rb') as f:
+        judge_code, protocol_code = marshal.loads(f.read())
+    # the judge's code, made once here: every test process is a fork of this one (its own copy)
+    jmod = type(sys)('verpo_pair_judge')
+    jmod.__dict__['PROTOCOL_CODE'] = protocol_code
+    exec(judge_code, jmod.__dict__)
+    jproto = jmod.load_protocol()
+    keep = _own_files()
+    codec = jproto.Codec()
+    out = [None] * len(tests)
+    sent = [0]  # cells go to the host in test order, as soon as every earlier one is settled
+
+    def flush():
+        while sent[0] < len(out) and out[sent[0]] is not None:
+            cell = dict(out[sent[0]], op='test', k=sent[0])
+            host.sendall(codec.dumps(cell))
+            sent[0] += 1
+    lines = _Lines(ctl)
+    gone = None  # the program side's last word, once it is gone
+    for group in groups:
+        pos = 0
+        while pos < len(group) and gone is None:
+            todo = group[pos:]
+            ctl.sendall(b'fork\n')
+            try:
+                data, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 1)
+            except OSError:
+                data, fds = b'', []
+            lines.feed(data)
+            if not fds:
+                gone = lines.last() or {}
+                break
+            pair = fds[0]
+            r, w = posix.pipe()
+            apid = posix.fork()
+            if apid == 0:
+                _test_process(host, ctl, r, w, pair, [tests[i] for i in todo], spec, jmod, jproto, cpu_s)
+            posix.close(w)
+            posix.close(pair)
+            reader = _FdLines(r, apid)
+            results, timed_out = reader.take(len(todo), wall_s)
+            reader.exited.close()
+            posix.close(r)
+            if timed_out:
+                _kill(apid)
+                ctl.sendall(b'kill\n')
+            _, astatus, arus = posix.wait4(apid, 0)
+            _kill_orphans(pid)  # what the test process left holds its end of the pair: the program process sees EOF
+            done = lines.next(ctl, _monotonic() + wall_s + 5.0)
+            if done is None:
+                gone = {'verdict': 'IE', 'detail': 'pair mode: the program side stopped answering'}
+                break
+            pos += _settle(out, todo, results, timed_out, astatus, arus, done, trace)
+            _end_test(keep, pid)  # nothing of this group's processes or files is there for the next
+            flush()
+        if gone is not None:
+            break
+    for i, cell in enumerate(out):
+        if cell is None:
+            why = gone or {}
+            cell = {'verdict': why.get('verdict') if why.get('verdict') in _PAIR_VERDICTS else 'RE',
+                    'detail': str(why.get('detail', 'the program ended'))[:2000]}
+            if type(why.get('exc')) is str:
+                cell['exc'] = why['exc'][:100]
+            out[i] = cell
+    flush()
+    try:
+        ctl.sendall(b'exit\n')
+        posix.waitpid(pid, 0)
+    except OSError:
+        pass
+    flush_and_exit(0)
+
+
+_PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE', 'CE')
+
+
+def _settle(out, todo, results, timed_out, astatus, arus, done, trace):
+    """The cells of one pair of processes' tests: each test that reported, and the one that was running when the
+    pair ended (TLE by the wall or a side's CPU, or RE). Returns how many tests of `todo` are settled."""
+    bstatus = done.get('status')
+    segs = done.get('segments') if type(done.get('segments')) is list else []
+    b_cpu = type(bstatus) is int and posix.WIFSIGNALED(bstatus) and posix.WTERMSIG(bstatus) == _SIGPROF
+    a_cpu = posix.WIFSIGNALED(astatus) and posix.WTERMSIG(astatus) == _SIGPROF
+    a_total = int((arus.ru_utime + arus.ru_stime) * 1000)
+    reported = 0
+    for q, res in enumerate(results):
+        seg = segs[q] if q < len(segs) and type(segs[q]) is dict else {}
+        v = res.get('verdict')
+        cell = {'verdict': v if v in _PAIR_VERDICTS else 'WA'}
+        if res.get('gone') and b_cpu:
+            cell = {'verdict': 'TLE', 'detail': 'CPU time limit exceeded (the program)', 'limit': 'cpu'}
+        else:
+            if type(res.get('detail')) is str and cell['verdict'] != 'AC':
+                cell['detail'] = res['detail'][:2000]
+            if type(res.get('exc')) is str:
+                cell['exc'] = res['exc'][:100]
+        a = res.get('cpu_ms') if type(res.get('cpu_ms')) is int else 0
+        reported += a
+        cell['cpu_ms'] = max(0, a) + max(0, int(seg.get('cpu_ms') or 0))
+        cell['wall_ms'] = max(0, int(res.get('wall_ms') or 0))
+        if trace and type(seg.get('arcs')) is list:
+            cell['arcs'] = seg['arcs']
+        out[todo[q]] = cell
+    n = len(results)
+    if n == len(todo) or (n and results[-1].get('gone')):
+        return n
+    # the test at position n was running when the test process ended without its outcome
+    if timed_out:
+        cell = {'verdict': 'TLE', 'detail': 'wall time limit exceeded', 'limit': 'wall'}
+    elif a_cpu:
+        cell = {'verdict': 'TLE', 'detail': 'CPU time limit exceeded (the test)', 'limit': 'cpu'}
+    elif b_cpu:
+        cell = {'verdict': 'TLE', 'detail': 'CPU time limit exceeded (the program)', 'limit': 'cpu'}
+    else:
+        cell = {'verdict': 'RE', 'detail': 'the test ended without an outcome (its process exited or was killed)'}
+    seg = segs[n] if n < len(segs) and type(segs[n]) is dict else {}
+    cell['cpu_ms'] = max(0, a_total - reported) + max(0, int(seg.get('cpu_ms') or 0))
+    out[todo[n]] = cell
+    return n + 1
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _subreaper():
+    """What a test's processes leave behind (a daemon, a double fork) is re-parented to this template, which
+    ends it before the next test (_end_test)."""
+    try:
+        import _ctypes
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), 'prctl')
+        _ctypes.call_function(prctl, (_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+    except Exception:
+        pass
+
+
+def _own_files():
+    """The workdir's entries before any test ran (the harness's own files)."""
+    try:
+        return frozenset(posix.listdir('.'))
+    except OSError:
+        return frozenset()
+
+
+def _end_test(keep, template_pid):
+    """Between two tests: every other process re-parented here is killed and reaped, and every file a test or
+    the program made in the workdir and /dev/shm is removed, so one test file cannot change another's verdicts
+    (a planted module, a spinning daemon)."""
+    _kill_orphans(template_pid)
+    for d, own in (('.', keep), ('/dev/shm', frozenset())):
+        for name in _listdir(d):
+            if name not in own:
+                _remove(d + '/' + name)
+
+
+def _kill_orphans(template_pid):
+    """Kills and reaps every process re-parented to this template (a test's daemons, double forks)."""
+    me = str(posix.getpid()).encode()
+    for _ in range(8):  # an orphan's own children come here once it is gone
+        found = False
+        for name in _listdir('/proc'):
+            if not name.isdigit() or int(name) == template_pid:
+                continue
+            try:
+                with open('/proc/%s/stat' % name, 'rb') as f:
+                    ppid = f.read().rsplit(b')', 1)[1].split()[1]
+            except (OSError, IndexError):
+                continue
+            if ppid == me:
+                _kill(int(name))
+                found = True
+        while True:
+            try:
+                pid, _ = posix.waitpid(-1, posix.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        if not found:
+            break
+
+
+def _listdir(d):
+    try:
+        return posix.listdir(d)
+    except OSError:
+        return []
+
+
+def _remove(path, depth=0):
+    """rm -rf, through directories a test made unreadable (it owns them: chmod first)."""
+    try:
+        st = posix.lstat(path)
+    except OSError:
         return
-    posix.close(fb)
-    posix.dup2(fa, CHANNEL_FD)  # the host judge's channel is gone from this process
-    posix.close(fa)
-    _test_side(pid)
+    if (st.st_mode & 0o170000) == 0o040000 and depth < 64:
+        try:
+            posix.chmod(path, 0o700)
+        except OSError:
+            pass
+        for name in _listdir(path):
+            _remove(path + '/' + name, depth + 1)
+        try:
+            posix.rmdir(path)
+        except OSError:
+            pass
+    else:
+        try:
+            posix.unlink(path)
+        except OSError:
+            pass
+
+
+def _read_json_stdin():
+    import json
+    return json.loads(sys.stdin.buffer.read())
+
+
+def _monotonic():
+    import time
+    return time.monotonic()
+
+
+def _kill(pid):
+    try:
+        posix.kill(pid, 9)
+    except OSError:
+        pass
+
+
+class _Lines:
+    """Newline-framed JSON messages from the program-side template (untrusted when the program is)."""
+
+    def __init__(self, sock):
+        self.sock, self.buf, self.msgs = sock, b'', []
+
+    def feed(self, data):
+        import json
+        self.buf += data
+        while b'\n' in self.buf:
+            line, self.buf = self.buf.split(b'\n', 1)
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                msg = None
+            if type(msg) is dict:
+                self.msgs.append(msg)
+        return self
+
+    def last(self):
+        return self.msgs[-1] if self.msgs else None
+
+    def next(self, sock, deadline):
+        import select
+        while not self.msgs:
+            left = deadline - _monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                return None
+            data = self.sock.recv(1 << 20)
+            if not data:
+                return None
+            self.feed(data)
+            if len(self.buf) > 64 << 20:
+                return None
+        return self.msgs.pop(0)
+
+
+class _FdLines:
+    """The test process's outcomes, one JSON line per test, each within the test's wall limit."""
+
+    def __init__(self, fd, pid):
+        self.fd, self.buf, self.exited = fd, b'', _Exited(pid)
+
+    def take(self, n, wall_s):
+        """Up to n outcomes; (outcomes, True) when a test's wall limit passed first."""
+        import json
+        import select
+        out = []
+        deadline = _monotonic() + wall_s
+        exited = False
+        while len(out) < n:
+            if b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                try:
+                    res = json.loads(line)
+                except ValueError:
+                    res = None
+                if type(res) is not dict:
+                    return out, False
+                out.append(res)
+                deadline = _monotonic() + wall_s  # the next test's wall limit starts now
+                if res.get('gone'):
+                    return out, False
+                continue
+            if exited or len(self.buf) > 1 << 20:
+                return out, False
+            left = deadline - _monotonic()
+            if left <= 0:
+                return out, True
+            ready = select.select([self.fd] + self.exited.fds(), [], [], min(left, self.exited.poll_s))[0]
+            if self.fd in ready:
+                chunk = posix.read(self.fd, 1 << 16)
+                if not chunk:
+                    return out, False
+                self.buf += chunk
+            elif self.exited.done():
+                # the test process is gone; a process it left may hold the pipe open: take what it wrote
+                exited = True
+                posix.set_blocking(self.fd, False)
+                try:
+                    self.buf += posix.read(self.fd, 1 << 20)
+                except OSError:
+                    pass
+        return out, False
+
+
+class _Exited:
+    """Whether a child has ended, without reaping it: its pidfd (Linux >= 5.3), else a poll of /proc."""
+
+    def __init__(self, pid):
+        self.pid, self.pidfd = pid, -1
+        try:
+            self.pidfd = posix.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pass
+        self.poll_s = 3600.0 if self.pidfd >= 0 else 0.05
+
+    def fds(self):
+        return [self.pidfd] if self.pidfd >= 0 else []
+
+    def done(self):
+        if self.pidfd >= 0:
+            import select
+            return bool(select.select([self.pidfd], [], [], 0)[0])
+        try:
+            with open('/proc/%d/stat' % self.pid, 'rb') as f:
+                return f.read().rsplit(b')', 1)[1].split()[0] in (b'Z', b'X')
+        except (OSError, IndexError):
+            return True
+
+    def close(self):
+        if self.pidfd >= 0:
+            posix.close(self.pidfd)
+            self.pidfd = -1
+
+
+def _arm_cpu(seconds):
+    import signal
+    signal.signal(_SIGPROF, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+
+
+def _process_cpu_ms():
+    import time
+    return int(time.process_time() * 1000)
+
+
+def _test_process(host, ctl, r, w, pair, codes, spec, jmod, proto, cpu_s):
+    """One group's test process (forked from the test-side template): the judge's code for each test, against the
+    group's program process on fd 3; each outcome a line on the pipe to the template. It holds nothing else:
+    not the host's channel, not the program side's control socket."""
+    import json
+    import signal
+    host.close()
+    ctl.close()
+    posix.close(r)
+    posix.dup2(pair, CHANNEL_FD)
+    posix.close(pair)
+    posix.dup2(2, 1)  # what the tests print goes to stderr
+    codec = proto.Codec()
+    for q, code in enumerate(codes):
+        data = codec.dumps({'kind': 'assert', 'code': code, 'setup': spec.get('setup'), 'maxReplyBytes': spec.get('maxReplyBytes')})
+        c0, t0 = _process_cpu_ms(), _monotonic()
+        _arm_cpu(cpu_s)
+        result = jmod.judge_bytes(data, proto, q > 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        line = {k: result[k] for k in ('verdict', 'detail', 'exc', 'gone') if k in result}
+        line['cpu_ms'] = _process_cpu_ms() - c0
+        line['wall_ms'] = int((_monotonic() - t0) * 1000)
+        try:
+            posix.write(w, json.dumps(line).encode() + b'\n')
+        except (OSError, ValueError):
+            posix._exit(0)
+        if line.get('gone'):
+            break  # the program process ended: the template goes on with fresh processes
+    try:
+        posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))  # the program process ends now
+    except OSError:
+        pass
+    posix._exit(0)
+
+
+def _program_template(ctl, trace):
+    """The program-side template: loads the program once, hides its sources, then forks one program process per
+    group on the test-side template's request, sends it the test process's end of the pair socket, and reports
+    how that process ended and each test's CPU (and arcs). A failure to load is told instead, as the verdict of
+    every test."""
+    global _SEALED
+    import json
+    import socket
+    null = posix.open('/dev/null', posix.O_RDONLY)
+    posix.dup2(null, 0)  # the tests arrive on stdin: not for this side
+    posix.close(null)
+    prepare_interpreter()
+    proto, chan, holder, _ = prepare_serve()
+    mod = new_module('solution')
+    ns = mod.__dict__
+    holder[:] = [ns]
+    _SEALED = True
+    failure = None
+    try:
+        codes = compile_program()
+    except CompileFailed as e:
+        codes = None
+        failure = ({'verdict': 'IE', 'detail': 'setup code does not compile: %s' % e.message[:2000]} if e.where == 'setup'
+                   else {'verdict': 'CE', 'detail': e.message[:8000]})
+    hidden = _undumpable()
+    for name in _SOURCE_FILES:
+        try:
+            posix.unlink(name)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            hidden = False
+    INLINE_FILES.clear()
+    tell = lambda msg: ctl.sendall(json.dumps(msg).encode() + b'\n')
+    if not hidden:
+        tell({'verdict': 'IE', 'detail': 'pair mode: the program could not be hidden from the test'})
+        posix._exit(1)
+    if failure is not None:
+        tell(failure)
+        posix._exit(1)
+    try:
+        exec_program(ns, codes)
+    except Exception as e:
+        print_traceback(e)
+        flush_output()
+        exc = describe_exception(e)
+        tell({'verdict': 'RE', 'detail': 'the program raised %s while loading: %s' % (exc.get('type'), str(exc.get('msg'))[:400]),
+              'exc': exc.get('type')})
+        posix._exit(1)
+    codes = None
+    flush_output()
+    rfile = ctl.makefile('rb')
+    head = rfile.readline().split()
+    cpu_s = int(head[1]) / 1000.0 if len(head) == 2 and head[0] == b'cpu' and head[1].isdigit() else 1.0
+    while True:
+        line = rfile.readline()
+        if line != b'fork\n':
+            posix._exit(0)
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ar, aw = posix.pipe()
+        pid = posix.fork()
+        if pid == 0:
+            rfile.close()
+            ctl.close()
+            a.close()
+            posix.close(ar)
+            posix.dup2(b.fileno(), CHANNEL_FD)
+            b.close()
+            _program_process(chan, ns, proto, trace, aw, cpu_s)
+        b.close()
+        posix.close(aw)
+        socket.send_fds(ctl, [b'\n'], [a.fileno()])  # (a stream socket carries descriptors with a byte)
+        a.close()
+        segments, ended = _collect_segments(ar, ctl, rfile, pid)
+        posix.close(ar)
+        _, status, _ = posix.wait4(pid, 0)
+        tell({'status': status, 'segments': segments})
+        if ended:
+            posix._exit(0)
+
+
+def _collect_segments(ar, ctl, rfile, pid):
+    """Each test's CPU (and arcs) from the program process (a JSON line per test, written as the next one starts
+    and at its end), while watching the control socket for `kill` (the test's wall limit passed)."""
+    import json
+    import select
+    exited = _Exited(pid)
+    data, ended, watch = b'', False, [ar, ctl]
+    while True:
+        ready = select.select(watch + exited.fds(), [], [], exited.poll_s)[0]
+        if ctl in ready:
+            line = rfile.readline()
+            _kill(pid)
+            ended = line != b'kill\n'
+            watch = [ar]
+        if ar in ready:
+            chunk = posix.read(ar, 1 << 20)
+            if not chunk:
+                break
+            data += chunk
+        elif exited.done():
+            # the program process is gone; a process it left may hold the pipe open: take what it wrote
+            posix.set_blocking(ar, False)
+            try:
+                data += posix.read(ar, 1 << 20)
+            except OSError:
+                pass
+            break
+    exited.close()
+    segments = []
+    for line in data.split(b'\n'):
+        if line:
+            try:
+                seg = json.loads(line)
+            except ValueError:
+                break
+            segments.append(seg if type(seg) is dict else {})
+    return segments, ended
+
+
+def _program_process(chan, ns, proto, trace, aw, cpu_s):
+    """One group's program process: serves its test process on fd 3 until it closes; at each test's start (the
+    `hello` of a later test) and at the end, that test's CPU (and traced, its arcs) goes on the pipe."""
+    import json
+    arcs = [set()]
+    c0 = [_process_cpu_ms()]
+
+    def segment():
+        seg = {'cpu_ms': _process_cpu_ms() - c0[0]}
+        if trace:
+            seg['arcs'] = [x for arc in sorted(arcs[0])[:_ARCS_MAX] for x in arc]  # line, next line, ...
+        data = memoryview(json.dumps(seg).encode() + b'\n')
+        while data:
+            data = data[posix.write(aw, data):]
+        arcs[0] = set()
+        c0[0] = _process_cpu_ms()
+
+    _arm_cpu(cpu_s)
+    if trace:
+        sys.settrace(_coverage_tracer(arcs))
+    chan.send({'op': 'ready', 'fns': top_level_callables(ns)})
+    while True:
+        try:
+            msg = chan.recv()
+        except Exception:
+            msg = None
+        if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
+            break
+        if msg.get('op') == 'hello':  # the next test of the group starts
+            sys.settrace(None)
+            segment()
+            _arm_cpu(cpu_s)
+            if trace:
+                sys.settrace(_coverage_tracer(arcs))
+        reply = handle(msg, ns, proto)
+        flush_output()
+        chan.send(reply)
+    sys.settrace(None)
+    flush_output()
+    segment()
+    posix._exit(0)
 
 
 def _undumpable():
@@ -860,119 +1420,27 @@ def _undumpable():
         return False
 
 
-def _serve_pair(trace, host_fd):
-    global _SEALED
-    prepare_interpreter()
-    proto, chan, holder, _ = prepare_serve()
-    host = proto.Channel(host_fd, chan.codec, MAX_MESSAGE)  # private: the test side never holds it
-    mod = new_module('solution')
-    ns = mod.__dict__
-    holder[:] = [ns]
-    _SEALED = True
-    failure = None
-    try:
-        codes = compile_program()
-    except CompileFailed as e:
-        codes, failure = None, {'stage': 'compile_error', 'where': e.where, 'message': e.message}
-    hidden = _undumpable()
-    for name in _SOURCE_FILES:
-        try:
-            posix.unlink(name)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            hidden = False
-    INLINE_FILES.clear()
-    if not hidden:
-        host.send({'op': 'report', 'stage': 'harness', 'message': 'the program could not be hidden from the test'})
-        flush_and_exit(1)
-    if failure is not None:
-        chan.send({'op': 'compile_error', 'where': failure['where'], 'message': failure['message']})
-        host.send(dict(failure, op='report'))
-        flush_and_exit(1)
-    try:
-        exec_program(ns, codes)
-    except Exception as e:
-        print_traceback(e)
-        flush_output()
-        exc = describe_exception(e)
-        chan.send({'op': 'load_error', 'exc': exc})
-        host.send({'op': 'report', 'stage': 'load_error', 'exc': exc})
-        flush_and_exit(1)
-    codes = None
-    arcs = set()
-    if trace:
-        sys.settrace(_coverage_tracer(arcs))
-    flush_output()
-    chan.send({'op': 'ready', 'fns': top_level_callables(ns)})
-    result = None
-    while True:
-        try:
-            msg = chan.recv()
-        except Exception:
-            msg = None
-        if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
-            if type(msg) is dict and type(msg.get('result')) is dict:
-                result = msg['result']
-            break
-        reply = handle(msg, ns, proto)
-        flush_output()
-        chan.send(reply)
-    sys.settrace(None)
-    report = {'op': 'report', 'stage': 'done', 'result': result}
-    if trace:
-        report['arcs'] = [x for arc in sorted(arcs)[:_ARCS_MAX] for x in arc]  # flat: line, next line, ...
-    flush_output()
-    host.send(report)
-    flush_and_exit(0)
-
-
-def _coverage_tracer(arcs):
+def _coverage_tracer(holder):
     """sys.settrace for the program's own frames only (code compiled as solution.py): every (line, next line)
-    arc of a frame, -1 for its entry and its exit, so a branch's outcome is the line that followed its test."""
-    add = arcs.add
+    arc of a frame into holder[0] (the current test's set), -1 for its entry and its exit, so a branch's outcome
+    is the line that followed its test."""
     full = _ARCS_MAX
 
     def on_call(frame, event, arg):
-        if frame.f_code.co_filename != PROGRAM_FILE or len(arcs) >= full:
+        if frame.f_code.co_filename != PROGRAM_FILE or len(holder[0]) >= full:
             return None
         last = [-1]
 
         def on_event(frame, event, arg):
             if event == 'line':
                 line = frame.f_lineno
-                add((last[0], line))
+                holder[0].add((last[0], line))
                 last[0] = line
             elif event == 'return':
-                add((last[0], -1))
+                holder[0].add((last[0], -1))
             return on_event
         return on_event
     return on_call
-
-
-def _test_side(program_pid):
-    """The test's process: the judge's code (verpo_judge.bin in the workdir) runs the test spec from stdin
-    against the program side, then tells it the outcome (the program side reports it to the host)."""
-    import marshal
-    with open('verpo_judge.bin', 'rb') as f:
-        judge_code, protocol_code = marshal.loads(f.read())
-    jmod = type(sys)('verpo_pair_judge')
-    jmod.__dict__['PROTOCOL_CODE'] = protocol_code
-    exec(judge_code, jmod.__dict__)
-    spec = sys.stdin.buffer.read()
-    posix.dup2(2, 1)  # what the test prints goes to stderr
-    proto = jmod.load_protocol()
-    result = jmod.judge_bytes(spec, proto)
-    out = {k: result[k] for k in ('verdict', 'detail', 'exc') if k in result}
-    try:
-        posix.write(CHANNEL_FD, proto.Codec().dumps({'op': 'exit', 'result': out}))
-    except OSError:
-        pass
-    try:
-        posix.waitpid(program_pid, 0)  # the run ends with this process: the program side reports first
-    except OSError:
-        pass
-    flush_and_exit(0)
 
 
 def flush_output():
@@ -999,8 +1467,8 @@ def main(argv):
         run_stdio_rollout()
     elif mode == 'serve':
         serve()
-    elif mode == 'pair':
-        run_pair(argv[2:] == ['trace'])
+    elif mode == 'pairs':
+        run_pairs(argv[2:] == ['trace'])
     else:
         sys.stderr.write('verpo runner: unknown mode %r\n' % mode)
         posix._exit(2)
