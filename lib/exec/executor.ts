@@ -641,7 +641,7 @@ export class Executor {
    *  and its wall limit; the run's own limits cover the batch. */
   private pairsSpec(codes: string[], groups: number[][], trace: boolean, p: Prepared): SandboxSpec {
     const l = p.limits;
-    const spec = JSON.stringify({ tests: codes, groups, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes, cpu_ms: l.cpuMs, wall_ms: l.wallMs });
+    const spec = JSON.stringify({ tests: codes, groups, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes, cpu_ms: l.cpuMs, wall_ms: l.wallMs, memory_mb: l.memoryMb });
     const report = Buffer.from(JSON.stringify({ kind: 'pairs', tests: codes.length, maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
     const n = codes.length;
     return {

@@ -40,8 +40,11 @@ export function pairCells(r: SandboxResult, ctx: CellContext): { cells: TestResu
   const v = j === null ? null : parseJudgeOutput(j.stdout);
   const reports = v !== null && Array.isArray(v.tests) ? v.tests : [];
   const cells = reports.map((t): TestResult => {
-    const cell: TestResult = { verdict: t.verdict, cpuMs: t.cpu_ms ?? 0, wallMs: t.wall_ms ?? 0, memoryKb: r.candidate.memoryKb };
-    if (t.verdict !== 'AC' && t.detail !== undefined) cell.detail = t.detail;
+    // the program side's MemoryError is its memory limit (RLIMIT_DATA on each of the test's processes)
+    const verdict = t.verdict === 'RE' && t.exc === 'MemoryError' ? 'MLE' : t.verdict;
+    const cell: TestResult = { verdict, cpuMs: t.cpu_ms ?? 0, wallMs: t.wall_ms ?? 0, memoryKb: r.candidate.memoryKb };
+    if (verdict !== 'AC' && t.detail !== undefined) cell.detail = t.detail;
+    if (verdict === 'MLE') cell.limit = 'memory';
     if (t.verdict === 'TLE') cell.limit = t.limit === 'wall' ? 'wall' : 'cpu';
     if (Array.isArray(t.arcs)) cell.arcs = t.arcs;
     return cell;

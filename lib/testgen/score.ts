@@ -117,25 +117,27 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   const t0 = performance.now();
   const run = (code: string, tests: TestCase[]) => ex.run({ language: 'python', code, setup: p.setup, tests, limits: p.limits, cache });
 
-  // Ground truth: the focal must pass it; a mutant it does not kill may be equivalent to the focal.
+  // Ground truth (the trusted judge: the dataset's tests) beside every file's tests on the focal (traced): the
+  // focal must pass the ground truth; a mutant it does not kill may be equivalent to the focal. Then the files'
+  // valid tests (every one, for CURE's sign) on each mutant. One request per program, so the executor runs a
+  // program's file tests as one pair-mode batch (each file still in processes of its own).
+  const gt = p.tests.map((t) => { const { hidden: _h, weight: _w, ...rest } = t; return rest as TestCase; });
+  const files = gen.files;
+  const runnable = files.map((f) => f.ok && f.tests.length > 0);
+  const all = files.flatMap((f, k) => (runnable[k] ? f.tests.map((code, j) => ({ k, j, code })) : []));
+  const [truth, focalRun] = await Promise.all([
+    gt.length ? Promise.all([run(p.focal!, gt), ...mutants.map((m) => run(m.code, gt))]) : null,
+    all.length ? run(p.focal!, asTests(all.map((t) => t.code), coverage, all.map((t) => t.k))) : null,
+  ]);
   let equivalent: Set<number> | null = null;
-  if (p.tests.length > 0) {
-    const gt = p.tests.map((t) => { const { hidden: _h, weight: _w, ...rest } = t; return rest as TestCase; });
-    const [f, ...ms] = await Promise.all([run(p.focal!, gt), ...mutants.map((m) => run(m.code, gt))]);
+  if (truth !== null) {
+    const [f, ...ms] = truth;
     count(stats, f);
     ms.forEach((r) => count(stats, r));
     const bad = f.tests.findIndex((c) => c.verdict !== 'AC');
     if (bad >= 0) throw new LineError('focal', `fails the line's tests[${bad}] (${f.tests[bad].verdict}${f.tests[bad].detail ? `: ${f.tests[bad].detail}` : ''})`);
     equivalent = new Set(ms.flatMap((r, i) => (r.tests.every((c) => c.verdict === 'AC') ? [i] : [])));
   }
-
-  // Every file's tests on the focal (traced), then the valid ones (every one, for CURE's sign) on each mutant:
-  // one request per program, so the executor runs them as one pair-mode batch (each test still in processes of
-  // its own: no file's test can see or change another's).
-  const files = gen.files;
-  const runnable = files.map((f) => f.ok && f.tests.length > 0);
-  const all = files.flatMap((f, k) => (runnable[k] ? f.tests.map((code, j) => ({ k, j, code })) : []));
-  const focalRun = all.length ? await run(p.focal!, asTests(all.map((t) => t.code), coverage, all.map((t) => t.k))) : null;
   if (focalRun) count(stats, focalRun);
   const onFocal: Array<RunResult | null> = files.map((_, k) => (runnable[k] && focalRun ? sliceRun(focalRun, all, k) : null));
   const chosen = all.filter((t, i) => scheme === 'cure' || focalRun!.tests[i].verdict === 'AC');

@@ -192,6 +192,11 @@ def given_mutants(tree, mutants):
     dropped = {'identical': 0, 'duplicate': 0, 'invalid': 0}
     for i, m in enumerate(mutants):
         t, err = _parse(m, 'mutant.py') if isinstance(m, str) else (None, 'not a string')
+        if t is not None:
+            try:
+                compile(m, 'mutant.py', 'exec', dont_inherit=True)  # compiled, never run
+            except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+                t = None
         if t is None:
             dropped['invalid'] += 1  # a mutant that does not parse would be "killed" by every test
             continue

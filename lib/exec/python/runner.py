@@ -852,7 +852,8 @@ def run_pairs(trace):
     spec = _read_json_stdin()
     tests, cpu_s, wall_s = spec['tests'], spec['cpu_ms'] / 1000.0, spec['wall_ms'] / 1000.0
     groups = spec.get('groups') or [[i] for i in range(len(tests))]
-    ctl.sendall(b'cpu %d\n' % int(spec['cpu_ms']))
+    memory = int(spec.get('memory_mb') or 0)
+    ctl.sendall(b'limits %d %d\n' % (int(spec['cpu_ms']), memory))
     _subreaper()
     import marshal
     with open('verpo_judge.bin', 'rb') as f:
@@ -891,6 +892,7 @@ def run_pairs(trace):
             r, w = posix.pipe()
             apid = posix.fork()
             if apid == 0:
+                _limit_memory(memory)
                 _test_process(host, ctl, r, w, pair, [tests[i] for i in todo], spec, jmod, jproto, cpu_s)
             posix.close(w)
             posix.close(pair)
@@ -954,8 +956,8 @@ def _settle(out, todo, results, timed_out, astatus, arus, done, trace):
                 cell['exc'] = res['exc'][:100]
         a = res.get('cpu_ms') if type(res.get('cpu_ms')) is int else 0
         reported += a
-        cell['cpu_ms'] = max(0, a) + max(0, int(seg.get('cpu_ms') or 0))
-        cell['wall_ms'] = max(0, int(res.get('wall_ms') or 0))
+        cell['cpu_ms'] = _int(a) + _int(seg.get('cpu_ms'))
+        cell['wall_ms'] = _int(res.get('wall_ms'))
         if trace and type(seg.get('arcs')) is list:
             cell['arcs'] = seg['arcs']
         out[todo[q]] = cell
@@ -972,7 +974,7 @@ def _settle(out, todo, results, timed_out, astatus, arus, done, trace):
     else:
         cell = {'verdict': 'RE', 'detail': 'the test ended without an outcome (its process exited or was killed)'}
     seg = segs[n] if n < len(segs) and type(segs[n]) is dict else {}
-    cell['cpu_ms'] = max(0, a_total - reported) + max(0, int(seg.get('cpu_ms') or 0))
+    cell['cpu_ms'] = max(0, a_total - reported) + _int(seg.get('cpu_ms'))
     out[todo[n]] = cell
     return n + 1
 
@@ -1201,6 +1203,22 @@ class _Exited:
             self.pidfd = -1
 
 
+def _limit_memory(mb):
+    """A test's memory limit on each of its processes: RLIMIT_DATA (private writable memory, the template's
+    inherited heap included), so an allocation past it is a MemoryError (MLE), in a batch as alone."""
+    if mb <= 0:
+        return
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_DATA, (mb << 20, mb << 20))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _int(x):
+    return x if type(x) is int and x >= 0 else 0
+
+
 def _arm_cpu(seconds):
     import signal
     signal.signal(_SIGPROF, signal.SIG_DFL)
@@ -1300,7 +1318,8 @@ def _program_template(ctl, trace):
     flush_output()
     rfile = ctl.makefile('rb')
     head = rfile.readline().split()
-    cpu_s = int(head[1]) / 1000.0 if len(head) == 2 and head[0] == b'cpu' and head[1].isdigit() else 1.0
+    ok = len(head) == 3 and head[0] == b'limits' and head[1].isdigit() and head[2].isdigit()
+    cpu_s, memory_mb = (int(head[1]) / 1000.0, int(head[2])) if ok else (1.0, 0)
     while True:
         line = rfile.readline()
         if line != b'fork\n':
@@ -1315,6 +1334,7 @@ def _program_template(ctl, trace):
             posix.close(ar)
             posix.dup2(b.fileno(), CHANNEL_FD)
             b.close()
+            _limit_memory(memory_mb)
             _program_process(chan, ns, proto, trace, aw, cpu_s)
         b.close()
         posix.close(aw)
