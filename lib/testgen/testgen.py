@@ -177,13 +177,19 @@ def mutants_of(tree, cap, seed):
             except Exception:
                 dropped['invalid'] += 1
                 continue
-            d = ast.dump(mutated)
-            if d in seen:
-                dropped['identical' if d == base else 'duplicate'] += 1
-                continue
-            seen.add(d)
-            out.append({'code': code, 'op': site[0], 'line': site[3], 'what': site[4]})
+            if _is_new(mutated, base, seen, dropped):
+                out.append({'code': code, 'op': site[0], 'line': site[3], 'what': site[4]})
     return out, dropped, len(sites)
+
+
+def _is_new(tree, base, seen, dropped):
+    """A mutant's tree differs from the focal's and every earlier mutant's (else it is dropped and counted)."""
+    d = ast.dump(tree)
+    if d in seen:
+        dropped['identical' if d == base else 'duplicate'] += 1
+        return False
+    seen.add(d)
+    return True
 
 
 def given_mutants(tree, mutants):
@@ -200,12 +206,8 @@ def given_mutants(tree, mutants):
         if t is None:
             dropped['invalid'] += 1  # a mutant that does not parse would be "killed" by every test
             continue
-        d = ast.dump(t)
-        if d in seen:
-            dropped['identical' if d == base else 'duplicate'] += 1
-            continue
-        seen.add(d)
-        out.append({'code': m, 'op': 'given', 'line': 0, 'what': 'given', 'index': i})
+        if _is_new(t, base, seen, dropped):
+            out.append({'code': m, 'op': 'given', 'line': 0, 'what': 'given', 'index': i})
     return out, dropped
 
 
