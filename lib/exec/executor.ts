@@ -578,48 +578,55 @@ export class Executor {
    *  coverage setting: every test in processes of its own, forked inside one sandboxed run). A test the batch
    *  did not report (the batch met a limit of its own, or was ended) runs again alone, with the test's limits. */
   private async pairedCells(tests: AssertTest[], p: Prepared, useCache: boolean): Promise<TestResult[]> {
-    const out: Array<Promise<TestResult>> = [];
-    const misses: number[] = [];
+    const out: Array<Promise<TestResult> | null> = tests.map(() => null);
+    const misses: number[][] = []; // whole groups: a test's cell depends on the earlier tests of its group
     const pending = new Map<number, (c: TestResult) => void>(); // cache entries others may already await
-    tests.forEach((t, i) => {
-      const key = this.cache === null || !useCache ? null : contentHash([p.key, JSON.stringify(t)]);
-      const hit = key === null ? undefined : this.cache!.get(key);
-      if (hit !== undefined) {
-        this.stats.cacheHits++;
-        out.push(hit.then((c) => ({ ...c, cached: true })));
-        return;
+    for (const g of groupsOf(tests)) {
+      // a key holds the group's tests up to this one (they ran against the same program process, and with
+      // stopAfterFailure decide whether it runs)
+      const keys = g.map((k, n) => (this.cache === null || !useCache ? null
+        : contentHash([p.key, p.stop ? 'paired, stop after failure' : 'paired', JSON.stringify(g.slice(0, n + 1).map((j) => tests[j]))])));
+      const hits = keys.map((key) => (key === null ? undefined : this.cache!.get(key)));
+      if (hits.every((h) => h !== undefined)) {
+        this.stats.cacheHits += g.length;
+        g.forEach((k, n) => { out[k] = hits[n]!.then((c) => ({ ...c, cached: true })); });
+        continue;
       }
-      misses.push(i);
-      if (key === null) return void out.push(Promise.resolve(blankCell('IE', 'unset')));
-      const fresh = new Promise<TestResult>((resolve) => pending.set(i, resolve));
-      this.cache!.set(key, fresh);
-      void fresh.then((c) => { if (c.verdict === 'IE') this.cache?.delete(key); });
-      out.push(fresh);
-    });
+      misses.push(g);
+      g.forEach((k, n) => {
+        const key = keys[n];
+        if (key === null) return;
+        const fresh = new Promise<TestResult>((resolve) => pending.set(k, resolve));
+        this.cache!.set(key, fresh);
+        void fresh.then((c) => { if (c.verdict === 'IE') this.cache?.delete(key); });
+      });
+    }
     const ran = new Map<number, TestResult>();
     for (const trace of [true, false]) {
-      const group = misses.filter((i) => (tests[i].coverage === true) === trace);
-      if (group.length === 0) continue;
-      const cells = await this.pairBatch(group.map((i) => tests[i]), trace, p);
-      group.forEach((i, k) => { ran.set(i, cells[k]); pending.get(i)?.(cells[k]); });
+      const groups = misses.filter((g) => (tests[g[0]].coverage === true) === trace); // a group shares coverage
+      if (groups.length === 0) continue;
+      const order = groups.flat();
+      let at = 0;
+      const cells = await this.pairBatch(order.map((i) => tests[i]), groups.map((g) => g.map(() => at++)), trace, p);
+      order.forEach((i, k) => { ran.set(i, cells[k]); pending.get(i)?.(cells[k]); });
     }
-    return Promise.all(out.map((o, i) => (ran.has(i) ? ran.get(i)! : o)));
+    return Promise.all(out.map((o, i) => (ran.has(i) ? ran.get(i)! : o!)));
   }
 
-  /** One batch, then each test it did not report alone (retried once on an internal error). */
-  private async pairBatch(tests: AssertTest[], trace: boolean, p: Prepared): Promise<TestResult[]> {
+  /** One batch (`groups`: indices into `tests`), then each test it did not report alone (retried once on an
+   *  internal error; with stopAfterFailure SKIPPED when an earlier test of its group failed). */
+  private async pairBatch(tests: AssertTest[], groups: number[][], trace: boolean, p: Prepared): Promise<TestResult[]> {
     const codes = tests.map((t) => t.code);
-    const groups: number[][] = [];
-    tests.forEach((t, i) => {
-      const last = groups[groups.length - 1];
-      if (t.group !== undefined && last !== undefined && tests[last[0]].group === t.group) last.push(i);
-      else groups.push([i]);
-    });
     const ctx: CellContext = { excerptBytes: this.excerptBytes, memoryMb: p.limits.memoryMb };
     const first = await this.runPairs(codes, groups, trace, p, ctx);
     const cells = first.cells.slice(0, codes.length);
     if (codes.length === 1 && cells.length === 0 && first.run !== null && first.run.verdict !== 'IE') return [first.run];
+    const groupOf = new Map(groups.flatMap((g, n) => g.map((k) => [k, n] as const)));
     for (let k = cells.length; k < codes.length; k++) {
+      if (p.stop && groups[groupOf.get(k)!].some((j) => j < k && cells[j].verdict !== 'AC')) {
+        cells.push(skippedCell(NOT_RUN_AFTER_GROUP_FAILURE));
+        continue;
+      }
       let alone = await this.runPairs([codes[k]], [[0]], trace, p, ctx);
       if (alone.cells.length === 0 && alone.run?.verdict === 'IE') alone = await this.runPairs([codes[k]], [[0]], trace, p, ctx);
       cells.push(alone.cells[0] ?? alone.run ?? blankCell('IE', 'pair mode: no result'));
@@ -641,8 +648,9 @@ export class Executor {
    *  and its wall limit; the run's own limits cover the batch. */
   private pairsSpec(codes: string[], groups: number[][], trace: boolean, p: Prepared): SandboxSpec {
     const l = p.limits;
-    const spec = JSON.stringify({ tests: codes, groups, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes, cpu_ms: l.cpuMs, wall_ms: l.wallMs, memory_mb: l.memoryMb });
-    const report = Buffer.from(JSON.stringify({ kind: 'pairs', tests: codes.length, maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
+    const stop = p.stop === true;
+    const spec = JSON.stringify({ tests: codes, groups, stop, setup: p.setup ?? null, maxReplyBytes: this.maxReplyBytes, cpu_ms: l.cpuMs, wall_ms: l.wallMs, memory_mb: l.memoryMb });
+    const report = Buffer.from(JSON.stringify({ kind: 'pairs', tests: codes.length, groups, stop, maxReplyBytes: PAIR_REPORT_BYTES }), 'utf8');
     const n = codes.length;
     return {
       candidate: {
@@ -694,9 +702,25 @@ function contentHash(parts: string[]): string {
 /** native/core/exec/zygote_run.hpp kNotRunAfterFailure: a rollout's test not run after an earlier one failed. */
 const NOT_RUN_AFTER_FAILURE = 'not run: an earlier test of the rollout failed (stopAfterFailure)';
 
-function skippedCell(): TestResult {
-  return { verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0, detail: 'not run: an earlier test failed (stopAfterFailure)' };
+/** runner.py _SKIPPED: with sandboxed tests a group (a test file) is what stops after its first failure. */
+const NOT_RUN_AFTER_GROUP_FAILURE = 'not run: an earlier test of its group failed (stopAfterFailure)';
+
+function skippedCell(detail = 'not run: an earlier test failed (stopAfterFailure)'): TestResult {
+  return { verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0, detail };
 }
+
+/** Sandboxed tests' groups: runs of consecutive tests with the same `group` (a test without one is its own). */
+function groupsOf(tests: AssertTest[]): number[][] {
+  const groups: number[][] = [];
+  tests.forEach((t, i) => {
+    const last = groups[groups.length - 1];
+    if (t.group !== undefined && last !== undefined && tests[last[0]].group === t.group) last.push(i);
+    else groups.push([i]);
+  });
+  return groups;
+}
+
+
 
 /** stopAfterFailure: every test after the first that is not AC is SKIPPED (in scope rollout a stdio test after a
  *  wrong answer ran all the same: its output is compared here, after the run). */

@@ -259,6 +259,10 @@ export function validateRequest(req: unknown): RunRequest {
   r.tests.forEach((t, i) => validateTest(t, `tests[${i}]`));
   if (r.checker !== undefined) validateChecker(r.checker, 'checker');
   r.tests.forEach((t, i) => {
+    const prev = r.tests[i - 1];
+    if (t.type === 'assert' && t.group !== undefined && prev?.type === 'assert' && prev.group === t.group && (t.coverage === true) !== (prev.coverage === true)) {
+      throw new TypeError(`tests[${i}].coverage differs from tests[${i - 1}]'s: the tests of one group run in one pair of processes, traced or not`);
+    }
     if (r.language === 'cpp' && t.type !== 'stdio') throw new TypeError(`tests[${i}].type is '${t.type}': a 'cpp' program takes stdio tests only`);
     if (t.type === 'stdio' && t.compare === 'checker' && r.checker === undefined)
       throw new TypeError(`tests[${i}].compare is 'checker' but the request has no checker`);

@@ -19,7 +19,8 @@ export interface FileFacts {
   mutants: number;
   /** Mean of line and branch coverage of the focal by the valid tests (branches left out when it has none). */
   coverage: number;
-  /** Per test, CURE's R_test (sign x scale), for the tests of the file. */
+  /** Per test, CURE's R_test (sign x scale), for the tests of the file (scheme cure only: elsewhere a mutant's
+   *  tests after its first failure are not run, and this is empty). */
   cure: number[];
 }
 

@@ -50,7 +50,8 @@ export interface TestFileResult {
   coverage: { lines: Fraction; branches: Fraction };
   reward: number;
   advantage: number;
-  /** Per test: the focal's verdict, and per mutant the verdicts (SKIPPED: an invalid test is not run on mutants). */
+  /** Per test: the focal's verdict, and per mutant the verdicts (SKIPPED: an invalid test is not run on mutants,
+   *  nor, except under CURE, a test after the mutant's first failure in the file). */
   matrix: { focal: Verdict[]; mutants: Verdict[][] };
   /** The file does not parse or a test does not compile: CE, 0 tests, reward 0. */
   compile?: { ok: false; message: string };
@@ -115,7 +116,12 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   if (!focal.ok) throw new LineError('focal', `does not compile: ${focal.error}`);
   const mutants = gen.mutants ?? [];
   const t0 = performance.now();
-  const run = (code: string, tests: TestCase[]) => ex.run({ language: 'python', code, setup: p.setup, tests, limits: p.limits, cache });
+  const run = (code: string, tests: TestCase[], stopAfterFailure = false) =>
+    ex.run({ language: 'python', code, setup: p.setup, tests, limits: p.limits, cache, ...(stopAfterFailure ? { stopAfterFailure } : {}) });
+  // On a mutant only its first failure counts (killed or not; equivalent or not), except under CURE, whose reward
+  // of each test counts the mutants it fails: the rest is SKIPPED, so a mutant that loops costs one test's CPU
+  // limit per file, not one per test.
+  const firstKill = scheme !== 'cure';
 
   // Ground truth (the trusted judge: the dataset's tests) beside every file's tests on the focal (traced): the
   // focal must pass the ground truth; a mutant it does not kill may be equivalent to the focal. Then the files'
@@ -126,7 +132,7 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   const runnable = files.map((f) => f.ok && f.tests.length > 0);
   const all = files.flatMap((f, k) => (runnable[k] ? f.tests.map((code, j) => ({ k, j, code })) : []));
   const [truth, focalRun] = await Promise.all([
-    gt.length ? Promise.all([run(p.focal!, gt), ...mutants.map((m) => run(m.code, gt))]) : null,
+    gt.length ? Promise.all([run(p.focal!, gt), ...mutants.map((m) => run(m.code, gt, true))]) : null,
     all.length ? run(p.focal!, asTests(all.map((t) => t.code), coverage, all.map((t) => t.k))) : null,
   ]);
   let equivalent: Set<number> | null = null;
@@ -141,7 +147,7 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   if (focalRun) count(stats, focalRun);
   const onFocal: Array<RunResult | null> = files.map((_, k) => (runnable[k] && focalRun ? sliceRun(focalRun, all, k) : null));
   const chosen = all.filter((t, i) => scheme === 'cure' || focalRun!.tests[i].verdict === 'AC');
-  const mutantRuns = await Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((t) => t.code), false, chosen.map((t) => t.k))) : null)));
+  const mutantRuns = await Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((t) => t.code), false, chosen.map((t) => t.k)), firstKill) : null)));
   mutantRuns.forEach((r) => r && count(stats, r));
   const onMutants: TestResult[][][] = files.map((f, k) => (onFocal[k] === null ? [] : mutantRuns.map((mr) => {
     const cells: TestResult[] = f.tests.map(() => ({ verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0 }));
@@ -166,7 +172,7 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
     const counted = mutants.length - (equivalent?.size ?? 0);
     const cov = coverageOf(focal, focalCells.filter((_, j) => valid[j]));
     const wrong = mutantCells.filter((_, i) => !equivalent?.has(i));
-    const cure = f.tests.map((_, j) => cureTestReward(valid[j], wrong.filter((cells) => cells[j].verdict !== 'AC').length, wrong.length));
+    const cure = firstKill ? [] : f.tests.map((_, j) => cureTestReward(valid[j], wrong.filter((cells) => cells[j].verdict !== 'AC').length, wrong.length));
     const fact: FileFacts = {
       tests: f.ok ? f.tests.length : 0, valid: valid.filter(Boolean).length, killed, mutants: counted,
       coverage: meanCoverage(cov), cure,

@@ -176,6 +176,33 @@ describe('task tests: the matrix and its counts', () => {
     expect(r).toMatchObject({ valid: 1, killed: 2, mutants: 2 });
     expect(out.mutants.equivalent_candidates).toBeNull(); // no ground truth: not checked
   });
+
+  it("a mutant's first failure in a file ends its run of that file (the rest SKIPPED), except under CURE", async () => {
+    const focal = 'def count(n):\n    i = 0\n    while i < n:\n        i += 1\n    return i\n';
+    const line = {
+      id: 'first-kill', task: 'tests', focal,
+      mutants: [focal.replace('i += 1', 'i -= 1'), focal.replace('while i < n', 'while i < n - 1')],
+      // file 0: four valid tests; file 1: an invalid test (never run on mutants), then a valid one
+      rollouts: ['assert count(3) == 3\nassert count(4) == 4\nassert count(0) == 0\nassert count(5) == 5\n',
+        'assert count(2) == 5\nassert count(0) == 0\nassert count(1) == 1\n'],
+      limits: { cpu_ms: 1500, wall_ms: 120_000 },
+    };
+    const out = await scoreOne(line, { cache: false });
+    const [a, b] = out.rollouts as Row[];
+    // the looping mutant costs file 0 one CPU limit, not four
+    expect(a.matrix.mutants).toEqual([['TLE', 'SKIPPED', 'SKIPPED', 'SKIPPED'], ['WA', 'SKIPPED', 'SKIPPED', 'SKIPPED']]);
+    expect(a).toMatchObject({ valid: 4, killed: 2, mutants: 2 });
+    // count(0) == 0 holds on both mutants; the test after it kills them
+    expect(b.matrix.mutants).toEqual([['SKIPPED', 'AC', 'TLE'], ['SKIPPED', 'AC', 'WA']]);
+    expect(b).toMatchObject({ valid: 2, killed: 2, mutants: 2 });
+    // CURE counts the mutants each test fails: every cell runs
+    const cure = await scoreOne(line, { cache: false, testReward: 'cure' });
+    const [ca, cb] = cure.rollouts as Row[];
+    expect(ca.matrix.mutants).toEqual([['TLE', 'TLE', 'AC', 'TLE'], ['WA', 'WA', 'AC', 'WA']]);
+    expect(cb.matrix.mutants).toEqual([['TLE', 'AC', 'TLE'], ['WA', 'AC', 'WA']]);
+    expect(ca.reward).toBeCloseTo((1 + 1 + 0 + 1) / 4, 12);
+    expect(cb.reward).toBeCloseTo((0 + 0 + 1) / 3, 12); // the invalid test fails every wrong program: 0, not -1
+  });
 });
 
 describe('pair mode: a batch gives each test the verdict it gets alone', () => {
@@ -199,6 +226,33 @@ describe('pair mode: a batch gives each test the verdict it gets alone', () => {
     // each alone, in a run of its own
     const alone = await Promise.all(tests.map((t) => ex.run({ language: 'python', code: CLAMP, tests: [{ ...t, group: undefined }], limits, cache: false })));
     expect(alone.map((r) => r.tests[0].verdict)).toEqual(['AC', 'AC', 'RE', 'AC', 'AC', 'AC', 'TLE', 'AC', 'WA']);
+  });
+
+  it('stopAfterFailure stops a group (a test file) at its first failure; the cache keys a test by its group before it', async () => {
+    const t = (code: string, group: number) => ({ type: 'assert' as const, code, sandboxed: true, group });
+    const limits = { cpuMs: 1500, wallMs: 120_000 };
+    const tests = [t('assert clamp(9, 0, 3) == 9\n', 0), t('assert clamp(1, 0, 3) == 1\n', 0), t('while True: pass\n', 0),
+      t('assert clamp(1, 0, 3) == 1\n', 1), t('while True: pass\n', 1), t('assert clamp(1, 0, 3) == 1\n', 1),
+      t('assert clamp(2, 0, 3) == 2\n', 2)];
+    const stopped = await ex.run({ language: 'python', code: CLAMP, tests, limits, cache: false, stopAfterFailure: true });
+    expect(stopped.tests.map((c) => c.verdict)).toEqual(['WA', 'SKIPPED', 'SKIPPED', 'AC', 'TLE', 'SKIPPED', 'AC']);
+    expect(stopped.tests[1].detail).toMatch(/earlier test of its group failed/);
+    const full = await ex.run({ language: 'python', code: CLAMP, tests, limits, cache: false });
+    expect(full.tests.map((c) => c.verdict)).toEqual(['WA', 'AC', 'TLE', 'AC', 'TLE', 'AC', 'AC']);
+    // a test whose group-mate changes the program's state: its cell is not another prefix's
+    const cached = new Executor({ concurrency: 1 });
+    try {
+      const STATE = 'seen = []\ndef note(x):\n    seen.append(x)\n    return len(seen)\n';
+      const second = t('assert note(0) == 1\n', 0);
+      const a = await cached.run({ language: 'python', code: STATE, tests: [second], limits });
+      const b = await cached.run({ language: 'python', code: STATE, tests: [t('note(5)\n', 0), second], limits });
+      expect(a.tests[0].verdict).toBe('AC');
+      expect(b.tests.map((c) => [c.verdict, c.cached === true])).toEqual([['AC', false], ['WA', false]]);
+      const again = await cached.run({ language: 'python', code: STATE, tests: [t('note(5)\n', 0), second], limits });
+      expect(again.tests.map((c) => [c.verdict, c.cached === true])).toEqual([['AC', true], ['WA', true]]);
+    } finally {
+      await cached.close();
+    }
   });
 
   it('a test that kills every process of the sandbox costs the batch only a re-run: the others keep their verdicts', async () => {

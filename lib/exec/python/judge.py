@@ -1039,7 +1039,7 @@ def judge_bytes(data, proto, continued=False):
             traceback.format_exception(type(e), e, e.__traceback__)), 2000)}
 
 
-PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE', 'CE', 'TLE')
+PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE', 'CE', 'TLE', 'SKIPPED')
 PAIR_ARCS_MAX = 200000  # per test
 PAIR_TOTAL_BYTES = 256 << 20
 
@@ -1050,6 +1050,13 @@ def judge_pairs(spec, proto):
     traced the arcs of the program's lines) and hands them on, checked; `complete` says every test reported."""
     n = int(spec.get('tests') or 0)
     chan = proto.Channel(CHANNEL_FD, proto.Codec(bounded=True), int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
+    # stopAfterFailure: SKIPPED is a true report only for a test after a failure of its own group
+    stop = spec.get('stop') is True
+    group_of = {}
+    for g, members in enumerate(spec.get('groups') or []):
+        for k in members:
+            group_of[k] = g
+    failed = set()
     tests, total, why = [], 0, None
     while len(tests) < n:
         try:
@@ -1069,6 +1076,12 @@ def judge_pairs(spec, proto):
         if msg.get('op') != 'test' or msg.get('k') != len(tests) or msg.get('verdict') not in PAIR_VERDICTS:
             why = 'malformed report'
             break
+        g = group_of.get(len(tests), -1 - len(tests))
+        if (msg['verdict'] == 'SKIPPED') != (stop and g in failed):
+            why = 'malformed report (a test skipped without an earlier failure of its group, or run after one)'
+            break
+        if msg['verdict'] != 'AC':
+            failed.add(g)
         out = {'verdict': msg['verdict']}
         for key, kind in (('detail', str), ('exc', str), ('limit', str), ('cpu_ms', int), ('wall_ms', int)):
             if type(msg.get(key)) is kind:

@@ -852,6 +852,7 @@ def run_pairs(trace):
     spec = _read_json_stdin()
     tests, cpu_s, wall_s = spec['tests'], spec['cpu_ms'] / 1000.0, spec['wall_ms'] / 1000.0
     groups = spec.get('groups') or [[i] for i in range(len(tests))]
+    stop = spec.get('stop') is True  # a group's tests after its first failure are not run (stopAfterFailure)
     memory = int(spec.get('memory_mb') or 0)
     ctl.sendall(b'limits %d %d\n' % (int(spec['cpu_ms']), memory))
     _subreaper()
@@ -909,8 +910,12 @@ def run_pairs(trace):
             if done is None:
                 gone = {'verdict': 'IE', 'detail': 'pair mode: the program side stopped answering'}
                 break
-            pos += _settle(out, todo, results, timed_out, astatus, arus, done, trace)
+            pos += _settle(out, todo, results, timed_out, astatus, arus, done, trace, stop)
             _end_test(keep, pid)  # nothing of this group's processes or files is there for the next
+            if stop and any(out[i]['verdict'] != 'AC' for i in group[:pos]):
+                for i in group[pos:]:
+                    out[i] = dict(_SKIPPED)
+                pos = len(group)
             flush()
         if gone is not None:
             break
@@ -932,11 +937,13 @@ def run_pairs(trace):
 
 
 _PAIR_VERDICTS = ('AC', 'WA', 'RE', 'OLE', 'IE', 'CE')
+_SKIPPED = {'verdict': 'SKIPPED', 'detail': 'not run: an earlier test of its group failed (stopAfterFailure)', 'cpu_ms': 0, 'wall_ms': 0}
 
 
-def _settle(out, todo, results, timed_out, astatus, arus, done, trace):
+def _settle(out, todo, results, timed_out, astatus, arus, done, trace, stop):
     """The cells of one pair of processes' tests: each test that reported, and the one that was running when the
-    pair ended (TLE by the wall or a side's CPU, or RE). Returns how many tests of `todo` are settled."""
+    pair ended (TLE by the wall or a side's CPU, or RE). Returns how many tests of `todo` are settled (with
+    `stop`, a test process ends after its first failure: the tests after it are the caller's to skip)."""
     bstatus = done.get('status')
     segs = done.get('segments') if type(done.get('segments')) is list else []
     b_cpu = type(bstatus) is int and posix.WIFSIGNALED(bstatus) and posix.WTERMSIG(bstatus) == _SIGPROF
@@ -962,7 +969,7 @@ def _settle(out, todo, results, timed_out, astatus, arus, done, trace):
             cell['arcs'] = seg['arcs']
         out[todo[q]] = cell
     n = len(results)
-    if n == len(todo) or (n and results[-1].get('gone')):
+    if n == len(todo) or (n and (results[-1].get('gone') or (stop and results[-1].get('verdict') != 'AC'))):
         return n
     # the test at position n was running when the test process ended without its outcome
     if timed_out:
@@ -1243,6 +1250,7 @@ def _test_process(host, ctl, r, w, pair, codes, spec, jmod, proto, cpu_s):
     posix.close(pair)
     posix.dup2(2, 1)  # what the tests print goes to stderr
     codec = proto.Codec()
+    stop = spec.get('stop') is True
     for q, code in enumerate(codes):
         data = codec.dumps({'kind': 'assert', 'code': code, 'setup': spec.get('setup'), 'maxReplyBytes': spec.get('maxReplyBytes')})
         c0, t0 = _process_cpu_ms(), _monotonic()
@@ -1258,6 +1266,8 @@ def _test_process(host, ctl, r, w, pair, codes, spec, jmod, proto, cpu_s):
             posix._exit(0)
         if line.get('gone'):
             break  # the program process ended: the template goes on with fresh processes
+        if stop and line.get('verdict') != 'AC':
+            break  # the group's later tests are not run (the template marks them)
     try:
         posix.write(CHANNEL_FD, codec.dumps({'op': 'exit'}))  # the program process ends now
     except OSError:
