@@ -8,6 +8,7 @@
 const path = require('path');
 const zlib = require('zlib');
 const fs = require('fs');
+const os = require('os');
 const { Executor } = require('../dist/exec');
 const { scoreAll } = require('../dist/pipeline/score');
 const { splitCheck } = require('../dist/datasets/humaneval');
@@ -91,7 +92,14 @@ async function main() {
     const flat = files.flatMap((f, k) => f.map((code) => ({ code, k })));
     const limits = { cpuMs: LIMITS.cpu_ms, wallMs: LIMITS.wall_ms };
     const trusted = await timed(() => ex.run({ language: 'python', code: g.focal, tests: flat.map((t) => ({ type: 'assert', code: t.code })), limits, cache: false }));
-    const batch = await timed(() => ex.run({ language: 'python', code: g.focal, tests: flat.map((t) => ({ type: 'assert', code: t.code, sandboxed: true, group: t.k })), limits, cache: false }));
+    const pairs = (coverage) => flat.map((t) => ({ type: 'assert', code: t.code, sandboxed: true, group: t.k, ...(coverage ? { coverage } : {}) }));
+    const batches = { on: [], off: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const coverage of [true, false]) {
+        batches[coverage ? 'on' : 'off'].push((await timed(() => ex.run({ language: 'python', code: g.focal, tests: pairs(coverage), limits, cache: false }))).ms);
+      }
+    }
+    const batch = { ms: median(batches.off) }, traced = { ms: median(batches.on) };
     const few = flat.slice(0, 32);
     const alone = await timed(() => Promise.all(few.map((t) => ex.run({ language: 'python', code: g.focal, tests: [{ type: 'assert', code: t.code, sandboxed: true }], limits, cache: false }))));
     const rate = (n, ms) => n / (ms / 1000);
@@ -100,7 +108,7 @@ async function main() {
     return [
       '## Task tests: test-generation groups scored by execution',
       '',
-      `\`node bench/run.js testgen\`: ${lines.length} groups, each a HumanEval problem's canonical solution as the focal, ${MUTANTS} generated`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} x ${os.cpus()[0].model.trim()}. \`node bench/run.js testgen\`: ${lines.length} groups, each a HumanEval problem's canonical solution as the focal, ${MUTANTS} generated`,
       `mutants and ${FILES} test files of ${PER_FILE} asserts drawn from the problem's own (one file in four with one assert made wrong),`,
       `scored with the default reward (${fmt(perGroup)} sandboxed cells a group: every test on the focal, the valid ones on every mutant`,
       `until the mutant's first failure in that file, which spared ${fmt(spared / lines.length)} cells a group; plus ${fmt(gtCells / lines.length)} ground-truth`,
@@ -112,7 +120,8 @@ async function main() {
       `| coverage traced (default) | ${fmt(rate(lines.length, onMs))} | ${fmt(rate(cells, onMs))} | ${fmt(onMs / lines.length)} ms |`,
       `| \`--no-coverage\` | ${fmt(rate(lines.length, offMs))} | ${fmt(rate(cells, offMs))} | ${fmt(offMs / lines.length)} ms |`,
       '',
-      `- Coverage tracing costs ${fmt(100 * (onMs - offMs) / onMs)}% of the time (only the focal row is traced).`,
+      `- Coverage tracing (only the focal row is traced): the ${flat.length} focal cells of one group take ${fmt(traced.ms)} ms traced,`,
+      `  ${fmt(batch.ms)} ms untraced (3 rounds, medians): ${fmt(100 * (traced.ms - batch.ms) / traced.ms)}% of the focal row, ${fmt(100 * (onMs - offMs) / onMs)}% of a whole group's time.`,
       `- Mutant generation, test splitting and coverage sites (the trusted parse, one \`python -I -S\` process a line): median`,
       `  ${fmt(testgenMs)} ms a line, ${fmt(100 * testgenMs / lineMs)}% of a line's own time (lines run concurrently, so less of the wall).`,
       `- The same ${flat.length} focal cells of one group: as a dataset's trusted asserts (judge, scope rollout) ${fmt(rate(flat.length, trusted.ms))}/s;`,

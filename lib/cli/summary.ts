@@ -26,6 +26,13 @@ export interface Summary {
   };
 }
 
+/** A row's cells: a program's verdicts, or a test file's matrix (its tests on the focal and on each mutant). */
+function verdictsOf(row: RowResult): string[] {
+  const m = (row as { matrix?: { focal?: string[]; mutants?: string[][] } }).matrix;
+  if (m === undefined) return row.verdicts ?? [];
+  return [...(m.focal ?? []), ...(m.mutants ?? []).flat()];
+}
+
 function solved(row: RowResult): boolean {
   return row.passed.every((p) => p === 1);
 }
@@ -75,9 +82,12 @@ export class SummaryBuilder {
     const all: RowResult[] = o.rollouts ?? (o.turns ?? []).flat();
     const finals: RowResult[] = o.rollouts ?? (o.turns ?? []).map((t) => t[t.length - 1]);
     this.rows += all.length;
-    this.trajectories += finals.length;
-    this.solvedTrajectories += finals.filter(solved).length;
-    for (const r of all) for (const v of r.verdicts ?? []) this.verdicts[v] = (this.verdicts[v] ?? 0) + 1;
+    // a task 'tests' line's rows are test files: rewarded, but nothing of them is a solved program (pass@1)
+    if ((o as { task?: unknown }).task !== 'tests') {
+      this.trajectories += finals.length;
+      this.solvedTrajectories += finals.filter(solved).length;
+    }
+    for (const r of all) for (const v of verdictsOf(r)) this.verdicts[v] = (this.verdicts[v] ?? 0) + 1;
     if (all.length && typeof all[0].reward === 'number') {
       this.groups++;
       if (all.every((r) => r.advantage === 0)) this.zeroGroups++;

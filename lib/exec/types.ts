@@ -114,7 +114,8 @@ export interface RunRequest {
   /** After the program's first test that is not AC (in test order), its later tests are not run: SKIPPED. For
    *  callers to whom one failure decides the result (verpo run, the binary scheme). In scope rollout the
    *  supervisor stops the process's tests itself; a stdio test's wrong output is judged after the run, so the
-   *  stdio tests after one still run there (and are reported SKIPPED). Elsewhere the tests run one at a time. */
+   *  stdio tests after one still run there (and are reported SKIPPED). Elsewhere the tests run one at a time.
+   *  Sandboxed tests stop per group (one test file): a group's tests after its first failure are SKIPPED. */
   stopAfterFailure?: boolean;
 }
 

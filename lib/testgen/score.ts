@@ -67,6 +67,8 @@ export interface MutantSummary {
   dropped: { identical: number; duplicate: number; invalid: number };
   /** Indices (into `list`) of mutants no ground-truth test kills; null when the line has no tests. */
   equivalent_candidates: number[] | null;
+  /** A mutant's CPU limit per test, ground truth and the files' tests (mutantCpuMs); null when none ran. */
+  cpu_ms: { ground_truth: number | null; tests: number | null };
   list: Array<{ op: string; line: number; what: string; index?: number }>;
 }
 
@@ -116,8 +118,9 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   if (!focal.ok) throw new LineError('focal', `does not compile: ${focal.error}`);
   const mutants = gen.mutants ?? [];
   const t0 = performance.now();
-  const run = (code: string, tests: TestCase[], stopAfterFailure = false) =>
-    ex.run({ language: 'python', code, setup: p.setup, tests, limits: p.limits, cache, ...(stopAfterFailure ? { stopAfterFailure } : {}) });
+  const cpuMs = p.limits?.cpuMs ?? ex.limits.cpuMs;
+  const run = (code: string, tests: TestCase[], stopAfterFailure = false, cpu = cpuMs) =>
+    ex.run({ language: 'python', code, setup: p.setup, tests, limits: { ...p.limits, cpuMs: cpu }, cache, ...(stopAfterFailure ? { stopAfterFailure } : {}) });
   // On a mutant only its first failure counts (killed or not; equivalent or not), except under CURE, whose reward
   // of each test counts the mutants it fails: the rest is SKIPPED, so a mutant that loops costs one test's CPU
   // limit per file, not one per test.
@@ -131,23 +134,32 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   const files = gen.files;
   const runnable = files.map((f) => f.ok && f.tests.length > 0);
   const all = files.flatMap((f, k) => (runnable[k] ? f.tests.map((code, j) => ({ k, j, code })) : []));
-  const [truth, focalRun] = await Promise.all([
-    gt.length ? Promise.all([run(p.focal!, gt), ...mutants.map((m) => run(m.code, gt, true))]) : null,
+  const [focalTruth, focalRun] = await Promise.all([
+    gt.length ? run(p.focal!, gt) : null,
     all.length ? run(p.focal!, asTests(all.map((t) => t.code), coverage, all.map((t) => t.k))) : null,
   ]);
-  let equivalent: Set<number> | null = null;
-  if (truth !== null) {
-    const [f, ...ms] = truth;
-    count(stats, f);
-    ms.forEach((r) => count(stats, r));
-    const bad = f.tests.findIndex((c) => c.verdict !== 'AC');
-    if (bad >= 0) throw new LineError('focal', `fails the line's tests[${bad}] (${f.tests[bad].verdict}${f.tests[bad].detail ? `: ${f.tests[bad].detail}` : ''})`);
-    equivalent = new Set(ms.flatMap((r, i) => (r.tests.every((c) => c.verdict === 'AC') ? [i] : [])));
+  if (focalTruth) {
+    count(stats, focalTruth);
+    const bad = focalTruth.tests.findIndex((c) => c.verdict !== 'AC');
+    if (bad >= 0) throw new LineError('focal', `fails the line's tests[${bad}] (${focalTruth.tests[bad].verdict}${focalTruth.tests[bad].detail ? `: ${focalTruth.tests[bad].detail}` : ''})`);
   }
   if (focalRun) count(stats, focalRun);
   const onFocal: Array<RunResult | null> = files.map((_, k) => (runnable[k] && focalRun ? sliceRun(focalRun, all, k) : null));
-  const chosen = all.filter((t, i) => scheme === 'cure' || focalRun!.tests[i].verdict === 'AC');
-  const mutantRuns = await Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((t) => t.code), false, chosen.map((t) => t.k)), firstKill) : null)));
+  const chosenAt = all.flatMap((_, i) => (scheme === 'cure' || focalRun!.tests[i].verdict === 'AC' ? [i] : []));
+  const chosen = chosenAt.map((i) => all[i]);
+  // A mutant's tests have a CPU budget from the focal's own run of them, as mutation tools time mutants out
+  // relative to the unmutated run: a mutant that loops costs a fraction of the line's limit (a TLE is a kill).
+  const gtBudget = mutantCpuMs(cpuMs, focalTruth?.tests ?? []);
+  const fileBudget = mutantCpuMs(cpuMs, chosenAt.map((i) => focalRun!.tests[i]));
+  const [truth, mutantRuns] = await Promise.all([
+    focalTruth ? Promise.all(mutants.map((m) => run(m.code, gt, true, gtBudget))) : null,
+    Promise.all(mutants.map((m) => (chosen.length ? run(m.code, asTests(chosen.map((t) => t.code), false, chosen.map((t) => t.k)), firstKill, fileBudget) : null))),
+  ]);
+  let equivalent: Set<number> | null = null;
+  if (truth !== null) {
+    truth.forEach((r) => count(stats, r));
+    equivalent = new Set(truth.flatMap((r, i) => (r.tests.every((c) => c.verdict === 'AC') ? [i] : [])));
+  }
   mutantRuns.forEach((r) => r && count(stats, r));
   const onMutants: TestResult[][][] = files.map((f, k) => (onFocal[k] === null ? [] : mutantRuns.map((mr) => {
     const cells: TestResult[] = f.tests.map(() => ({ verdict: 'SKIPPED', cpuMs: 0, wallMs: 0, memoryKb: 0 }));
@@ -202,6 +214,7 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
         source: p.mutants ? 'given' : 'generated', count: mutants.length, available: gen.available ?? 0,
         dropped: gen.dropped ?? { identical: 0, duplicate: 0, invalid: 0 },
         equivalent_candidates: equivalent === null ? null : [...equivalent].sort((a, b) => a - b),
+        cpu_ms: { ground_truth: focalTruth && mutants.length ? gtBudget : null, tests: chosen.length && mutants.length ? fileBudget : null },
         list: mutants.map((m) => ({ op: m.op, line: m.line, what: m.what, ...(m.index === undefined ? {} : { index: m.index }) })),
       },
       rollouts: rows,
@@ -210,6 +223,14 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
     },
   };
 }
+
+/** A mutant's CPU limit a test: 10x the slowest of these tests on the focal, plus 250 ms, within the line's. */
+export function mutantCpuMs(lineCpuMs: number, onFocal: TestResult[]): number {
+  const slowest = onFocal.reduce((m, c) => Math.max(m, c.cpuMs), 0);
+  return Math.min(lineCpuMs, Math.ceil(MUTANT_CPU_FACTOR * slowest + MUTANT_CPU_MARGIN_MS));
+}
+export const MUTANT_CPU_FACTOR = 10;
+export const MUTANT_CPU_MARGIN_MS = 250;
 
 /** The cells of file k's tests in a run of every file's tests. */
 function sliceRun(r: RunResult, all: Array<{ k: number }>, k: number): RunResult {

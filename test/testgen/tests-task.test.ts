@@ -1,6 +1,8 @@
 // Task 'tests': model-written test files scored by execution (lib/testgen). The trusted tool (mutants, split,
 // coverage sites), the pair mode's integrity (a test cannot read the program it judges, nor write its
 // coverage), the matrix's counts on a worked example, the rewards, co-evolution, and bad input.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../lib/exec/executor';
 import { resolvePython } from '../../lib/exec/interpreter';
@@ -192,6 +194,10 @@ describe('task tests: the matrix and its counts', () => {
     // the looping mutant costs file 0 one CPU limit, not four
     expect(a.matrix.mutants).toEqual([['TLE', 'SKIPPED', 'SKIPPED', 'SKIPPED'], ['WA', 'SKIPPED', 'SKIPPED', 'SKIPPED']]);
     expect(a).toMatchObject({ valid: 4, killed: 2, mutants: 2 });
+    // and a mutant's CPU limit follows the focal's own run of the tests (10x the slowest + 250 ms), not the line's
+    expect(out.mutants.cpu_ms.ground_truth).toBeNull();
+    expect(out.mutants.cpu_ms.tests).toBeGreaterThanOrEqual(250);
+    expect(out.mutants.cpu_ms.tests).toBeLessThanOrEqual(1500);
     // count(0) == 0 holds on both mutants; the test after it kills them
     expect(b.matrix.mutants).toEqual([['SKIPPED', 'AC', 'TLE'], ['SKIPPED', 'AC', 'WA']]);
     expect(b).toMatchObject({ valid: 2, killed: 2, mutants: 2 });
@@ -202,6 +208,23 @@ describe('task tests: the matrix and its counts', () => {
     expect(cb.matrix.mutants).toEqual([['TLE', 'AC', 'TLE'], ['WA', 'AC', 'WA']]);
     expect(ca.reward).toBeCloseTo((1 + 1 + 0 + 1) / 4, 12);
     expect(cb.reward).toBeCloseTo((0 + 0 + 1) / 3, 12); // the invalid test fails every wrong program: 0, not -1
+  });
+});
+
+describe('the verpo command on task tests lines', () => {
+  it('verpo score and verpo run take them (exit 0, a summary counting the matrix cells)', () => {
+    const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+    const line = JSON.stringify({ id: 'c', task: 'tests', focal: CLAMP, tests: GT, rollouts: ['assert clamp(5, 0, 3) == 3\n', 'assert clamp(1, 0, 3) == 2\n'], limits: LIMITS });
+    for (const cmd of ['score', 'run']) {
+      const r = spawnSync(process.execPath, [cli, cmd, '--mutants', '3', '--concurrency', '1'], { input: line + '\n', encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out).toMatchObject({ id: 'c', task: 'tests', error: null });
+      expect(out.rollouts.map((f: Row) => f.valid)).toEqual([1, 0]);
+      expect(out.rollouts[0].reward === undefined).toBe(cmd === 'run');
+      expect(r.stderr).toMatch(/1 lines \(0 failed\), 2 rows/);
+      expect(r.stderr).toMatch(/verdicts: AC \d+/);
+    }
   });
 });
 
