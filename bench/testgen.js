@@ -139,5 +139,5 @@ async function main() {
   }
 }
 
-module.exports = { main };
+module.exports = { main, groupsOf };
 if (require.main === module) main().then((s) => process.stdout.write(s), (e) => { console.error(e); process.exit(1); });

@@ -224,12 +224,12 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   };
 }
 
-/** A mutant's CPU limit a test: 10x the slowest of these tests on the focal, plus 250 ms, within the line's. */
+/** A mutant's CPU limit a test: 3x the slowest of these tests on the focal, plus 250 ms, within the line's. */
 export function mutantCpuMs(lineCpuMs: number, onFocal: TestResult[]): number {
   const slowest = onFocal.reduce((m, c) => Math.max(m, c.cpuMs), 0);
   return Math.min(lineCpuMs, Math.ceil(MUTANT_CPU_FACTOR * slowest + MUTANT_CPU_MARGIN_MS));
 }
-export const MUTANT_CPU_FACTOR = 10;
+export const MUTANT_CPU_FACTOR = 3;
 export const MUTANT_CPU_MARGIN_MS = 250;
 
 /** The cells of file k's tests in a run of every file's tests. */

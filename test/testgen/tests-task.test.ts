@@ -194,7 +194,7 @@ describe('task tests: the matrix and its counts', () => {
     // the looping mutant costs file 0 one CPU limit, not four
     expect(a.matrix.mutants).toEqual([['TLE', 'SKIPPED', 'SKIPPED', 'SKIPPED'], ['WA', 'SKIPPED', 'SKIPPED', 'SKIPPED']]);
     expect(a).toMatchObject({ valid: 4, killed: 2, mutants: 2 });
-    // and a mutant's CPU limit follows the focal's own run of the tests (10x the slowest + 250 ms), not the line's
+    // and a mutant's CPU limit follows the focal's own run of the tests (3x the slowest + 250 ms), not the line's
     expect(out.mutants.cpu_ms.ground_truth).toBeNull();
     expect(out.mutants.cpu_ms.tests).toBeGreaterThanOrEqual(250);
     expect(out.mutants.cpu_ms.tests).toBeLessThanOrEqual(1500);
