@@ -77,6 +77,11 @@ async function main() {
     // cells of a valid test on a mutant not run because the mutant had already failed in that file (first kill)
     const spared = out.reduce((a, o) => a + o.rollouts.reduce((b, f) => b + f.matrix.mutants.reduce((c, row) => c
       + row.filter((v, j) => v === 'SKIPPED' && f.matrix.focal[j] === 'AC').length, 0), 0), 0);
+    // a file's pair of processes runs once per program it is judged on (the focal, and each mutant it reaches)
+    const fileRuns = out.reduce((a, o) => a + o.rollouts.reduce((b, f) => b + (f.matrix.focal.length ? 1 : 0)
+      + f.matrix.mutants.filter((row) => row.some((v) => v !== 'SKIPPED')).length, 0), 0);
+    const tles = out.reduce((a, o) => a + o.rollouts.reduce((b, f) => b + f.matrix.mutants.flat().filter((v) => v === 'TLE').length, 0), 0);
+    const budgets = out.map((o) => o.mutants.cpu_ms.tests).filter((x) => x !== null);
     const gtCells = out.reduce((a, o) => a + o.focal.ground_truth_tests * (1 + o.mutants.count), 0);
     const onMs = median(runs.on), offMs = median(runs.off);
     const testgenMs = median(out.map((o) => o.timing.testgen_ms));
@@ -120,6 +125,11 @@ async function main() {
       `| coverage traced (default) | ${fmt(rate(lines.length, onMs))} | ${fmt(rate(cells, onMs))} | ${fmt(onMs / lines.length)} ms |`,
       `| \`--no-coverage\` | ${fmt(rate(lines.length, offMs))} | ${fmt(rate(cells, offMs))} | ${fmt(offMs / lines.length)} ms |`,
       '',
+      `- Where the time goes: a test file's tests run in a fresh pair of processes (two forks) for each program it is judged`,
+      `  on, so the unit of cost is the file run, not the cell: ${fmt(fileRuns / lines.length)} file runs a group, ${fmt(2 * onMs / fileRuns)} ms of a core each`,
+      `  (this host forks slowly; bench/RESULTS.md's scope section measures its fork floor), most of them one cell long (the first`,
+      `  test kills the mutant). Mutants that loop cost their CPU budget per file: ${fmt(tles / lines.length)} TLE cells a group, at a median`,
+      `  budget of ${fmt(median(budgets))} ms (3x the slowest of the focal's same tests + 250 ms; the line's limit would have cost ${LIMITS.cpu_ms} ms each).`,
       `- Coverage tracing (only the focal row is traced): the ${flat.length} focal cells of one group take ${fmt(traced.ms)} ms traced,`,
       `  ${fmt(batch.ms)} ms untraced (3 rounds, medians): ${fmt(100 * (traced.ms - batch.ms) / traced.ms)}% of the focal row, ${fmt(100 * (onMs - offMs) / onMs)}% of a whole group's time.`,
       `- Mutant generation, test splitting and coverage sites (the trusted parse, one \`python -I -S\` process a line): median`,

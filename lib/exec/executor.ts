@@ -720,8 +720,6 @@ function groupsOf(tests: AssertTest[]): number[][] {
   return groups;
 }
 
-
-
 /** stopAfterFailure: every test after the first that is not AC is SKIPPED (in scope rollout a stdio test after a
  *  wrong answer ran all the same: its output is compared here, after the run). */
 function skippedAfterFailure(cells: TestResult[]): TestResult[] {

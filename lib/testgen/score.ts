@@ -126,10 +126,10 @@ export async function scoreTestsProblem(p: Problem, ex: Executor, o: TestsOption
   // limit per file, not one per test.
   const firstKill = scheme !== 'cure';
 
-  // Ground truth (the trusted judge: the dataset's tests) beside every file's tests on the focal (traced): the
-  // focal must pass the ground truth; a mutant it does not kill may be equivalent to the focal. Then the files'
-  // valid tests (every one, for CURE's sign) on each mutant. One request per program, so the executor runs a
-  // program's file tests as one pair-mode batch (each file still in processes of its own).
+  // First the focal: the ground truth (the trusted judge: the dataset's tests), which it must pass, beside every
+  // file's tests (traced). Then each mutant: the ground truth (a mutant it does not kill may be equivalent to the
+  // focal) and the files' valid tests (every one, for CURE's sign). One request per program, so the executor runs
+  // a program's file tests as one pair-mode batch (each file still in processes of its own).
   const gt = p.tests.map((t) => { const { hidden: _h, weight: _w, ...rest } = t; return rest as TestCase; });
   const files = gen.files;
   const runnable = files.map((f) => f.ok && f.tests.length > 0);

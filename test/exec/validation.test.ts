@@ -27,6 +27,12 @@ describe('run() rejects bad requests', () => {
     await expect(bad({ tests: [] })).rejects.toThrow(/tests must not be empty/);
     await expect(bad({ tests: undefined })).rejects.toThrow(/tests must be an array/);
   });
+  it('sandboxed tests: a group, and its coverage, are checked', async () => {
+    const t = (x: Record<string, unknown>) => ({ type: 'assert', code: 'assert f() == 1', sandboxed: true, ...x });
+    await expect(bad({ tests: [t({ group: 1.5 })] })).rejects.toThrow(/tests\[0\]\.group must be an integer/);
+    await expect(bad({ tests: [{ type: 'assert', code: 'assert f() == 1', group: 0 }] })).rejects.toThrow(/tests\[0\]\.group/);
+    await expect(bad({ tests: [t({ group: 0, coverage: true }), t({ group: 0 })] })).rejects.toThrow(/tests\[1\]\.coverage differs from tests\[0\]'s/);
+  });
   it('unknown test type', async () => {
     await expect(bad({ tests: [{ type: 'fuzz' }] })).rejects.toThrow(/tests\[0\]\.type/);
   });
