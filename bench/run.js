@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const ALL = ['reward', 'executor', 'scope', 'pipeline', 'server', 'shaping'];
+const ALL = ['reward', 'executor', 'scope', 'pipeline', 'server', 'shaping', 'testgen'];
 
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -11,7 +11,7 @@ Commands:
   convert <dataset> <file>          dataset file (plain or gzipped) to the JSONL contract
   serve [--host H] [--port P]       the reward server (HTTP) that trainers call
   report scored.jsonl... -o F.html  one self-contained HTML page of plots from scored JSONL
-  bench [reward|executor|scope|pipeline|server|shaping]  the benchmarks (writes bench/RESULTS.md when all run)
+  bench [reward|executor|scope|pipeline|server|shaping|testgen]  the benchmarks (writes bench/RESULTS.md when all run)
 
 Input and output are JSONL, one problem group per line (see the README, "JSONL contract").
 Results go to stdout (or -o) in input order; progress and the summary go to stderr.
@@ -123,7 +123,8 @@ One self-contained HTML file (Chart.js inlined: nothing is fetched when it is op
 reward and advantage distributions, the verdict histogram, each test's weight against its pass rate, the lint
 profile (score with --lint) and the held-out gap of lines with hidden tests, beside a table of lines, rows,
 mean reward and zero-advantage share. Lines that are not JSON count as error lines. Prints the file's path.`,
-  bench: `Usage: verpo bench [reward] [executor] [scope] [pipeline] [server] [shaping]
+  bench: `Usage: verpo bench [reward] [executor] [scope] [pipeline] [server] [shaping] [testgen]
 
-Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md.`,
+Runs the benchmarks and prints markdown tables; with no names it runs all and writes bench/RESULTS.md
+(minutes on a 2-core host; testgen, task 'tests' groups, alone takes ~10 on a slow one).`,
 };
