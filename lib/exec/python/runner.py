@@ -113,10 +113,15 @@ def format_compile_error(e):
     return '%s: %s' % (type(e).__name__, e)
 
 
-def prepare_interpreter():
-    # Interpreter fidelity (executor-anchors §2.3 item 17): big ints print, argv looks like a script run,
-    # exit()/quit() exist as under `site`, and the program's directory is first on sys.path, as for
-    # `python solution.py` (the trusted zygote this process may be forked from removed it from its own).
+_PROCESS_PREPARED = False
+
+
+def prepare_process():
+    """What every program's process gets, whatever its test (made once in a zygote, before its forks): big
+    ints print, argv looks like a script run, exit()/quit() exist as under `site`."""
+    global _PROCESS_PREPARED
+    if _PROCESS_PREPARED:
+        return
     if hasattr(sys, 'set_int_max_str_digits'):
         sys.set_int_max_str_digits(0)
     sys.argv = [PROGRAM_FILE]
@@ -124,6 +129,14 @@ def prepare_interpreter():
     if not hasattr(builtins, 'exit'):
         builtins.exit = _sitebuiltins.Quitter('exit', 'Ctrl-D (i.e. EOF)')
         builtins.quit = _sitebuiltins.Quitter('quit', 'Ctrl-D (i.e. EOF)')
+    _PROCESS_PREPARED = True
+
+
+def prepare_interpreter():
+    # Interpreter fidelity (executor-anchors §2.3 item 17): prepare_process's settings, and the program's
+    # directory first on sys.path, as for `python solution.py` (the trusted zygote this process may be forked
+    # from removed it from its own).
+    prepare_process()
     try:
         cwd = posix.getcwd()
     except OSError:

@@ -52,6 +52,9 @@ import traceback  # noqa: F401
 import typing  # noqa: F401
 
 PR_SET_CHILD_SUBREAPER = 36
+# The control socket's descriptor from here on: at or above the fork server's kFirstFree (fork_server.cpp), so
+# that its close_range closes it in every test process.
+CONTROL_FD_MIN = 64
 # verpo_zygote_serve's results (fork_server.cpp)
 SERVE_EXIT, SERVE_CHILD, SERVE_CONFIGURE = 0, 1, 2
 MODES = ('compile', 'stdio', 'serve', 'stdio-rollout')  # ZygoteMode's values, in order
@@ -82,14 +85,13 @@ def _test_process(ctl, out, req):
     A failure here is the harness's, reported on the setup pipe (an internal error), never the program's."""
     report_fd = out[OUT_REPORT_FD]
     try:
-        ctl.detach()  # fd 0 is the test's stdin now: the socket object must never close it
+        ctl.detach()  # (the fork server closed its descriptor: the socket object must not close a reused number)
         files = INLINE_FILES  # noqa: F821 (runner.py)
         files.clear()
         for at in range(OUT_SPANS, OUT_SPANS + out[OUT_SPAN_COUNT], 4):
             name, size, data, length = out[at:at + 4]
             files[str(req[name:name + size], 'utf-8', 'surrogateescape')] = bytes(req[data:data + length])
         mode = MODES[out[OUT_MODE]]
-        _fresh_stdin()
         os.close(report_fd)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
@@ -99,16 +101,26 @@ def _test_process(ctl, out, req):
     _program(mode)
 
 
-def _fresh_stdin():
-    """sys.stdin for the test's fd 0 (a regular, seekable file: run_io.hpp's MakeStdinFile), made as the
-    interpreter makes it at start-up (buffered, the same encoding and errors, newline '\\n'): the zygote's own
-    sys.stdin was made for its control socket and remembers that it cannot seek."""
+def _stdin_for_tests(ctl):
+    """The control socket moves off fd 0 (to a number the fork server closes in every test process) and
+    /dev/null takes its place; sys.stdin is then made on fd 0 as the interpreter makes it at start-up
+    (buffered, the same encoding and errors, newline '\\n'), once, here. A test process finds its own stdin
+    (a regular file at offset 0: run_io.hpp's MakeStdinFile) behind fd 0 and a sys.stdin that has read nothing
+    and knows it can seek, as one made for it would; making it in every fork (and freeing the zygote's own,
+    made for a socket) cost ~80 copy-on-write page faults a test process. Returns the moved socket."""
+    import fcntl
     import io
+    moved = socket.socket(fileno=fcntl.fcntl(ctl.fileno(), fcntl.F_DUPFD_CLOEXEC, CONTROL_FD_MIN))
+    ctl.detach()
+    null = os.open('/dev/null', os.O_RDONLY | os.O_CLOEXEC)
+    os.dup2(null, 0)
+    os.close(null)
     old = sys.__stdin__ or sys.stdin
     enc = getattr(old, 'encoding', None) or 'utf-8'
     errors = getattr(old, 'errors', None) or 'strict'
     sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, 'rb', closefd=False)),
                                                  encoding=enc, errors=errors, newline='\n')
+    return moved
 
 
 def _program(mode):
@@ -214,7 +226,9 @@ def zygote_main(ctl):
     api = ctypes.pythonapi
     hooks = _Hooks(*(ctypes.cast(f, ctypes.c_void_p).value
                      for f in (api.PyOS_BeforeFork, api.PyOS_AfterFork_Parent, api.PyOS_AfterFork_Child)))
+    ctl = _stdin_for_tests(ctl)
     prepare_serve()  # noqa: F821 (runner.py): the forks share it instead of each building it
+    prepare_process()  # noqa: F821 (runner.py): the same, for the interpreter's own settings
     is_init = os.getpid() == 1
     if not is_init:
         ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
