@@ -12,6 +12,7 @@
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const fs = require('fs');
 const { Executor } = require('../dist/exec');
 const { loadHumanEval, humanEvalProgram } = require('../dist/datasets/humaneval');
 const { fmt, median } = require('./stats');
@@ -104,6 +105,65 @@ async function pass(ex, workload) {
   };
 }
 
+/** The warm processes this process started (zygotes, judges), from /proc: their own CPU, the CPU and minor page faults
+ *  of the children a zygote reaped (the tests' processes), ms and counts since they started. */
+function warmProcesses() {
+  const hz = 100;  // USER_HZ: /proc's clock ticks
+  const acc = { judgeMs: 0, zygoteMs: 0, childMs: 0, childFaults: 0 };
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) !== process.pid) continue;
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1');
+      const own = (Number(f[11]) + Number(f[12])) * 1000 / hz;
+      if (cmd.includes('# verpo zygote')) {
+        acc.zygoteMs += own;
+        acc.childMs += (Number(f[13]) + Number(f[14])) * 1000 / hz;
+        acc.childFaults += Number(f[8]);
+      } else if (cmd.includes('# verpo warm judge')) {
+        acc.judgeMs += own;
+      }
+    } catch { /* gone */ }
+  }
+  return acc;
+}
+
+/** Where a HumanEval rollout's CPU goes in scope rollout, on a fresh executor (nothing else running): per rollout, the
+ *  rollout's processes (reaped by the zygotes), their page faults, the zygotes, the judges and this process; then the
+ *  same programs with each test list four times over, whose extra CPU per extra test is what a test adds. */
+async function breakdown(problems, concurrency) {
+  const ex = new Executor({ concurrency, limits: LIMITS, scope: 'rollout' });
+  const make = (rep) => problems.map((p) => ({ language: 'python', code: `${humanEvalProgram(p, p.canonicalSolution)}\n# breakdown ${++passNo}\n`,
+    tests: Array.from({ length: rep }, () => p.tests).flat(), limits: LIMITS }));
+  await Promise.all(make(1).slice(0, 4).map((r) => ex.run(r)));
+  const measure = async (rep) => {
+    const rollouts = make(rep);
+    const w0 = warmProcesses();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const results = await Promise.all(rollouts.map((r) => ex.run(r)));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    const w1 = warmProcesses();
+    const n = rollouts.length;
+    const tests = results.reduce((k, r) => k + r.tests.length, 0);
+    const m = {
+      tests, wallCoreMs: (seconds * concurrency * 1000) / n, nodeMs: (c.user + c.system) / 1000 / n,
+      childMs: (w1.childMs - w0.childMs) / n, childFaults: (w1.childFaults - w0.childFaults) / n,
+      zygoteMs: (w1.zygoteMs - w0.zygoteMs) / n, judgeMs: (w1.judgeMs - w0.judgeMs) / n,
+    };
+    m.totalMs = m.nodeMs + m.childMs + m.zygoteMs + m.judgeMs;
+    return m;
+  };
+  const one = await measure(1);
+  const four = await measure(4);
+  await ex.close();
+  const perTest = (four.totalMs - one.totalMs) / ((four.tests - one.tests) / problems.length);
+  return { one, four, perTest };
+}
+
 async function main() {
   const concurrency = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
   const rounds = Number(process.env.VERPO_BENCH_ROUNDS || 2);
@@ -131,6 +191,8 @@ async function main() {
     }
   }
   await Promise.all(Object.values(executors).map((ex) => ex.close()));
+  const bd = [];
+  for (let round = 0; round < rounds; round++) bd.push(await breakdown(problems, concurrency));
   const med = (xs) => median(xs);
   const lines = [
     '## Rollout scope vs scope test (issue 13)',
@@ -164,6 +226,14 @@ async function main() {
   lines.push(`Targets (issue 13), HumanEval in scope rollout: >= 2x the zygote-sized fork floor (measured ${med(he.rollout.map((r) => r.vsFloor)).toFixed(2)}x), ` +
     `>= 5x scope test (${med(he.rollout.map((r, i) => r.rate / he.test[i].rate)).toFixed(1)}x), >= 2,000 tests/s on the host of the executor table ` +
     `(${fmt(med(he.rollout.map((r) => r.rate)))}/s here), host CPU per test <= 0.3 ms (${med(he.rollout.map((r) => r.hostCpuMs)).toFixed(2)} ms).`);
+  const b = (f) => med(bd.map(f)).toFixed(1);
+  lines.push('');
+  lines.push(`Where a HumanEval rollout's CPU goes (scope rollout, a fresh executor of ${concurrency} slots, the 164 problems at once, ` +
+    `${rounds} rounds, medians; CPU from /proc, the tests' processes as their zygote reaped them): ${b((r) => r.one.totalMs)} ms a rollout ` +
+    `of ~${(bd[0].one.tests / problems.length).toFixed(1)} tests: the rollout's process ${b((r) => r.one.childMs)} ms ` +
+    `(${b((r) => r.one.childFaults)} page faults), this process (Node and the supervisor threads) ${b((r) => r.one.nodeMs)} ms, the judge ` +
+    `${b((r) => r.one.judgeMs)} ms, the zygote ${b((r) => r.one.zygoteMs)} ms. With each test list four times over: ${b((r) => r.four.totalMs)} ms a ` +
+    `rollout, ${med(bd.map((r) => r.perTest)).toFixed(2)} ms for each test added.`);
   return lines.join('\n') + '\n';
 }
 
