@@ -142,15 +142,13 @@ async function breakdown(problems, concurrency) {
     const rollouts = make(rep);
     const w0 = warmProcesses();
     const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
     const results = await Promise.all(rollouts.map((r) => ex.run(r)));
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     const w1 = warmProcesses();
     const n = rollouts.length;
     const tests = results.reduce((k, r) => k + r.tests.length, 0);
     const m = {
-      tests, wallCoreMs: (seconds * concurrency * 1000) / n, nodeMs: (c.user + c.system) / 1000 / n,
+      tests, nodeMs: (c.user + c.system) / 1000 / n,
       childMs: (w1.childMs - w0.childMs) / n, childFaults: (w1.childFaults - w0.childFaults) / n,
       zygoteMs: (w1.zygoteMs - w0.zygoteMs) / n, judgeMs: (w1.judgeMs - w0.judgeMs) / n,
     };
@@ -228,7 +226,7 @@ async function main() {
     `(${fmt(med(he.rollout.map((r) => r.rate)))}/s here), host CPU per test <= 0.3 ms (${med(he.rollout.map((r) => r.hostCpuMs)).toFixed(2)} ms).`);
   const b = (f) => med(bd.map(f)).toFixed(1);
   lines.push('');
-  lines.push(`Where a HumanEval rollout's CPU goes (scope rollout, a fresh executor of ${concurrency} slots, the 164 problems at once, ` +
+  lines.push(`Where a HumanEval rollout's CPU goes (scope rollout, a fresh executor of ${concurrency} slots, the ${problems.length} problems at once, ` +
     `${rounds} rounds, medians; CPU from /proc, the tests' processes as their zygote reaped them): ${b((r) => r.one.totalMs)} ms a rollout ` +
     `of ~${(bd[0].one.tests / problems.length).toFixed(1)} tests: the rollout's process ${b((r) => r.one.childMs)} ms ` +
     `(${b((r) => r.one.childFaults)} page faults), this process (Node and the supervisor threads) ${b((r) => r.one.nodeMs)} ms, the judge ` +

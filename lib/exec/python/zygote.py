@@ -106,8 +106,8 @@ def _stdin_for_tests(ctl):
     /dev/null takes its place; sys.stdin is then made on fd 0 as the interpreter makes it at start-up
     (buffered, the same encoding and errors, newline '\\n'), once, here. A test process finds its own stdin
     (a regular file at offset 0: run_io.hpp's MakeStdinFile) behind fd 0 and a sys.stdin that has read nothing
-    and knows it can seek, as one made for it would; making it in every fork (and freeing the zygote's own,
-    made for a socket) cost ~80 copy-on-write page faults a test process. Returns the moved socket."""
+    and knows it can seek, as one made for it would. Made in every fork (the zygote's own, made for the socket,
+    freed there), it cost a test process ~50 copy-on-write page faults. Returns the moved socket."""
     import fcntl
     import io
     moved = socket.socket(fileno=fcntl.fcntl(ctl.fileno(), fcntl.F_DUPFD_CLOEXEC, CONTROL_FD_MIN))
