@@ -78,6 +78,30 @@ describe('zygote mode', () => {
     expect((facts[6] as number[]).length).toBeLessThanOrEqual(5);
   });
 
+  it("sys.stdin (made once in the zygote) reads the test's own stdin file from its start, seeks, and holds nothing of the zygote's", async () => {
+    // The zygote makes sys.stdin on fd 0 before its forks, its control socket moved above every number a test
+    // process keeps: each test finds an unread reader of its own file there, as one made for it would be.
+    const facts = [
+      'import json, os, stat, sys',
+      'def facts():',
+      '    first = sys.stdin.readline()',
+      '    sys.stdin.seek(0)',
+      '    return [sys.stdin is sys.__stdin__, sys.stdin.fileno(), sys.stdin.seekable(), stat.S_ISREG(os.fstat(0).st_mode),',
+      '            first, sys.stdin.read(), sys.stdin.tell() == os.fstat(0).st_size, os.path.exists("/proc/self/fd/64")]',
+    ].join('\n');
+    // call tests (an empty stdin), twice: in scope rollout the second runs in the same process
+    const empty = [true, 0, true, true, '', '', true, false];
+    const called = await cells(facts, [call('facts', empty), call('facts', empty)]);
+    expect(called.map((t) => t.verdict), JSON.stringify(called.map((t) => t.detail))).toEqual(['AC', 'AC']);
+    // stdio tests with their own inputs
+    const tests: TestCase[] = ['7 8\nnine\n', 'other\n', ''].map((input) => ({
+      type: 'stdio', stdin: input, compare: 'exact',
+      stdout: JSON.stringify([true, 0, true, true, input.slice(0, input.indexOf('\n') + 1), input, true, false]) + '\n',
+    }));
+    const printed = await cells(`${facts}\nprint(json.dumps(facts(), separators=(",", ":")))\n`, tests);
+    expect(printed.map((t) => t.verdict), JSON.stringify(printed.map((t) => t.stdout))).toEqual(['AC', 'AC', 'AC']);
+  });
+
   it('the filesystem is read-only but the workdir, whatever its permissions (both modes)', async () => {
     // a world-writable directory outside /tmp that the shared-dir hiding does not cover
     const open = mkdtempSync(path.join(writableDirOutsideTmp(), 'verpo-ro-'));
