@@ -82,6 +82,34 @@ describe('rollout scope: per-test verdicts in one process', () => {
     expect(r.map((c) => c.stdout?.trim())).toEqual(['top\nin 1', 'in 2', 'in 3']);
   });
 
+  it("a later test sees the program's names as an earlier test left them (rebound, new, no longer callable); scope test starts over", async () => {
+    // The judge asks the running program for its top-level names at each later test (`hello`): what a test sees is
+    // the program's module as the tests before it left it, in this process only.
+    const code = [
+      'def f():',
+      '    return 1',
+      'h = None',
+      'def k():',
+      '    return 4',
+      'def change():',
+      '    global f, g, h, k',
+      '    f = lambda: 2',
+      '    g = lambda: 3',
+      '    h = 5',
+      '    k = 7',
+      '    return 0',
+    ].join('\n');
+    const tests: TestCase[] = [
+      { type: 'assert', code: 'assert f() == 1\nassert change() == 0\nassert f() == 2' },
+      { type: 'assert', code: 'assert k == 7\nassert h == 5\nassert f() == 2\nassert g() == 3' },
+      { type: 'assert', code: 'assert f() == 1' },
+      { type: 'assert', code: 'assert h is None\nassert k() == 4' },
+    ];
+    const { r, t } = await both({ code, tests });
+    expect(v(r), JSON.stringify(r.map((c) => c.detail))).toEqual(['AC', 'AC', 'WA', 'WA']);
+    expect(v(t), JSON.stringify(t.map((c) => c.detail))).toEqual(['AC', 'WA', 'AC', 'AC']);
+  });
+
   it('a thread that ends the process after its test answered: the next test runs in a fresh process', async () => {
     const code = 'import os, threading, time\ndef f():\n    threading.Thread(target=lambda: (time.sleep(0.02), os._exit(0))).start()\n    return 1\n';
     const { r } = await both({ code, tests: [call('f', [], 1), call('f', [], 1), call('f', [], 1), call('f', [], 1)] });
