@@ -97,20 +97,28 @@ async function forkFloor(python, concurrency, n, modules = []) {
   return { executions: n * concurrency, seconds: s, rate: (n * concurrency) / s };
 }
 
-/** RSS of this process and all its descendants, KiB. */
-function treeRssKb() {
-  const children = new Map();
-  const rss = new Map();
+/** Every process's /proc/<pid>/stat: pid, parent, and the fields after the command (f[0] is field 3, the state). */
+function procTable() {
+  const out = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(f[1]);
-      rss.set(Number(name), Number(f[21]) * 4);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
+      out.push({ pid: Number(name), ppid: Number(f[1]), f });
     } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** RSS of this process and all its descendants, KiB. */
+function treeRssKb() {
+  const children = new Map();
+  const rss = new Map();
+  for (const { pid, ppid, f } of procTable()) {
+    rss.set(pid, Number(f[21]) * 4);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(pid);
   }
   let sum = 0;
   const stack = [process.pid];
@@ -262,5 +270,5 @@ async function main() {
   return lines.join('\n') + '\n';
 }
 
-module.exports = { main, baseline, forkFloor, zygoteModules, treeRssKb };
+module.exports = { main, baseline, forkFloor, zygoteModules, treeRssKb, procTable };
 if (require.main === module) main().then((s) => process.stdout.write(s), (e) => { console.error(e); process.exit(1); });

@@ -16,7 +16,7 @@ const fs = require('fs');
 const { Executor } = require('../dist/exec');
 const { loadHumanEval, humanEvalProgram } = require('../dist/datasets/humaneval');
 const { fmt, median } = require('./stats');
-const { forkFloor, zygoteModules, treeRssKb } = require('./executor');
+const { forkFloor, procTable, zygoteModules, treeRssKb } = require('./executor');
 
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'humaneval', 'HumanEval.jsonl.gz');
 const LIMITS = { cpuMs: 3000, wallMs: 10000, memoryMb: 512, outputKb: 1024 };
@@ -110,22 +110,20 @@ async function pass(ex, workload) {
 function warmProcesses() {
   const hz = 100;  // USER_HZ: /proc's clock ticks
   const acc = { judgeMs: 0, zygoteMs: 0, childMs: 0, childFaults: 0 };
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const { pid, ppid, f } of procTable()) {
+    if (ppid !== process.pid) continue;
+    let cmd;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) !== process.pid) continue;
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1');
-      const own = (Number(f[11]) + Number(f[12])) * 1000 / hz;
-      if (cmd.includes('# verpo zygote')) {
-        acc.zygoteMs += own;
-        acc.childMs += (Number(f[13]) + Number(f[14])) * 1000 / hz;
-        acc.childFaults += Number(f[8]);
-      } else if (cmd.includes('# verpo warm judge')) {
-        acc.judgeMs += own;
-      }
-    } catch { /* gone */ }
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    } catch { continue; /* gone */ }
+    const own = (Number(f[11]) + Number(f[12])) * 1000 / hz;
+    if (cmd.includes('# verpo zygote')) {
+      acc.zygoteMs += own;
+      acc.childMs += (Number(f[13]) + Number(f[14])) * 1000 / hz;
+      acc.childFaults += Number(f[8]);
+    } else if (cmd.includes('# verpo warm judge')) {
+      acc.judgeMs += own;
+    }
   }
   return acc;
 }
