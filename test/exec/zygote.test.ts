@@ -144,6 +144,19 @@ def probe():
     expect((await cells(code, [call('interrupt', 'KeyboardInterrupt')])).map((c) => c.verdict)).toEqual(['AC']);
   });
 
+  it("the interpreter's code reaches a test process with its page tables (an anonymous side made once in the zygote), and no mapping is writable and executable", async () => {
+    // The fork server gives each read-only private file mapping one private page, so that fork copies its
+    // page-table entries (fork_server.cpp, CopyFilePagesAtFork). Without it the executable's code mapping has
+    // no anonymous memory at all; with it, every protection must still be what the loader set.
+    const code = 'import os\ndef maps():\n    exe = os.path.realpath("/proc/self/exe")\n    anon, wx, code = 0, [], 0\n' +
+      '    with open("/proc/self/smaps") as f:\n        cur = None\n        for line in f:\n            p = line.split()\n' +
+      '            if "-" in p[0] and len(p) >= 5:\n                cur = p\n                if "w" in p[1] and "x" in p[1]:\n                    wx.append(line.strip())\n' +
+      '                if len(p) >= 6 and p[5] == exe and p[1] == "r-xp":\n                    code += 1\n' +
+      '            elif p[0] == "Anonymous:" and cur is not None and len(cur) >= 6 and cur[5] == exe and cur[1] == "r-xp":\n' +
+      '                anon += int(p[1])\n    return [code, anon >= 4, wx]\n';
+    expect((await cells(code, [call('maps', [1, true, []])])).map((c) => [c.verdict, c.detail])).toEqual([['AC', undefined]]);
+  });
+
   it('the zygote holds no test data: the expected value is nowhere in the program process', async () => {
     const secret = `s${Date.now()}x${Math.random().toString(36).slice(2)}`;
     const code = [
