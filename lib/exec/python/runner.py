@@ -64,8 +64,13 @@ INLINE_FILES = {}
 
 
 def read_source(name, required):
-    if name in INLINE_FILES:
-        return INLINE_FILES[name]
+    if INLINE_FILES:
+        # A zygote fork got every source of the program in its request (all of them or none): a name not there is
+        # not one of its files, and the workdir is not searched (a failed open costs an OSError and its message).
+        src = INLINE_FILES.get(name)
+        if src is None and required:
+            raise FileNotFoundError(2, 'No such file or directory', name)
+        return src
     try:
         with open(name, 'rb') as f:
             return f.read()
