@@ -157,6 +157,13 @@ def probe():
     expect((await cells(code, [call('maps', [1, true, []])])).map((c) => [c.verdict, c.detail])).toEqual([['AC', undefined]]);
   });
 
+  it('the zygote was started with LD_BIND_NOW (symbols bound once, not in each test process); the program\'s environment does not have it', async () => {
+    // /proc/self/environ is the environment the zygote was exec'd with (a fork keeps it); os.environ is the test's.
+    const code = 'import os\ndef env():\n    start = open("/proc/self/environ", "rb").read().split(b"\\0")\n' +
+      '    return [b"LD_BIND_NOW=1" in start, "LD_BIND_NOW" in os.environ]\n';
+    expect((await cells(code, [call('env', [true, false])])).map((c) => [c.verdict, c.detail])).toEqual([['AC', undefined]]);
+  });
+
   it('the zygote holds no test data: the expected value is nowhere in the program process', async () => {
     const secret = `s${Date.now()}x${Math.random().toString(36).slice(2)}`;
     const code = [

@@ -167,6 +167,12 @@ std::string EnsureWarm(WarmSlot* warm, const RunRequest& req, const RunPolicy& p
     WarmStart start;
     start.argv = &req.candidate.argv;
     for (const auto& e : req.candidate.env) start.env.push_back(Substitute(e, policy.namespaces ? "/tmp" : warm->workdir.path()));
+    // Every symbol bound when the zygote loads its libraries, not on first call: else each test process resolves
+    // (and writes into a copy-on-write GOT page) every library function it is first to call. The dynamic loader
+    // reads it once, at the exec; the first test's environment replaces the zygote's, so no test sees it.
+    bool bind_set = false;
+    for (const auto& e : start.env) bind_set = bind_set || e.rfind("LD_BIND_NOW=", 0) == 0;
+    if (!bind_set) start.env.push_back("LD_BIND_NOW=1");
     start.sock_type = SOCK_SEQPACKET;
     // Its slot's namespaces (not root: under a user namespace of our own, our uid mapped to itself; the zygote
     // keeps no capability past its exec, and its tests run as that uid, as in spawn mode) and its mount view.
