@@ -164,6 +164,16 @@ def probe():
     expect((await cells(code, [call('env', [true, false])])).map((c) => [c.verdict, c.detail])).toEqual([['AC', undefined]]);
   });
 
+  it("memory of processes a program's thread forked counts (each thread has its own children list): MLE", async () => {
+    // The supervisor reads one children list for a process with one thread, every thread's for one with more:
+    // these children are listed under the thread that forked them (kept alive), not under the main thread.
+    const code = 'import os, threading, time\ndef hog():\n    def forker():\n        for i in range(4):\n' +
+      '            if os.fork() == 0:\n                x = b"x" * (32 << 20)\n                time.sleep(30)\n                os._exit(0)\n' +
+      '        time.sleep(30)\n    threading.Thread(target=forker, daemon=True).start()\n    time.sleep(15)\n    return 1\n';
+    const [c] = await cells(code, [call('hog')], { limits: { memoryMb: 64, cpuMs: 5000, wallMs: 20000 } });
+    expect([c.verdict, c.limit]).toEqual(['MLE', 'memory']);
+  });
+
   it('the zygote holds no test data: the expected value is nowhere in the program process', async () => {
     const secret = `s${Date.now()}x${Math.random().toString(36).slice(2)}`;
     const code = [

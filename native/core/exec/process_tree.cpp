@@ -21,6 +21,7 @@ namespace {
 struct StatFields {
   char state = '?';
   long session = 0;
+  long threads = 0;
   uint64_t utime = 0, stime = 0, cutime = 0, cstime = 0, rss_pages = 0;
 };
 
@@ -39,6 +40,7 @@ bool ParseStat(char* buf, StatFields* f) {
       case 15: f->stime = strtoull(tok, nullptr, 10); break;
       case 16: f->cutime = strtoull(tok, nullptr, 10); break;
       case 17: f->cstime = strtoull(tok, nullptr, 10); break;
+      case 20: f->threads = strtol(tok, nullptr, 10); break;
       case 24: f->rss_pages = strtoull(tok, nullptr, 10); return true;
     }
     while (*tok && *tok != ' ') ++tok;
@@ -133,37 +135,91 @@ ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid) {
   return sum;
 }
 
-bool ScanDescendants(pid_t root, ProcessUsage* out) {
-  // Breadth-first over /proc/<pid>/task/<tid>/children (every thread's list: a child forked by a thread is
-  // listed under that thread). Bounded: a tree larger than this is reported as a failed scan.
-  constexpr size_t kMaxProcesses = 4096;
+namespace {
+
+constexpr size_t kMaxProcesses = 4096;  // a larger tree is a failed scan (ScanTree then)
+
+// Appends the pids of a children list ("12 34 ") to the queue; false when it is full.
+bool AppendPids(char* buf, pid_t* queue, size_t* tail) {
+  for (char* tok = buf; *tok;) {
+    while (*tok == ' ' || *tok == '\n') ++tok;
+    if (!*tok) break;
+    if (*tail == kMaxProcesses) return false;
+    queue[(*tail)++] = static_cast<pid_t>(strtol(tok, &tok, 10));
+  }
+  return true;
+}
+
+// A whole children list, read from its start (pread: an fd kept open serves every scan); -1 when it cannot be
+// read, -2 when it is larger than any tree we measure.
+ssize_t ReadList(int fd, char* buf, size_t cap) {
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = pread(fd, buf + len, cap - 1 - len, static_cast<off_t>(len));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+    if (len == cap - 1) return -2;
+  }
+  buf[len] = '\0';
+  return static_cast<ssize_t>(len);
+}
+
+// Room for kMaxProcesses pids with their separators.
+thread_local char g_list[kMaxProcesses * 12];
+
+}  // namespace
+
+bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd, int root_children_fd) {
+  // Breadth-first over the children lists. A process with one thread has one list,
+  // /proc/<pid>/task/<pid>/children (read at once); one with more has one per thread (a child forked by a
+  // thread is listed under that thread), found through its task directory.
   ProcessUsage sum;
   pid_t queue[kMaxProcesses];
   size_t head = 0, tail = 0;
   queue[tail++] = root;
-  bool first = true;
   while (head < tail) {
     pid_t pid = queue[head++];
+    const bool is_root = head == 1;
     char path[96];
-    if (!first) {
-      ++sum.processes;  // a zombie too: it is still a member until its parent reaps it
+    StatFields f;
+    bool have_stat = false;
+    if (is_root && root_stat_fd >= 0) {
+      have_stat = ReadStat(root_stat_fd, &f);
+    } else {
       snprintf(path, sizeof path, "/proc/%d/stat", pid);
       int fd = open(path, O_RDONLY | O_CLOEXEC);
       if (fd >= 0) {
-        StatFields f;
-        if (ReadStat(fd, &f) && f.state != 'Z') {
-          // with what its reaped children used: a member that forks short-lived workers pays for them
-          sum.cpu_ms += TicksToMs(f.utime + f.stime + f.cutime + f.cstime);
-          sum.rss_kb += PagesToKb(f.rss_pages);
-        }
+        have_stat = ReadStat(fd, &f);
         close(fd);
       }
     }
-    first = false;
+    if (!is_root) {
+      ++sum.processes;  // a zombie too: it is still a member until its parent reaps it
+      if (have_stat && f.state != 'Z') {
+        // with what its reaped children used: a member that forks short-lived workers pays for them
+        sum.cpu_ms += TicksToMs(f.utime + f.stime + f.cutime + f.cstime);
+        sum.rss_kb += PagesToKb(f.rss_pages);
+      }
+    }
+    if (have_stat && f.threads == 1) {
+      int fd = is_root ? root_children_fd : -1;
+      bool own = fd < 0;
+      if (own) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+      }
+      ssize_t n = fd >= 0 ? ReadList(fd, g_list, sizeof g_list) : -1;
+      if (own && fd >= 0) close(fd);
+      if (n == -2 || (n >= 0 && !AppendPids(g_list, queue, &tail))) return false;
+      if (n >= 0) continue;
+      // unreadable: the thread walk below says whether the process is gone or the kernel has no lists
+    }
     snprintf(path, sizeof path, "/proc/%d/task", pid);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
     if (dfd < 0) {
-      if (pid == root) return false;  // no such root: nothing to report
+      if (is_root) return false;  // no such root: nothing to report
       continue;
     }
     DIR* d = fdopendir(dfd);
@@ -177,25 +233,17 @@ bool ScanDescendants(pid_t root, ProcessUsage* out) {
       snprintf(cpath, sizeof cpath, "%s/children", e->d_name);
       int cfd = openat(dfd, cpath, O_RDONLY | O_CLOEXEC);
       if (cfd < 0) {
-        if (errno == ENOENT && pid == root) {
+        if (errno == ENOENT && is_root) {
           closedir(d);
           return false;  // kernel without CONFIG_PROC_CHILDREN
         }
         continue;
       }
-      char buf[4096];
-      ssize_t n = read(cfd, buf, sizeof buf - 1);
+      ssize_t n = ReadList(cfd, g_list, sizeof g_list);
       close(cfd);
-      if (n <= 0) continue;
-      buf[n] = '\0';
-      for (char* tok = buf; *tok;) {
-        while (*tok == ' ' || *tok == '\n') ++tok;
-        if (!*tok) break;
-        if (tail == kMaxProcesses) {
-          closedir(d);
-          return false;
-        }
-        queue[tail++] = static_cast<pid_t>(strtol(tok, &tok, 10));
+      if (n == -2 || (n > 0 && !AppendPids(g_list, queue, &tail))) {
+        closedir(d);
+        return false;
       }
     }
     closedir(d);

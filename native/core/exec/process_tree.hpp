@@ -26,7 +26,9 @@ ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid);
 // a handful of reads instead of a scan of all of /proc. With a pid namespace whose init is `root`,
 // every process of the namespace is a descendant (orphans are reparented to the init). False when the
 // kernel has no children lists (CONFIG_PROC_CHILDREN) or the tree is too large: use ScanTree then.
-bool ScanDescendants(pid_t root, ProcessUsage* out);
+// `root`'s /proc/<pid>/stat and /proc/<pid>/task/<pid>/children, when the caller holds them open, are read
+// through those fds (a warm zygote's, opened once).
+bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd = -1, int root_children_fd = -1);
 
 // Kills every process running as `uid` (a per-slot uid nobody else uses, gid likewise), from a
 // helper that takes that uid, so kill(-1) reaches exactly those processes (setsid'd daemons too).

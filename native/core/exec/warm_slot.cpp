@@ -28,10 +28,12 @@ void WarmProcess::Stop() {
   if (pidfd >= 0) close(pidfd);
   if (ctl >= 0) close(ctl);
   if (stat_fd >= 0) close(stat_fd);
+  if (children_fd >= 0) close(children_fd);
   pid = -1;
   pidfd = -1;
   ctl = -1;
   stat_fd = -1;
+  children_fd = -1;
   key = 0;
   runs = 0;
 }
@@ -137,6 +139,7 @@ std::string StartWarm(WarmProcess* w, const WarmStart& s) {
   }
   w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, lr.pid, 0));
   w->stat_fd = open(("/proc/" + std::to_string(lr.pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  w->children_fd = open(("/proc/" + std::to_string(lr.pid) + "/task/" + std::to_string(lr.pid) + "/children").c_str(), O_RDONLY | O_CLOEXEC);
   w->ctl = mine.Release();
   std::string first = s.length_prefix ? std::to_string(s.init->size()) + "\n" + *s.init : *s.init;
   if (!SendMessage(w->ctl, first, nullptr, 0) ||

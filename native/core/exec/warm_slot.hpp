@@ -22,6 +22,7 @@ struct WarmProcess {
   int pidfd = -1;
   int ctl = -1;
   int stat_fd = -1;  // /proc/<pid>/stat (its CPU time and size)
+  int children_fd = -1;  // /proc/<pid>/task/<pid>/children (the tests it forked, and orphans it took in)
   size_t key = 0;  // hash of what it was started with
   uint64_t runs = 0;
   uint64_t generation = 0;  // counts its starts: a restarted helper is never taken for the one before

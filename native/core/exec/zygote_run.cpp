@@ -545,7 +545,7 @@ void ZygoteRun::RawSample(ProcessUsage* usage) {
   // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
   // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
   // share the zygote's copy-on-write, which counts once per process, as for any forked program.
-  if (!ScanDescendants(warm_->zygote.pid, usage)) {
+  if (!ScanDescendants(warm_->zygote.pid, usage, warm_->zygote.stat_fd, warm_->zygote.children_fd)) {
     if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
     *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }
