@@ -22,9 +22,14 @@ const CODE = 'def work(n):\n    s = 0\n    for i in range(n):\n        s += i\n 
 const N = 2_000_000;
 const TEST: TestCase = { type: 'call', fn: 'work', args: [N], expected: (N * (N - 1)) / 2 };
 
-async function runWith(cpuMs: number): Promise<TestResult> {
+// Every mode and scope the executor has: zygote mode in scope rollout (the default) and scope test, spawn mode.
+const VARIANTS = [{ mode: 'zygote', scope: 'rollout' }, { mode: 'zygote', scope: 'test' }, { mode: 'spawn', scope: 'test' }] as const;
+type Variant = (typeof VARIANTS)[number];
+
+async function runWith(cpuMs: number, v: Variant): Promise<TestResult> {
   // cores slots at most (the default), a wall guard far above the CPU limit, no cache (it must really run)
-  const ex = new Executor({ cache: false, workRoot: root, limits: { cpuMs, wallMs: cpuMs * 20 + 5000, memoryMb: 256, outputKb: 64 } });
+  const ex = new Executor({ cache: false, workRoot: root, mode: v.mode, scope: v.scope,
+    limits: { cpuMs, wallMs: cpuMs * 20 + 5000, memoryMb: 256, outputKb: 64 } });
   try {
     const r = await ex.run({ language: 'python', code: CODE, tests: [TEST] });
     return r.tests[0];
@@ -34,23 +39,23 @@ async function runWith(cpuMs: number): Promise<TestResult> {
 }
 
 describe('verdicts under load', () => {
-  it('the same program near its CPU limit gets the same verdict idle and beside a CPU hog', async () => {
-    const probes = [await runWith(30000), await runWith(30000)];
+  for (const v of VARIANTS) it(`the same program near its CPU limit gets the same verdict idle and beside a CPU hog (${v.mode} mode, scope ${v.scope})`, async () => {
+    const probes = [await runWith(30000, v), await runWith(30000, v)];
     expect(probes.map((c) => c.verdict)).toEqual(['AC', 'AC']);
     const used = Math.max(Math.min(probes[0].cpuMs, probes[1].cpuMs), 50);
     // One limit above what the work needs, one below it, each with room for the CPU time of the same work
     // to vary: on this kind of host (SMT siblings, a shared VM) it moves by up to ~2x with what runs beside it.
     const above = Math.ceil(used * 2.5) + 100;
     const below = Math.max(20, Math.floor(used * 0.4));
-    const idle = [await runWith(above), await runWith(below)];
+    const idle = [await runWith(above, v), await runWith(below, v)];
     expect(idle.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
     expect(idle[1].limit).toBe('cpu');
 
     const cores = availableParallelism();
     for (let i = 0; i < cores; i++) hogs.push(spawn('python3', ['-c', 'while True: pass'], { stdio: 'ignore' }));
     await new Promise((r) => setTimeout(r, 200));
-    const loaded = [await runWith(above), await runWith(below)];
-    for (const h of hogs) h.kill('SIGKILL');
+    const loaded = [await runWith(above, v), await runWith(below, v)];
+    for (const h of hogs.splice(0)) h.kill('SIGKILL');
     expect(loaded.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
     expect(loaded[1].limit).toBe('cpu');  // never the wall guard
   }, 120000);
