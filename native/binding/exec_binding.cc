@@ -242,6 +242,7 @@ Napi::Object ProcessToJs(Napi::Env env, ProcessOutcome& p) {
   o.Set("cpuMs", Napi::Number::New(env, static_cast<double>(p.cpu_ms)));
   o.Set("wallMs", Napi::Number::New(env, static_cast<double>(p.wall_ms)));
   o.Set("memoryKb", Napi::Number::New(env, static_cast<double>(p.memory_kb)));
+  o.Set("writeSetPages", Napi::Number::New(env, static_cast<double>(p.write_set_pages)));
   o.Set("stdout", Napi::Buffer<char>::Copy(env, p.stdout_data.data(), p.stdout_data.size()));
   o.Set("stderr", Napi::Buffer<char>::Copy(env, p.stderr_data.data(), p.stderr_data.size()));
   o.Set("stdoutTruncated", p.stdout_truncated);

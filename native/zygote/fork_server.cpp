@@ -34,6 +34,7 @@ using verpo::exec::ChildPlan;
 using verpo::exec::ChildStage;
 using verpo::exec::SendFd;
 using verpo::exec::ZygoteFile;
+using verpo::exec::ZygoteRange;
 using verpo::exec::ZygoteReport;
 using verpo::exec::ZygoteRequest;
 
@@ -98,6 +99,7 @@ struct View {
   uint32_t name_lens[kMaxInlineFiles];
   const char* data[kMaxInlineFiles];
   uint32_t data_lens[kMaxInlineFiles];
+  const char* ranges;  // the new write set (head->set_write_set), ZygoteRange each
 };
 
 const char* Parse(size_t len, int nfds, View* v) {
@@ -110,6 +112,8 @@ const char* Parse(size_t len, int nfds, View* v) {
   if (h->file_count > static_cast<uint32_t>(kMaxInlineFiles)) return "too many inline files";
   if (h->bpf_len % 8 != 0 || h->bpf_len / 8 > 0xffff) return "bad seccomp program length";
   if (h->env_len > kEnvMax) return "environment block too large";
+  if (h->write_set_count > verpo::exec::kZygoteMaxRanges || (!h->set_write_set && h->write_set_count))
+    return "bad write set";
   if (nfds != 3 + (h->has_channel ? 1 : 0) + (h->has_listener ? 1 : 0)) return "descriptor count does not match the request";
   size_t at = sizeof(ZygoteRequest);
   auto take = [&](size_t n, const char** p) {
@@ -134,6 +138,7 @@ const char* Parse(size_t len, int nfds, View* v) {
   }
   for (int i = 0; i < v->file_count; ++i)
     if (!take(v->data_lens[i], &v->data[i])) return "request truncated";
+  if (!take(h->write_set_count * sizeof(ZygoteRange), &v->ranges)) return "request truncated";
   if (at != len) return "request longer than its header says";
   return nullptr;
 }
@@ -341,6 +346,77 @@ void CopyFilePagesAtFork() {
   }
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux >= 5.14
+#endif
+
+// The write sets (core/exec/write_set.hpp), one per mode: pages of ours that test processes write, as the
+// supervisor learned them. Each test process copies its mode's set right after the fork, a range per call,
+// instead of faulting the pages in one by one. A range is kept only when it lies inside a private writable
+// mapping of ours (checked against our maps when the set arrives) and for the pages of it we hold, and only
+// where the kernel has MADV_POPULATE_WRITE.
+constexpr int kModes = static_cast<int>(verpo::exec::ZygoteMode::kStdioRollout) + 1;
+struct WriteSet {
+  ZygoteRange ranges[verpo::exec::kZygoteMaxRanges];
+  uint32_t count = 0;
+  uint32_t pages = 0;
+};
+WriteSet g_write_sets[kModes];
+unsigned char g_resident[4096];  // mincore's answer for one range (no range is longer: write_set.hpp's cap)
+int g_populate = -1;  // MADV_POPULATE_WRITE works here: -1 not known yet
+
+void SetWriteSet(const View& v) {
+  WriteSet& ws = g_write_sets[v.head->mode];
+  ws.count = ws.pages = 0;
+  const uint32_t n = v.head->write_set_count;
+  if (n == 0) return;
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (g_populate < 0) {  // tried on a page of ours (writable, in the request buffer)
+    const uint64_t own = (reinterpret_cast<uint64_t>(g_request) + page - 1) & ~(page - 1);
+    g_populate = madvise(reinterpret_cast<void*>(own), page, MADV_POPULATE_WRITE) == 0 ? 1 : 0;
+  }
+  if (!g_populate || ReadAll("/proc/self/maps", g_maps, sizeof g_maps) == 0) return;
+  for (uint32_t i = 0; i < n; ++i) {
+    ZygoteRange r;
+    memcpy(&r, v.ranges + i * sizeof r, sizeof r);
+    if (r.pages == 0 || r.first_page > (~0ull / page) - r.pages) continue;
+    const uint64_t lo = r.first_page * page, hi = lo + r.pages * page;
+    bool inside = false;
+    for (const char* line = g_maps; *line && !inside;) {
+      unsigned long start = 0, end = 0;
+      char perms[5] = {};
+      inside = sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && strcmp(perms, "rw-p") == 0 && lo >= start &&
+               hi <= end;
+      const char* next = strchr(line, '\n');
+      if (!next) break;
+      line = next + 1;
+    }
+    if (!inside || r.pages > sizeof g_resident) continue;
+    // Only pages we hold: a test process already maps (and counts in its RSS) each of them, so copying one
+    // changes its memory by nothing; a page we never touched stays for the process to fault in, or not.
+    if (mincore(reinterpret_cast<void*>(lo), r.pages * page, g_resident) != 0) continue;
+    for (uint64_t j = 0; j < r.pages && ws.count < verpo::exec::kZygoteMaxRanges;) {
+      if (!(g_resident[j] & 1)) {
+        ++j;
+        continue;
+      }
+      uint64_t k = j;
+      while (k < r.pages && (g_resident[k] & 1)) ++k;
+      ws.ranges[ws.count++] = {r.first_page + j, k - j};
+      ws.pages += static_cast<uint32_t>(k - j);
+      j = k;
+    }
+  }
+}
+
+// In a test process, first thing after the fork. A range that fails (a page the kernel will not populate) is
+// left to the faults.
+void CopyWriteSet(const WriteSet& ws) {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  for (uint32_t i = 0; i < ws.count; ++i)
+    madvise(reinterpret_cast<void*>(ws.ranges[i].first_page * page), ws.ranges[i].pages * page, MADV_POPULATE_WRITE);
+}
+
 }  // namespace
 
 extern "C" const char* verpo_zygote_request(void) { return g_request; }
@@ -362,6 +438,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       continue;
     }
     const ZygoteRequest& h = *v.head;
+    if (h.set_write_set) SetWriteSet(v);
     // The same for every test of an executor: Python sets it once, and each fork inherits it.
     if (!g_env_known || h.env_len != g_env_now_len || memcmp(v.env, g_env_now, h.env_len) != 0) {
       memcpy(g_env_now, v.env, h.env_len);
@@ -380,8 +457,10 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       continue;
     }
     hooks->before_fork();
+    const WriteSet& ws = g_write_sets[h.mode];
     pid_t pid = fork();
     if (pid == 0) {
+      CopyWriteSet(ws);
       hooks->after_fork_child();
       RestoreHandlers();
       close(report[0]);
@@ -440,6 +519,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
     msg.r.stime_us = Micros(ru.ru_stime);
     msg.r.maxrss_kb = ru.ru_maxrss;
     msg.r.setup_len = got > 0 ? static_cast<uint32_t>(got) : 0;
+    msg.r.write_set_pages = ws.pages;
     SendFd(ctl, &msg, sizeof msg.r + msg.r.setup_len, -1);
   }
 }

@@ -3,9 +3,10 @@
 // limit, a child left behind, threads, files, replaced streams) never decides another test's verdict, and the
 // process never carries anything into another program's run.
 import { describe, expect, it } from 'vitest';
-import { Sandbox } from '../../lib/exec/sandbox';
+import { compileHarness, pythonDir, ZYGOTE_BOOT } from '../../lib/exec/interpreter';
+import { Sandbox, type SandboxSpec } from '../../lib/exec/sandbox';
 import type { RunRequest, TestCase, TestResult } from '../../lib/exec';
-import { hostCheckedExecutor } from './host';
+import { hostCheckedExecutor, kernelAtLeast } from './host';
 
 // A generous wall limit: CPU decides TLE, so a loaded host (a CPU hog beside the suite) changes no verdict here.
 const LIMITS = { cpuMs: 1000, wallMs: 30000, memoryMb: 256, outputKb: 64 };
@@ -207,6 +208,34 @@ describe('runRollout refuses specs that are not one program', () => {
       });
       await expect(sb.runRollout([spec('a', 1000), spec('b', 1000)])).rejects.toThrow(/test 1 of the rollout is not a run of the same program/);
       await expect(sb.runRollout([spec('a', 1000), spec('a', 2000)])).rejects.toThrow(/test 1 of the rollout/);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('the write set: pages of the zygote its processes write, learned from earlier ones and copied at once after the fork', () => {
+  it('later rollouts of a slot are forked with it (none before it is learned); what programs print is unchanged', async () => {
+    const python = rollout.ex.python;
+    const sb = new Sandbox({ concurrency: 1, workRoot: rollout.root });
+    try {
+      const spec = (stdin: string): SandboxSpec => ({
+        candidate: { argv: [python, '-S', '-s', '-B', '-c', ZYGOTE_BOOT], env: { PATH: '/usr/bin:/bin' }, stdin },
+        files: { 'solution.py': 'import sys\nxs = [int(x) for x in sys.stdin.read().split()]\nprint(sum(xs), sorted(xs))\n' },
+        zygote: { init: compileHarness(python, pythonDir()).zygote, mode: 'stdio' },
+        limits: LIMITS,
+      });
+      const pages: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await sb.runRollout([spec(`${i} 2 1`), spec(`5 ${i}`), spec('')]);
+        expect(res.map((r) => r.internalError)).toEqual([null, null, null]);
+        expect(res.map((r) => r.candidate.stdout.toString())).toEqual([`${i + 3} ${JSON.stringify([1, 2, i].sort((a, b) => a - b)).replace(/,/g, ', ')}\n`, `${5 + i} ${JSON.stringify([5, i].sort((a, b) => a - b)).replace(/,/g, ', ')}\n`, '0 []\n']);
+        pages.push(res[2].candidate.writeSetPages);  // reported with the test in which the process ended
+      }
+      expect(pages[0]).toBe(0);  // nothing learned yet
+      // MADV_POPULATE_WRITE is Linux >= 5.14; without it the fork server keeps no set.
+      if (kernelAtLeast(5, 14)) expect(pages[pages.length - 1]).toBeGreaterThan(20);
+      else expect(pages.every((p) => p === 0)).toBe(true);
     } finally {
       await sb.close();
     }

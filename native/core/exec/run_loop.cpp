@@ -305,6 +305,7 @@ RunResult RunLoop::Finish(std::string err) {
     c.cpu_ms = std::max(e.cpu_ms, polled_cpu_ms_);
     c.wall_ms = (end_ns_ - start_ns_) / 1000000;
     c.memory_kb = std::max(e.maxrss_kb, peak_rss_kb_);
+    c.write_set_pages = e.write_set_pages;
   }
   c.stdout_data = std::move(cand_io_.out.data);
   c.stderr_data = std::move(cand_io_.err.data);

@@ -46,6 +46,7 @@ struct CandidateExit {
   int status = 0;
   uint64_t cpu_ms = 0;
   uint64_t maxrss_kb = 0;
+  uint64_t write_set_pages = 0;  // zygote mode: the write set it was forked with (write_set.hpp)
 };
 
 class RunLoop {

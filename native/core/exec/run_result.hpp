@@ -12,6 +12,7 @@ struct ProcessOutcome {
   int exit_code = -1;  // valid when signal == 0 and started
   int signal = 0;
   uint64_t cpu_ms = 0, wall_ms = 0, memory_kb = 0;
+  uint64_t write_set_pages = 0;  // zygote mode: pages its process copied at once after the fork (write_set.hpp)
   std::string stdout_data, stderr_data;
   bool stdout_truncated = false, stderr_truncated = false;
 };

@@ -13,6 +13,7 @@
 #include "core/exec/policy.hpp"
 #include "core/exec/run_policy.hpp"
 #include "core/exec/workdir.hpp"
+#include "core/exec/write_set.hpp"
 
 namespace verpo::exec {
 
@@ -37,6 +38,11 @@ struct WarmSlot {
   // in its namespace; held here as directory fds); without one, a host directory (`workdir`). Made with the
   // zygote, emptied (and their mode reset) after every test, removed with the slot or a new zygote.
   Workdir workdir, tmp, shm;
+  // What the zygote's test processes write (learned from some of them) and which version of it, per mode, the
+  // zygote of `write_set_generation` holds.
+  WriteSet write_set;
+  uint64_t write_set_generation = 0;
+  uint64_t write_set_sent[WriteSet::kModes] = {};
   std::string filter;  // the seccomp program's bytes, built once (per variant)
   bool filter_built = false, filter_own_rlimits = false;
   // The seccomp program for `policy` (built on first use and when its variant changes).

@@ -21,6 +21,7 @@
 #include "core/exec/run_util.hpp"
 #include "core/exec/warm_slot.hpp"
 #include "core/exec/workdir.hpp"
+#include "core/exec/write_set.hpp"
 #include "core/exec/zygote_wire.hpp"
 
 namespace verpo::exec {
@@ -87,6 +88,9 @@ bool Failed(const RunResult& r) {
   return r.candidate.signal != 0 || r.candidate.exit_code != 0;
 }
 
+// Pages of a test process's mappings looked at when its write set is read (write_set.hpp): 1 GiB.
+constexpr size_t kWriteSetScanPages = 1u << 18;
+
 bool EndsWith(const std::string& s, const char* tail) {
   size_t n = strlen(tail);
   return s.size() >= n && s.compare(s.size() - n, n, tail) == 0;
@@ -128,7 +132,16 @@ class ZygoteRun final : public RunLoop {
 
  private:
 
-  std::string Request(std::string* out) const;
+  std::string Request(std::string* out, bool with_write_set) const;
+  ZygoteMode Mode() const {
+    const std::string& mode = req_.zygote.mode;
+    return mode == "serve"   ? ZygoteMode::kServe
+           : mode == "stdio" ? (StdioRollout() ? ZygoteMode::kStdioRollout : ZygoteMode::kStdio)
+                             : ZygoteMode::kCompile;
+  }
+  // The process's test is over, it is alive and ends now (its rollout's last test, or scope test): maybe read
+  // which of the zygote's pages it wrote (write_set.hpp).
+  void LearnWrites();
   std::string SendTest();
   std::string SendToJudge();
   std::string Attach();
@@ -328,21 +341,35 @@ void ZygoteRun::OnStdioCtl() {
   // were joined, the interpreter's exit work done): it goes.
   const char kind = ctl_buf_[0];
   stdio_status_ = kind == 'D' || kind == 'E' ? atoi(ctl_buf_.c_str() + 1) & 0xff : 1;
-  if (kind == 'D' && nl + 1 == ctl_buf_.size() && MayKeep()) keep_ = true;
-  else KillTree();
+  if (kind == 'D' && nl + 1 == ctl_buf_.size() && MayKeep()) {
+    keep_ = true;
+  } else {
+    if (kind == 'D') LearnWrites();
+    KillTree();
+  }
+}
+
+void ZygoteRun::LearnWrites() {
+  // Only a process that ran its tests to their end the usual way: not one a limit, a violation or an error ends.
+  if ((live_ != nullptr && !last_) || !started_ || test_exited_ || result_.limit != LimitHit::kNone ||
+      result_.violation.hit || !error_.empty())
+    return;
+  const int mode = static_cast<int>(Mode());
+  if (!warm_->write_set.WantSample(mode)) return;
+  if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
+  std::vector<uint64_t> pages;
+  if (test_host_pid_ > 0 && ReadPrivatePages(test_host_pid_, &pages, kWriteSetScanPages))
+    warm_->write_set.Add(mode, std::move(pages));
 }
 
 // The test's request to the fork server (zygote_wire.hpp): its isolation plan, cwd, environment, seccomp
 // program and inline files.
-std::string ZygoteRun::Request(std::string* out) const {
+std::string ZygoteRun::Request(std::string* out, bool with_write_set) const {
   const std::string cwd = policy_.namespaces ? "/tmp" : warm_->workdir.path();
   ZygoteRequest head = {};
   head.magic = kZygoteRequestMagic;
   head.size = sizeof head;
-  const std::string& mode = req_.zygote.mode;
-  head.mode = static_cast<uint8_t>(mode == "serve"   ? ZygoteMode::kServe
-                                   : mode == "stdio" ? (StdioRollout() ? ZygoteMode::kStdioRollout : ZygoteMode::kStdio)
-                                                     : ZygoteMode::kCompile);
+  head.mode = static_cast<uint8_t>(Mode());
   head.has_channel = chan_cand_.fd >= 0 ? 1 : 0;
   head.has_listener = listener_tx_.fd >= 0 ? 1 : 0;
   // The plan the test process applies after the fork (the fork server rebuilds it from these fields: a new
@@ -370,6 +397,10 @@ std::string ZygoteRun::Request(std::string* out) const {
   head.env_len = static_cast<uint32_t>(env.size());
   head.bpf_len = static_cast<uint32_t>(bpf.size());
   head.file_count = files_inline_ ? static_cast<uint32_t>(req_.files.size()) : 0;
+  const std::vector<PageRange>& ranges = warm_->write_set.Ranges(static_cast<int>(head.mode));
+  static_assert(WriteSet::kMaxRanges <= kZygoteMaxRanges, "the wire carries a whole write set");
+  head.set_write_set = with_write_set ? 1 : 0;
+  head.write_set_count = with_write_set ? static_cast<uint32_t>(ranges.size()) : 0;
   std::string& h = *out;
   h.assign(reinterpret_cast<const char*>(&head), sizeof head);
   h.append(cwd.c_str(), cwd.size() + 1);
@@ -382,6 +413,10 @@ std::string ZygoteRun::Request(std::string* out) const {
       h += f.name;
     }
     for (const auto& f : req_.files) h += f.content;
+  }
+  for (uint32_t i = 0; i < head.write_set_count; ++i) {
+    ZygoteRange r = {ranges[i].start, ranges[i].pages};
+    h.append(reinterpret_cast<const char*>(&r), sizeof r);
   }
   if (h.size() > kZygoteMaxRequest) return "the test's request is larger than the zygote accepts";
   return "";
@@ -407,8 +442,17 @@ std::string ZygoteRun::SendToJudge() {
 }
 
 std::string ZygoteRun::SendTest() {
+  // The zygote holds the write set of this mode as it was last sent to it; a new zygote holds none.
+  if (warm_->write_set_generation != warm_->zygote.generation) {
+    warm_->write_set.Reset();
+    for (uint64_t& v : warm_->write_set_sent) v = 0;
+    warm_->write_set_generation = warm_->zygote.generation;
+  }
+  const int mode = static_cast<int>(Mode());
+  const uint64_t version = warm_->write_set.Version(mode);
+  const bool with_write_set = version != warm_->write_set_sent[mode];
   std::string h;
-  std::string err = Request(&h);
+  std::string err = Request(&h, with_write_set);
   if (!err.empty()) return err;
   // The judge first: it parses and compiles the test and runs its setup while the zygote forks. Should the
   // fork fail, the judge, still waiting for the program, is stopped with the run (Reap).
@@ -428,6 +472,7 @@ std::string ZygoteRun::SendTest() {
     zygote_broken_ = true;
     return std::string("sending the test to the zygote: ") + strerror(errno);
   }
+  if (with_write_set) warm_->write_set_sent[mode] = version;
   cand_io_.CloseChildEnds();
   chan_cand_.Reset();
   listener_tx_.Reset();
@@ -516,8 +561,12 @@ void ZygoteRun::OnJudge() {
       Unwatch(warm_->judge.ctl);
       if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
       // The judge has its verdict: the test is over. The rollout's next test may run in the same process.
-      if (MayKeep() && EndsWith(judge_line_, kKeepMarker)) keep_ = true;
-      else KillTree();
+      if (MayKeep() && EndsWith(judge_line_, kKeepMarker)) {
+        keep_ = true;
+      } else {
+        LearnWrites();
+        KillTree();
+      }
       return;
     }
   }
@@ -623,6 +672,7 @@ CandidateExit ZygoteRun::Exit(std::string* err) {
   e.cpu_ms = static_cast<uint64_t>((utime + stime) * 1000.0);
   e.cpu_ms = e.cpu_ms > cpu_base_ms_ ? e.cpu_ms - cpu_base_ms_ : 0;  // (its lifetime's, in a rollout)
   e.maxrss_kb = static_cast<uint64_t>(maxrss);
+  e.write_set_pages = have ? rep.write_set_pages : 0;
   return e;
 }
 

@@ -4,7 +4,8 @@
 // same host, so the structs travel as native-endian bytes; `magic` catches a stale peer.
 //
 //   supervisor -> zygote   ZygoteRequest + cwd + env block ("K=V\0"...) + seccomp BPF + file table
-//                          (ZygoteFile each, then the name) + the files' bytes; SCM_RIGHTS: stdin,
+//                          (ZygoteFile each, then the name) + the files' bytes + the write set when it
+//                          changed (ZygoteRange each, write_set.hpp); SCM_RIGHTS: stdin,
 //                          stdout, stderr, then the channel and the listener socket when flagged
 //   zygote -> supervisor   'K' with a pidfd of the test's process, or 'E' + why it could not fork
 //   zygote -> supervisor   ZygoteReport + setup text: once the test's process is reaped and every other
@@ -15,7 +16,7 @@
 
 namespace verpo::exec {
 
-constexpr uint32_t kZygoteRequestMagic = 0x325a5956;  // "VYZ2"
+constexpr uint32_t kZygoteRequestMagic = 0x335a5956;  // "VYZ3"
 constexpr uint32_t kZygoteReportMagic = 0x525a5956;   // "VYZR"
 constexpr int kZygoteMaxRlimits = 12;
 // The largest request the zygote accepts (its receive buffer): inline sources are capped well below.
@@ -43,6 +44,17 @@ struct ZygoteRequest {
   uint32_t env_len;  // bytes of "KEY=value\0" strings
   uint32_t bpf_len;
   uint32_t file_count;
+  // The pages the test's process copies at once after the fork (write_set.hpp), for this request and the
+  // ones after it: sent only when it changed (set_write_set 1, then write_set_count ranges; 0 ranges: none).
+  uint32_t set_write_set;
+  uint32_t write_set_count;
+};
+
+constexpr uint32_t kZygoteMaxRanges = 512;
+
+struct ZygoteRange {
+  uint64_t first_page;  // address / page size
+  uint64_t pages;
 };
 
 struct ZygoteFile {
@@ -56,7 +68,7 @@ struct ZygoteReport {
   int64_t utime_us, stime_us;
   int64_t maxrss_kb;
   uint32_t setup_len;  // bytes of setup text that follow
-  uint32_t pad;
+  uint32_t write_set_pages;  // pages of the write set the process was forked with
 };
 
 }  // namespace verpo::exec
