@@ -7,8 +7,8 @@
 // Only a hint: a page in the set is copied with the bytes it has, so no process can see anything but its own
 // memory; a process that writes other pages still faults them in; a set that is wrong costs a few copies.
 // Learned per zygote (its layout is its own) and per mode (serve and stdio touch different code); a page
-// joins only when most of the last samples (different rollouts) wrote it, and the set is capped, so no one
-// program decides what later ones copy.
+// joins only when most of the last sampled processes wrote it (in scope rollout one a rollout), and the set is
+// capped: what later processes copy is what most earlier ones wrote.
 #pragma once
 #include <sys/types.h>
 
