@@ -18,7 +18,6 @@ struct Stream {
   std::string data;
   size_t cap = 0;
   bool truncated = false;
-  bool nonblocking = false;  // O_NONBLOCK set already (a rollout's stream, kept from its last test)
 };
 
 enum class Drained { kMore, kClosed };

@@ -223,15 +223,12 @@ void RunLoop::Loop() {
     bool cand = io == &cand_io_;
     if (io->out.fd.fd < 0) continue;  // not used in this run (a warm judge)
     for (Stream* s : {&io->out, &io->err}) {
-      if (!s->nonblocking && s->fd.fd >= 0) s->nonblocking = fcntl(s->fd.fd, F_SETFL, O_NONBLOCK) == 0;
+      fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);
       Watch(s->fd.fd, s == &io->out ? (cand ? kCandOut : kJudgeOut) : (cand ? kCandErr : kJudgeErr));
     }
-    if (io->stdin_data.empty()) {
-      io->stdin_w.Reset();
-    } else {
-      fcntl(io->stdin_w.fd, F_SETFL, O_NONBLOCK);
-      Watch(io->stdin_w.fd, cand ? kCandIn : kJudgeIn, EPOLLOUT);
-    }
+    fcntl(io->stdin_w.fd, F_SETFL, O_NONBLOCK);
+    if (io->stdin_data.empty()) io->stdin_w.Reset();
+    else Watch(io->stdin_w.fd, cand ? kCandIn : kJudgeIn, EPOLLOUT);
   }
   if (listener_rx_.fd >= 0) Watch(listener_rx_.fd, kListenerRx);
   itimerspec its = {};

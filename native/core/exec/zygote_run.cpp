@@ -274,7 +274,6 @@ std::string ZygoteRun::Attach() {
   } else {
     cand_io_.out.fd.Reset(live_->out.Release());
     cand_io_.err.fd.Reset(live_->err.Release());
-    cand_io_.out.nonblocking = cand_io_.err.nonblocking = true;  // (the last test's loop made them so)
     cand_io_.out.cap = cand_io_.err.cap = static_cast<size_t>(req_.limits.output_kb * 1024);
     live_->Drop();
     if (req_.has_judge) {
