@@ -363,6 +363,11 @@ struct WriteSet {
 };
 WriteSet g_write_sets[kModes];
 unsigned char g_resident[4096];  // mincore's answer for one range (no range is longer: write_set.hpp's cap)
+constexpr size_t kMaxWritable = 4096;
+struct Span {
+  uint64_t start, end;
+};
+Span g_writable[kMaxWritable];  // our private writable mappings when a set arrives
 int g_populate = -1;  // MADV_POPULATE_WRITE works here: -1 not known yet
 
 void SetWriteSet(const View& v) {
@@ -376,21 +381,24 @@ void SetWriteSet(const View& v) {
     g_populate = madvise(reinterpret_cast<void*>(own), page, MADV_POPULATE_WRITE) == 0 ? 1 : 0;
   }
   if (!g_populate || ReadAll("/proc/self/maps", g_maps, sizeof g_maps) == 0) return;
+  // Our private writable mappings, in address order (as the maps list them), parsed once for the whole set.
+  size_t writable = 0;
+  for (const char* line = g_maps; *line && writable < kMaxWritable;) {
+    unsigned long start = 0, end = 0;
+    char perms[5] = {};
+    if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && strcmp(perms, "rw-p") == 0)
+      g_writable[writable++] = {start, end};
+    const char* next = strchr(line, '\n');
+    if (!next) break;
+    line = next + 1;
+  }
   for (uint32_t i = 0; i < n; ++i) {
     ZygoteRange r;
     memcpy(&r, v.ranges + i * sizeof r, sizeof r);
     if (r.pages == 0 || r.first_page > (~0ull / page) - r.pages) continue;
     const uint64_t lo = r.first_page * page, hi = lo + r.pages * page;
     bool inside = false;
-    for (const char* line = g_maps; *line && !inside;) {
-      unsigned long start = 0, end = 0;
-      char perms[5] = {};
-      inside = sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && strcmp(perms, "rw-p") == 0 && lo >= start &&
-               hi <= end;
-      const char* next = strchr(line, '\n');
-      if (!next) break;
-      line = next + 1;
-    }
+    for (size_t m = 0; m < writable && !inside; ++m) inside = lo >= g_writable[m].start && hi <= g_writable[m].end;
     if (!inside || r.pages > sizeof g_resident) continue;
     // Only pages we hold: a test process already maps (and counts in its RSS) each of them, so copying one
     // changes its memory by nothing; a page we never touched stays for the process to fault in, or not.
@@ -428,6 +436,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
   CopyFilePagesAtFork();
   for (;;) {
     Pending& p = g_pending;
+    const bool again = p.held;
     if (!p.held && !Receive(ctl, &p)) return kServeExit;
     p.held = false;
     View v;
@@ -438,7 +447,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       continue;
     }
     const ZygoteRequest& h = *v.head;
-    if (h.set_write_set) SetWriteSet(v);
+    if (h.set_write_set && !again) SetWriteSet(v);  // (a held request's set was taken when it came)
     // The same for every test of an executor: Python sets it once, and each fork inherits it.
     if (!g_env_known || h.env_len != g_env_now_len || memcmp(v.env, g_env_now, h.env_len) != 0) {
       memcpy(g_env_now, v.env, h.env_len);
