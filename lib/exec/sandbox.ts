@@ -225,6 +225,33 @@ function normaliseSpec(spec: SandboxSpec, layerDefaults: SandboxLayers, cache?: 
   return out;
 }
 
+/** Whether two specs are made of the same objects but for their stdins: then they normalise the same (no JS runs
+ *  between the two looks). */
+function sharesAllButStdin(a: SandboxSpec, b: SandboxSpec): boolean {
+  const proc = (x?: ProcessSpec, y?: ProcessSpec) => (x === undefined ? y === undefined
+    : y !== undefined && y !== null && typeof y === 'object' && x.argv === y.argv && x.env === y.env);
+  const za = a.zygote!, zb = b.zygote!;
+  return proc(a.candidate, b.candidate) && proc(a.judge, b.judge) && a.files === b.files && a.limits === b.limits &&
+    a.layers === b.layers && a.channel === b.channel && a.executables === b.executables && a.judgeMaxRssMb === b.judgeMaxRssMb &&
+    a.stopAfterFailure === b.stopAfterFailure && zb !== null && typeof zb === 'object' && za.init === zb.init && za.mode === zb.mode &&
+    za.judgeInit === zb.judgeInit;
+}
+
+/** Two normalised specs alike in everything but their stdins. */
+function sameButStdin(a: NativeSpec, b: NativeSpec): boolean {
+  const strings = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  const proc = (x: NativeProcess | null, y: NativeProcess | null) => (x === null ? y === null
+    : y !== null && strings(x.argv, y.argv) && strings(x.env, y.env));
+  const bytes = (x?: Buffer, y?: Buffer) => (x === undefined ? y === undefined : y !== undefined && x.equals(y));
+  const keys = new Set([...Object.keys(a.limits), ...Object.keys(b.limits)]) as Set<keyof SandboxLimits>;
+  return proc(a.candidate, b.candidate) && proc(a.judge, b.judge) && a.channel === b.channel &&
+    a.files.length === b.files.length && a.files.every((f, i) => f[0] === b.files[i][0] && f[1].equals(b.files[i][1]) && f[2] === b.files[i][2]) &&
+    [...keys].every((k) => a.limits[k] === b.limits[k]) &&
+    (Object.keys(a.layers) as (keyof SandboxLayers)[]).every((k) => a.layers[k] === b.layers[k]) &&
+    a.zygote?.mode === b.zygote?.mode && bytes(a.zygote?.init, b.zygote?.init) && bytes(a.zygote?.judgeInit, b.zygote?.judgeInit) &&
+    a.judgeMaxRssMb === b.judgeMaxRssMb && a.stopAfterFailure === b.stopAfterFailure;
+}
+
 export class Sandbox {
   private readonly handle: NativeSandbox;
   private readonly layers: SandboxLayers;
@@ -260,14 +287,26 @@ export class Sandbox {
 
   /** Rollout scope: one program's tests, in order, in one sandboxed process forked from the slot's zygote (which runs
    *  the program's top level once), each with its own verdict-deciding measurements; one result per test, from one
-   *  native call. Every spec must be a zygote spec of the same program, mode and limits. */
+   *  native call. Every spec must be a zygote spec of the same program, mode and limits: they may differ only in
+   *  their stdins (a TypeError names the first that differs otherwise). */
   async runRollout(specs: SandboxSpec[]): Promise<SandboxResult[]> {
     if (this.closed) throw new Error('Sandbox is closed');
     if (specs.length === 0) return [];
     for (const [i, s] of specs.entries()) {
-      if (s.zygote === undefined) throw new TypeError(`specs[${i}]: runRollout needs zygote specs`);
+      if (s === null || typeof s !== 'object' || s.zygote === undefined) throw new TypeError(`specs[${i}]: runRollout needs zygote specs`);
     }
-    return this.handle.runRollout(specs.map((s) => normaliseSpec(s, this.layers, this.checked)));
+    const first = normaliseSpec(specs[0], this.layers, this.checked);
+    const stdins = specs.map((s, i): [Buffer, Buffer | null] => {
+      if (i === 0) return [first.candidate.stdin, first.judge === null ? null : first.judge.stdin];
+      // the executor's specs share every part but the stdins (the same objects): those need no second look
+      if (!sharesAllButStdin(specs[0], s)) {
+        const other = normaliseSpec(s, this.layers, this.checked);
+        if (!sameButStdin(first, other)) throw new TypeError(`specs[${i}]: test ${i} of the rollout is not a run of the same program, mode and limits as test 0`);
+      }
+      const judge = s.judge === undefined ? null : toBuffer(s.judge.stdin, `specs[${i}].judge.stdin`);
+      return [toBuffer(s.candidate.stdin, `specs[${i}].candidate.stdin`), judge];
+    });
+    return this.handle.runRollout(first, stdins);
   }
 
   /** The layers a run gets with this sandbox's defaults on this host. */

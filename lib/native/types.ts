@@ -53,8 +53,9 @@ export interface SandboxResult { candidate: CandidateResult; judge: ProcessResul
 export interface NativeSandboxOptions { concurrency: number; workRoot: string }
 export interface NativeSandbox {
   run(spec: NativeSpec): Promise<SandboxResult>;
-  /** Rollout scope: one program's tests (zygote specs of one program and limits) in one process, one result each. */
-  runRollout(specs: NativeSpec[]): Promise<SandboxResult[]>;
+  /** Rollout scope: one program's tests in one process, one result each: the zygote spec they share (its stdins
+   *  unused) and each test's [candidate stdin, judge stdin] (null exactly when the spec has no judge). */
+  runRollout(spec: NativeSpec, stdins: [Buffer, Buffer | null][]): Promise<SandboxResult[]>;
   close(): Promise<void>;
   isolation(layers: SandboxLayers): IsolationReport;
   counters(): { active: number; queued: number; peakActive: number };

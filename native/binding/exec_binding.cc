@@ -250,7 +250,8 @@ Napi::Object ProcessToJs(Napi::Env env, ProcessOutcome& p) {
   return o;
 }
 
-Napi::Value ResultToJs(Napi::Env env, RunResult& r) {
+// `isolation`: the report's object when the caller has it already (a rollout's tests share one).
+Napi::Value ResultToJs(Napi::Env env, RunResult& r, Napi::Value isolation = Napi::Value()) {
   Napi::Object o = Napi::Object::New(env);
   Napi::Object cand = ProcessToJs(env, r.candidate);
   const char* limit = exec::LimitName(r.limit);
@@ -265,7 +266,7 @@ Napi::Value ResultToJs(Napi::Env env, RunResult& r) {
   }
   o.Set("candidate", cand);
   o.Set("judge", r.has_judge ? Napi::Value(ProcessToJs(env, r.judge)) : env.Null());
-  o.Set("isolation", IsolationToJs(env, r.isolation));
+  o.Set("isolation", isolation.IsEmpty() ? IsolationToJs(env, r.isolation) : isolation);
   o.Set("judgeRecycled", r.judge_recycled);
   o.Set("internalError", r.internal_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, r.internal_error)));
   return o;
@@ -354,8 +355,14 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
         Napi::Error err = Napi::Error::New(env, "Sandbox closed: the run was cancelled before it finished");
         napi_reject_deferred(env, done->deferred, err.Value());
       } else if (done->rollout) {
+        // A rollout's tests have one policy: one isolation report object for them all (a new one where it differs).
         Napi::Array a = Napi::Array::New(env, done->results.size());
-        for (size_t i = 0; i < done->results.size(); ++i) a.Set(static_cast<uint32_t>(i), ResultToJs(env, done->results[i]));
+        Napi::Value shared;
+        for (size_t i = 0; i < done->results.size(); ++i) {
+          RunResult& r = done->results[i];
+          if (i == 0 || !(r.isolation == done->results[i - 1].isolation)) shared = IsolationToJs(env, r.isolation);
+          a.Set(static_cast<uint32_t>(i), ResultToJs(env, r, shared));
+        }
         napi_resolve_deferred(env, done->deferred, a);
       } else {
         napi_resolve_deferred(env, done->deferred, ResultToJs(env, done->result));
@@ -410,23 +417,38 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     return Napi::Value(env, promise);
   }
 
-  // runRollout([spec, ...]): one program's tests (zygote specs of one program and limits), run in one process on
-  // one slot; resolves to their results, in order, in one callback.
+  // runRollout(spec, [[candidateStdin, judgeStdin | null], ...]): one program's tests, the spec they share (a zygote
+  // spec; sandbox.ts checked that every test's spec was this one but for its stdin) and each test's stdin; run in one
+  // process on one slot, their results in order, in one callback. The spec is parsed once, not once a test.
   Napi::Value RunRollout(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!supervisor_ || closing_) {
       Napi::Error::New(env, "Sandbox is closed").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
-      Fail(env, "runRollout needs a non-empty array of specs");
+    if (!info[1].IsArray() || info[1].As<Napi::Array>().Length() == 0) {
+      Fail(env, "runRollout needs a spec and a non-empty array of [candidateStdin, judgeStdin] pairs");
       return env.Undefined();
     }
-    Napi::Array specs = info[0].As<Napi::Array>();
-    std::vector<RunRequest> reqs(specs.Length());
+    Napi::Array stdins = info[1].As<Napi::Array>();
+    RunRequest common;
     blobs_.BeginCall();
-    for (uint32_t i = 0; i < specs.Length(); ++i) {
-      if (!ParseSpec(env, specs.Get(i), blobs_, &reqs[i])) return env.Undefined();
+    if (!ParseSpec(env, info[0], blobs_, &common)) return env.Undefined();
+    std::vector<RunRequest> reqs(stdins.Length(), common);
+    for (uint32_t i = 0; i < stdins.Length(); ++i) {
+      Napi::Value pair = stdins.Get(i);
+      if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
+        Fail(env, "runRollout: each test is a [candidateStdin, judgeStdin] pair");
+        return env.Undefined();
+      }
+      Napi::Array a = pair.As<Napi::Array>();
+      if (!GetString(env, a.Get(0u), "candidate stdin", &reqs[i].candidate.stdin_data)) return env.Undefined();
+      Napi::Value j = a.Get(1u);
+      if (common.has_judge != !j.IsNull()) {
+        Fail(env, "runRollout: a judge stdin is given exactly when the spec has a judge");
+        return env.Undefined();
+      }
+      if (common.has_judge && !GetString(env, j, "judge stdin", &reqs[i].judge.stdin_data)) return env.Undefined();
     }
     if (std::string why = exec::CheckRollout(reqs); !why.empty()) {
       Fail(env, "runRollout: " + why);

@@ -199,7 +199,7 @@ describe('stopAfterFailure: the tests after the first failing one are not run', 
 });
 
 describe('runRollout refuses specs that are not one program', () => {
-  it('different files or limits are a TypeError naming the test', async () => {
+  it('different files, limits or judge are a TypeError naming the test; so is a bad stdin', async () => {
     const sb = new Sandbox({ concurrency: 1 });
     try {
       const spec = (code: string, cpuMs: number) => ({
@@ -208,6 +208,13 @@ describe('runRollout refuses specs that are not one program', () => {
       });
       await expect(sb.runRollout([spec('a', 1000), spec('b', 1000)])).rejects.toThrow(/test 1 of the rollout is not a run of the same program/);
       await expect(sb.runRollout([spec('a', 1000), spec('a', 2000)])).rejects.toThrow(/test 1 of the rollout/);
+      // the native call takes test 0's spec for them all: nothing but the stdins may differ, judge included
+      const judged = (argv: string[]) => ({ ...spec('a', 1000), judge: { argv, env: {}, stdin: 't' }, zygote: { init: Buffer.from('x'), mode: 'serve' as const, judgeInit: Buffer.from('j') } });
+      await expect(sb.runRollout([judged(['/bin/true']), judged(['/bin/false'])])).rejects.toThrow(/specs\[1\]: test 1 of the rollout/);
+      await expect(sb.runRollout([judged(['/bin/true']), spec('a', 1000)])).rejects.toThrow(/specs\[1\]: test 1 of the rollout/);
+      // the same objects but a stdin that is neither a string nor a Buffer
+      const shared = spec('a', 1000);
+      await expect(sb.runRollout([shared, { ...shared, candidate: { ...shared.candidate, stdin: 7 as unknown as string } }])).rejects.toThrow(/specs\[1\]\.candidate\.stdin must be a Buffer or a string/);
     } finally {
       await sb.close();
     }
@@ -229,6 +236,7 @@ describe('the write set: pages of the zygote its processes write, learned from e
       for (let i = 0; i < 8; i++) {
         const res = await sb.runRollout([spec(`${i} 2 1`), spec(`5 ${i}`), spec('')]);
         expect(res.map((r) => r.internalError)).toEqual([null, null, null]);
+        expect(res[2].isolation).toBe(res[0].isolation);  // one policy, one report object for the rollout
         expect(res.map((r) => r.candidate.stdout.toString())).toEqual([`${i + 3} ${JSON.stringify([1, 2, i].sort((a, b) => a - b)).replace(/,/g, ', ')}\n`, `${5 + i} ${JSON.stringify([5, i].sort((a, b) => a - b)).replace(/,/g, ', ')}\n`, '0 []\n']);
         pages.push(res[2].candidate.writeSetPages);  // reported with the test in which the process ended
       }

@@ -42,6 +42,13 @@ struct IsolationReport {
   bool private_workdir = true;
   bool clean_env = true;
   std::vector<std::string> notes;
+
+  bool operator==(const IsolationReport& o) const {
+    return rlimits == o.rlimits && seccomp == o.seccomp && no_new_privs == o.no_new_privs && namespaces == o.namespaces &&
+           drop_uid == o.drop_uid && uid == o.uid && cgroup == o.cgroup && own_rlimits == o.own_rlimits &&
+           private_tmpfs == o.private_tmpfs && private_workdir == o.private_workdir && clean_env == o.clean_env &&
+           notes == o.notes;
+  }
 };
 
 struct RunResult {
