@@ -84,8 +84,9 @@ describe('rollout scope: per-test verdicts in one process', () => {
   });
 
   it("a later test sees the program's names as an earlier test left them (rebound, new, no longer callable); scope test starts over", async () => {
-    // The judge asks the running program for its top-level names at each later test (`hello`): what a test sees is
-    // the program's module as the tests before it left it, in this process only.
+    // The program sends its top-level names again with each reply after which they changed, and the judge keeps the
+    // last of them for the process's next test (or asks, `hello`): what a test sees is the program's module as the
+    // tests before it left it, in this process only.
     const code = [
       'def f():',
       '    return 1',

@@ -269,6 +269,7 @@ class Remote:
         self.ran = False  # a request ran program code since `ready` (its names may have changed)
         self.last_call = None
         self.ready_fns = frozenset()  # the program's top-level callables as of `ready`
+        self.names = frozenset()  # ... as of its last message (kept for the rollout's next test)
         self.handles = {}  # handle id -> its ProgramObject (one per program object)
         self.setup_classes = {}  # id -> class: top-level classes of the setup, whose instances go by value
         self._sent = None  # the test objects sent by value in the current request (k -> object)
@@ -317,19 +318,29 @@ class Remote:
             return sent[k]
         raise self.proto.DecodeError('unexpected %s in a reply' % tag)
 
-    def wait_ready(self, continued=False):
+    def note_names(self, msg):
+        """A message that lists the program's top-level callables as of now (`ready`, a `hello` reply, or any reply
+        after which they differ from the last list the program sent): the latest list, kept for the rollout's next
+        test in this process (PROGRAM_NAMES)."""
+        fns = msg.get('fns')
+        if type(fns) is list:
+            self.names = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
+
+    def wait_ready(self, continued=False, known=None):
         if continued:
-            # The program runs already (an earlier test of its rollout started it): its names as of now.
-            reply = self.request({'op': 'hello'})
-            fns = reply.get('fns')
-            if type(fns) is list:
-                self.ready_fns = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
+            # The program runs already (an earlier test of its rollout started it): its names as of now. The last
+            # test of this process left them (`known`) when it ended with a clean channel (every reply read, each
+            # with the names when they had changed); else they are asked for.
+            if known is None:
+                self.note_names(self.request({'op': 'hello'}))
+            else:
+                self.names = known
+            self.ready_fns = self.names
             return
         msg = self.recv('start-up message')
         if msg.get('op') == 'ready':
-            fns = msg.get('fns')
-            if type(fns) is list:
-                self.ready_fns = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
+            self.note_names(msg)
+            self.ready_fns = self.names
             return
         if msg.get('op') == 'compile_error' and type(msg.get('message')) is str:
             # The runner compiled the sources before running any of them (scope rollout, where no separate
@@ -375,6 +386,7 @@ class Remote:
         finally:
             self._busy = False
             self._sent = None
+        self.note_names(reply)
         if reply.get('id') != self.next_id:
             self.set_fault('WA', 'out-of-order reply from the program')
         if reply.get('ok') is not True:
@@ -927,9 +939,16 @@ def short(v):
 _PROTO = None  # the protocol module (instance_attrs), set per test
 
 
-def judge(spec, proto, continued=False):
+# A rollout's process -> its top-level callables when its last test ended with a clean channel (one entry: a slot
+# runs one rollout at a time; the supervisor numbers its processes and says which one a test continues).
+PROGRAM_NAMES = {}
+
+
+def judge(spec, proto, continued=False, process=None):
     global _PROTO
     _PROTO = proto
+    known = PROGRAM_NAMES.pop(process, None) if continued and process is not None else None
+    PROGRAM_NAMES.clear()  # (only this test's process may continue after it)
     kind = spec.get('kind')
     remote = Remote(proto, int(spec.get('maxReplyBytes') or DEFAULT_MAX_REPLY))
     ns = TestNamespace(remote)
@@ -950,7 +969,7 @@ def judge(spec, proto, continued=False):
             except Exception as e:
                 return {'verdict': 'IE', 'detail': 'setup code raised %s: %s' % (type(e).__name__, clip(e))}
             remote.note_setup(ns)
-        remote.wait_ready(continued)
+        remote.wait_ready(continued, known)
         if kind == 'assert':
             exec(compiled, ns)
         else:
@@ -974,7 +993,10 @@ def judge(spec, proto, continued=False):
         verdict, detail = 'IE', str(e)
     except BaseException as e:
         verdict, detail, exc_type = outcome_of_exception(e, code, remote)
-    return finish(remote, verdict, detail, exc_type)
+    out = finish(remote, verdict, detail, exc_type)
+    if process is not None and out.get('keep'):
+        PROGRAM_NAMES[process] = remote.names
+    return out
 
 
 _CODE_CACHE = {}
@@ -1024,7 +1046,7 @@ def finish(remote, verdict, detail, exc_type=None):
     return out
 
 
-def judge_bytes(data, proto, continued=False):
+def judge_bytes(data, proto, continued=False, process=None):
     """One test spec (JSON bytes) -> the verdict dict; never raises."""
     try:
         spec = proto.Codec(plain=True).loads(data)
@@ -1032,7 +1054,7 @@ def judge_bytes(data, proto, continued=False):
             raise ValueError('bad test spec')
         if spec['kind'] == 'pairs':
             return judge_pairs(spec, proto)
-        return judge(spec, proto, continued)
+        return judge(spec, proto, continued, process)
     except BaseException as e:  # a bug here must never look like a verdict about the program
         import traceback
         return {'verdict': 'IE', 'detail': 'judge failure: %s' % clip(''.join(
@@ -1127,10 +1149,11 @@ CONTROL_FD = 0
 def serve_forever():
     """The warm judge (one per supervisor slot, zygote mode): tests one after another on a private stream
     socket (fd 0) from the supervisor. Each request is `<n>\\n` + n bytes of test JSON, sent with the test's
-    channel socket attached (SCM_RIGHTS), which becomes fd 3 for that test only (`<n> c\\n`: the program runs already,
-    an earlier test of its rollout started it); the reply is the verdict
-    line. Every test gets a fresh namespace (judge() builds one) and its own setup run; nothing of a test
-    survives into the next but imported trusted modules. It never runs candidate code, and is not dumpable."""
+    channel socket attached (SCM_RIGHTS), which becomes fd 3 for that test only (`<n> f<k>\\n` / `<n> c<k>\\n`:
+    the test runs in process k of a rollout, new / running already: an earlier test of its rollout started it); the
+    reply is the verdict line. Every test gets a fresh namespace (judge() builds one) and its own setup run; nothing
+    of a test survives into the next but imported trusted modules and, for the next test of the same process, the
+    program's names as it last sent them (PROGRAM_NAMES). It never runs candidate code, and is not dumpable."""
     import socket
     harden()
     import importlib
@@ -1151,7 +1174,10 @@ def serve_forever():
             posix._exit(0)  # the supervisor closed the socket
         nl = data.find(b'\n')
         head = data[:nl].split()
-        want, continued = int(head[0]), head[1:] == [b'c']
+        # `<n> c<k>`: the test runs in process k of a rollout, which runs already; `<n> f<k>`: k is new
+        tag = head[1] if len(head) > 1 else b''
+        want, continued = int(head[0]), tag[:1] == b'c'
+        process = int(tag[1:]) if tag[1:].isdigit() else None
         parts, have = [data[nl + 1:]], len(data) - nl - 1
         while have < want:
             chunk = ctl.recv(min(want - have, 1 << 20))
@@ -1164,7 +1190,7 @@ def serve_forever():
                 posix.dup2(fd, CHANNEL_FD)
             if fd != CHANNEL_FD:  # (it arrives as fd 3 itself when that is the lowest free one)
                 posix.close(fd)
-        result = judge_bytes(b''.join(parts), proto, continued)
+        result = judge_bytes(b''.join(parts), proto, continued, process)
         try:
             posix.close(CHANNEL_FD)  # the runner reads end-of-file and exits (unless the supervisor keeps it: a rollout)
         except OSError:

@@ -633,12 +633,21 @@ def serve():
         chan.send({'op': 'load_error', 'exc': describe_exception(e)})
         flush_and_exit(1)
     flush_output()
-    chan.send({'op': 'ready', 'fns': top_level_callables(ns)})
+    names = top_level_callables(ns)
+    chan.send({'op': 'ready', 'fns': names})
     while True:
         msg = chan.recv()
         if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
             flush_and_exit(0)
         reply = handle(msg, ns, proto)
+        # The names again with the reply after which they differ from the last list sent: the judge keeps the
+        # latest for the rollout's next test, which then needs no `hello` round trip.
+        if 'fns' in reply:
+            names = reply['fns']
+        else:
+            now = top_level_callables(ns)
+            if now != names:
+                names = reply['fns'] = now
         # The run ends (and this process is killed) as soon as the judge exits: flush what the program
         # printed before answering, so its output excerpt is complete and deterministic.
         flush_output()

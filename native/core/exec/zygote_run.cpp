@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -26,6 +27,10 @@
 
 namespace verpo::exec {
 namespace {
+
+// Numbers a rollout's processes (never 0, never reused in this process): the warm judge keeps the program's names
+// from a process's last test for its next one, and must know which process a test continues.
+std::atomic<uint64_t> g_process_serial{0};
 
 constexpr int kReportWaitMs = 3000;  // the zygote reaps a SIGKILLed test at once; longer means it is broken
 
@@ -192,6 +197,7 @@ class ZygoteRun final : public RunLoop {
   bool attached_ = false;         // this test runs in the process an earlier test left
   bool keep_ = false;             // it lives on after this test
   uint64_t cpu_base_ms_ = 0;      // the tree's CPU when the test started
+  uint64_t serial_ = 0;           // rollout scope: the process's number (LiveTest::serial)
   Fd peer_;                       // our end of the process's fd 3, kept for the next test
   bool stdio_done_ = false;       // stdio rollout: the runner said the test's program has ended
   int stdio_status_ = 0;
@@ -259,6 +265,7 @@ std::string ZygoteRun::Attach() {
   chan_judge_.Reset();
   started_ = true;  // (from here on, whatever fails ends the process: Reap kills it and waits for its report)
   cpu_base_ms_ = live_->cpu_ms;  // (the process was idle since: its tree's CPU then is its CPU now)
+  serial_ = live_->serial;
   std::string err;
   if (StdioRollout()) {
     live_->Drop();
@@ -308,6 +315,7 @@ void ZygoteRun::HandBack(const RunResult& result) {
   live_->host_pid = test_host_pid_;
   live_->zygote_generation = warm_->zygote.generation;
   live_->cpu_ms = end_.cpu_ms;
+  live_->serial = serial_;
   live_->peer.Reset(peer_.Release());
   if (!StdioRollout()) {
     live_->out.Reset(cand_io_.out.fd.Release());
@@ -422,15 +430,22 @@ std::string ZygoteRun::Request(std::string* out, bool with_write_set) const {
   return "";
 }
 
-// The test to the warm judge with its end of the channel. " c" after the length: the program runs already (an
-// earlier test of its rollout started it), so the judge asks it for its names instead of waiting for `ready`.
+// The test to the warm judge with its end of the channel. In a rollout, " f<k>" or " c<k>" after the length: the test
+// runs in the rollout's process k, new or running already (an earlier test of its rollout started it). Then the
+// judge takes the program's names from that test instead of waiting for `ready` (or asks the program for them).
 std::string ZygoteRun::SendToJudge() {
   WarmProcess& j = warm_->judge;
   // Its CPU time so far: the test's share is what it adds until it answers.
   ProcessUsage before;
   judge_cpu_known_ = j.stat_fd >= 0 && ReadProcessUsage(j.stat_fd, true, &before);
   judge_cpu_start_ms_ = before.cpu_ms;
-  std::string msg = std::to_string(req_.judge.stdin_data.size()) + (attached_ ? " c\n" : "\n") + req_.judge.stdin_data;
+  std::string msg = std::to_string(req_.judge.stdin_data.size());
+  if (live_ != nullptr) {
+    if (!attached_) serial_ = ++g_process_serial;
+    msg += (attached_ ? " c" : " f") + std::to_string(serial_);
+  }
+  msg += '\n';
+  msg += req_.judge.stdin_data;
   int jfds[1] = {chan_judge_.fd};
   if (!SendMessage(j.ctl, msg, jfds, chan_judge_.fd >= 0 ? 1 : 0)) {
     j.Stop();

@@ -70,11 +70,13 @@ struct LiveTest {
   Fd peer;           // our end of its fd 3: the judge channel (serve) or the control socket (stdio)
   Fd listener;       // its seccomp listener
   uint64_t cpu_ms = 0;  // the tree's CPU (utime + stime + reaped children's, from /proc) when its last test ended
+  uint64_t serial = 0;  // its number among the rollouts' processes (what the warm judge knows it by)
   bool alive() const { return pidfd.fd >= 0; }
   void Drop() {
     for (Fd* f : {&pidfd, &out, &err, &peer, &listener}) f->Reset();
     host_pid = 0;
     zygote_generation = 0;
+    serial = 0;
   }
 };
 
