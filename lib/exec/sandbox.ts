@@ -242,7 +242,8 @@ function sameButStdin(a: NativeSpec, b: NativeSpec): boolean {
   const strings = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
   const proc = (x: NativeProcess | null, y: NativeProcess | null) => (x === null ? y === null
     : y !== null && strings(x.argv, y.argv) && strings(x.env, y.env));
-  const bytes = (x?: Buffer, y?: Buffer) => (x === undefined ? y === undefined : y !== undefined && x.equals(y));
+  // (judgeInit goes unchecked without a judge: anything but two Buffers must be the same value)
+  const bytes = (x?: Buffer, y?: Buffer) => x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
   const keys = new Set([...Object.keys(a.limits), ...Object.keys(b.limits)]) as Set<keyof SandboxLimits>;
   return proc(a.candidate, b.candidate) && proc(a.judge, b.judge) && a.channel === b.channel &&
     a.files.length === b.files.length && a.files.every((f, i) => f[0] === b.files[i][0] && f[1].equals(b.files[i][1]) && f[2] === b.files[i][2]) &&

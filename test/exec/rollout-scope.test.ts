@@ -112,6 +112,41 @@ describe('rollout scope: per-test verdicts in one process', () => {
     expect(v(t), JSON.stringify(t.map((c) => c.detail))).toEqual(['AC', 'WA', 'AC', 'AC']);
   });
 
+  it("names the program changes while its output is flushed (its own stream's flush) are the next test's; a list too long for a reply is asked for", async () => {
+    const code = [
+      'import sys',
+      'calls = []',
+      'class Out:',
+      '    def __init__(self, w): self.w = w',
+      '    def write(self, s): return self.w.write(s)',
+      '    def flush(self):',
+      '        global f',
+      '        if calls: f = 3',
+      '        return self.w.flush()',
+      'def f():',
+      '    calls.append(1)',
+      '    return 1',
+      'sys.stdout = Out(sys.stdout)',
+    ].join('\n');
+    const tests: TestCase[] = [{ type: 'assert', code: 'assert f() == 1' }, { type: 'assert', code: 'assert f == 3' }];
+    const { r, t } = await both({ code, tests });
+    expect(v(r), JSON.stringify(r.map((c) => c.detail))).toEqual(['AC', 'AC']);
+    expect(v(t)).toEqual(['AC', 'WA']);
+    // names too long to ride on a reply: the next test asks for them
+    const many = [
+      'def make():',
+      '    for i in range(300):',
+      '        globals()["a_rather_long_function_name_%d" % i] = lambda i=i: i',
+      '    global g',
+      '    g = 7',
+      '    return 0',
+      'def g():',
+      '    return 1',
+    ].join('\n');
+    const { r: r2 } = await both({ code: many, tests: [{ type: 'assert', code: 'assert make() == 0' }, { type: 'assert', code: 'assert g == 7\nassert a_rather_long_function_name_5() == 5' }] });
+    expect(v(r2), JSON.stringify(r2.map((c) => c.detail))).toEqual(['AC', 'AC']);
+  });
+
   it('a thread that ends the process after its test answered: the next test runs in a fresh process', async () => {
     const code = 'import os, threading, time\ndef f():\n    threading.Thread(target=lambda: (time.sleep(0.02), os._exit(0))).start()\n    return 1\n';
     const { r } = await both({ code, tests: [call('f', [], 1), call('f', [], 1), call('f', [], 1), call('f', [], 1)] });

@@ -269,7 +269,7 @@ class Remote:
         self.ran = False  # a request ran program code since `ready` (its names may have changed)
         self.last_call = None
         self.ready_fns = frozenset()  # the program's top-level callables as of `ready`
-        self.names = frozenset()  # ... as of its last message (kept for the rollout's next test)
+        self.names = frozenset()  # ... as of its last message (kept for the rollout's next test; None: not known)
         self.handles = {}  # handle id -> its ProgramObject (one per program object)
         self.setup_classes = {}  # id -> class: top-level classes of the setup, whose instances go by value
         self._sent = None  # the test objects sent by value in the current request (k -> object)
@@ -321,10 +321,12 @@ class Remote:
     def note_names(self, msg):
         """A message that lists the program's top-level callables as of now (`ready`, a `hello` reply, or any reply
         after which they differ from the last list the program sent): the latest list, kept for the rollout's next
-        test in this process (PROGRAM_NAMES)."""
+        test in this process (PROGRAM_NAMES). `false`: they changed, but the list was too long to send."""
         fns = msg.get('fns')
         if type(fns) is list:
             self.names = frozenset(n for n in fns[:READY_NAMES_MAX] if type(n) is str)
+        elif fns is False:
+            self.names = None
 
     def wait_ready(self, continued=False, known=None):
         if continued:
@@ -335,12 +337,12 @@ class Remote:
                 self.note_names(self.request({'op': 'hello'}))
             else:
                 self.names = known
-            self.ready_fns = self.names
+            self.ready_fns = self.names or frozenset()
             return
         msg = self.recv('start-up message')
         if msg.get('op') == 'ready':
             self.note_names(msg)
-            self.ready_fns = self.names
+            self.ready_fns = self.names or frozenset()
             return
         if msg.get('op') == 'compile_error' and type(msg.get('message')) is str:
             # The runner compiled the sources before running any of them (scope rollout, where no separate
@@ -994,7 +996,7 @@ def judge(spec, proto, continued=False, process=None):
     except BaseException as e:
         verdict, detail, exc_type = outcome_of_exception(e, code, remote)
     out = finish(remote, verdict, detail, exc_type)
-    if process is not None and out.get('keep'):
+    if process is not None and out.get('keep') and remote.names is not None:
         PROGRAM_NAMES[process] = remote.names
     return out
 

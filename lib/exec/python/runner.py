@@ -30,6 +30,7 @@ CODE_FILE = 'solution.code'  # marshal((setup code or None, program code)) from 
 MAX_CODE_BYTES = 512 * 1024
 EXC_TEXT_CAP = 2000
 READY_NAMES_MAX = 256  # top-level callables announced with `ready` (more are still found with `get`)
+NAMES_IN_REPLY_MAX = 4096  # characters of those names a reply may carry when they changed
 
 
 def here():
@@ -640,17 +641,20 @@ def serve():
         if msg is None or type(msg) is not dict or msg.get('op') == 'exit':
             flush_and_exit(0)
         reply = handle(msg, ns, proto)
-        # The names again with the reply after which they differ from the last list sent: the judge keeps the
-        # latest for the rollout's next test, which then needs no `hello` round trip.
+        # The run ends (and this process is killed) as soon as the judge exits: flush what the program
+        # printed before answering, so its output excerpt is complete and deterministic.
+        flush_output()
+        # The names again with the reply after which they differ from the last list sent (taken after the flush:
+        # a program's own stream object runs code there): the judge keeps the latest for the rollout's next test,
+        # which then needs no `hello` round trip. A list too long to add to a reply (it counts against the reply's
+        # size limit) is `false`: the next test asks.
         if 'fns' in reply:
             names = reply['fns']
         else:
             now = top_level_callables(ns)
             if now != names:
-                names = reply['fns'] = now
-        # The run ends (and this process is killed) as soon as the judge exits: flush what the program
-        # printed before answering, so its output excerpt is complete and deterministic.
-        flush_output()
+                names = now
+                reply['fns'] = now if sum(len(n) for n in now) <= NAMES_IN_REPLY_MAX else False
         chan.send(reply)
 
 
