@@ -40,13 +40,14 @@ async function runWith(cpuMs: number, v: Variant): Promise<TestResult> {
 
 describe('verdicts under load', () => {
   for (const v of VARIANTS) it(`the same program near its CPU limit gets the same verdict idle and beside a CPU hog (${v.mode} mode, scope ${v.scope})`, async () => {
-    const probes = [await runWith(30000, v), await runWith(30000, v)];
-    expect(probes.map((c) => c.verdict)).toEqual(['AC', 'AC']);
-    const used = Math.max(Math.min(probes[0].cpuMs, probes[1].cpuMs), 50);
+    const probes = [await runWith(30000, v), await runWith(30000, v), await runWith(30000, v)];
+    expect(probes.map((c) => c.verdict)).toEqual(['AC', 'AC', 'AC']);
+    const used = Math.max(Math.min(...probes.map((c) => c.cpuMs)), 50);
     // One limit above what the work needs, one below it, each with room for the CPU time of the same work
-    // to vary: on this kind of host (SMT siblings, a shared VM) it moves by up to ~2x with what runs beside it.
-    const above = Math.ceil(used * 2.5) + 100;
-    const below = Math.max(20, Math.floor(used * 0.4));
+    // to vary: on this kind of host (SMT siblings, a shared VM) it moves with what runs beside it, by more than
+    // 2.5x inside the full parallel suite beside a CPU hog (probes taken in a busy moment, the run in a quiet one).
+    const above = Math.ceil(used * 4) + 100;
+    const below = Math.max(20, Math.floor(used * 0.25));
     const idle = [await runWith(above, v), await runWith(below, v)];
     expect(idle.map((c) => c.verdict)).toEqual(['AC', 'TLE']);
     expect(idle[1].limit).toBe('cpu');
