@@ -434,6 +434,10 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     RunRequest common;
     blobs_.BeginCall();
     if (!ParseSpec(env, info[0], blobs_, &common)) return env.Undefined();
+    if (std::string why = exec::CheckRollout(common); !why.empty()) {
+      Fail(env, "runRollout: " + why);
+      return env.Undefined();
+    }
     std::vector<RunRequest> reqs(stdins.Length(), common);
     for (uint32_t i = 0; i < stdins.Length(); ++i) {
       Napi::Value pair = stdins.Get(i);
@@ -449,10 +453,6 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
         return env.Undefined();
       }
       if (common.has_judge && !GetString(env, j, "judge stdin", &reqs[i].judge.stdin_data)) return env.Undefined();
-    }
-    if (std::string why = exec::CheckRollout(reqs); !why.empty()) {
-      Fail(env, "runRollout: " + why);
-      return env.Undefined();
     }
     return Enqueue(env, [&](auto deliver) {
       return supervisor_->SubmitRollout(std::move(reqs), [deliver](std::vector<RunResult>&& results, bool cancelled) {

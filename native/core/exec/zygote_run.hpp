@@ -57,9 +57,10 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
 // The internal error of a test a rollout did not run because an earlier one failed (RunRequest::stop_after_failure).
 constexpr char kNotRunAfterFailure[] = "not run: an earlier test of the rollout failed (stopAfterFailure)";
 
-// Why `requests` cannot be one rollout ("" when they can): each a zygote run of the same program (files, argv,
-// environment, harness), mode (serve or stdio), limits and layers.
-std::string CheckRollout(const std::vector<RunRequest>& requests);
+// Why a rollout's tests cannot share `shared` ("" when they can): a zygote run in mode serve or stdio. That its tests are
+// runs of one program (files, argv, environment, harness, limits, layers) holds by construction: the binding builds
+// each from `shared` and the test's stdins (sandbox.ts checked the specs it was given).
+std::string CheckRollout(const RunRequest& shared);
 
 // The rollout's process between two of its tests (zygote_run.cpp fills and empties it).
 struct LiveTest {
