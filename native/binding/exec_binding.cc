@@ -25,14 +25,13 @@ using exec::ProcessOutcome;
 using exec::RunRequest;
 using exec::RunResult;
 
-// One finished run (or the close notice) on its way to the main thread.
+// One finished run (or close()'s promise) on its way to the main thread.
 struct Completion {
   napi_deferred deferred = nullptr;
   RunResult result;
   bool rollout = false;
   std::vector<RunResult> results;  // a rollout's, one per test
   bool cancelled = false;
-  bool close_notice = false;
 };
 
 bool Fail(Napi::Env env, const std::string& msg) {
@@ -349,9 +348,7 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
       std::unique_ptr<Completion> owned(done);
       if (!env) return;  // tearing down
       Napi::HandleScope scope(env);
-      if (done->close_notice) {
-        napi_resolve_deferred(env, done->deferred, env.Undefined());
-      } else if (done->cancelled) {
+      if (done->cancelled) {
         Napi::Error err = Napi::Error::New(env, "Sandbox closed: the run was cancelled before it finished");
         napi_reject_deferred(env, done->deferred, err.Value());
       } else if (done->rollout) {
@@ -487,22 +484,27 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
     Ref();
     auto* notice = new Completion;
     notice->deferred = deferred;
-    notice->close_notice = true;
-    // Runs on the last worker thread to stop: every run callback has been queued before it.
+    // Runs on the last worker thread to stop: every run callback has been queued before it. The promise settles
+    // once the threads are joined and the per-slot eventfds and uid leases are gone (not at GC time): a caller that
+    // awaited close() sees none of its descriptors.
     supervisor_->Close([this, notice] {
-      Deliver(notice);
-      tsfn_.BlockingCall(this, [](Napi::Env env, Napi::Function, SandboxHandle* self) {
-        if (!env || !self->supervisor_) return;
-        // Threads joined, then the per-slot eventfds and uid leases go now, not at GC time.
-        self->supervisor_->Join();
-        self->supervisor_.reset();
-        self->RemoveCleanupHook();  // nothing left to kill
-        self->Unref();
-        if (!self->released_) {
-          self->released_ = true;
-          self->tsfn_.Release();
+      napi_status st = tsfn_.BlockingCall(this, [notice](Napi::Env env, Napi::Function, SandboxHandle* self) {
+        std::unique_ptr<Completion> owned(notice);
+        if (!env) return;  // tearing down
+        if (self->supervisor_) {
+          self->supervisor_->Join();
+          self->supervisor_.reset();
+          self->RemoveCleanupHook();  // nothing left to kill
+          self->Unref();
+          if (!self->released_) {
+            self->released_ = true;
+            self->tsfn_.Release();
+          }
         }
+        Napi::HandleScope scope(env);
+        napi_resolve_deferred(env, owned->deferred, env.Undefined());
       });
+      if (st != napi_ok) delete notice;
     });
     return Napi::Value(env, promise);
   }
