@@ -171,7 +171,7 @@ thread_local char g_list[kMaxProcesses * 12];
 
 }  // namespace
 
-bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd, int root_children_fd) {
+bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd, int root_children_fd, ProcFiles* held) {
   // Breadth-first over the children lists. A process with one thread has one list,
   // /proc/<pid>/task/<pid>/children (read at once); one with more has one per thread (a child forked by a
   // thread is listed under that thread), found through its task directory.
@@ -185,14 +185,25 @@ bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd, int root_c
     char path[96];
     StatFields f;
     bool have_stat = false;
+    // this process's files held open (held), or to be held from now on
+    ProcFiles* mine = !is_root && held != nullptr && (held->pid == pid || held->pid == 0) ? held : nullptr;
     if (is_root && root_stat_fd >= 0) {
       have_stat = ReadStat(root_stat_fd, &f);
     } else {
-      snprintf(path, sizeof path, "/proc/%d/stat", pid);
-      int fd = open(path, O_RDONLY | O_CLOEXEC);
-      if (fd >= 0) {
-        have_stat = ReadStat(fd, &f);
-        close(fd);
+      if (mine != nullptr && mine->pid == pid) have_stat = ReadStat(mine->stat.fd, &f);
+      if (!have_stat) {
+        if (mine != nullptr) mine->Reset();  // (another process under that pid, or none)
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          have_stat = ReadStat(fd, &f);
+          if (have_stat && mine != nullptr) {
+            mine->pid = pid;
+            mine->stat.Reset(fd);
+          } else {
+            close(fd);
+          }
+        }
       }
     }
     if (!is_root) {
@@ -204,14 +215,18 @@ bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd, int root_c
       }
     }
     if (have_stat && f.threads == 1) {
-      int fd = is_root ? root_children_fd : -1;
+      const bool held_list = mine != nullptr && mine->pid == pid;
+      int fd = is_root ? root_children_fd : held_list ? mine->children.fd : -1;
       bool own = fd < 0;
       if (own) {
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
       }
       ssize_t n = fd >= 0 ? ReadList(fd, g_list, sizeof g_list) : -1;
-      if (own && fd >= 0) close(fd);
+      if (own && fd >= 0) {
+        if (held_list && n >= 0) mine->children.Reset(fd);  // (its stat read just now: the same process)
+        else close(fd);
+      }
       if (n == -2 || (n >= 0 && !AppendPids(g_list, queue, &tail))) return false;
       if (n >= 0) continue;
       // unreadable: the thread walk below says whether the process is gone or the kernel has no lists

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/exec/run_util.hpp"
+
 namespace verpo::exec {
 
 struct ProcessUsage {
@@ -28,7 +30,20 @@ ProcessUsage ScanTree(bool by_uid, uid_t uid, pid_t session, pid_t main_pid);
 // kernel has no children lists (CONFIG_PROC_CHILDREN) or the tree is too large: use ScanTree then.
 // `root`'s /proc/<pid>/stat and /proc/<pid>/task/<pid>/children, when the caller holds them open, are read
 // through those fds (a warm zygote's, opened once).
-bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd = -1, int root_children_fd = -1);
+// `held`: one descendant's /proc files kept open from scan to scan (a rollout's process, over its tests): taken for
+// the first descendant a scan meets while it holds none, read through from then on. The file of a process that
+// has ended reads as an error, never as another's whose pid is the same: then the pid's files are opened again.
+struct ProcFiles {
+  pid_t pid = 0;
+  Fd stat, children;
+  void Reset() {
+    pid = 0;
+    stat.Reset();
+    children.Reset();
+  }
+};
+bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd = -1, int root_children_fd = -1,
+                     ProcFiles* held = nullptr);
 
 // Kills every process running as `uid` (a per-slot uid nobody else uses, gid likewise), from a
 // helper that takes that uid, so kill(-1) reaches exactly those processes (setsid'd daemons too).

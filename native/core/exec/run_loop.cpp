@@ -61,14 +61,17 @@ enum Tag : uint64_t { kCancel = 1, kTimer, kCandOut, kCandErr, kCandIn, kJudgeOu
 RunLoop::RunLoop(const RunRequest& req, int slot, const SandboxConfig& cfg, int cancel_fd)
     : req_(req), slot_(slot), cfg_(cfg), host_(Host()), cancel_fd_(cancel_fd) {}
 
-bool RunLoop::Watch(int fd, uint64_t tag, uint32_t events) {
-  epoll_event ev = {};
-  ev.events = events;
-  ev.data.u64 = tag;
-  return epoll_ctl(epoll_.fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+bool RunLoop::Watch(int fd, uint64_t tag, uint32_t events, uint64_t owner) {
+  return events_.Watch(fd, tag, events, owner);
 }
 
-void RunLoop::Unwatch(int fd) { epoll_ctl(epoll_.fd, EPOLL_CTL_DEL, fd, nullptr); }
+void RunLoop::Unwatch(int fd) { events_.Unwatch(fd); }
+
+std::string RunLoop::RenewEvents() {
+  std::string err = events_.Open();
+  if (err.empty() && cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) err = std::string("epoll_ctl: ") + strerror(errno);
+  return err;
+}
 
 void RunLoop::LimitReached(LimitHit limit) {
   if (result_.limit == LimitHit::kNone && !result_.violation.hit) result_.limit = limit;
@@ -87,10 +90,12 @@ uint64_t RunLoop::TmpfsKb() const {
 std::string RunLoop::Setup() {
   policy_ = ResolvePolicy(req_.layers, req_.limits, slot_, cfg_);
   result_.isolation = policy_.isolation;
-  epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));
-  timer_.Reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (epoll_.fd < 0 || timer_.fd < 0) return std::string("epoll/timerfd: ") + strerror(errno);
-  if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) return std::string("epoll_ctl: ") + strerror(errno);
+  if (!events_.open()) {
+    std::string err = RenewEvents();
+    if (!err.empty()) return err;
+  } else if (cancel_fd_ >= 0 && !Watch(cancel_fd_, kCancel)) {
+    return std::string("epoll_ctl: ") + strerror(errno);
+  }
   return defer_start_sockets_ ? "" : MakeStartSockets();
 }
 
@@ -134,8 +139,7 @@ void RunLoop::AdoptListener(Fd* listener) {
 }
 
 void RunLoop::ReturnListener(Fd* listener) {
-  if (listener_.fd >= 0) Unwatch(listener_.fd);
-  listener->Reset(listener_.Release());
+  listener->Reset(listener_.Release());  // (still watched: its registration goes with the set the process keeps)
 }
 
 std::string RunLoop::ReceiveListenerNow() {
@@ -197,7 +201,7 @@ void RunLoop::OnListener(uint32_t events) {
 
 void RunLoop::OnTick() {
   uint64_t expirations;
-  while (read(timer_.fd, &expirations, sizeof expirations) > 0) {
+  while (read(events_.timer_fd(), &expirations, sizeof expirations) > 0) {
   }
   if (TreeAlive()) {
     ProcessUsage tree;
@@ -223,19 +227,19 @@ void RunLoop::Loop() {
     bool cand = io == &cand_io_;
     if (io->out.fd.fd < 0) continue;  // not used in this run (a warm judge)
     for (Stream* s : {&io->out, &io->err}) {
+      const uint64_t tag = s == &io->out ? (cand ? kCandOut : kJudgeOut) : (cand ? kCandErr : kJudgeErr);
+      if (events_.Watching(s->fd.fd, tag)) continue;  // a rollout's process's stream, made non-blocking before
       fcntl(s->fd.fd, F_SETFL, O_NONBLOCK);
-      Watch(s->fd.fd, s == &io->out ? (cand ? kCandOut : kJudgeOut) : (cand ? kCandErr : kJudgeErr));
+      Watch(s->fd.fd, tag);
     }
+    if (io->stdin_w.fd < 0) continue;
     fcntl(io->stdin_w.fd, F_SETFL, O_NONBLOCK);
     if (io->stdin_data.empty()) io->stdin_w.Reset();
     else Watch(io->stdin_w.fd, cand ? kCandIn : kJudgeIn, EPOLLOUT);
   }
   if (listener_rx_.fd >= 0) Watch(listener_rx_.fd, kListenerRx);
-  itimerspec its = {};
-  its.it_interval.tv_nsec = static_cast<long>(kTickNs);
-  its.it_value.tv_nsec = static_cast<long>(kTickNs);
-  timerfd_settime(timer_.fd, 0, &its, nullptr);
-  Watch(timer_.fd, kTimer);
+  events_.ArmTicks(kTickNs);
+  Watch(events_.timer_fd(), kTimer);
 
   uint64_t drain_deadline = 0;
   for (;;) {
@@ -254,7 +258,7 @@ void RunLoop::Loop() {
       else if (NowNs() >= drain_deadline) break;
     }
     epoll_event events[16];
-    int n = epoll_wait(epoll_.fd, events, 16, done ? static_cast<int>(kDrainGraceMs) : -1);
+    int n = epoll_wait(events_.epoll_fd(), events, 16, done ? static_cast<int>(kDrainGraceMs) : -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     for (int i = 0; i < n; ++i) {
@@ -293,7 +297,11 @@ RunResult RunLoop::Execute() {
 RunResult RunLoop::Finish(std::string err) {
   // Nothing of the tree runs any more. What its tmpfs still hold was written while it lived, beside (at least)
   // the RSS the last tick saw: that is its memory at the end.
-  if (started_) peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + TmpfsKb());
+  if (started_) {
+    // (a process that lives on: its tmpfs as read when its test ended, a moment ago)
+    uint64_t tmpfs = KeepsTree() && tmpfs_kb_at_end_ >= 0 ? static_cast<uint64_t>(tmpfs_kb_at_end_) : TmpfsKb();
+    peak_rss_kb_ = std::max(peak_rss_kb_, last_rss_kb_ + tmpfs);
+  }
   bool file_hit = false;
   std::string cleanup = CleanFiles(&file_hit);
 

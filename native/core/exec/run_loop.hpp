@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/exec/event_set.hpp"
 #include "core/exec/host_support.hpp"
 #include "core/exec/policy.hpp"
 #include "core/exec/process_tree.hpp"
@@ -94,8 +95,11 @@ class RunLoop {
   virtual void FillJudge(ProcessOutcome* judge, const ProcessOutcome& candidate) = 0;
 
   // ---- What the loop offers a mode.
-  bool Watch(int fd, uint64_t tag, uint32_t events = EPOLLIN);
+  // `owner`: what the descriptor belongs to when that can change under the same number (event_set.hpp).
+  bool Watch(int fd, uint64_t tag, uint32_t events = EPOLLIN, uint64_t owner = 0);
   void Unwatch(int fd);
+  // The set this run waits on is made anew (whatever it was handed holds nothing of this run), the cancel fd in it.
+  std::string RenewEvents();
   // Pipes for a process's stdio; with `stdin_file`, stdin is a sealed read-only file when the kernel allows.
   std::string OpenStdio(StdioPipes* io, const std::string& stdin_data, bool stdin_file);
   void MarkStart();  // the wall clock starts now
@@ -110,6 +114,7 @@ class RunLoop {
   std::string MakeStartSockets();
   bool defer_start_sockets_ = false;  // what the tree's own tmpfs hold now
   // Rollout scope: the seccomp listener of a process that is already running (watched from now on), and back.
+  int cancel_fd() const { return cancel_fd_; }
   void AdoptListener(Fd* listener);
   void ReturnListener(Fd* listener);
 
@@ -127,6 +132,10 @@ class RunLoop {
   bool started_ = false;
   uint64_t start_ns_ = 0, end_ns_ = 0;  // the candidate's wall clock
   std::string error_;                   // an internal error met during the run
+  // What the run waits on: its own, or (rollout scope) the one its process's earlier test left, taken before Setup.
+  EventSet events_;
+  // Rollout scope: the tree's tmpfs as the mode read them when the test ended and the process lives on (-1: not read).
+  int64_t tmpfs_kb_at_end_ = -1;
 
  private:
   std::string Setup();
@@ -139,7 +148,7 @@ class RunLoop {
   RunResult Finish(std::string err);
 
   const int cancel_fd_;
-  Fd epoll_, timer_, listener_, listener_rx_;
+  Fd listener_, listener_rx_;
   uint64_t deadline_ns_ = 0;
   bool wall_hit_ = false, cancelled_ = false;
   uint64_t polled_cpu_ms_ = 0, peak_rss_kb_ = 0;

@@ -109,6 +109,7 @@ class ZygoteRun final : public RunLoop {
       : RunLoop(req, slot, cfg, cancel_fd), warm_(warm), live_(live), last_(last), cpu_budget_ms_(cpu_budget_ms) {
     static_assert(kTestExit >= kModeTag, "mode tags start at kModeTag");
     defer_start_sockets_ = live != nullptr && live->alive();
+    if (defer_start_sockets_) events_.Take(&live->events);  // (made anew in Start unless the test runs in it)
     tree_tmp_ = &warm->tmp;
     tree_shm_ = &warm->shm;
   }
@@ -157,8 +158,11 @@ class ZygoteRun final : public RunLoop {
   // that exits unreaped in a later test would take CPU out of that sum), with both output streams open.
   bool MayKeep() {
     if (live_ == nullptr || last_ || !started_ || test_exited_ || result_.limit != LimitHit::kNone ||
-        result_.violation.hit || !error_.empty() || !FilesBelowLimit())
+        result_.violation.hit || !error_.empty())
       return false;
+    // (its tmpfs read once: Finish takes them as read here, if the process goes on)
+    if (policy_.private_tmpfs) tmpfs_kb_at_end_ = static_cast<int64_t>(TmpfsKb());
+    if (!FilesBelowLimit()) return false;
     if (!StdioRollout() && (cand_io_.out.fd.fd < 0 || cand_io_.err.fd.fd < 0)) return false;
     RawSample(&end_);
     return end_.processes == 1;
@@ -166,16 +170,23 @@ class ZygoteRun final : public RunLoop {
   void RawSample(ProcessUsage* usage);  // the tree now, its CPU since the process started
   ProcessUsage end_;  // the tree when the test ended (MayKeep): the next test's start, if the process goes on
   // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
-  // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs hold less than the limit, or (a host
+  // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs held less than the limit (MayKeep read them), or (a host
   // directory as its workdir) nothing at all. Else it ends, and CleanFiles decides.
   bool FilesBelowLimit() const {
-    if (policy_.private_tmpfs) return TmpfsKb() < req_.limits.file_kb;
+    if (policy_.private_tmpfs) return static_cast<uint64_t>(tmpfs_kb_at_end_) < req_.limits.file_kb;
     return const_cast<ZygoteRun*>(this)->Files().Empty();
   }
   bool StdioRollout() const { return live_ != nullptr && req_.zygote.mode == "stdio"; }
   void OnReport();
   void OnJudge();
   void OnJudgeGone();
+  void UnwatchJudge();
+  // A registration of a warm helper's descriptor (event_set.hpp) that names the helper's start running now.
+  bool WarmCurrent(int fd, uint64_t owner) const {
+    const WarmProcess &z = warm_->zygote, &j = warm_->judge;
+    return (z.alive() && owner == z.generation && (fd == z.ctl || fd == z.pidfd)) ||
+           (j.alive() && owner == j.generation && (fd == j.ctl || fd == j.pidfd));
+  }
   void OnZygoteGone();
   Workdir& Files() { return policy_.private_tmpfs ? warm_->tmp : warm_->workdir; }
 
@@ -199,6 +210,7 @@ class ZygoteRun final : public RunLoop {
   uint64_t cpu_base_ms_ = 0;      // the tree's CPU when the test started
   uint64_t serial_ = 0;           // rollout scope: the process's number (LiveTest::serial)
   Fd peer_;                       // our end of the process's fd 3, kept for the next test
+  ProcFiles proc_;                // its /proc files, held over its tests (ScanDescendants)
   bool stdio_done_ = false;       // stdio rollout: the runner said the test's program has ended
   int stdio_status_ = 0;
   std::string ctl_buf_;
@@ -216,7 +228,10 @@ std::string ZygoteRun::Start() {
     pollfd ended = {live_->pidfd.fd, POLLIN, 0};
     bool same = warm_->zygote.alive() && warm_->zygote.generation == live_->zygote_generation;
     if (same && poll(&ended, 1, 0) == 0) return Attach();
+    // Nothing of that process may report here (its pidfd, streams and listener are in the set it left): a new set.
+    err = RenewEvents();
     EndLive(live_, warm_, req_.limits.file_kb);
+    if (!err.empty()) return err;
   }
   if (defer_start_sockets_) {
     err = MakeStartSockets();
@@ -257,9 +272,14 @@ std::string ZygoteRun::Start() {
 // to the runner, which runs the program's top level again with them.
 std::string ZygoteRun::Attach() {
   attached_ = true;
+  // A warm helper restarted since the last test (EnsureWarm) took its descriptors' registrations with it.
+  events_.Retain([&](int fd, uint64_t owner) { return owner == 0 || WarmCurrent(fd, owner); });
   test_pidfd_.Reset(live_->pidfd.Release());
   test_host_pid_ = live_->host_pid;
   peer_.Reset(live_->peer.Release());
+  proc_.pid = live_->proc.pid;
+  proc_.stat.Reset(live_->proc.stat.Release());
+  proc_.children.Reset(live_->proc.children.Release());
   AdoptListener(&live_->listener);
   chan_cand_.Reset();
   chan_judge_.Reset();
@@ -296,12 +316,13 @@ std::string ZygoteRun::Attach() {
 }
 
 void ZygoteRun::WatchRun() {
+  const WarmProcess &z = warm_->zygote, &j = warm_->judge;
   Watch(test_pidfd_.fd, kTestExit);
-  Watch(warm_->zygote.ctl, kZygoteCtl);
-  if (warm_->zygote.pidfd >= 0) Watch(warm_->zygote.pidfd, kZygoteExit);
+  Watch(z.ctl, kZygoteCtl, EPOLLIN, z.generation);
+  if (z.pidfd >= 0) Watch(z.pidfd, kZygoteExit, EPOLLIN, z.generation);
   if (req_.has_judge) {
-    Watch(warm_->judge.ctl, kJudgeCtl);
-    if (warm_->judge.pidfd >= 0) Watch(warm_->judge.pidfd, kJudgeExit);
+    Watch(j.ctl, kJudgeCtl, EPOLLIN, j.generation);
+    if (j.pidfd >= 0) Watch(j.pidfd, kJudgeExit, EPOLLIN, j.generation);
   }
 }
 
@@ -322,12 +343,29 @@ void ZygoteRun::HandBack(const RunResult& result) {
     live_->err.Reset(cand_io_.err.fd.Release());
   }
   ReturnListener(&live_->listener);
+  live_->proc.pid = proc_.pid;
+  live_->proc.stat.Reset(proc_.stat.Release());
+  live_->proc.children.Reset(proc_.children.Release());
+  // The set goes with the process, holding only what its next test watches again: its descriptors, the warm
+  // helpers' (of the starts that are running now), the cancel fd and the timer (stopped until that test starts).
+  const int timer = events_.timer_fd();
+  events_.Retain([&](int fd, uint64_t owner) {
+    if (owner != 0) return WarmCurrent(fd, owner);
+    return fd == live_->pidfd.fd || fd == live_->out.fd || fd == live_->err.fd || fd == live_->listener.fd ||
+           fd == live_->peer.fd || fd == timer || fd == cancel_fd();
+  });
+  events_.DisarmTicks();
+  live_->events.Take(&events_);
   // (a limit can also be read from the outcome after the loop: then the process does not go on either)
   if (result.limit != LimitHit::kNone || result.violation.hit || !result.internal_error.empty()) EndLive(live_, warm_, req_.limits.file_kb);
 }
 
 // stdio rollout: "D<status>\n" from the runner once the test's program has ended (and its output is flushed).
 void ZygoteRun::OnStdioCtl() {
+  if (stdio_done_) {  // (still watched because the process was to live on, then did not)
+    Unwatch(peer_.fd);
+    return;
+  }
   char buf[64];
   ssize_t n = recv(peer_.fd, buf, sizeof buf, MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -342,7 +380,6 @@ void ZygoteRun::OnStdioCtl() {
     if (ctl_buf_.size() > 32) KillTree();  // not the runner's message
     return;
   }
-  Unwatch(peer_.fd);
   stdio_done_ = true;
   if (!end_ns_) end_ns_ = NowNs();
   // D: the program ended and the process may run the next test; E: it ended as a process ends (threads it left
@@ -350,8 +387,9 @@ void ZygoteRun::OnStdioCtl() {
   const char kind = ctl_buf_[0];
   stdio_status_ = kind == 'D' || kind == 'E' ? atoi(ctl_buf_.c_str() + 1) & 0xff : 1;
   if (kind == 'D' && nl + 1 == ctl_buf_.size() && MayKeep()) {
-    keep_ = true;
+    keep_ = true;  // (the socket stays watched, for the next test)
   } else {
+    Unwatch(peer_.fd);
     if (kind == 'D') LearnWrites();
     KillTree();
   }
@@ -557,6 +595,10 @@ void ZygoteRun::OnZygoteGone() {
 }
 
 void ZygoteRun::OnJudge() {
+  if (judge_done_) {  // (its line is in: still watched because the process was to live on, then did not)
+    UnwatchJudge();
+    return;
+  }
   char buf[65536];
   for (;;) {
     ssize_t n = recv(warm_->judge.ctl, buf, sizeof buf, MSG_DONTWAIT);
@@ -573,12 +615,12 @@ void ZygoteRun::OnJudge() {
     }
     if (!judge_line_.empty() && judge_line_.back() == '\n') {
       judge_done_ = true;
-      Unwatch(warm_->judge.ctl);
-      if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
-      // The judge has its verdict: the test is over. The rollout's next test may run in the same process.
+      // The judge has its verdict: the test is over. The rollout's next test may run in the same process (which
+      // keeps the judge's registrations for it).
       if (MayKeep() && EndsWith(judge_line_, kKeepMarker)) {
         keep_ = true;
       } else {
+        UnwatchJudge();
         LearnWrites();
         KillTree();
       }
@@ -587,12 +629,19 @@ void ZygoteRun::OnJudge() {
   }
 }
 
-void ZygoteRun::OnJudgeGone() {
-  if (judge_done_) return;
-  judge_done_ = true;
-  judge_line_.clear();
+void ZygoteRun::UnwatchJudge() {
   Unwatch(warm_->judge.ctl);
   if (warm_->judge.pidfd >= 0) Unwatch(warm_->judge.pidfd);
+}
+
+void ZygoteRun::OnJudgeGone() {
+  if (judge_done_) {  // (it ended after its verdict: not this test's business; the next one starts another)
+    UnwatchJudge();
+    return;
+  }
+  judge_done_ = true;
+  judge_line_.clear();
+  UnwatchJudge();
   warm_->judge.Stop();  // restarted for the next test
   result_.judge.signal = SIGKILL;
   KillTree();
@@ -609,7 +658,7 @@ void ZygoteRun::RawSample(ProcessUsage* usage) {
   // The test's tree is the zygote's descendants (one test at a time; orphans are reparented to it, as
   // pid 1 of the slot's namespace or as a subreaper). Memory: the tree's resident pages; its processes
   // share the zygote's copy-on-write, which counts once per process, as for any forked program.
-  if (!ScanDescendants(warm_->zygote.pid, usage, warm_->zygote.stat_fd, warm_->zygote.children_fd)) {
+  if (!ScanDescendants(warm_->zygote.pid, usage, warm_->zygote.stat_fd, warm_->zygote.children_fd, &proc_)) {
     if (!test_host_pid_) test_host_pid_ = PidOfPidfd(test_pidfd_.fd);
     *usage = ScanTree(policy_.drop_uid, policy_.uid, test_host_pid_, -1);
   }

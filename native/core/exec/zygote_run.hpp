@@ -29,7 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "core/exec/event_set.hpp"
 #include "core/exec/policy.hpp"
+#include "core/exec/process_tree.hpp"
 #include "core/exec/run_result.hpp"
 #include "core/exec/run_util.hpp"
 #include "core/exec/sandbox_run.hpp"
@@ -72,9 +74,14 @@ struct LiveTest {
   Fd listener;       // its seccomp listener
   uint64_t cpu_ms = 0;  // the tree's CPU (utime + stime + reaped children's, from /proc) when its last test ended
   uint64_t serial = 0;  // its number among the rollouts' processes (what the warm judge knows it by)
+  // What its tests wait on, with the registrations its next test watches again (event_set.hpp), and its /proc files.
+  EventSet events;
+  ProcFiles proc;
   bool alive() const { return pidfd.fd >= 0; }
   void Drop() {
     for (Fd* f : {&pidfd, &out, &err, &peer, &listener}) f->Reset();
+    events.Close();
+    proc.Reset();
     host_pid = 0;
     zygote_generation = 0;
     serial = 0;
