@@ -106,3 +106,18 @@ TEST_CASE("event set: a disarmed timer does not tick, and arming it drops a tick
   set.ArmTicks(1000000000);  // 1 s: nothing due now
   CHECK(Ready(set).empty());
 }
+
+TEST_CASE("event set: Retain dropping a helper's registration makes the set anew; the rest still reports") {
+  EventSet set;
+  CHECK(set.Open().empty());
+  Pipe mine, helper;
+  CHECK(set.Watch(mine.r.fd, 1, EPOLLIN, 0));
+  CHECK(set.Watch(helper.r.fd, 2, EPOLLIN, 4));
+  const int before = set.epoll_fd();
+  Fd alive(dup(helper.r.fd));  // the helper's file outlives its number: removal by number could not reach it
+  helper.r.Reset();
+  set.Retain([](int, uint64_t owner) { return owner == 0; });
+  CHECK(set.open() && set.epoll_fd() != before);
+  CHECK(write(helper.w.fd, "x", 1) == 1 && write(mine.w.fd, "y", 1) == 1);
+  CHECK(Ready(set) == std::vector<uint64_t>{1});
+}

@@ -47,7 +47,7 @@ bool EventSet::Rebuild() {
   std::vector<Entry> entries;
   entries.swap(entries_);
   epoll_.Reset(epoll_create1(EPOLL_CLOEXEC));  // the old set goes, and every registration in it
-  if (epoll_.fd < 0) return false;
+  if (epoll_.fd < 0) return false;  // (closed: the run's wait fails, an internal error)
   for (const Entry& e : entries)
     if (Add(e)) entries_.push_back(e);
   return true;

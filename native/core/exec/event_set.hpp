@@ -36,15 +36,20 @@ class EventSet {
   bool Watch(int fd, uint64_t tag, uint32_t events, uint64_t owner);
   void Unwatch(int fd);
   bool Watching(int fd, uint64_t tag) const;
-  // Removes every registration for which keep(fd, owner) is false.
+  // Removes every registration for which keep(fd, owner) is false. One with an owner is a warm helper's, whose
+  // descriptor may be closed already (the helper restarted), its number maybe another's: that one cannot be removed
+  // by its number, so the set is made anew with the rest.
   template <class Keep>
   void Retain(Keep keep) {
     size_t kept = 0;
+    bool renew = false;
     for (const Entry& e : entries_) {
       if (keep(e.fd, e.owner)) entries_[kept++] = e;
+      else if (e.owner != 0) renew = true;
       else Remove(e.fd);
     }
     entries_.resize(kept);
+    if (renew) Rebuild();
   }
 
   // Ticks every `period_ns` from now (a tick already due is dropped); none until armed again.

@@ -260,7 +260,12 @@ void RunLoop::Loop() {
     epoll_event events[16];
     int n = epoll_wait(events_.epoll_fd(), events, 16, done ? static_cast<int>(kDrainGraceMs) : -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
+    if (n < 0) {
+      if (error_.empty()) error_ = std::string("epoll_wait: ") + strerror(errno);
+      KillTree();
+      AbortJudge();
+      break;
+    }
     for (int i = 0; i < n; ++i) {
       switch (events[i].data.u64) {
         case kCandOut: OnOutput(cand_io_.out, true); break;

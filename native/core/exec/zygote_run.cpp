@@ -181,11 +181,13 @@ class ZygoteRun final : public RunLoop {
   void OnJudge();
   void OnJudgeGone();
   void UnwatchJudge();
-  // A registration of a warm helper's descriptor (event_set.hpp) that names the helper's start running now.
+  // The owner of a warm helper's registrations (event_set.hpp): which helper, and which of its starts.
+  uint64_t OwnerOf(const WarmProcess& w) const { return w.generation << 1 | (&w == &warm_->judge ? 1 : 0); }
+  // A registration of a warm helper's descriptor that names the helper's start running now.
   bool WarmCurrent(int fd, uint64_t owner) const {
     const WarmProcess &z = warm_->zygote, &j = warm_->judge;
-    return (z.alive() && owner == z.generation && (fd == z.ctl || fd == z.pidfd)) ||
-           (j.alive() && owner == j.generation && (fd == j.ctl || fd == j.pidfd));
+    return (z.alive() && owner == OwnerOf(z) && (fd == z.ctl || fd == z.pidfd)) ||
+           (j.alive() && owner == OwnerOf(j) && (fd == j.ctl || fd == j.pidfd));
   }
   void OnZygoteGone();
   Workdir& Files() { return policy_.private_tmpfs ? warm_->tmp : warm_->workdir; }
@@ -318,11 +320,11 @@ std::string ZygoteRun::Attach() {
 void ZygoteRun::WatchRun() {
   const WarmProcess &z = warm_->zygote, &j = warm_->judge;
   Watch(test_pidfd_.fd, kTestExit);
-  Watch(z.ctl, kZygoteCtl, EPOLLIN, z.generation);
-  if (z.pidfd >= 0) Watch(z.pidfd, kZygoteExit, EPOLLIN, z.generation);
+  Watch(z.ctl, kZygoteCtl, EPOLLIN, OwnerOf(z));
+  if (z.pidfd >= 0) Watch(z.pidfd, kZygoteExit, EPOLLIN, OwnerOf(z));
   if (req_.has_judge) {
-    Watch(j.ctl, kJudgeCtl, EPOLLIN, j.generation);
-    if (j.pidfd >= 0) Watch(j.pidfd, kJudgeExit, EPOLLIN, j.generation);
+    Watch(j.ctl, kJudgeCtl, EPOLLIN, OwnerOf(j));
+    if (j.pidfd >= 0) Watch(j.pidfd, kJudgeExit, EPOLLIN, OwnerOf(j));
   }
 }
 
@@ -635,8 +637,9 @@ void ZygoteRun::UnwatchJudge() {
 }
 
 void ZygoteRun::OnJudgeGone() {
-  if (judge_done_) {  // (it ended after its verdict: not this test's business; the next one starts another)
+  if (judge_done_) {  // its pidfd says it ended after its verdict: the next test starts another
     UnwatchJudge();
+    warm_->judge.Stop();
     return;
   }
   judge_done_ = true;
@@ -752,6 +755,7 @@ void ZygoteRun::FillJudge(ProcessOutcome* j, const ProcessOutcome& c) {
     if (judge_cpu_known_ && after.cpu_ms >= judge_cpu_start_ms_) j->cpu_ms = after.cpu_ms - judge_cpu_start_ms_;
     j->memory_kb = after.rss_kb;
     if (req_.judge_max_rss_mb && after.rss_kb > req_.judge_max_rss_mb * 1024) {
+      UnwatchJudge();  // (a kept process's set still holds its descriptors: removed before they close)
       wj.Stop();  // restarted on next use
       result_.judge_recycled = true;
     }
