@@ -8,8 +8,9 @@
 // The set knows what the kernel holds only if a registration is removed before its descriptor is closed, or the set
 // goes first: a registration belongs to the open file, not to its number, so one that outlived its number (the file
 // still open elsewhere) would report events under a tag that now means another descriptor. Hence the owner of each
-// registration (a warm helper's start: its generation), which a descriptor of a restarted helper never shares with
-// its predecessor's whatever its number, and Retain, which removes everything the next test does not watch again.
+// registration (a warm helper's: which helper, and which of its starts), which a descriptor of a restarted helper
+// never shares with its predecessor's whatever its number, and Retain, which removes everything the next test does
+// not watch again (and makes the set anew to drop a helper's).
 #pragma once
 #include <cstdint>
 #include <string>

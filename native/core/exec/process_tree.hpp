@@ -41,6 +41,12 @@ struct ProcFiles {
     stat.Reset();
     children.Reset();
   }
+  void Take(ProcFiles* other) {  // (`other` is left holding none)
+    pid = other->pid;
+    other->pid = 0;
+    stat.Reset(other->stat.Release());
+    children.Reset(other->children.Release());
+  }
 };
 bool ScanDescendants(pid_t root, ProcessUsage* out, int root_stat_fd = -1, int root_children_fd = -1,
                      ProcFiles* held = nullptr);

@@ -113,8 +113,8 @@ class RunLoop {
   // the last one left): then the mode calls this when it does start one.
   std::string MakeStartSockets();
   bool defer_start_sockets_ = false;  // what the tree's own tmpfs hold now
-  // Rollout scope: the seccomp listener of a process that is already running (watched from now on), and back.
   int cancel_fd() const { return cancel_fd_; }
+  // Rollout scope: the seccomp listener of a process that is already running (watched from now on), and back.
   void AdoptListener(Fd* listener);
   void ReturnListener(Fd* listener);
 

@@ -160,22 +160,22 @@ class ZygoteRun final : public RunLoop {
     if (live_ == nullptr || last_ || !started_ || test_exited_ || result_.limit != LimitHit::kNone ||
         result_.violation.hit || !error_.empty())
       return false;
-    // (its tmpfs read once: Finish takes them as read here, if the process goes on)
-    if (policy_.private_tmpfs) tmpfs_kb_at_end_ = static_cast<int64_t>(TmpfsKb());
-    if (!FilesBelowLimit()) return false;
+    // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
+    // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs hold less than the limit (read once: Finish
+    // takes them as read here if the process goes on), or (a host directory as its workdir) nothing at all. Else
+    // it ends, and CleanFiles decides.
+    if (policy_.private_tmpfs) {
+      tmpfs_kb_at_end_ = static_cast<int64_t>(TmpfsKb());
+      if (static_cast<uint64_t>(tmpfs_kb_at_end_) >= req_.limits.file_kb) return false;
+    } else if (!Files().Empty()) {
+      return false;
+    }
     if (!StdioRollout() && (cand_io_.out.fd.fd < 0 || cand_io_.err.fd.fd < 0)) return false;
     RawSample(&end_);
     return end_.processes == 1;
   }
   void RawSample(ProcessUsage* usage);  // the tree now, its CPU since the process started
   ProcessUsage end_;  // the tree when the test ended (MayKeep): the next test's start, if the process goes on
-  // No file of the process's may have reached the file-size limit (an OLE that only the files show: Python
-  // ignores SIGXFSZ, and the write fails with EFBIG): its own tmpfs held less than the limit (MayKeep read them), or (a host
-  // directory as its workdir) nothing at all. Else it ends, and CleanFiles decides.
-  bool FilesBelowLimit() const {
-    if (policy_.private_tmpfs) return static_cast<uint64_t>(tmpfs_kb_at_end_) < req_.limits.file_kb;
-    return const_cast<ZygoteRun*>(this)->Files().Empty();
-  }
   bool StdioRollout() const { return live_ != nullptr && req_.zygote.mode == "stdio"; }
   void OnReport();
   void OnJudge();
@@ -279,9 +279,7 @@ std::string ZygoteRun::Attach() {
   test_pidfd_.Reset(live_->pidfd.Release());
   test_host_pid_ = live_->host_pid;
   peer_.Reset(live_->peer.Release());
-  proc_.pid = live_->proc.pid;
-  proc_.stat.Reset(live_->proc.stat.Release());
-  proc_.children.Reset(live_->proc.children.Release());
+  proc_.Take(&live_->proc);
   AdoptListener(&live_->listener);
   chan_cand_.Reset();
   chan_judge_.Reset();
@@ -345,9 +343,7 @@ void ZygoteRun::HandBack(const RunResult& result) {
     live_->err.Reset(cand_io_.err.fd.Release());
   }
   ReturnListener(&live_->listener);
-  live_->proc.pid = proc_.pid;
-  live_->proc.stat.Reset(proc_.stat.Release());
-  live_->proc.children.Reset(proc_.children.Release());
+  live_->proc.Take(&proc_);
   // The set goes with the process, holding only what its next test watches again: its descriptors, the warm
   // helpers' (of the starts that are running now), the cancel fd and the timer (stopped until that test starts).
   const int timer = events_.timer_fd();
