@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,6 +158,86 @@ TEST_CASE("exec: workdir removal survives hostile trees and reports the file lim
   CHECK(hit);
   CHECK(access(base.c_str(), F_OK) != 0);
   CHECK(access("/etc/passwd", F_OK) == 0);  // the symlink was removed, not followed
+}
+
+namespace {
+// What a program may set on its workdir's root, which outlives the files Clear removes.
+void MarkRoot(int dir) {
+  fsetxattr(dir, "user.leak", "answer", 6, 0);
+  const struct timespec t[2] = {{123456789, 0}, {123456789, 0}};
+  futimens(dir, t);
+  fchmod(dir, 0);
+}
+
+bool WriteText(const char* path, const std::string& text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) close(fd);
+  return ok;
+}
+// Whether Clear took every mark off (mode back to `mode`, no user xattr, neither time the one MarkRoot wrote).
+bool RootIsClean(int dir, unsigned mode) {
+  struct stat st;
+  char names[256];
+  return fstat(dir, &st) == 0 && (st.st_mode & 07777) == mode && st.st_mtim.tv_sec != 123456789 &&
+         st.st_atim.tv_sec != 123456789 && flistxattr(dir, names, sizeof names) == 0;
+}
+}  // namespace
+
+TEST_CASE("exec: clearing a workdir resets its root (mode, xattrs, times), and a counted tmpfs needs no listing") {
+  CHECK(EnsureWorkRoot(TestRoot()).empty());
+  Workdir w;
+  CHECK(w.Create(TestRoot(), geteuid(), getegid()).empty());
+  int dir = open(w.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dir >= 0);
+  MarkRoot(dir);
+  bool hit = false;
+  CHECK(w.Clear(1 << 20, &hit).empty());
+  CHECK(RootIsClean(dir, 0700));
+  close(dir);
+  CHECK(w.Remove(1 << 20, &hit).empty());
+  // An adopted tmpfs, in a child with its own mount namespace (root, or a user namespace of its own).
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (unshare(CLONE_NEWNS) != 0) {
+      uid_t uid = geteuid();
+      gid_t gid = getegid();
+      if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 || !WriteText("/proc/self/setgroups", "deny") ||
+          !WriteText("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+          !WriteText("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
+        _exit(77);
+    }
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(77);
+    std::string at = TestRoot() + "/tmpfs-probe";
+    mkdir(at.c_str(), 0700);
+    if (mount("tmpfs", at.c_str(), "tmpfs", 0, "size=1m,nr_inodes=64") != 0) _exit(77);
+    int fd = open(at.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    umount2(at.c_str(), MNT_DETACH);  // (the descriptor keeps it alive, as the sandbox's does)
+    rmdir(at.c_str());
+    int probe = dup(fd);
+    Workdir t;
+    t.Adopt(fd, 0700);
+    int code = 0;
+    for (int round = 0; round < 2; ++round) {
+      // round 0: files and a directory to remove; round 1: nothing but the marks (the counted path)
+      if (round == 0) {
+        close(openat(probe, "a", O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+        mkdirat(probe, "d", 0700);
+        close(openat(probe, "d/b", O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+      }
+      MarkRoot(probe);
+      bool h = false;
+      if (!t.Clear(1 << 20, &h).empty()) code |= 1 << (2 * round);
+      if (!RootIsClean(probe, 0700) || faccessat(probe, "a", F_OK, 0) == 0 || faccessat(probe, "d", F_OK, 0) == 0)
+        code |= 2 << (2 * round);
+    }
+    _exit(code);
+  }
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) std::fprintf(stderr, "  (no mount namespace here: the tmpfs half was skipped)\n");
+  else CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("exec: a shell program runs with a clean env, stdin, and a private cwd") {

@@ -277,6 +277,22 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
     expect(v(r2)).toEqual(['WA']);
     for (const p of [`/tmp/leak_${tag}`, `/dev/shm/leak_${tag}`, `/var/tmp/leak_${tag}`]) expect(existsSync(p), p).toBe(false);
   });
+  it('attributes and times a program set on its workdir, /tmp and /dev/shm do not reach the next program', async () => {
+    // xattrs (user.*, and a POSIX ACL, which would also decide the next program's permissions) outlive the files
+    // removed between programs, and os.utime can write any value into a time: each would carry bits across.
+    const roots = "('.', '/tmp', '/dev/shm')";
+    // a POSIX ACL, as the kernel takes it in system.posix_acl_access: version 2, then (tag, perm, id) entries
+    const acl = "struct.pack('<I', 2) + b''.join(struct.pack('<HHI', t, p, i) for t, p, i in ((1, 7, 0xffffffff), (2, 4, 4242), (4, 5, 0xffffffff), (16, 5, 0xffffffff), (32, 5, 0xffffffff)))";
+    const writer = `import os, struct\ndef f():\n    return 0\nfor d in ${roots}:\n    for name, value in (('user.leak', b'answer'), ('system.posix_acl_access', ${acl})):\n        try:\n            os.setxattr(d, name, value)\n        except OSError:\n            pass\n    try:\n        os.utime(d, (123456789, 123456789))\n    except OSError:\n        pass\n`;
+    const reader = `import os\ndef f():\n    seen = []\n    for d in ${roots}:\n        try:\n            seen += [d + ':' + n for n in os.listxattr(d) if not n.startswith('security.')]\n            st = os.stat(d)\n            if 123456789 in (int(st.st_mtime), int(st.st_atime)):\n                seen.append(d + ':time')\n        except OSError:\n            pass\n    return seen\n`;
+    const w = await fixture.ex.run({ language: 'python', code: writer, tests: [assertTest('assert f() == 0')] });
+    expect(w.tests[0].verdict).toBe('AC');
+    // the writer's attributes are there while it runs (where the filesystem takes them): the reader would see them
+    const probe = await fixture.ex.run({ language: 'python', code: `${writer}${reader.replace('def f():', 'def g():')}`, tests: [{ type: 'call', fn: 'g', args: [], expected: [] }] });
+    expect(probe.tests[0].verdict, 'the writer sets nothing here: the test would check nothing').toBe('WA');
+    const r = await fixture.ex.run({ language: 'python', code: reader, tests: [{ type: 'call', fn: 'f', args: [], expected: [] }] });
+    expect(r.tests[0].verdict, r.tests[0].detail ?? '').toBe('AC');
+  });
   it('a mutated global: per test in scope test; in scope rollout it carries over between one program\'s tests (documented), never to another run', async () => {
     const code = 'n = 0\ndef bump():\n    global n\n    n += 1\n    return n\n';
     const tests: TestCase[] = [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }];

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -76,6 +78,47 @@ int ListsNothing(int dir) {
     }
   closedir(d);
   return empty;
+}
+
+// The inodes a filesystem has in use, or -1 when it does not count them (a tmpfs mounted nr_inodes=0).
+int64_t InodesInUse(int dir) {
+  struct statfs fs;
+  if (fstatfs(dir, &fs) != 0 || fs.f_files == 0 || fs.f_ffree > fs.f_files) return -1;
+  return static_cast<int64_t>(fs.f_files - fs.f_ffree);
+}
+
+// Removes the extended attributes the program set on the directory itself (user.*, and POSIX ACLs, which would
+// also decide what the next program's files may be): they outlive its files and would reach the next program.
+// security.* is the host's and stays. Returns 0 or an errno.
+int ClearRootAttributes(int dir) {
+  std::vector<char> names(1024);
+  ssize_t n;
+  for (;;) {
+    n = flistxattr(dir, names.data(), names.size());
+    if (n >= 0) break;
+    if (errno == ENOTSUP) return 0;  // no xattrs on this filesystem: nothing can have been set
+    if (errno != ERANGE || names.size() >= XATTR_LIST_MAX) return errno;
+    names.resize(XATTR_LIST_MAX);
+  }
+  for (ssize_t i = 0; i < n;) {
+    const char* name = names.data() + i;
+    size_t len = strnlen(name, static_cast<size_t>(n - i));
+    if (strncmp(name, "security.", 9) != 0 && fremovexattr(dir, name) != 0 && errno != ENODATA) return errno;
+    i += static_cast<ssize_t>(len) + 1;
+  }
+  return 0;
+}
+
+// Sets the directory's access and modification times to now unless they are still the ones set last time
+// (`*set`): a time the program chose (os.utime) would carry its value to the next program.
+void ResetTimes(int dir, const struct stat& st, struct timespec* set) {
+  if (st.st_atim.tv_sec == set->tv_sec && st.st_atim.tv_nsec == set->tv_nsec && st.st_mtim.tv_sec == set->tv_sec &&
+      st.st_mtim.tv_nsec == set->tv_nsec)
+    return;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const struct timespec times[2] = {now, now};
+  if (futimens(dir, times) == 0) *set = now;
 }
 
 }  // namespace
@@ -164,6 +207,9 @@ void Workdir::Adopt(int dir_fd, unsigned mode) {
   Remove(~0ull, &ignored);
   fd_ = dir_fd;
   mode_ = mode;
+  // A new tmpfs that lists nothing and counts one inode in use counts its root: from now on, one inode in use
+  // means nothing else is there (any entry, hard link, orphan or, on kernels since 6.6, xattr is one more).
+  root_only_inodes_ = InodesInUse(fd_) == 1 && ListsNothing(fd_) == 1;
 }
 
 uint64_t Workdir::UsedKb() const {
@@ -191,23 +237,35 @@ std::string Workdir::Remove(uint64_t file_limit_bytes, bool* file_limit_hit) {
 
 std::string Workdir::Clear(uint64_t file_limit_bytes, bool* file_limit_hit) {
   if (fd_ < 0 && path_.empty()) return "";
-  int fd = fd_ >= 0 ? fcntl(fd_, F_DUPFD_CLOEXEC, 0) : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = fd_ >= 0 ? fd_ : open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   std::string what = fd_ >= 0 ? std::string("the sandbox's tmpfs") : "workdir " + path_;
   if (fd < 0) return Errno("open " + what);
-  // The program owns its cwd: a mode it set (say 0) must not reach the next test, nor keep us out of it.
+  // The program owns its cwd: a mode it set (say 0) must not reach the next test, nor keep us out of it; nor may
+  // the attributes or times it set on it.
   struct stat st;
-  if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != mode_) fchmod(fd, mode_);
-  // Most tests leave nothing: one listing says so without walking anything.
-  int empty = ListsNothing(fd);
+  bool have_stat = fstat(fd, &st) == 0;
+  if (have_stat && (st.st_mode & 07777) != mode_) fchmod(fd, mode_);
+  std::string err;
+  if (int e = ClearRootAttributes(fd)) {
+    errno = e;
+    err = Errno("remove the attributes of " + what);
+  }
+  // Most tests leave nothing: an adopted tmpfs that counts only its root holds nothing (no listing needed);
+  // else one listing says so without walking anything.
+  bool counted = root_only_inodes_ && InodesInUse(fd) == 1;
+  int empty = counted ? 1 : ListsNothing(fd);
   if (empty < 0) {
-    close(fd);
-    return Errno("list " + what);
+    if (err.empty()) err = Errno("list " + what);
+  } else if (!empty) {
+    int walk = fcntl(fd, F_DUPFD_CLOEXEC, 0);  // (EmptyTree takes it over)
+    std::string e = walk < 0 ? Errno("open " + what) : EmptyTree(walk, file_limit_bytes, file_limit_hit);
+    if (err.empty()) err = e;
   }
-  if (empty) {
-    close(fd);
-    return "";
-  }
-  return EmptyTree(fd, file_limit_bytes, file_limit_hit);
+  // The times last (a listing may set the access time, an unlink the modification time): the first stat still
+  // holds them when nothing was listed.
+  if (err.empty() && (counted ? have_stat : fstat(fd, &st) == 0)) ResetTimes(fd, st, &times_set_);
+  if (fd != fd_) close(fd);
+  return err;
 }
 
 bool Workdir::Empty() const {

@@ -4,6 +4,7 @@
 // time, so a deeply nested tree the candidate built cannot exhaust the supervisor.
 #pragma once
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstdint>
 #include <string>
@@ -41,6 +42,8 @@ class Workdir {
   std::string path_;
   int fd_ = -1;  // adopted directory
   unsigned mode_ = 0700;
+  bool root_only_inodes_ = false;  // adopted tmpfs: one inode in use means it holds nothing (Adopt checked)
+  struct timespec times_set_ = {0, 0};  // the times Clear last gave the directory
 };
 
 // Whether a relative file name is a plain name inside the workdir (no '/', not '.' or '..').
