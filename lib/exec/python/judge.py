@@ -29,8 +29,12 @@ import sys
 CHANNEL_FD = 3
 DEFAULT_MAX_REPLY = 16 << 20
 TEXT_CAP = 400
-CODE_CACHE_ENTRIES = 1024  # the warm judge's compiled test and setup code, by text...
-CODE_CACHE_MAX_TEXT = 64 << 10  # ...for texts up to this size (a bigger one is compiled each time)
+# The warm judge's compiled test and setup code, by text: sized for a trainer's step (every test of every problem
+# of the step, which each slot's judge sees once per rollout of it), not for one problem. A code object takes ~9x
+# its text; 4 MiB of text is ~35k HumanEval tests and ~40 MB here, well under the judge's recycling bound.
+CODE_CACHE_ENTRIES = 16384
+CODE_CACHE_TEXT_BYTES = 4 << 20  # the texts' total length (str length) the cache holds
+CODE_CACHE_MAX_TEXT = 64 << 10  # a text longer than this is compiled each time
 READY_NAMES_MAX = 256  # as runner.py: the most program names `ready` may list
 # stdlib modules the program imported that the judge may import for the test under the same name
 _NO_IMPORT = frozenset(('antigravity', 'this', 'idlelib', 'tkinter', 'turtle', 'turtledemo', 'webbrowser',
@@ -1001,21 +1005,26 @@ def judge(spec, proto, continued=False, process=None):
     return out
 
 
-_CODE_CACHE = {}
+_CODE_CACHE = {}  # (filename, text) -> code, least recently used first
+_CODE_CACHE_TEXT = [0]  # the total length of the texts in it
 
 
 def compile_cached(text, filename):
     """Test and setup code compiled once per text: a warm judge sees the same tests for every rollout of a
-    problem. Code objects are immutable and each test execs into a fresh namespace."""
+    problem. Code objects are immutable and each test execs into a fresh namespace. Least recently used out first
+    (a step's problems come back in the next step less often than a problem's rollouts within one)."""
     key = (filename, text)
-    code = _CODE_CACHE.get(key)
+    code = _CODE_CACHE.pop(key, None)
     if code is None:
         code = compile(text, filename, 'exec', dont_inherit=True)
         if len(text) > CODE_CACHE_MAX_TEXT:
             return code
-        if len(_CODE_CACHE) >= CODE_CACHE_ENTRIES:
-            del _CODE_CACHE[next(iter(_CODE_CACHE))]
-        _CODE_CACHE[key] = code
+        _CODE_CACHE_TEXT[0] += len(text)
+        while _CODE_CACHE and (len(_CODE_CACHE) >= CODE_CACHE_ENTRIES or _CODE_CACHE_TEXT[0] > CODE_CACHE_TEXT_BYTES):
+            oldest = next(iter(_CODE_CACHE))
+            del _CODE_CACHE[oldest]
+            _CODE_CACHE_TEXT[0] -= len(oldest[1])
+    _CODE_CACHE[key] = code
     return code
 
 
