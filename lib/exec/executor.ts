@@ -182,6 +182,11 @@ export class Executor {
   isolation(): IsolationLayers {
     const report = { ...this.sandbox.isolation(), sitePackages: this.sitePackages };
     if (this.modeNote !== null) report.notes.push(this.modeNote);
+    // (the fork server resets its namespace's last pid before each fork, which only root may: fork_server.cpp)
+    if (this.mode === 'zygote' && report.namespaces.includes('pid') && process.getuid?.() !== 0) {
+      report.notes.push('pids: a program\'s pid follows on from the processes the programs before it in its slot made ' +
+        '(a few bits from one rollout to the next): resetting the namespace\'s last pid needs root');
+    }
     if (!this.sitePackages) report.notes.push('site-packages: off (sitePackages: false): programs import the standard library only');
     return report;
   }

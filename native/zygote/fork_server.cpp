@@ -282,6 +282,40 @@ bool GuardZygote() {
   return true;
 }
 
+// As pid 1 of the slot's pid namespace, the zygote sets the namespace's last pid back to 1 before each fork,
+// so that every test process is pid 2 and its children follow from 3: otherwise the pid a program gets
+// tells how many processes the programs before it in this slot made (a rollout forking 300 children moved
+// the next rollout's pid from 2 to 303), a channel from one rollout to the next. Every other process of the
+// namespace is gone by then (EndTest), so pid 2 is free. Writing needs CAP_SYS_ADMIN (or
+// CAP_CHECKPOINT_RESTORE) over the namespace: the zygote holds it as root, not as a non-root uid under a user
+// namespace (no capability survives its exec there). The file comes open at kZygoteLastPidFd (the zygote's
+// /proc is read-only by then); without it, or without the capability, pids follow on as they would with no
+// pid namespace (the isolation notes say so).
+int g_last_pid_fd = -1;
+
+// (Its proc is detached: the link reads from that proc's root, "/sys/kernel/ns_last_pid".)
+bool IsLastPid(int fd) {
+  char link[64], got[64];
+  const char want[] = "/sys/kernel/ns_last_pid";
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, got, sizeof got);
+  const ssize_t w = static_cast<ssize_t>(sizeof want - 1);
+  return n >= w && n < static_cast<ssize_t>(sizeof got) && memcmp(got + n - w, want, w) == 0;
+}
+
+void OpenLastPid(bool is_init) {
+  if (!is_init || g_last_pid_fd >= 0) return;
+  int fd = verpo::exec::kZygoteLastPidFd;
+  if (!IsLastPid(fd)) fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (pwrite(fd, "1", 1, 0) != 1) {
+    close(fd);
+    return;
+  }
+  g_last_pid_fd = fd;
+}
+
 void RestoreHandlers() {
   for (int sig = 1; sig < NSIG; ++sig)
     if (g_caught[sig]) sigaction(sig, &g_handlers[sig], nullptr);
@@ -433,6 +467,7 @@ extern "C" int verpo_zygote_out_words(void) { return kOutWords; }
 
 extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* hooks, uint32_t* out) {
   if (!GuardZygote()) return kServeExit;
+  OpenLastPid(is_init != 0);
   CopyFilePagesAtFork();
   for (;;) {
     Pending& p = g_pending;
@@ -465,6 +500,7 @@ extern "C" int verpo_zygote_serve(int ctl, int is_init, const VerpoZygoteHooks* 
       SendError(ctl, "pipe failed");
       continue;
     }
+    if (g_last_pid_fd >= 0) (void)!pwrite(g_last_pid_fd, "1", 1, 0);
     hooks->before_fork();
     const WriteSet& ws = g_write_sets[h.mode];
     pid_t pid = fork();

@@ -293,6 +293,22 @@ describe('F7/F8: nothing carries over between tests or rollouts', () => {
     const r = await fixture.ex.run({ language: 'python', code: reader, tests: [{ type: 'call', fn: 'f', args: [], expected: [] }] });
     expect(r.tests[0].verdict, r.tests[0].detail ?? '').toBe('AC');
   });
+  // Each program is pid 2 of its namespace (spawn: under our init; zygote: the fork server resets the last pid,
+  // which needs root: the isolation notes say so otherwise), so its pid cannot tell what ran before it.
+  const pidsReset = () => fixture.ex.isolation().namespaces.includes('pid') && (mode === 'spawn' || process.getuid?.() === 0);
+  it('the pid a program gets does not tell how many processes the programs before it made', async (ctx) => {
+    if (!pidsReset()) {
+      expect(fixture.ex.isolation().notes.some((n) => n.startsWith('pids:')) || !fixture.ex.isolation().namespaces.includes('pid')).toBe(true);
+      ctx.skip();
+    }
+    const pid: TestCase[] = [{ type: 'stdio', stdin: '', stdout: '2\n' }];
+    const forker = 'import os\nfor _ in range(64):\n    p = os.fork()\n    if p == 0:\n        os._exit(0)\n    os.waitpid(p, 0)\nprint(os.getpid())\n';
+    // both slots make processes, then both run a reader (twice, in parallel: either may land on either slot)
+    const made = await Promise.all([0, 1].map((i) => fixture.ex.run({ language: 'python', code: `${forker}#${i}`, tests: pid, cache: false })));
+    for (const m of made) expect(m.tests[0].verdict, m.tests[0].detail ?? '').toBe('AC');
+    const read = await Promise.all([0, 1].map((i) => fixture.ex.run({ language: 'python', code: `import os\nprint(os.getpid())\n#${i}`, tests: [...pid, ...pid], cache: false })));
+    for (const r of read) expect(r.tests.map((t) => t.stdout)).toEqual(['2\n', '2\n']);
+  });
   it('a mutated global: per test in scope test; in scope rollout it carries over between one program\'s tests (documented), never to another run', async () => {
     const code = 'n = 0\ndef bump():\n    global n\n    n += 1\n    return n\n';
     const tests: TestCase[] = [assertTest('assert bump() == 1'), assertTest('assert bump() == 1'), { type: 'call', fn: 'bump', args: [], expected: 1 }];

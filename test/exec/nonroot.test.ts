@@ -117,6 +117,8 @@ describe('as an unprivileged user', () => {
       }
       expect(got.isolation.namespaces).toEqual(expect.arrayContaining(['user', 'pid', 'net', 'mount', 'ipc']));
       expect(facts.pids).toMatch(/^\[-\d+, 0\]$/);  // only the zygote (pid 1) and the test itself
+      // (no capability survives the zygote's exec here, so it cannot reset the last pid: said, not claimed)
+      expect(got.isolation.notes.join('\n')).toMatch(/pids: a program's pid follows on/);
       expect(facts.tmp).toBe('[]');
       expect(facts.zygote_files).toBe("['PermissionError', 'PermissionError']");  // not dumpable
       expect(facts.zygote_caught).toBe("'0000000000000000'");  // as pid 1, it takes no signal from a test

@@ -50,6 +50,20 @@ bool CloseFrom(int first) {
 
 // pid 1 of the sandbox's pid namespace, already under the full ChildPlan (same uid, limits and
 // filter as the program). Forks the program, closes everything but the exit report, reaps.
+// The namespace's ns_last_pid, writable, at `target` for the exec'd zygote. A file open for writing would
+// keep the view from going read-only (EBUSY), and the view's /proc is read-only by now: a second proc goes on
+// top of it, the file is opened there and that proc is detached at once (the open file keeps it). Best effort
+// (without it pids follow on); but a proc that stayed writable in the view fails the launch.
+void KeepLastPid(int target, int report_fd) {
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return;
+  int f = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);  // (no O_CLOEXEC: kept across the exec)
+  if (umount2("/proc", MNT_DETACH) != 0) Fail(report_fd, ChildStage::kMounts);
+  if (f >= 0 && f != target) {
+    dup2(f, target);
+    close(f);
+  }
+}
+
 [[noreturn]] void RunInit(LaunchPlan& plan, int report_fd, int exit_report) {
   long program = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (program == 0) {
@@ -172,6 +186,7 @@ bool WriteFilesInChild(int dir, const FileList& files) {
       if ((m.tmp_tmpfs || m.workdir_bind) && !SetMountReadOnly("/tmp", false, false)) Fail(report_fd, ChildStage::kMounts);
       if (m.shm_tmpfs && !SetMountReadOnly("/dev/shm", false, false)) Fail(report_fd, ChildStage::kMounts);
     }
+    if (m.mount_proc && m.last_pid_fd >= next) KeepLastPid(m.last_pid_fd, report_fd);
     if (m.tmp_tmpfs) {
       int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (tmp < 0) Fail(report_fd, ChildStage::kTmpfs);

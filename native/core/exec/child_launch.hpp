@@ -48,6 +48,9 @@ inline bool SetMountReadOnly(const char* path, bool read_only, bool recursive) {
 struct MountView {
   bool enabled = false;
   bool mount_proc = false;             // fresh /proc for the new pid namespace
+  // With mount_proc, >= 0: the new namespace's /proc/sys/kernel/ns_last_pid, opened for writing before the view
+  // goes read-only and kept across the exec at this number (a zygote resets its pids with it; best effort).
+  int last_pid_fd = -1;
   // /tmp (its cwd): a tmpfs of its own, mounted with these options ("size=..,nr_inodes=..,mode=..,uid=..,gid=.."),
   // or else (nullptr) the host path `workdir_bind` bound there.
   const char* tmp_tmpfs = nullptr;

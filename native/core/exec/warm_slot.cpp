@@ -14,6 +14,7 @@
 
 #include "core/exec/fd_passing.hpp"
 #include "core/exec/run_util.hpp"
+#include "core/exec/zygote_wire.hpp"
 
 namespace verpo::exec {
 
@@ -187,6 +188,7 @@ std::string EnsureWarm(WarmSlot* warm, const RunRequest& req, const RunPolicy& p
     MountView view;
     if (policy.namespaces) {
       view = policy.Mounts(warm->workdir.path());
+      view.last_pid_fd = kZygoteLastPidFd;
       start.mounts = &view;
     }
     start.tmp = &warm->tmp;

@@ -52,6 +52,10 @@ struct ZygoteRequest {
 
 constexpr uint32_t kZygoteMaxRanges = 512;
 
+// Where a zygote that is pid 1 of its slot's namespace finds that namespace's ns_last_pid, open for writing
+// (MountView::last_pid_fd): its /proc is read-only once it runs.
+constexpr int kZygoteLastPidFd = 10;
+
 struct ZygoteRange {
   uint64_t first_page;  // address / page size
   uint64_t pages;
