@@ -255,10 +255,11 @@ export class Executor {
 
   /** Rollout scope, assert/call tests only, a program of ordinary size: no separate syntax check. The rollout's
    *  process compiles the sources before it runs any of them and tells the judge when they do not compile; that
-   *  saves one fork per program (a syntax check is a process of its own). Stdio tests keep the syntax check:
-   *  their runs have no judge to tell. */
+   *  saves one fork per program (a syntax check is a process of its own): half the processes of a one-test
+   *  request (a whole `check(candidate)` sent as one test). Stdio tests keep the syntax check: their runs have no
+   *  judge to tell. */
   private compilesInProcess(req: RunRequest): boolean {
-    return this.scope === 'rollout' && this.mode === 'zygote' && req.tests.length > 1 &&
+    return this.scope === 'rollout' && this.mode === 'zygote' && req.tests.length > 0 &&
       req.tests.every((t) => t.type !== 'stdio') && req.code.length + (req.setup?.length ?? 0) <= IN_PROCESS_COMPILE_CHARS;
   }
 
@@ -272,7 +273,8 @@ export class Executor {
   }
 
   /** Rollout scope: the program's assert/call tests in one process, its stdio tests in another (one native call
-   *  each, in order); a kind with one test runs as in scope 'test'. A cell that comes back IE runs again alone. */
+   *  each, in order); a kind with one test runs in a process of its own, as in scope 'test'. A cell that comes back
+   *  IE runs again alone. */
   private async rolloutCells(tests: TestCase[], p: Prepared, useCache: boolean): Promise<TestResult[]> {
     const out: TestResult[] = new Array(tests.length);
     const groups = [tests.flatMap((t, i) => (t.type === 'stdio' ? [] : [i])), tests.flatMap((t, i) => (t.type === 'stdio' ? [i] : []))];
