@@ -253,14 +253,15 @@ export class Executor {
     return out;
   }
 
-  /** Rollout scope, assert/call tests only, a program of ordinary size: no separate syntax check. The rollout's
-   *  process compiles the sources before it runs any of them and tells the judge when they do not compile; that
-   *  saves one fork per program (a syntax check is a process of its own): half the processes of a one-test
-   *  request (a whole `check(candidate)` sent as one test). Stdio tests keep the syntax check: their runs have no
-   *  judge to tell. */
+  /** Rollout scope, a program of ordinary size: no separate syntax check. The rollout's process compiles the
+   *  sources before it runs any of them and says when they do not compile (to the judge, or for stdio tests on its
+   *  report pipe, which closes before the program's first line); that saves one fork per program (a syntax check
+   *  is a process of its own): half the processes of a one-test request (a whole `check(candidate)` sent as one
+   *  test, a SandboxFusion /run_code call). */
   private compilesInProcess(req: RunRequest): boolean {
+    // (stopAfterFailure over two kinds runs test after test: cellsPerTest, after a syntax check)
     return this.scope === 'rollout' && this.mode === 'zygote' && req.tests.length > 0 &&
-      req.tests.every((t) => t.type !== 'stdio') && req.code.length + (req.setup?.length ?? 0) <= IN_PROCESS_COMPILE_CHARS;
+      (req.stopAfterFailure !== true || oneKind(req.tests)) && req.code.length + (req.setup?.length ?? 0) <= IN_PROCESS_COMPILE_CHARS;
   }
 
   private async runCompilingInProcess(req: RunRequest, p: Prepared): Promise<RunResult> {

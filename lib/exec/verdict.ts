@@ -170,6 +170,13 @@ function judgedVerdict(r: SandboxResult, ctx: CellContext): TestResult {
  *  crash, a failing exit status, output cut at the cap), or null when the program ended well and its whole
  *  output is there to be compared (or checked). */
 export function stdioRunCell(r: SandboxResult, ctx: CellContext): TestResult | null {
+  if (r.internalError === null && r.compileError != null) {
+    // the harness's word, before any of the program ran: the compiler's message is all the process wrote
+    const message = r.candidate.stderr.toString('utf8').trimEnd() || 'the program does not compile';
+    return r.compileError === 'setup'
+      ? baseCell(r.candidate, ctx, 'IE', `setup code does not compile: ${message}`)
+      : baseCell(r.candidate, ctx, 'CE', message);
+  }
   const early = supervisorVerdict(r, ctx);
   if (early !== null) return early;
   const c = r.candidate;

@@ -48,8 +48,13 @@ export interface ProcessResult { exitCode: number | null; signal: string | null;
 export interface CandidateResult extends ProcessResult { limit: null | 'cpu' | 'wall' | 'memory' | 'output' | 'file'; violation: null | { syscall: string; nr: number } }
 export interface IsolationReport { rlimits: boolean; seccomp: boolean; noNewPrivs: boolean; namespaces: string[]; dropUid: boolean; uid: number; cgroup: boolean; privateTmpfs: boolean; ownRlimits: boolean; privateWorkdir: boolean; cleanEnv: boolean; notes: string[] }
 /** judgeRecycled: zygote mode, the slot's warm judge outgrew judgeMaxRssMb and was stopped after this test. isolation: the
- *  results of one runRollout share one object (copy it before changing it). */
-export interface SandboxResult { candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; judgeRecycled: boolean; internalError: string | null }
+ *  results of one runRollout share one object (copy it before changing it). compileError: zygote mode, a stdio run
+ *  given the sources (no compiled code): its harness found, before any of them ran, that the program (or the setup
+ *  code) does not compile; the compiler's message is the candidate's stderr. */
+export interface SandboxResult {
+  candidate: CandidateResult; judge: ProcessResult | null; isolation: IsolationReport; judgeRecycled: boolean; internalError: string | null;
+  compileError: null | 'program' | 'setup';
+}
 
 export interface NativeSandboxOptions { concurrency: number; workRoot: string }
 export interface NativeSandbox {

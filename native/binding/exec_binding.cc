@@ -268,6 +268,7 @@ Napi::Value ResultToJs(Napi::Env env, RunResult& r, Napi::Value isolation = Napi
   o.Set("isolation", isolation.IsEmpty() ? IsolationToJs(env, r.isolation) : isolation);
   o.Set("judgeRecycled", r.judge_recycled);
   o.Set("internalError", r.internal_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, r.internal_error)));
+  o.Set("compileError", r.compile_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, r.compile_error)));
   return o;
 }
 

@@ -98,7 +98,7 @@ describe('compile outcomes', () => {
     const { compiledFromRun } = await import('../../lib/exec/cpp');
     const run = (limit: 'wall' | 'cpu' | 'memory') => ({
       candidate: { exitCode: null, signal: 'SIGKILL', cpuMs: 0, wallMs: 0, memoryKb: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), stdoutTruncated: false, stderrTruncated: false, limit, violation: null },
-      judge: null, isolation: {} as never, judgeRecycled: false, internalError: null,
+      judge: null, isolation: {} as never, judgeRecycled: false, internalError: null, compileError: null,
     });
     expect(compiledFromRun(run('wall'), 4096)).toEqual({ internal: expect.stringMatching(/wall limit/) });
     expect(compiledFromRun(run('cpu'), 4096)).toEqual({ ok: false, message: 'compilation exceeded the cpu limit' });

@@ -215,10 +215,18 @@ describe('compiled once', () => {
     const res = await run('import sys\n\n\nraise KeyError("boom")\n', [{ type: 'stdio', stdin: '', stdout: '' }]);
     expect(res.tests[0].verdict).toBe('RE');
     expect(res.tests[0].stderr).toContain('File "solution.py", line 4');
-    // (zygote mode) what the test process was handed: the compiled code, not the source
+    // what the test process was handed: the compiled code, not the source (scope test); in scope rollout (zygote
+    // mode) the source, which the process's harness compiles before the program's first line (no syntax check)
     const look = 'import sys\nf = sys._getframe()\nwhile "INLINE_FILES" not in f.f_globals:\n    f = f.f_back\nprint(sorted(f.f_globals["INLINE_FILES"]))\n';
-    const seen = await run(look, [{ type: 'stdio', stdin: '', stdout: "['solution.code']\n" }]);
-    expect(seen.tests[0].verdict, seen.tests[0].stdout).toBe('AC');
+    const perTest = new Executor({ concurrency: 1, workRoot: root, scope: 'test' });
+    try {
+      for (const [x, file] of [[perTest, 'solution.code'], [ex, ex.mode === 'zygote' ? 'solution.py' : 'solution.code']] as const) {
+        const seen = await x.run({ language: 'python', code: look, tests: [{ type: 'stdio', stdin: '', stdout: `['${file}']\n` }] });
+        expect(seen.tests[0].verdict, seen.tests[0].stdout).toBe('AC');
+      }
+    } finally {
+      await perTest.close();
+    }
   });
   it('a program whose compiled code is too large to carry still runs, from source', async () => {
     // a 300,000-element constant: ~1.5 MB of marshalled code (over the runner's cap) from ~600 KB of source

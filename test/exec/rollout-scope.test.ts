@@ -209,6 +209,61 @@ describe('rollout scope: stdio tests run the program again in the same process',
     expect(v(t)).toEqual(v(r));
   });
 
+  it('a program that does not compile is CE with the compiler\'s message in both scopes; scope rollout spends one process on it', async () => {
+    const code = 'a, b = map(int, input().split())\nprint((a + b)\n';
+    for (const tests of [sums, sums.slice(0, 1)]) {
+      const runs = [];
+      for (const fx of [rollout, perTest]) {
+        const before = fx.ex.counters().executions;
+        const res = await fx.ex.run({ language: 'python', code, tests });
+        runs.push(res);
+        // scope test: the syntax check alone; scope rollout: the first test's process, which compiles before it runs
+        expect(fx.ex.counters().executions - before).toBe(1);
+      }
+      const [r, t] = runs;
+      expect(v(r.tests)).toEqual(tests.map(() => 'CE'));
+      expect(r.compile.ok).toBe(false);
+      expect(r.compile.message).toMatch(/SyntaxError: '\(' was never closed \(solution\.py, line 2\)/);
+      expect(r.compile.message).toBe(t.compile.message);
+      expect(r.tests[0].detail).toBe(t.tests[0].detail);
+    }
+  });
+
+  it('setup code that does not compile is IE, never the program\'s CE', async () => {
+    const { r, t } = await both({ code: 'print(sum(map(int, input().split())))\n', setup: 'import (\n', tests: sums });
+    expect(v(r)).toEqual(['IE', 'IE', 'IE', 'IE']);
+    expect(v(t)).toEqual(v(r));
+    expect(r[0].detail).toMatch(/setup code does not compile/);
+  });
+
+  it('only the harness says CE: a program that prints a SyntaxError and exits 1 is RE, one that writes to every fd is WA', async () => {
+    const fake = 'import sys\nsys.stderr.write("  File \\"solution.py\\", line 1\\nSyntaxError: invalid syntax\\n")\nsys.exit(1)\n';
+    const { r, t } = await both({ code: fake, tests: sums });
+    expect(v(r)).toEqual(['RE', 'RE', 'RE', 'RE']);
+    expect(v(t)).toEqual(v(r));
+    // the report pipe is closed before the program's first line: writing the harness's word on every descriptor
+    // past the channel changes nothing (fd 3, the stdio rollout's channel, is the runner's: garbage there ends the
+    // process, as the program's fault, RE; never CE)
+    const scribble = (from: number) => `import os, sys\nfor fd in range(${from}, 256):\n    try:\n        os.write(fd, b"compile:program")\n    except OSError:\n        pass\nprint(sum(map(int, sys.stdin.read().split())))\n`;
+    const s = await both({ code: scribble(4), tests: sums });
+    expect(v(s.r)).toEqual(['AC', 'AC', 'AC', 'AC']);
+    expect(v(s.t)).toEqual(v(s.r));
+    const onChannel = await both({ code: scribble(3), tests: sums });
+    expect(v(onChannel.r)).toEqual(['RE', 'RE', 'RE', 'RE']);
+    expect(v(onChannel.t)).toEqual(['AC', 'AC', 'AC', 'AC']);
+  });
+
+  it('a one-test stdio request runs in one process: the program compiled by the harness before it runs', async () => {
+    const before = rollout.ex.counters().executions;
+    const res = await rollout.ex.run({ language: 'python', code: 'import sys\nprint(sum(map(int, sys.stdin.read().split())))\n', tests: sums.slice(0, 1) });
+    expect(v(res.tests)).toEqual(['AC']);
+    expect(rollout.ex.counters().executions - before).toBe(1);
+    // its errors keep the program's file and line numbers
+    const err = await rollout.ex.run({ language: 'python', code: 'x = 1\nraise ValueError("line two")\n', tests: sums.slice(0, 1) });
+    expect(err.tests[0].verdict).toBe('RE');
+    expect(err.tests[0].stderr).toMatch(/solution\.py", line 2/);
+  });
+
   it('a program that closes its control socket gets its next tests in fresh processes', async () => {
     const code = 'import os\ntry:\n    os.close(3)\nexcept OSError:\n    pass\na, b = map(int, input().split())\nprint(a + b)\n';
     const { r } = await both({ code, tests: sums });

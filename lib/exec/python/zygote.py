@@ -92,6 +92,8 @@ def _test_process(ctl, out, req):
             name, size, data, length = out[at:at + 4]
             files[str(req[name:name + size], 'utf-8', 'surrogateescape')] = bytes(req[data:data + length])
         mode = MODES[out[OUT_MODE]]
+        if mode in ('stdio', 'stdio-rollout') and CODE_FILE not in files:  # noqa: F821 (runner.py)
+            _precompile_stdio(report_fd)
         os.close(report_fd)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
         try:
@@ -99,6 +101,25 @@ def _test_process(ctl, out, req):
         finally:
             posix._exit(127)
     _program(mode)
+
+
+COMPILE_MESSAGE_MAX = 8000  # characters, as the judge clips a serve process's compile error
+
+
+def _precompile_stdio(report_fd):
+    """A stdio test process without a syntax check of its own (scope rollout): the sources compiled here, before
+    any of the program runs, for every test of the process (runner.PRECOMPILED). When they do not compile, the
+    compiler's message goes to stderr and `compile:program` (or `compile:setup`) to the report pipe, and the process
+    ends: nothing of the program ran, so both are the harness's word (the supervisor reads the report as the
+    verdict CE, or IE for setup code; zygote_run.cpp)."""
+    try:
+        PRECOMPILED.append(tuple(compile_sources()))  # noqa: F821 (runner.py)
+    except CompileFailed as e:  # noqa: F821
+        data = e.message[:COMPILE_MESSAGE_MAX].encode('utf-8', 'backslashreplace')
+        while data:
+            data = data[os.write(2, data):]
+        os.write(report_fd, ('compile:%s' % e.where).encode())
+        posix._exit(1)
 
 
 def _stdin_for_tests(ctl):

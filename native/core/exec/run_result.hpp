@@ -60,6 +60,9 @@ struct RunResult {
   IsolationReport isolation;
   bool judge_recycled = false;  // zygote mode: the warm judge outgrew its memory bound and was stopped after the test
   std::string internal_error;  // never the program's fault (fork EAGAIN, no workdir, ...)
+  // zygote mode, stdio: "program" or "setup" when the harness found, before any of it ran, that it does not
+  // compile (the compiler's message is the candidate's stderr); "" otherwise
+  std::string compile_error;
 };
 
 const char* SignalName(int sig);  // "SIGKILL", or nullptr for an unnamed signal

@@ -724,8 +724,14 @@ CandidateExit ZygoteRun::Exit(std::string* err) {
     have = false;
     if (err->empty()) *err = "malformed report from the zygote";
   }
-  if (have && rep.setup_len && err->empty())
-    *err = "the test process's isolation failed at " + report_.substr(sizeof rep, rep.setup_len);
+  if (have && rep.setup_len && err->empty()) {
+    std::string setup = report_.substr(sizeof rep, rep.setup_len);
+    // A stdio process's harness compiled the sources before any of them ran, and they do not compile (zygote.py
+    // _precompile_stdio): the program's verdict, not an internal error. The pipe closes before the program's
+    // first line, so only the harness can write this.
+    if (setup == "compile:program" || setup == "compile:setup") result_.compile_error = setup.substr(8);
+    else *err = "the test process's isolation failed at " + setup;
+  }
   CandidateExit e;
   e.status = have ? rep.status : SIGKILL;
   // stdio rollout: the runner said how the program ended before we ended the process
@@ -797,7 +803,8 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
     run.HandBack(results.back());
     budget -= requests[i].limits.cpu_ms;
     cancelled = results.back().internal_error == "cancelled";
-    compile_error = results.back().has_judge && results.back().judge.stdout_data.rfind(kCompileErrorLine, 0) == 0;
+    compile_error = !results.back().compile_error.empty() ||
+                    (results.back().has_judge && results.back().judge.stdout_data.rfind(kCompileErrorLine, 0) == 0);
     failed = requests[i].stop_after_failure && Failed(results.back());
   }
   // Every test but the last hands the process on, and the last ends it; should a run have stopped between
