@@ -173,7 +173,8 @@ async function main() {
       '',
       `Rewards identical through the server and in-process: ${rewardsMatch ? 'yes' : 'NO'} (precomputed);`,
       `execution results identical: ${sameRewards(exIn.results, exSrv.results) ? 'yes' : 'NO'}. Medians of 3 runs for rewards only; execution in-process is`,
-      'the mean of one run before and one after the server run. Each /run_code request is a syntax check plus one run.',
+      'the mean of one run before and one after the server run. Each /run_code request is one sandboxed process (scope rollout:',
+      'the process compiles the program before it runs it; scope test adds a syntax check of its own).',
     );
   } finally {
     await stopServer(server);

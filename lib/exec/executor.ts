@@ -112,6 +112,7 @@ export class Executor {
   /** 'rollout' applies in zygote mode to Python programs; otherwise every test gets its own process. */
   readonly scope: 'rollout' | 'test';
   private readonly modeNote: string | null;
+  private isolationReport: IsolationLayers | null = null;
   private readonly cache: CellCache | null;
   private readonly compileCache: OnceCache<CompileOutcome> | null;
   private readonly stats: ExecutorCounters = { executions: 0, cacheHits: 0, compileCacheHits: 0, judgeRecycles: 0 };
@@ -180,6 +181,13 @@ export class Executor {
 
   /** The isolation layers this host allows and the sandbox applies. */
   isolation(): IsolationLayers {
+    // The same for every run of this executor (the host is probed once, the layers are fixed at construction):
+    // built once, and a copy per call, as every run result carries one
+    const r = this.isolationReport ??= this.buildIsolation();
+    return { ...r, namespaces: [...r.namespaces], notes: [...r.notes] };
+  }
+
+  private buildIsolation(): IsolationLayers {
     const report = { ...this.sandbox.isolation(), sitePackages: this.sitePackages };
     if (this.modeNote !== null) report.notes.push(this.modeNote);
     // (the fork server resets its namespace's last pid before each fork, which only root may: fork_server.cpp)
