@@ -17,7 +17,7 @@ import { DEFAULT_LIMITS, validateExecutorOptions, validateLimits, validateReques
 import { defaultTmpfsMb } from './limits';
 import { OnceCache } from './once-cache';
 import { cacheBytes, CellCache, type CellCacheStats } from './cell-cache';
-import { checkedCell, compileFromRun, judgedCell, pairCells, stdioCell, stdioRunCell, type CellContext } from './verdict';
+import { checkedCell, compileFromRun, judgedCell, pairCells, SETUP_DOES_NOT_COMPILE, stdioCell, stdioRunCell, type CellContext } from './verdict';
 import {
   binarySpec, compiledFromRun, compileSpec, DEFAULT_CXX_FLAGS, findCompiler, type CompiledOutcome, type CompilerLookup,
 } from './cpp';
@@ -275,6 +275,8 @@ export class Executor {
   private async runCompilingInProcess(req: RunRequest, p: Prepared): Promise<RunResult> {
     const tests = await this.rolloutCells(req.tests, p, req.cache !== false);
     const ce = tests.find((c) => c.verdict === 'CE');
+    const setup = tests.find(setupUncompilable);
+    if (ce === undefined && setup !== undefined) return { compile: { ok: true }, tests: req.tests.map(() => blankCell('IE', setup.detail!)), isolation: this.isolation() };
     if (ce === undefined) return { compile: { ok: true }, tests: p.stop ? skippedAfterFailure(tests) : tests, isolation: this.isolation() };
     // what the syntax check would have said: every test CE with the compiler's message
     const message = ce.detail ?? 'the program does not compile';
@@ -337,6 +339,10 @@ export class Executor {
     }));
     // the sources do not compile (the runner found it; the tests after it did not run): all CE, nothing to retry
     if (cells.some((c) => c.verdict === 'CE')) return cells;
+    // the setup code does not compile (the judge or the harness found it): IE on every test, as the syntax check
+    // of scope test says it, and nothing to retry (the tests after it did not run)
+    const setup = cells.find(setupUncompilable);
+    if (setup !== undefined) return tests.map(() => blankCell('IE', setup.detail!));
     return Promise.all(cells.map(async (first, i) => {
       if (first.verdict !== 'IE') return first;
       const again = await this.attempt(tests[i], p);
@@ -503,7 +509,7 @@ export class Executor {
         const r = await this.sandboxed({ ...this.candidate('compile', ''), files: p.files, limits });
         const c = compileFromRun(r);
         if (c !== null) {
-          if (!c.ok && c.where === 'setup') return { kind: 'setup', message: `setup code does not compile: ${c.message}` };
+          if (!c.ok && c.where === 'setup') return { kind: 'setup', message: `${SETUP_DOES_NOT_COMPILE}${c.message}` };
           return c.ok ? { kind: 'done', result: { ok: true }, code: c.code } : { kind: 'done', result: { ok: false, message: c.message } };
         }
         why = r.internalError ?? `exit ${r.candidate.exitCode ?? r.candidate.signal}: ${r.candidate.stderr.toString('utf8').slice(-300)}`;
@@ -517,7 +523,7 @@ export class Executor {
   /** One cell; an internal error is retried once and then reported as IE (never the program's fault). */
   private async runCell(test: TestCase, p: Prepared): Promise<TestResult> {
     const first = await this.attempt(test, p);
-    if (first.verdict !== 'IE') return first;
+    if (first.verdict !== 'IE' || setupUncompilable(first)) return first;
     const second = await this.attempt(test, p);
     second.retries = 1;
     return second;
@@ -741,6 +747,11 @@ function groupsOf(tests: AssertTest[]): number[][] {
 function skippedAfterFailure(cells: TestResult[]): TestResult[] {
   const first = cells.findIndex((c) => c.verdict !== 'AC');
   return first < 0 ? cells : cells.map((c, i) => (i > first ? skippedCell() : c));
+}
+
+/** A cell of a setup that does not compile: the data's fault, the same on every run (never retried). */
+function setupUncompilable(c: TestResult): boolean {
+  return c.verdict === 'IE' && c.detail?.startsWith(SETUP_DOES_NOT_COMPILE) === true;
 }
 
 function oneKind(tests: TestCase[]): boolean {

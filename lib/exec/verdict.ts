@@ -7,6 +7,9 @@ import type { CandidateResult, SandboxResult } from '../native/types';
 import type { CheckerOutcome } from './checker';
 import type { CompileResult, StdioTest, TestResult, Verdict } from './types';
 
+/** How every producer (the syntax check, the judge, a stdio process's harness) begins a setup's compile error. */
+export const SETUP_DOES_NOT_COMPILE = 'setup code does not compile: ';
+
 export interface JudgeVerdict {
   verdict: 'AC' | 'WA' | 'RE' | 'OLE' | 'IE' | 'CE';
   /** Pair mode (kind 'pairs'): each test's report, in order, and whether every test reported. */
@@ -174,7 +177,7 @@ export function stdioRunCell(r: SandboxResult, ctx: CellContext): TestResult | n
     // the harness's word, before any of the program ran: the compiler's message is all the process wrote
     const message = r.candidate.stderr.toString('utf8').trimEnd() || 'the program does not compile';
     return r.compileError === 'setup'
-      ? baseCell(r.candidate, ctx, 'IE', `setup code does not compile: ${message}`)
+      ? baseCell(r.candidate, ctx, 'IE', `${SETUP_DOES_NOT_COMPILE}${message}`)
       : baseCell(r.candidate, ctx, 'CE', message);
   }
   const early = supervisorVerdict(r, ctx);

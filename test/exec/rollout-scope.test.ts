@@ -229,11 +229,22 @@ describe('rollout scope: stdio tests run the program again in the same process',
     }
   });
 
-  it('setup code that does not compile is IE, never the program\'s CE', async () => {
-    const { r, t } = await both({ code: 'print(sum(map(int, input().split())))\n', setup: 'import (\n', tests: sums });
-    expect(v(r)).toEqual(['IE', 'IE', 'IE', 'IE']);
-    expect(v(t)).toEqual(v(r));
-    expect(r[0].detail).toMatch(/setup code does not compile/);
+  it('setup code that does not compile is IE on every test, never the program\'s CE: the same words in both scopes, one process, no retry', async () => {
+    const code = 'def f(x):\n    return x\nprint(sum(map(int, input().split())))\n';
+    for (const tests of [sums, [call('f', [1], 1), call('f', [2], 2)], [call('f', [1], 1), sums[0]]]) {
+      const out = [];
+      for (const fx of [rollout, perTest]) {
+        const before = fx.ex.counters().executions;
+        out.push((await fx.ex.run({ language: 'python', code, setup: 'import (\n', tests })).tests);
+        // scope test: the syntax check; scope rollout: the first process of each kind, which stops there
+        expect(fx.ex.counters().executions - before).toBe(fx.ex.scope === 'test' ? 1 : new Set(tests.map((x) => x.type === 'stdio')).size);
+      }
+      const [r, t] = out;
+      expect(v(r)).toEqual(tests.map(() => 'IE'));
+      expect(r.map((c) => c.detail)).toEqual(t.map((c) => c.detail));
+      expect(r[0].detail).toMatch(/^setup code does not compile: SyntaxError: .*\(setup\.py, line 1\)/);
+      expect(r.every((c) => c.retries === undefined)).toBe(true);
+    }
   });
 
   it('only the harness says CE: a program that prints a SyntaxError and exits 1 is RE, one that writes to every fd is WA', async () => {

@@ -960,13 +960,16 @@ def judge(spec, proto, continued=False, process=None):
     ns = TestNamespace(remote)
     ns['__name__'] = TEST_MODULE
     ns['__builtins__'] = builtins
+    setup = spec.get('setup')
+    try:
+        compiled_setup = compile_cached(setup, '<setup>') if setup else None
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
+        return {'verdict': 'IE', 'detail': 'setup code does not compile: %s' % clip(setup_compile_message(e), 2000)}
     try:
         code = spec.get('code') or ''
         compiled = compile_cached(code, '<test>') if kind == 'assert' else None
-        setup = spec.get('setup')
-        compiled_setup = compile_cached(setup, '<setup>') if setup else None
-    except SyntaxError as e:
-        return {'verdict': 'IE', 'detail': 'test or setup code does not compile: %s' % clip(e)}
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as e:
+        return {'verdict': 'IE', 'detail': 'test code does not compile: %s' % clip(e)}
     verdict = detail = exc_type = None
     try:
         if compiled_setup is not None:
@@ -1003,6 +1006,15 @@ def judge(spec, proto, continued=False, process=None):
     if process is not None and out.get('keep') and remote.names is not None:
         PROGRAM_NAMES[process] = remote.names
     return out
+
+
+def setup_compile_message(e):
+    """Setup code's compile error as the syntax check words it (runner.py format_compile_error, the file named as
+    the program's process names it): the same IE detail in either scope."""
+    if not isinstance(e, SyntaxError):
+        return '%s: %s' % (type(e).__name__, e)
+    text = (e.text or '').strip()
+    return '%s: %s (setup.py, line %s)%s' % (type(e).__name__, e.msg, e.lineno, '\n    ' + text if text else '')
 
 
 _CODE_CACHE = {}  # (filename, text) -> code, least recently used first

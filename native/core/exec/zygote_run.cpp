@@ -82,6 +82,8 @@ constexpr char kKeepMarker[] = ",\"keep\":true}\n";
 // The judge's line when the runner found that the sources do not compile (judge.py wait_ready): every other test
 // of the rollout would say the same, so none runs (the executor reports them all CE).
 constexpr char kCompileErrorLine[] = "{\"verdict\":\"CE\"";
+// ... and when the (trusted) setup code does not compile (judge.py judge, or wait_ready from the runner's word)
+constexpr char kSetupErrorLine[] = "{\"verdict\":\"IE\",\"detail\":\"setup code does not compile: ";
 constexpr char kAcceptedLine[] = "{\"verdict\":\"AC\"";
 
 // stopAfterFailure: the test did not pass, as far as the supervisor can tell (a stdio program's wrong output is
@@ -803,8 +805,9 @@ std::vector<RunResult> RunRolloutInZygote(const std::vector<RunRequest>& request
     run.HandBack(results.back());
     budget -= requests[i].limits.cpu_ms;
     cancelled = results.back().internal_error == "cancelled";
+    const std::string& line = results.back().judge.stdout_data;
     compile_error = !results.back().compile_error.empty() ||
-                    (results.back().has_judge && results.back().judge.stdout_data.rfind(kCompileErrorLine, 0) == 0);
+                    (results.back().has_judge && (line.rfind(kCompileErrorLine, 0) == 0 || line.rfind(kSetupErrorLine, 0) == 0));
     failed = requests[i].stop_after_failure && Failed(results.back());
   }
   // Every test but the last hands the process on, and the last ends it; should a run have stopped between
