@@ -1069,10 +1069,15 @@ def finish(remote, verdict, detail, exc_type=None):
     return out
 
 
+_SPEC_CODEC = [None, None]  # (protocol module, its plain decoder of test specs)
+
+
 def judge_bytes(data, proto, continued=False, process=None):
     """One test spec (JSON bytes) -> the verdict dict; never raises."""
     try:
-        spec = proto.Codec(plain=True).loads(data)
+        if _SPEC_CODEC[0] is not proto:  # (plain JSON keeps no state between messages: one decoder serves them all)
+            _SPEC_CODEC[:] = [proto, proto.Codec(plain=True)]
+        spec = _SPEC_CODEC[1].loads(data)
         if type(spec) is not dict or spec.get('kind') not in ('assert', 'call', 'pairs'):
             raise ValueError('bad test spec')
         if spec['kind'] == 'pairs':
