@@ -152,7 +152,8 @@ async function main() {
     await Promise.all(Array.from({ length: 64 }, async () => {
       while (next < N) {
         const i = next++;
-        const r = await postJson(server.url + '/run_code', { code: 'a, b = map(int, input().split())\nprint(a + b)\n', stdin: `${i} 1\n`, language: 'python', run_timeout: 10 });
+        // a program of its own per request, as a trainer's rollouts are (the same text would be one compile, cached)
+        const r = await postJson(server.url + '/run_code', { code: `a, b = map(int, input().split())\nprint(a + b)\n# rollout ${i}\n`, stdin: `${i} 1\n`, language: 'python', run_timeout: 10 });
         if (r.status === 'Success' && r.run_result.stdout === `${i + 1}\n`) ok++;
       }
     }));
@@ -169,7 +170,7 @@ async function main() {
       '|---|---:|---:|---:|',
       `| rewards only: ${groups.length} groups of 8 x 16 precomputed, 32 groups/request, 8 clients | ${fmt(median(inProc))} groups/s | ${fmt(groupsServed)} groups/s (${fmt(reqPerS)} requests/s) | ${(groupsServed / median(inProc)).toFixed(2)}x |`,
       `| execution: ${he.length} HumanEval problems x 2 rollouts (${executions} test executions), 2 groups/request, 4 clients | ${fmt(inRate)} executions/s | ${fmt(srvRate)} executions/s | ${(srvRate / inRate).toFixed(2)}x |`,
-      `| SandboxFusion /run_code: ${N} stdin programs, 64 in flight | — | ${fmt(N / rcSeconds)} requests/s (${ok}/${N} correct) | — |`,
+      `| SandboxFusion /run_code: ${N} distinct stdin programs, 64 in flight | — | ${fmt(N / rcSeconds)} requests/s (${ok}/${N} correct) | — |`,
       '',
       `Rewards identical through the server and in-process: ${rewardsMatch ? 'yes' : 'NO'} (precomputed);`,
       `execution results identical: ${sameRewards(exIn.results, exSrv.results) ? 'yes' : 'NO'}. Medians of 3 runs for rewards only; execution in-process is`,
