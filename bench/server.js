@@ -137,6 +137,7 @@ async function main() {
     // (2) execution
     const he = humanEvalGroups();
     await inProcess(he.slice(0, 2), {}, concurrency); // warm-up
+    await throughServer(server.url, chunks(he.slice(0, 2), 2), 1, {}); // the server's too: its slots start on first use
     const exIn = await inProcess(he, {}, concurrency);
     const exSrv = await throughServer(server.url, chunks(he, 2), 4, {});
     const exIn2 = await inProcess(he, {}, concurrency);

@@ -61,6 +61,33 @@ describe('verdicts under load', () => {
     expect(loaded[1].limit).toBe('cpu');  // never the wall guard
   }, 120000);
 
+  it('no cell is AC with more CPU than its limit: a test that ends between two polls of its CPU is TLE too', async () => {
+    // Work of ~5-40 ms against a 5 ms limit: the 10 ms poll catches some of these runs while they last, and the
+    // rest end between two polls; whichever way, what the cell reports as its CPU decides.
+    const burn = 'import time\ndef burn(ms):\n    end = time.process_time() + ms / 1000\n    while time.process_time() < end: pass\n    return 1\n';
+    const tests = [2, 4, 6, 8, 12, 16, 24, 32].map((ms): TestCase => ({ type: 'call', fn: 'burn', args: [ms], expected: 1 }));
+    const stdio = [2, 6, 12, 24].map((ms): TestCase => ({ type: 'stdio', stdin: `${ms}\n`, stdout: '1\n' }));
+    const stdioCode = `${burn}print(burn(int(input())))\n`;
+    const cells: TestResult[] = [];
+    for (const v of VARIANTS) {
+      const ex = new Executor({ cache: false, workRoot: root, mode: v.mode, scope: v.scope, limits: { cpuMs: 5, wallMs: 10000, memoryMb: 256, outputKb: 64 } });
+      try {
+        for (let round = 0; round < 2; round++) {
+          cells.push(...(await ex.run({ language: 'python', code: `${burn}# ${round}`, tests })).tests);
+          cells.push(...(await ex.run({ language: 'python', code: `${stdioCode}# ${round}`, tests: stdio })).tests);
+        }
+      } finally {
+        await ex.close();
+      }
+    }
+    for (const c of cells) {
+      expect(['AC', 'TLE'], JSON.stringify(c)).toContain(c.verdict);
+      if (c.verdict === 'AC') expect(c.cpuMs, JSON.stringify(c)).toBeLessThanOrEqual(5);
+      else expect(c.limit).toBe('cpu');
+    }
+    expect(cells.some((c) => c.verdict === 'TLE')).toBe(true);
+  }, 120000);
+
   it('a test\'s CPU limit, however tight, never makes a correct program CE: the syntax check has its own budget', async () => {
     const cores = availableParallelism();
     for (let i = 0; i < cores; i++) hogs.push(spawn('python3', ['-c', 'while True: pass'], { stdio: 'ignore' }));

@@ -327,9 +327,12 @@ RunResult RunLoop::Finish(std::string err) {
   result_.has_judge = req_.has_judge;
   if (req_.has_judge) FillJudge(&result_.judge, c);
   if (result_.limit == LimitHit::kNone && !result_.violation.hit && c.started) {
-    // Limits the kernel enforced (rlimit backstops), read from the outcome.
+    // Limits the kernel enforced (rlimit backstops), read from the outcome; and CPU past the limit however the
+    // test ended: a tree that used more than its limit and ended between two ticks is TLE as one a tick caught
+    // (the verdict must not depend on when the poll ran; memory is judged the same way, by its peak).
     if (c.signal == SIGXFSZ || file_hit) result_.limit = LimitHit::kFile;
-    else if (c.signal == SIGXCPU || ((c.signal == SIGKILL) && c.cpu_ms >= req_.limits.cpu_ms)) result_.limit = LimitHit::kCpu;
+    else if (c.signal == SIGXCPU || c.cpu_ms > req_.limits.cpu_ms || (c.signal == SIGKILL && c.cpu_ms >= req_.limits.cpu_ms))
+      result_.limit = LimitHit::kCpu;
     else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
   }
   // A filter without a listener (kernels < 5.0) kills with SIGSYS: a violation whose syscall is not known.
