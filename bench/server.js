@@ -175,7 +175,8 @@ async function main() {
       '',
       `Rewards identical through the server and in-process: ${rewardsMatch ? 'yes' : 'NO'} (precomputed);`,
       `execution results identical: ${sameRewards(exIn.results, exSrv.results) ? 'yes' : 'NO'}. Medians of 3 runs for rewards only; execution in-process is`,
-      'the mean of one run before and one after the server run. Each /run_code request is one sandboxed process (scope rollout:',
+      'the mean of one run before and one after the server run, both warmed first (an executor starts its slots on first use).',
+      'Each /run_code request is one sandboxed process (scope rollout:',
       'the process compiles the program before it runs it; scope test adds a syntax check of its own).',
     );
   } finally {
