@@ -228,6 +228,20 @@ describe('compiled once', () => {
       await perTest.close();
     }
   });
+  it('compiled code too large to travel inline (files in the workdir) runs as it is, in both scopes', async () => {
+    // ~160 KB of source (over the size that compiles in its process: a syntax check) and ~400 KB of marshalled code:
+    // past the 256 KB a fork's request carries, so both are files in the workdir, and the code is what runs
+    const code = `v = [${'7,'.repeat(80_000)}]\nprint(len(v), v[-1])\n`;
+    const perTest = new Executor({ concurrency: 1, workRoot: root, scope: 'test' });
+    try {
+      for (const x of [ex, perTest]) {
+        const res = await x.run({ language: 'python', code, tests: [{ type: 'stdio', stdin: '', stdout: '80000 7\n' }, { type: 'stdio', stdin: '', stdout: '80000 7\n' }] });
+        expect(res.tests.map((t) => t.verdict), `${x.scope}: ${res.tests[0].detail}`).toEqual(['AC', 'AC']);
+      }
+    } finally {
+      await perTest.close();
+    }
+  });
   it('a program whose compiled code is too large to carry still runs, from source', async () => {
     // a 300,000-element constant: ~1.5 MB of marshalled code (over the runner's cap) from ~600 KB of source
     const code = `v = [${'7,'.repeat(300_000)}]\nprint(len(v), v[-1])\n`;

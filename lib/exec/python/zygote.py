@@ -92,7 +92,9 @@ def _test_process(ctl, out, req):
             name, size, data, length = out[at:at + 4]
             files[str(req[name:name + size], 'utf-8', 'surrogateescape')] = bytes(req[data:data + length])
         mode = MODES[out[OUT_MODE]]
-        if mode in ('stdio', 'stdio-rollout') and CODE_FILE not in files:  # noqa: F821 (runner.py)
+        # (sources over the inline size are files in the workdir: then so is the compiled code, when it was sent)
+        compiled = CODE_FILE in files if files else os.path.exists(CODE_FILE)  # noqa: F821 (runner.py)
+        if mode in ('stdio', 'stdio-rollout') and not compiled:
             _precompile_stdio(report_fd)
         os.close(report_fd)  # from here on candidate code runs: it must not be able to write a report
     except BaseException as e:
@@ -112,13 +114,17 @@ def _precompile_stdio(report_fd):
     compiler's message goes to stderr and `compile:program` (or `compile:setup`) to the report pipe, and the process
     ends: nothing of the program ran, so both are the harness's word (the supervisor reads the report as the
     verdict CE, or IE for setup code; zygote_run.cpp)."""
+    import warnings
     try:
-        PRECOMPILED.append(tuple(compile_sources()))  # noqa: F821 (runner.py)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # (as the syntax check: its warnings are no test's output)
+            PRECOMPILED.append(tuple(compile_sources()))  # noqa: F821 (runner.py)
     except CompileFailed as e:  # noqa: F821
+        # the report first: should the message meet the output limit, the verdict is still known
+        os.write(report_fd, ('compile:%s' % e.where).encode())
         data = e.message[:COMPILE_MESSAGE_MAX].encode('utf-8', 'backslashreplace')
         while data:
             data = data[os.write(2, data):]
-        os.write(report_fd, ('compile:%s' % e.where).encode())
         posix._exit(1)
 
 
