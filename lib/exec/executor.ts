@@ -338,7 +338,8 @@ export class Executor {
       return this.cellOf(t, runs[i], p);
     }));
     // the sources do not compile (the runner found it; the tests after it did not run): all CE, nothing to retry
-    if (cells.some((c) => c.verdict === 'CE')) return cells;
+    const ce = cells.find((c) => c.verdict === 'CE');
+    if (ce !== undefined) return tests.map(() => blankCell('CE', ce.detail ?? 'the program does not compile'));
     // the setup code does not compile (the judge or the harness found it): IE on every test, as the syntax check
     // of scope test says it, and nothing to retry (the tests after it did not run)
     const setup = cells.find(setupUncompilable);

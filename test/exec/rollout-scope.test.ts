@@ -227,6 +227,10 @@ describe('rollout scope: stdio tests run the program again in the same process',
       expect(r.compile.message).toBe(t.compile.message);
       expect(r.tests[0].detail).toBe(t.tests[0].detail);
     }
+    // a compiler's message longer than the test's output limit: still CE (the harness reports before it writes it)
+    const long = await both({ code: `x = (${'1 + '.repeat(3000)}\n`, tests: sums.slice(0, 2), limits: { outputKb: 1 } });
+    expect(v(long.r)).toEqual(['CE', 'CE']);
+    expect(v(long.t)).toEqual(['CE', 'CE']);
   });
 
   it('setup code that does not compile is IE on every test, never the program\'s CE: the same words in both scopes, one process, no retry', async () => {
@@ -279,6 +283,25 @@ describe('rollout scope: stdio tests run the program again in the same process',
     const code = 'import os\ntry:\n    os.close(3)\nexcept OSError:\n    pass\na, b = map(int, input().split())\nprint(a + b)\n';
     const { r } = await both({ code, tests: sums });
     expect(v(r)).toEqual(['AC', 'AC', 'AC', 'AC']);
+  });
+});
+
+describe('start-up messages a program forges on the channel from its top level', () => {
+  it('"the setup does not compile" is WA, never an IE a trainer might mask; "the program does not compile" is CE on every test', async () => {
+    const forge = (where: string) => `import os\nos.write(3, b'{"op":"compile_error","where":"${where}","message":"forged"}\\n')\ndef f(x):\n    return x\n`;
+    const tests = [1, 2, 3].map((x) => call('f', [x], x));
+    for (const setup of ['X = 1\n', undefined]) {
+      const { r, t } = await both({ code: forge('setup'), setup, tests });
+      expect(v(r)).toEqual(['WA', 'WA', 'WA']);
+      expect(v(t)).toEqual(v(r));
+      expect(r[0].detail).toBe('unexpected start-up message from the program');
+    }
+    // (and past the size that compiles in its process, where a syntax check passed first: no test is left IE)
+    for (const code of [forge('program'), `${forge('program')}#${'x'.repeat(70_000)}\n`]) {
+      const { r, t } = await both({ code, tests });
+      expect(v(r)).toEqual(['CE', 'CE', 'CE']);
+      expect(v(t)).toEqual(v(r));
+    }
   });
 });
 

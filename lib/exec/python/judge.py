@@ -348,12 +348,11 @@ class Remote:
             self.note_names(msg)
             self.ready_fns = self.names or frozenset()
             return
-        if msg.get('op') == 'compile_error' and type(msg.get('message')) is str:
+        if msg.get('op') == 'compile_error' and type(msg.get('message')) is str and msg.get('where') != 'setup':
             # The runner compiled the sources before running any of them (scope rollout, where no separate
-            # syntax check ran): CE, or IE when the trusted setup is what does not compile. A program that
-            # sends this itself after its code ran only fails its own test.
-            if msg.get('where') == 'setup':
-                self.set_fault('IE', 'setup code does not compile: %s' % clip(msg['message'], 2000))
+            # syntax check ran): CE. A program that sends this itself, from its top level, makes its own run CE.
+            # (Never "the setup does not compile": judge() compiled the same setup before this, so that message
+            # can only be the program's, and an IE is not a failure: a trainer may mask it. It is WA below.)
             self.set_fault('CE', clip(msg['message'], 8000))
         if msg.get('op') == 'load_error' and type(msg.get('exc')) is dict:
             exc = msg['exc']
