@@ -331,7 +331,7 @@ RunResult RunLoop::Finish(std::string err) {
     // test ended: a tree that used more than its limit and ended between two ticks is TLE as one a tick caught
     // (the verdict must not depend on when the poll ran; memory is judged the same way, by its peak).
     if (c.signal == SIGXFSZ || file_hit) result_.limit = LimitHit::kFile;
-    else if (c.signal == SIGXCPU || c.cpu_ms > req_.limits.cpu_ms || (c.signal == SIGKILL && c.cpu_ms >= req_.limits.cpu_ms))
+    else if (c.signal == SIGXCPU || c.cpu_ms > req_.limits.cpu_ms + cpu_slack_ms_ || (c.signal == SIGKILL && c.cpu_ms >= req_.limits.cpu_ms))
       result_.limit = LimitHit::kCpu;
     else if (c.memory_kb > req_.limits.memory_mb * 1024) result_.limit = LimitHit::kMemory;
   }

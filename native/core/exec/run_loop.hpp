@@ -130,6 +130,9 @@ class RunLoop {
   const Workdir* tree_tmp_ = nullptr;  // the tree's own tmpfs (/tmp, /dev/shm): what they hold is its memory
   const Workdir* tree_shm_ = nullptr;
   bool started_ = false;
+  // How much the outcome's CPU may overstate the test's (a mode whose start is read in clock ticks): past the limit
+  // by more than this is TLE however the test ended.
+  uint64_t cpu_slack_ms_ = 0;
   uint64_t start_ns_ = 0, end_ns_ = 0;  // the candidate's wall clock
   std::string error_;                   // an internal error met during the run
   // What the run waits on: its own, or (rollout scope) the one its process's earlier test left, taken before Setup.

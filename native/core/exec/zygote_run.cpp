@@ -287,6 +287,8 @@ std::string ZygoteRun::Attach() {
   chan_judge_.Reset();
   started_ = true;  // (from here on, whatever fails ends the process: Reap kills it and waits for its report)
   cpu_base_ms_ = live_->cpu_ms;  // (the process was idle since: its tree's CPU then is its CPU now)
+  // (read from /proc in clock ticks, rounded down: the test's CPU may read up to a tick over its own)
+  cpu_slack_ms_ = static_cast<uint64_t>(1000 / sysconf(_SC_CLK_TCK));
   serial_ = live_->serial;
   std::string err;
   if (StdioRollout()) {
