@@ -341,6 +341,26 @@ describe('the judge survives hostile replies', () => {
     const ts = await cells(code, [assertTest('assert big(1) == 1'), assertTest('assert deep(1) == 1'), assertTest('assert closed(1) == 1')], { limits: { memoryMb: 1024 } });
     expect(v(ts)).toEqual(['OLE', 'WA', 'RE']);
   });
+
+  it('a value of the program\'s that the test passes back and that cannot be sent is WA, never the test\'s IE', async () => {
+    // (an IE is not a failure: a trainer may mask it. HumanEval's decode_cyclic(encode_cyclic(s)) passes a returned
+    // value back; one nested at the wire's limit is a level deeper inside the call's arguments)
+    const nest = (k: number) => `def enc(s):\n    v = s\n    for _ in range(${k}):\n        v = [v]\n    return v\ndef dec(v):\n    return "x"\n`;
+    for (const k of [400, 401]) {
+      const ts = await cells(nest(k), [assertTest('assert dec(enc("abc")) == "abc"'), assertTest('assert dec([[enc("abc")]]) == "abc"')]);
+      expect(v(ts), `${k}`).toEqual(['WA', 'WA']);
+    }
+    // a reply the program writes itself, deeper than its runner would send one
+    const forged = 'import os, time\ndef enc(s):\n    os.write(3, b\'{"id":1,"ok":true,"v":\' + b"[" * 470 + b\'"abc"\' + b"]" * 470 + b"}\\n")\n    time.sleep(2)\n    return s\ndef dec(v):\n    return "x"\n';
+    expect(v(await cells(forged, [assertTest('assert dec(enc("abc")) == "abc"')]))).toEqual(['WA']);
+    // an argument the program deepened in place (written back to the test's list)
+    const grow = 'def grow(xs):\n    v = 0\n    for _ in range(400):\n        v = [v]\n    xs.append(v)\n    return len(xs)\n';
+    expect(v(await cells(grow, [assertTest('xs = []\ngrow(xs)\nassert grow(xs) == 2')]))).toEqual(['WA']);
+    // the test's own value too deep to send stays the test's error
+    const own = await cells(nest(1), [assertTest('v = []\nfor _ in range(450):\n    v = [v]\nassert dec(v) == "x"')]);
+    expect(v(own)).toEqual(['IE']);
+    expect(own[0].detail).toMatch(/the test passes an argument that cannot be sent/);
+  });
 });
 
 });

@@ -277,6 +277,7 @@ class Remote:
         self.handles = {}  # handle id -> its ProgramObject (one per program object)
         self.setup_classes = {}  # id -> class: top-level classes of the setup, whose instances go by value
         self._sent = None  # the test objects sent by value in the current request (k -> object)
+        self.replies = []  # this test's replies, the first PROVENANCE_REPLIES (holds_program_value)
         self._busy = False
 
     def set_fault(self, verdict, detail, **extra):
@@ -391,6 +392,8 @@ class Remote:
         finally:
             self._busy = False
             self._sent = None
+        if len(self.replies) < PROVENANCE_REPLIES:
+            self.replies.append(reply)  # (what the program sent: holds_program_value)
         self.note_names(reply)
         if reply.get('id') != self.next_id:
             self.set_fault('WA', 'out-of-order reply from the program')
@@ -438,6 +441,11 @@ class Remote:
                 objs.append({'t': 'onode', 'v': len(objs), 'c': type(o).__qualname__,
                              'd': [[n, proto.encode_value(x, ref_of=ref_of)] for n, x in proto.instance_attrs(o)]})
         except proto.EncodeError as e:
+            if self.holds_program_value(values, sent):
+                # the program's own value (returned, written back, raised) made it unsendable: its fault, never
+                # the test's IE, which a trainer may mask (a value nested at the wire's limit, passed back inside
+                # the test's call, is one level deeper)
+                self.set_fault('WA', 'the test passes back a value of the program\'s that cannot be sent to it: %s' % clip(e))
             detail = 'the test passes an argument that cannot be sent to the program: %s' % clip(e)
             if self.fault is None:
                 self.fault = ('IE', detail, {})
@@ -445,6 +453,34 @@ class Remote:
         if objs:
             msg['objs'] = objs
         return sent
+
+    def holds_program_value(self, values, sent):
+        """Whether an argument that cannot be sent holds a container of one of this test's replies (the error path
+        only: both walks are bounded by node counts and read types only)."""
+        setup_classes = tuple(self.setup_classes.values())
+
+        def children(x):
+            items = _containers_in(x)
+            if items is None and setup_classes and type(x) in setup_classes:
+                items = [v for _, v in self.proto.instance_attrs(x)]
+            return items
+
+        def walk(roots, visit):
+            seen, stack, budget = set(), list(roots), PROVENANCE_NODES
+            while stack and budget > 0:
+                x = stack.pop()
+                budget -= 1
+                if visit(x):
+                    return True
+                items = children(x)
+                if items is not None and id(x) not in seen:
+                    seen.add(id(x))
+                    stack.extend(items)
+            return False
+
+        mine = set()
+        walk(self.replies, lambda x: mine.add(id(x)) if children(x) is not None else None)
+        return walk(list(values.values()) + list(sent), lambda x: id(x) in mine)
 
     def call(self, name, args, kwargs):
         return self.call_request({'op': 'call', 'name': name}, name, args, kwargs)
@@ -590,6 +626,21 @@ class Remote:
 
 
 _JUDGE_CLASSES = {}
+
+
+PROVENANCE_REPLIES = 4096  # replies a test keeps for holds_program_value
+PROVENANCE_NODES = 1 << 20  # nodes each of its walks visits at most
+
+
+def _containers_in(x):
+    """The items of a container (keys and values of a dict), by its type alone; None for anything else (a program
+    object's proxy among them: nothing of it is asked)."""
+    t = type(x)
+    if issubclass(t, dict):
+        return list(dict.keys(x)) + list(dict.values(x))
+    if issubclass(t, (list, tuple, set, frozenset)) or (t.__name__ == 'deque' and t.__module__ == 'collections'):
+        return list(x)
+    return None
 
 
 def judge_class(cls):
