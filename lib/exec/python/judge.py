@@ -465,22 +465,21 @@ class Remote:
                 items = [v for _, v in self.proto.instance_attrs(x)]
             return items
 
-        def walk(roots, visit):
+        def containers(roots):
+            """The containers reachable from roots, each once (bounded by PROVENANCE_NODES nodes visited)."""
             seen, stack, budget = set(), list(roots), PROVENANCE_NODES
             while stack and budget > 0:
                 x = stack.pop()
                 budget -= 1
-                if visit(x):
-                    return True
                 items = children(x)
                 if items is not None and id(x) not in seen:
                     seen.add(id(x))
                     stack.extend(items)
-            return False
+                    yield x, items
 
-        mine = set()
-        walk(self.replies, lambda x: mine.add(id(x)) if children(x) is not None else None)
-        return walk(list(values.values()) + list(sent), lambda x: id(x) in mine)
+        # (empty ones left out: (), frozenset() and the like are shared singletons, and nothing in them is deep)
+        mine = {id(x) for x, items in containers(self.replies) if items}
+        return any(id(x) in mine for x, _ in containers(list(values.values()) + list(sent)))
 
     def call(self, name, args, kwargs):
         return self.call_request({'op': 'call', 'name': name}, name, args, kwargs)

@@ -82,7 +82,7 @@ constexpr char kKeepMarker[] = ",\"keep\":true}\n";
 // The judge's line when the runner found that the sources do not compile (judge.py wait_ready): every other test
 // of the rollout would say the same, so none runs (the executor reports them all CE).
 constexpr char kCompileErrorLine[] = "{\"verdict\":\"CE\"";
-// ... and when the (trusted) setup code does not compile (judge.py judge, or wait_ready from the runner's word)
+// ... and when the (trusted) setup code does not compile (judge.py judge compiles it before the program starts)
 constexpr char kSetupErrorLine[] = "{\"verdict\":\"IE\",\"detail\":\"setup code does not compile: ";
 constexpr char kAcceptedLine[] = "{\"verdict\":\"AC\"";
 
